@@ -1,0 +1,52 @@
+//! Accounts from the UI: who am I, sign up, log in, log out.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::User;
+
+/// The logged-in user, or `None`.
+#[server(prefix = "/rpc", endpoint = "me")]
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    let svc = super::ctx::services()?;
+    crate::services::auth::current_user(&svc, &super::ctx::headers()).await
+}
+
+/// Creates an account, logs it in and goes to the board list.
+#[server(prefix = "/rpc", endpoint = "signup")]
+pub async fn signup(
+    username: String,
+    password: String,
+    display_name: Option<String>,
+) -> Result<User, AppError> {
+    use crate::services::auth;
+    let svc = super::ctx::services()?;
+    let session = auth::signup(&svc, &username, &password, display_name.as_deref()).await?;
+    super::ctx::set_header(http::header::SET_COOKIE, &auth::session_cookie(&svc, &session));
+    leptos_axum::redirect("/boards");
+    Ok(session.user)
+}
+
+/// Logs in and goes to the board list.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<User, AppError> {
+    use crate::services::auth;
+    let svc = super::ctx::services()?;
+    let session = auth::login(&svc, &username, &password).await?;
+    super::ctx::set_header(http::header::SET_COOKIE, &auth::session_cookie(&svc, &session));
+    leptos_axum::redirect("/boards");
+    Ok(session.user)
+}
+
+/// Logs out and goes to the login page.
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::services::auth;
+    let svc = super::ctx::services()?;
+    if let Some(token) = auth::session_token(&super::ctx::headers()) {
+        auth::logout(&svc, &token).await?;
+    }
+    super::ctx::set_header(http::header::SET_COOKIE, &auth::clear_session_cookie(&svc));
+    leptos_axum::redirect("/login");
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! Boards, members, columns and tasks from the UI.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::error::AppError;
+use crate::model::{BoardDetail, BoardSummary, Column, ColumnPatch, Member, Task, TaskPatch};
+
+#[cfg(feature = "ssr")]
+use crate::services::{boards, columns, tasks};
+
+#[server(prefix = "/rpc", endpoint = "boards/list")]
+pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    boards::list_boards(&svc, &user).await
+}
+
+#[server(prefix = "/rpc", endpoint = "boards/create")]
+pub async fn create_board(name: String) -> Result<BoardSummary, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    let board = boards::create_board(&svc, &user, &name).await?;
+    leptos_axum::redirect(&format!("/boards/{}", board.id));
+    Ok(board)
+}
+
+#[server(prefix = "/rpc", endpoint = "boards/get")]
+pub async fn get_board(board_id: i64) -> Result<BoardDetail, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    boards::get_board(&svc, &user, board_id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "boards/rename")]
+pub async fn rename_board(board_id: i64, name: String) -> Result<BoardSummary, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    boards::rename_board(&svc, &user, board_id, &name).await
+}
+
+#[server(prefix = "/rpc", endpoint = "boards/delete")]
+pub async fn delete_board(board_id: i64) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    boards::delete_board(&svc, &user, board_id).await?;
+    leptos_axum::redirect("/boards");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "members/add")]
+pub async fn add_member(board_id: i64, username: String) -> Result<Member, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    boards::add_member(&svc, &user, board_id, &username).await
+}
+
+#[server(prefix = "/rpc", endpoint = "members/remove")]
+pub async fn remove_member(board_id: i64, user_id: i64) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    boards::remove_member(&svc, &user, board_id, user_id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "columns/create")]
+pub async fn create_column(board_id: i64, name: String) -> Result<Column, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    columns::create_column(&svc, &user, board_id, &name).await
+}
+
+#[server(prefix = "/rpc", endpoint = "columns/update", input = Json)]
+pub async fn update_column(column_id: i64, patch: ColumnPatch) -> Result<Column, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    columns::update_column(&svc, &user, column_id, patch).await
+}
+
+#[server(prefix = "/rpc", endpoint = "columns/delete")]
+pub async fn delete_column(column_id: i64) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    columns::delete_column(&svc, &user, column_id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "tasks/create")]
+pub async fn create_task(
+    board_id: i64,
+    column_id: i64,
+    title: String,
+    description: Option<String>,
+) -> Result<Task, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    tasks::create_task(&svc, &user, board_id, column_id, &title, description.as_deref()).await
+}
+
+#[server(prefix = "/rpc", endpoint = "tasks/update", input = Json)]
+pub async fn update_task(task_id: i64, patch: TaskPatch) -> Result<Task, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    tasks::update_task(&svc, &user, task_id, patch).await
+}
+
+#[server(prefix = "/rpc", endpoint = "tasks/delete")]
+pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    tasks::delete_task(&svc, &user, task_id).await
+}

@@ -1,0 +1,130 @@
+//! The one error type of the service layer.
+//!
+//! It crosses every boundary unchanged: server functions return it (so the
+//! browser gets a typed error, not a string), and the JSON API maps it once to
+//! an HTTP status and the `{"error":{"code","message"}}` body.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Everything a TaskFlow operation can fail with, as the user should see it.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(tag = "code", content = "message", rename_all = "snake_case")]
+pub enum AppError {
+    /// Input failed validation (empty name, too long, bad username...). 400.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The request needs a logged-in user. 401.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Logged in, but not allowed to do this (e.g. a member renaming the board). 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Unknown id, or a board the user is not a member of (we do not reveal it). 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change clashes with existing data (username taken, already a member). 409.
+    #[error("{0}")]
+    Conflict(String),
+    /// Something broke on our side; details are in the server log only. 500.
+    #[error("{0}")]
+    Internal(String),
+    /// The browser could not reach the server, or could not read its answer.
+    #[error("{0}")]
+    Network(String),
+}
+
+/// The result type of every service call and server function.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::InvalidInput(message.into())
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict(message.into())
+    }
+    pub fn login_required() -> Self {
+        Self::Unauthenticated("you need to log in".into())
+    }
+
+    /// The stable machine-readable code sent to API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidInput(_) => "invalid_input",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Internal(_) => "internal",
+            Self::Network(_) => "network",
+        }
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InvalidInput(_) => 400,
+            Self::Unauthenticated(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Internal(_) => 500,
+            Self::Network(_) => 503,
+        }
+    }
+
+    /// The human-readable message (without the code).
+    pub fn message(&self) -> &str {
+        match self {
+            Self::InvalidInput(m)
+            | Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Conflict(m)
+            | Self::Internal(m)
+            | Self::Network(m) => m,
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(m) | E::Deserialization(m) | E::Response(m) => Self::Network(m),
+            E::Args(m) | E::MissingArg(m) | E::Serialization(m) => Self::InvalidInput(m),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        // Unique-constraint violations are the user's conflict, not our failure.
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                return Self::Conflict("that already exists".into());
+            }
+        }
+        tracing::error!(error = %err, "database error");
+        Self::Internal("internal error, please try again".into())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::migrate::MigrateError> for AppError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        tracing::error!(error = %err, "migration error");
+        Self::Internal(format!("database migration failed: {err}"))
+    }
+}

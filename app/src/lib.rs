@@ -1,0 +1,20 @@
+//! TaskFlow's shared crate.
+//!
+//! - [`model`], [`error`], [`validate`]: types and rules both sides share.
+//! - [`api`]: server functions, the UI's calls to the server.
+//! - [`services`] (feature `ssr`): the service layer — accounts, boards,
+//!   columns, tasks — that both the server functions and the JSON API call.
+//! - [`ui`]: the Leptos components and routes, rendered on the server and
+//!   hydrated in the browser.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod error;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod services;
+pub mod ui;
+pub mod validate;
+
+pub use ui::{shell, App};

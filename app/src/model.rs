@@ -1,0 +1,300 @@
+//! Types shared by the server and the browser: what the API returns.
+
+use serde::{Deserialize, Serialize};
+
+/// A user as other users see them (never with a password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl User {
+    /// One or two letters for the avatar bubble.
+    pub fn initials(&self) -> String {
+        initials(&self.display_name)
+    }
+}
+
+/// Initials of a display name ("Ada Lovelace" → "AL").
+pub fn initials(name: &str) -> String {
+    let mut letters = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .flat_map(char::to_uppercase);
+    let first = letters.next();
+    let last = letters.last();
+    first.into_iter().chain(last).collect()
+}
+
+/// A member's role on a board.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Member => "member",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+/// A board in the board list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardSummary {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: i64,
+    /// The caller's role on this board.
+    pub role: Role,
+    pub member_count: i64,
+    pub task_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A board member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+}
+
+/// A column of a board. `position` is 0-based and contiguous within the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Column {
+    pub id: i64,
+    pub board_id: i64,
+    pub name: String,
+    pub position: i64,
+}
+
+/// A task card. `position` is 0-based and contiguous within its column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Task {
+    pub id: i64,
+    pub board_id: i64,
+    pub column_id: i64,
+    pub title: String,
+    pub description: String,
+    pub position: i64,
+    pub assignee_id: Option<i64>,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A whole board: what the board page and `GET /api/boards/{id}` show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardDetail {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: i64,
+    /// The caller's role on this board.
+    pub role: Role,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Ordered by position.
+    pub columns: Vec<Column>,
+    /// Ordered by column position, then task position.
+    pub tasks: Vec<Task>,
+    /// Owner first, then by username.
+    pub members: Vec<Member>,
+}
+
+impl BoardDetail {
+    /// The tasks of one column, in order.
+    pub fn tasks_in(&self, column_id: i64) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(move |t| t.column_id == column_id)
+    }
+    pub fn member(&self, user_id: i64) -> Option<&Member> {
+        self.members.iter().find(|m| m.user.id == user_id)
+    }
+
+    pub fn task(&self, task_id: i64) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == task_id)
+    }
+
+    /// Applies a task move locally, with the server's rules (the position is
+    /// clamped to the target column, positions stay contiguous). The browser
+    /// uses it to show a drag-and-drop result before the server confirms it.
+    pub fn move_task(&mut self, task_id: i64, to_column: i64, position: i64) {
+        let Some(idx) = self.tasks.iter().position(|t| t.id == task_id) else {
+            return;
+        };
+        if !self.columns.iter().any(|c| c.id == to_column) {
+            return;
+        }
+        let mut task = self.tasks.remove(idx);
+        let from_column = task.column_id;
+        let mut target: Vec<Task> = self.tasks_in(to_column).cloned().collect();
+        let to = position.clamp(0, target.len() as i64);
+        task.column_id = to_column;
+        target.insert(to as usize, task);
+        self.tasks.retain(|t| t.column_id != to_column);
+        self.tasks.extend(target);
+        // Renumber both columns and restore the board order.
+        let column_pos = |id: i64| {
+            self.columns
+                .iter()
+                .find(|c| c.id == id)
+                .map_or(i64::MAX, |c| c.position)
+        };
+        let mut counters = std::collections::HashMap::new();
+        let mut ordered = std::mem::take(&mut self.tasks);
+        ordered.sort_by_key(|t| {
+            let in_target = t.column_id == to_column;
+            (column_pos(t.column_id), if in_target { 0 } else { t.position })
+        });
+        // The target column keeps the order built above (stable sort), others keep theirs.
+        for t in &mut ordered {
+            if t.column_id == to_column || t.column_id == from_column {
+                let n = counters.entry(t.column_id).or_insert(0i64);
+                t.position = *n;
+                *n += 1;
+            }
+        }
+        self.tasks = ordered;
+    }
+}
+
+/// Fields to change on a task; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskPatch {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub column_id: Option<i64>,
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// `Some(None)` (JSON `null`) unassigns; absent leaves it unchanged.
+    #[serde(default, with = "double_option")]
+    pub assignee_id: Option<Option<i64>>,
+}
+
+/// Fields to change on a column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+/// Tells "field absent" from "field is null" for PATCH bodies.
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Option<i64>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            None => s.serialize_none(),
+            Some(inner) => inner.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        Option::<i64>::deserialize(d).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_first_and_last_word() {
+        assert_eq!(initials("Ada Lovelace"), "AL");
+        assert_eq!(initials("ada"), "A");
+        assert_eq!(initials("Jean Luc Picard"), "JP");
+        assert_eq!(initials("  "), "");
+        assert_eq!(initials("élodie durand"), "ÉD");
+    }
+
+    fn board(tasks: &[(i64, i64)]) -> BoardDetail {
+        // (task id, column id), in order.
+        let mut counters = std::collections::HashMap::new();
+        BoardDetail {
+            id: 1,
+            name: "b".into(),
+            owner_id: 1,
+            role: Role::Owner,
+            created_at: 0,
+            updated_at: 0,
+            columns: (0..3)
+                .map(|i| Column { id: 10 + i, board_id: 1, name: format!("c{i}"), position: i })
+                .collect(),
+            tasks: tasks
+                .iter()
+                .map(|&(id, column_id)| {
+                    let n = counters.entry(column_id).or_insert(0);
+                    let position = *n;
+                    *n += 1;
+                    Task {
+                        id,
+                        board_id: 1,
+                        column_id,
+                        title: format!("t{id}"),
+                        description: String::new(),
+                        position,
+                        assignee_id: None,
+                        created_by: 1,
+                        created_at: 0,
+                        updated_at: 0,
+                    }
+                })
+                .collect(),
+            members: vec![],
+        }
+    }
+
+    fn layout(b: &BoardDetail) -> Vec<(i64, i64, i64)> {
+        b.tasks.iter().map(|t| (t.id, t.column_id, t.position)).collect()
+    }
+
+    #[test]
+    fn local_moves_follow_the_server_rules() {
+        let mut b = board(&[(1, 10), (2, 10), (3, 10), (4, 11)]);
+        b.move_task(1, 10, 2);
+        assert_eq!(layout(&b), vec![(2, 10, 0), (3, 10, 1), (1, 10, 2), (4, 11, 0)]);
+        b.move_task(3, 11, 0);
+        assert_eq!(layout(&b), vec![(2, 10, 0), (1, 10, 1), (3, 11, 0), (4, 11, 1)]);
+        b.move_task(2, 12, 99);
+        assert_eq!(layout(&b), vec![(1, 10, 0), (3, 11, 0), (4, 11, 1), (2, 12, 0)]);
+        // Unknown task or column: nothing changes.
+        let before = layout(&b);
+        b.move_task(99, 10, 0);
+        b.move_task(1, 99, 0);
+        assert_eq!(layout(&b), before);
+    }
+
+    #[test]
+    fn task_patch_tells_null_from_absent() {
+        let p: TaskPatch = serde_json::from_str(r#"{"assignee_id":null}"#).unwrap();
+        assert_eq!(p.assignee_id, Some(None));
+        let p: TaskPatch = serde_json::from_str(r#"{"assignee_id":7}"#).unwrap();
+        assert_eq!(p.assignee_id, Some(Some(7)));
+        let p: TaskPatch = serde_json::from_str(r#"{"title":"x"}"#).unwrap();
+        assert_eq!(p.assignee_id, None);
+        assert!(serde_json::from_str::<TaskPatch>(r#"{"titel":"x"}"#).is_err());
+    }
+}

@@ -1,0 +1,297 @@
+//! Boards and their members. Only members see a board; only its owner renames,
+//! deletes it or manages members. Non-members get "not found" so board ids do
+//! not leak.
+
+use sqlx::AnyPool;
+
+use super::storage::{begin_board_change, now_ms};
+use super::Services;
+use crate::error::{AppError, AppResult};
+use crate::model::{BoardDetail, BoardSummary, Column, Member, Role, Task, User};
+use crate::validate;
+
+/// The caller's role on a board, or 404 if the board does not exist or they are not a member.
+pub async fn role_on(pool: &AnyPool, board_id: i64, user_id: i64) -> AppResult<Role> {
+    let role: Option<(String,)> =
+        sqlx::query_as("SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2")
+            .bind(board_id)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
+    role.and_then(|(r,)| Role::parse(&r))
+        .ok_or_else(|| AppError::not_found("board"))
+}
+
+/// Like [`role_on`], but the caller must be the owner (403 otherwise).
+pub async fn require_owner(pool: &AnyPool, board_id: i64, user_id: i64) -> AppResult<()> {
+    match role_on(pool, board_id, user_id).await? {
+        Role::Owner => Ok(()),
+        Role::Member => Err(AppError::forbidden("only the board owner can do this")),
+    }
+}
+
+/// The boards the user is a member of, most recently changed first.
+pub async fn list_boards(svc: &Services, user: &User) -> AppResult<Vec<BoardSummary>> {
+    type Row = (i64, String, i64, String, i64, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT b.id, b.name, b.owner_id, m.role,
+                (SELECT COUNT(*) FROM board_members bm WHERE bm.board_id = b.id),
+                (SELECT COUNT(*) FROM tasks t WHERE t.board_id = b.id),
+                b.created_at, b.updated_at
+         FROM board_members m JOIN boards b ON b.id = m.board_id
+         WHERE m.user_id = $1
+         ORDER BY b.updated_at DESC, b.id DESC",
+    )
+    .bind(user.id)
+    .fetch_all(&svc.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, owner_id, role, member_count, task_count, created_at, updated_at)| {
+                BoardSummary {
+                    id,
+                    name,
+                    owner_id,
+                    role: Role::parse(&role).unwrap_or(Role::Member),
+                    member_count,
+                    task_count,
+                    created_at,
+                    updated_at,
+                }
+            },
+        )
+        .collect())
+}
+
+/// Creates a board owned by the user, with the usual three columns to start from.
+pub async fn create_board(svc: &Services, user: &User, name: &str) -> AppResult<BoardSummary> {
+    let name = validate::board_name(name)?;
+    let now = now_ms();
+    let mut tx = svc.pool.begin().await?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO boards (name, owner_id, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    )
+    .bind(&name)
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO board_members (board_id, user_id, role, added_at) VALUES ($1, $2, 'owner', $3)",
+    )
+    .bind(id)
+    .bind(user.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    for (position, column) in ["To do", "Doing", "Done"].into_iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO board_columns (board_id, name, position, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(column)
+        .bind(position as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(BoardSummary {
+        id,
+        name,
+        owner_id: user.id,
+        role: Role::Owner,
+        member_count: 1,
+        task_count: 0,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// The whole board: columns, tasks and members.
+pub async fn get_board(svc: &Services, user: &User, board_id: i64) -> AppResult<BoardDetail> {
+    let role = role_on(&svc.pool, board_id, user.id).await?;
+    let (id, name, owner_id, created_at, updated_at): (i64, String, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT id, name, owner_id, created_at, updated_at FROM boards WHERE id = $1",
+        )
+        .bind(board_id)
+        .fetch_optional(&svc.pool)
+        .await?
+        .ok_or_else(|| AppError::not_found("board"))?;
+    let columns = sqlx::query_as::<_, Column>(
+        "SELECT id, board_id, name, position FROM board_columns
+         WHERE board_id = $1 ORDER BY position, id",
+    )
+    .bind(board_id)
+    .fetch_all(&svc.pool)
+    .await?;
+    let tasks = sqlx::query_as::<_, Task>(
+        "SELECT t.id, t.board_id, t.column_id, t.title, t.description, t.position,
+                t.assignee_id, t.created_by, t.created_at, t.updated_at
+         FROM tasks t JOIN board_columns c ON c.id = t.column_id
+         WHERE t.board_id = $1
+         ORDER BY c.position, t.position, t.id",
+    )
+    .bind(board_id)
+    .fetch_all(&svc.pool)
+    .await?;
+    let members = list_members(&svc.pool, board_id).await?;
+    Ok(BoardDetail {
+        id,
+        name,
+        owner_id,
+        role,
+        created_at,
+        updated_at,
+        columns,
+        tasks,
+        members,
+    })
+}
+
+async fn list_members(pool: &AnyPool, board_id: i64) -> AppResult<Vec<Member>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, m.role
+         FROM board_members m JOIN users u ON u.id = m.user_id
+         WHERE m.board_id = $1
+         ORDER BY CASE m.role WHEN 'owner' THEN 0 ELSE 1 END, u.username",
+    )
+    .bind(board_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, username, display_name, role)| Member {
+            user: User {
+                id,
+                username,
+                display_name,
+            },
+            role: Role::parse(&role).unwrap_or(Role::Member),
+        })
+        .collect())
+}
+
+/// Renames a board (owner only).
+pub async fn rename_board(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    name: &str,
+) -> AppResult<BoardSummary> {
+    require_owner(&svc.pool, board_id, user.id).await?;
+    let name = validate::board_name(name)?;
+    sqlx::query("UPDATE boards SET name = $1, updated_at = $2 WHERE id = $3")
+        .bind(&name)
+        .bind(now_ms())
+        .bind(board_id)
+        .execute(&svc.pool)
+        .await?;
+    list_boards(svc, user)
+        .await?
+        .into_iter()
+        .find(|b| b.id == board_id)
+        .ok_or_else(|| AppError::not_found("board"))
+}
+
+/// Deletes a board with everything on it (owner only).
+pub async fn delete_board(svc: &Services, user: &User, board_id: i64) -> AppResult<()> {
+    require_owner(&svc.pool, board_id, user.id).await?;
+    sqlx::query("DELETE FROM boards WHERE id = $1")
+        .bind(board_id)
+        .execute(&svc.pool)
+        .await?;
+    Ok(())
+}
+
+/// Adds a user to a board by username (owner only).
+pub async fn add_member(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    username: &str,
+) -> AppResult<Member> {
+    require_owner(&svc.pool, board_id, user.id).await?;
+    let username = username.trim().trim_start_matches('@').to_ascii_lowercase();
+    if username.is_empty() {
+        return Err(AppError::invalid("username must not be empty"));
+    }
+    let new_member = sqlx::query_as::<_, User>(
+        "SELECT id, username, display_name FROM users WHERE username = $1",
+    )
+    .bind(&username)
+    .fetch_optional(&svc.pool)
+    .await?
+    .ok_or_else(|| AppError::NotFound(format!("no user named {username:?}")))?;
+    let mut tx = begin_board_change(&svc.pool, board_id).await?;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM board_members WHERE board_id = $1")
+        .bind(board_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= validate::MAX_MEMBERS_PER_BOARD {
+        return Err(AppError::invalid(format!(
+            "a board can have at most {} members",
+            validate::MAX_MEMBERS_PER_BOARD
+        )));
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO board_members (board_id, user_id, role, added_at) VALUES ($1, $2, 'member', $3)",
+    )
+    .bind(board_id)
+    .bind(new_member.id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            return Err(AppError::conflict(format!(
+                "{} is already a member of this board",
+                new_member.username
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    Ok(Member {
+        user: new_member,
+        role: Role::Member,
+    })
+}
+
+/// Removes a member (the owner removes anyone but themself; a member may leave).
+/// Their tasks on this board become unassigned.
+pub async fn remove_member(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    member_id: i64,
+) -> AppResult<()> {
+    let role = role_on(&svc.pool, board_id, user.id).await?;
+    if role != Role::Owner && member_id != user.id {
+        return Err(AppError::forbidden("only the board owner can remove members"));
+    }
+    let target = role_on(&svc.pool, board_id, member_id)
+        .await
+        .map_err(|_| AppError::not_found("member"))?;
+    if target == Role::Owner {
+        return Err(AppError::invalid(
+            "the owner cannot be removed; delete the board instead",
+        ));
+    }
+    let mut tx = begin_board_change(&svc.pool, board_id).await?;
+    sqlx::query("UPDATE tasks SET assignee_id = NULL WHERE board_id = $1 AND assignee_id = $2")
+        .bind(board_id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM board_members WHERE board_id = $1 AND user_id = $2")
+        .bind(board_id)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

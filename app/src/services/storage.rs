@@ -1,0 +1,161 @@
+//! The database: connecting, migrating, and the few helpers every service uses.
+//!
+//! TaskFlow talks to SQLite (the default, embedded) or PostgreSQL through
+//! sqlx's `Any` driver, so one set of queries serves both. The rules that make
+//! that work: `$1`-style placeholders, `BIGINT`/`INTEGER` ids, timestamps as
+//! Unix milliseconds in 64-bit integers, booleans as 0/1 integers, and
+//! `RETURNING` instead of driver-specific "last insert id".
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::error::{AppError, AppResult};
+
+/// Migrations for each dialect, embedded in the binary.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> AppResult<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(AppError::invalid(format!(
+                "unsupported database URL {url:?}: use sqlite://path or postgres://…"
+            )))
+        }
+    }
+}
+
+/// Opens a pool. For SQLite the file (and its folder) is created when missing,
+/// and each connection gets WAL journaling, foreign keys and a busy timeout so
+/// concurrent writers queue instead of failing.
+pub async fn connect(url: &str, max_connections: u32) -> AppResult<AnyPool> {
+    sqlx::any::install_default_drivers();
+    let dialect = Dialect::of_url(url)?;
+    if dialect == Dialect::Postgres {
+        return Err(AppError::invalid(
+            "PostgreSQL support is not enabled in this build yet; use a sqlite:// URL",
+        ));
+    }
+    let url = sqlite_url_with_create(url)?;
+    let options = AnyConnectOptions::from_str(&url)
+        .map_err(|e| AppError::invalid(format!("bad database URL: {e}")))?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(|e| AppError::Internal(format!("cannot open database {url}: {e}")))?;
+    Ok(pool)
+}
+
+/// Makes sure a SQLite URL creates its file (`mode=rwc`) and that the folder exists.
+fn sqlite_url_with_create(url: &str) -> AppResult<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(url.to_string());
+    }
+    if let Some(dir) = std::path::Path::new(path).parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                AppError::Internal(format!("cannot create folder {}: {e}", dir.display()))
+            })?;
+        }
+    }
+    if url.contains("mode=") {
+        Ok(url.to_string())
+    } else if url.contains('?') {
+        Ok(format!("{url}&mode=rwc"))
+    } else {
+        Ok(format!("{url}?mode=rwc"))
+    }
+}
+
+/// Applies every pending migration. Safe to run on each start.
+pub async fn migrate(pool: &AnyPool) -> AppResult<()> {
+    SQLITE_MIGRATIONS.run(pool).await?;
+    Ok(())
+}
+
+/// Is the database answering? (Used by `/healthz`.)
+pub async fn ping(pool: &AnyPool) -> AppResult<()> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch: how every timestamp is stored.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// Starts a transaction that changes one board, and takes that board's write
+/// lock first. Every change to a board's columns or tasks goes through here, so
+/// concurrent moves are serialised per board and positions stay contiguous
+/// (on SQLite the first write also takes the database write lock up front,
+/// which avoids the deadlock of two readers upgrading at once).
+pub async fn begin_board_change(
+    pool: &AnyPool,
+    board_id: i64,
+) -> AppResult<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = pool.begin().await?;
+    let touched = sqlx::query("UPDATE boards SET updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(board_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if touched == 0 {
+        return Err(AppError::not_found("board"));
+    }
+    Ok(tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        let dir = std::env::temp_dir().join("taskflow-url-test");
+        let url = format!("sqlite://{}/x.db", dir.display());
+        assert_eq!(sqlite_url_with_create(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert!(dir.exists());
+        assert_eq!(
+            sqlite_url_with_create("sqlite::memory:").unwrap(),
+            "sqlite::memory:"
+        );
+        let ro = format!("sqlite://{}/y.db?mode=ro", dir.display());
+        assert_eq!(sqlite_url_with_create(&ro).unwrap(), ro);
+    }
+
+    #[test]
+    fn dialect_from_url() {
+        assert_eq!(Dialect::of_url("sqlite://a.db").unwrap(), Dialect::Sqlite);
+        assert_eq!(Dialect::of_url("postgres://x/y").unwrap(), Dialect::Postgres);
+        assert!(Dialect::of_url("mysql://x").is_err());
+    }
+}

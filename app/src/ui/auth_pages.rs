@@ -1,0 +1,68 @@
+//! Log-in and sign-up pages. Plain forms: they work before the WASM loads.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::common::ActionError;
+use super::use_auth;
+use crate::validate::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let auth = use_auth();
+    let pending = auth.login.pending();
+    view! {
+        <Title text="Log in" />
+        <section class="page narrow auth-card">
+            <h1>"Log in to TaskFlow"</h1>
+            <ActionForm action=auth.login attr:class="stack" attr:aria-label="Log in">
+                <label for="login-username">"Username"</label>
+                <input id="login-username" name="username" type="text" autocomplete="username"
+                    required autofocus autocapitalize="none" spellcheck="false" />
+                <label for="login-password">"Password"</label>
+                <input id="login-password" name="password" type="password"
+                    autocomplete="current-password" required />
+                <ActionError value=auth.login.value() />
+                <button type="submit" class="btn btn-primary" disabled=pending>
+                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"New here? " <A href="/signup">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let auth = use_auth();
+    let pending = auth.signup.pending();
+    let pattern = format!("[A-Za-z0-9_.\\-]{{{USERNAME_MIN},{USERNAME_MAX}}}");
+    view! {
+        <Title text="Sign up" />
+        <section class="page narrow auth-card">
+            <h1>"Create your account"</h1>
+            <ActionForm action=auth.signup attr:class="stack" attr:aria-label="Sign up">
+                <label for="signup-username">"Username"</label>
+                <input id="signup-username" name="username" type="text" autocomplete="username"
+                    required autofocus autocapitalize="none" spellcheck="false"
+                    minlength=USERNAME_MIN maxlength=USERNAME_MAX pattern=pattern
+                    aria-describedby="signup-username-help" />
+                <small id="signup-username-help" class="muted">
+                    {format!("{USERNAME_MIN}–{USERNAME_MAX} characters: letters, digits, '_', '.', '-'. Others @mention you with it.")}
+                </small>
+                <label for="signup-display">"Display name " <span class="muted">"(optional)"</span></label>
+                <input id="signup-display" name="display_name" type="text" autocomplete="name" maxlength="64" />
+                <label for="signup-password">"Password"</label>
+                <input id="signup-password" name="password" type="password" autocomplete="new-password"
+                    required minlength=PASSWORD_MIN aria-describedby="signup-password-help" />
+                <small id="signup-password-help" class="muted">{format!("At least {PASSWORD_MIN} characters.")}</small>
+                <ActionError value=auth.signup.value() />
+                <button type="submit" class="btn btn-primary" disabled=pending>
+                    {move || if pending.get() { "Creating…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
+        </section>
+    }
+}

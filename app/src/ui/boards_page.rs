@@ -1,0 +1,70 @@
+//! `/boards`: the boards you are on, and a form to start a new one.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::common::{ActionError, ErrorNote};
+use super::RequireUser;
+use crate::api::boards::{list_boards, CreateBoard};
+use crate::model::Role;
+use crate::validate::BOARD_NAME_MAX;
+
+#[component]
+pub fn BoardsPage() -> impl IntoView {
+    view! {
+        <Title text="Boards" />
+        <RequireUser>
+            <BoardList />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn BoardList() -> impl IntoView {
+    let create = ServerAction::<CreateBoard>::new();
+    let boards = Resource::new(move || create.version().get(), |_| list_boards());
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>"Your boards"</h1>
+                <ActionForm action=create attr:class="inline-form" attr:aria-label="Create a board">
+                    <label for="new-board-name" class="sr-only">"New board name"</label>
+                    <input id="new-board-name" name="name" type="text" placeholder="New board name"
+                        required maxlength=BOARD_NAME_MAX />
+                    <button type="submit" class="btn btn-primary">"Create board"</button>
+                </ActionForm>
+            </div>
+            <ActionError value=create.value() />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match boards.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <div class="empty">
+                                <p>"No boards yet. Create one above, or ask a colleague to add you to theirs."</p>
+                            </div>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="board-grid" aria-label="Boards">
+                                {list.into_iter().map(|b| view! {
+                                    <li>
+                                        <A href=format!("/boards/{}", b.id) attr:class="board-tile">
+                                            <span class="board-tile-name">{b.name}</span>
+                                            <span class="board-tile-meta muted">
+                                                {format!("{} task{} · {} member{}",
+                                                    b.task_count, if b.task_count == 1 { "" } else { "s" },
+                                                    b.member_count, if b.member_count == 1 { "" } else { "s" })}
+                                                {(b.role == Role::Owner).then(|| view! { <span class="tag">"owner"</span> })}
+                                            </span>
+                                        </A>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,190 @@
+//! The user interface: routes, layout, and one module per screen.
+
+mod auth_pages;
+mod board_page;
+mod boards_page;
+mod common;
+mod task_dialog;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes, A};
+use leptos_router::{path, SsrMode};
+
+use crate::api::auth::{current_user, Login, Logout, Signup};
+use crate::error::AppError;
+use crate::model::User;
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is logged in, and the actions that change it. Provided at the root.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<User>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub signup: ServerAction<Signup>,
+    pub logout: ServerAction<Logout>,
+}
+
+impl Auth {
+    fn provide() -> Self {
+        let login = ServerAction::<Login>::new();
+        let signup = ServerAction::<Signup>::new();
+        let logout = ServerAction::<Logout>::new();
+        let user = Resource::new(
+            move || {
+                (
+                    login.version().get(),
+                    signup.version().get(),
+                    logout.version().get(),
+                )
+            },
+            |_| current_user(),
+        );
+        let auth = Self {
+            user,
+            login,
+            signup,
+            logout,
+        };
+        provide_context(auth);
+        auth
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Auth::provide();
+    // Marks the page as live once the WASM has hydrated it (effects run only in
+    // the browser); browser tests wait for it before interacting.
+    Effect::new(|| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/taskflow.css" />
+        <Title formatter=|page: String| if page.is_empty() { "TaskFlow".to_string() } else { format!("{page} · TaskFlow") } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <common::NotFound /> }>
+                    <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=auth_pages::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=auth_pages::SignupPage ssr=SsrMode::Async />
+                    <Route path=path!("/boards") view=boards_page::BoardsPage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/boards/:board_id") view=board_page::BoardPage ssr=SsrMode::Async>
+                        <Route path=path!("") view=|| () />
+                        <Route path=path!("tasks/:task_id") view=task_dialog::TaskDialog />
+                    </ParentRoute>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// `/`: the board list when logged in, the login page otherwise.
+#[component]
+fn Home() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(_)) => view! { <Redirect path="/boards" /> }.into_any(),
+                    _ => view! { <Redirect path="/login" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The top bar: brand, and the user menu (it will host the notification bell).
+#[component]
+fn Header() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <header class="topbar">
+            <A href="/boards" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true"></span>
+                "TaskFlow"
+            </A>
+            <nav class="topbar-right" aria-label="Account">
+                <Transition>
+                    {move || Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(Some(user)) => view! { <UserMenu user /> }.into_any(),
+                            _ => view! {
+                                <A href="/login" attr:class="btn btn-ghost">"Log in"</A>
+                                <A href="/signup" attr:class="btn">"Sign up"</A>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn UserMenu(user: User) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <details class="user-menu">
+            <summary aria-label=format!("Account menu for {}", user.display_name)>
+                <common::Avatar name=user.display_name.clone() />
+                <span class="user-name">{user.display_name.clone()}</span>
+            </summary>
+            <div class="menu" role="menu">
+                <p class="menu-who">"Signed in as " <strong>"@"{user.username.clone()}</strong></p>
+                <A href="/boards" attr:class="menu-item" attr:role="menuitem">"My boards"</A>
+                <ActionForm action=auth.logout>
+                    <button type="submit" class="menu-item" role="menuitem">"Log out"</button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// Renders `children` only for a logged-in user; sends others to the login page.
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted pad">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(_)) => children.with_value(|c| c()).into_any(),
+                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(e) => view! { <common::ErrorNote error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

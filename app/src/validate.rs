@@ -1,0 +1,152 @@
+//! Input rules, shared by the browser (instant feedback) and the server (the
+//! authority). Every limit is documented in docs/api.md.
+
+use crate::error::{AppError, AppResult};
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 32;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 256;
+pub const DISPLAY_NAME_MAX: usize = 64;
+pub const BOARD_NAME_MAX: usize = 100;
+pub const COLUMN_NAME_MAX: usize = 60;
+pub const TASK_TITLE_MAX: usize = 200;
+pub const TASK_DESCRIPTION_MAX: usize = 10_000;
+/// Upper bounds that keep one board usable (and one request cheap).
+pub const MAX_COLUMNS_PER_BOARD: i64 = 50;
+pub const MAX_TASKS_PER_BOARD: i64 = 5_000;
+pub const MAX_MEMBERS_PER_BOARD: i64 = 500;
+
+/// Can this character appear in a username? (Also where an @mention ends.)
+pub fn is_username_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')
+}
+
+/// Normalises a username (lower case) and checks it: 3–32 of `[a-z0-9_.-]`.
+pub fn username(raw: &str) -> AppResult<String> {
+    let name = raw.trim().to_ascii_lowercase();
+    let len = name.chars().count();
+    if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
+        return Err(AppError::invalid(format!(
+            "username must be {USERNAME_MIN}–{USERNAME_MAX} characters"
+        )));
+    }
+    if !name.chars().all(is_username_char) {
+        return Err(AppError::invalid(
+            "username may only contain a–z, 0–9, '_', '.' and '-'",
+        ));
+    }
+    Ok(name)
+}
+
+pub fn password(raw: &str) -> AppResult<()> {
+    let len = raw.chars().count();
+    if len < PASSWORD_MIN {
+        return Err(AppError::invalid(format!(
+            "password must be at least {PASSWORD_MIN} characters"
+        )));
+    }
+    if len > PASSWORD_MAX {
+        return Err(AppError::invalid(format!(
+            "password must be at most {PASSWORD_MAX} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// A trimmed, non-empty, single-line name of at most `max` characters.
+pub fn name(what: &str, raw: &str, max: usize) -> AppResult<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid(format!("{what} must not be empty")));
+    }
+    if name.chars().count() > max {
+        return Err(AppError::invalid(format!(
+            "{what} must be at most {max} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(format!(
+            "{what} must be a single line of text"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+/// The display name, or the username when none is given.
+pub fn display_name(raw: Option<&str>, username: &str) -> AppResult<String> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(username.to_string()),
+        Some(s) => name("display name", s, DISPLAY_NAME_MAX),
+    }
+}
+
+pub fn board_name(raw: &str) -> AppResult<String> {
+    name("board name", raw, BOARD_NAME_MAX)
+}
+
+pub fn column_name(raw: &str) -> AppResult<String> {
+    name("column name", raw, COLUMN_NAME_MAX)
+}
+
+pub fn task_title(raw: &str) -> AppResult<String> {
+    name("task title", raw, TASK_TITLE_MAX)
+}
+
+/// Descriptions keep their line breaks; only the ends are trimmed. May be empty.
+pub fn task_description(raw: &str) -> AppResult<String> {
+    let text = raw.trim();
+    if text.chars().count() > TASK_DESCRIPTION_MAX {
+        return Err(AppError::invalid(format!(
+            "task description must be at most {TASK_DESCRIPTION_MAX} characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercased_and_checked() {
+        assert_eq!(username(" Ada.L-1_ ").unwrap(), "ada.l-1_");
+        assert!(username("ab").is_err());
+        assert!(username(&"a".repeat(33)).is_err());
+        assert!(username(&"a".repeat(32)).is_ok());
+        assert!(username("ada lovelace").is_err());
+        assert!(username("ada@home").is_err());
+        assert!(username("adä").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_non_empty_and_bounded() {
+        assert_eq!(board_name("  Roadmap ").unwrap(), "Roadmap");
+        assert!(board_name("   ").is_err());
+        assert!(board_name(&"x".repeat(BOARD_NAME_MAX + 1)).is_err());
+        assert!(board_name(&"é".repeat(BOARD_NAME_MAX)).is_ok());
+        assert!(column_name("To\ndo").is_err());
+        assert!(task_title(&"t".repeat(TASK_TITLE_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn descriptions_keep_line_breaks() {
+        assert_eq!(task_description(" a\nb ").unwrap(), "a\nb");
+        assert_eq!(task_description("").unwrap(), "");
+        assert!(task_description(&"d".repeat(TASK_DESCRIPTION_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn passwords_have_a_minimum() {
+        assert!(password("short").is_err());
+        assert!(password("long enough").is_ok());
+        assert!(password(&"p".repeat(PASSWORD_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn display_name_defaults_to_username() {
+        assert_eq!(display_name(None, "ada").unwrap(), "ada");
+        assert_eq!(display_name(Some("  "), "ada").unwrap(), "ada");
+        assert_eq!(display_name(Some(" Ada L "), "ada").unwrap(), "Ada L");
+    }
+}

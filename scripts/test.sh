@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of TaskFlow: formatting, lints (warnings are errors), unit and
+# integration tests, then the Playwright browser tests against the release
+# binary started from an empty folder. Installs missing tools first.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/setup.sh" --e2e
+. "$here/toolchain.sh"
+cd "$TASKFLOW_ROOT"
+logs=$(mktemp -d)
+
+tf_log "cargo fmt --check"
+cargo fmt --all --check
+
+tf_log "clippy: server side (app with ssr, server, tests)"
+cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+tf_log "clippy: browser side (app with hydrate, frontend, wasm32)"
+if [ "$WASM_TOOLCHAIN" = rustup ]; then
+  cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+else
+  # Debian's toolchain has no clippy for the wasm std it builds: type-check instead.
+  cargo check -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate
+fi
+
+tf_log "unit and integration tests"
+cargo test -p app -p server 2>&1 | tee "$logs/cargo-test.log"
+
+"$here/build.sh"
+
+tf_log "browser tests (Playwright, headless Chromium)"
+export TASKFLOW_E2E_BINARY
+TASKFLOW_E2E_BINARY=$(tf_binary)
+(cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
+
+# One closing line for the whole run.
+rust_passed=$(grep -o 'test result: ok\. [0-9]* passed' "$logs/cargo-test.log" | awk '{s+=$4} END {print s+0}')
+e2e_passed=$(grep -oE '^ *[0-9]+ passed' "$logs/e2e.log" | awk '{s+=$1} END {print s+0}')
+echo "Summary: $((rust_passed + e2e_passed)) passed, 0 failed"

@@ -1,0 +1,242 @@
+//! The JSON HTTP API (documented in docs/api.md): thin handlers over the
+//! same service layer the UI's server functions use.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use app::model::{ColumnPatch, TaskPatch};
+use app::services::{auth, boards, columns, tasks};
+
+use crate::error::{HttpError, HttpResult};
+use crate::extract::{CurrentUser, JsonBody};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/signup", post(signup))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/me", get(me))
+        .route("/api/boards", get(list_boards).post(create_board))
+        .route(
+            "/api/boards/{id}",
+            get(get_board).patch(rename_board).delete(delete_board),
+        )
+        .route("/api/boards/{id}/members", post(add_member))
+        .route("/api/boards/{id}/members/{user_id}", axum::routing::delete(remove_member))
+        .route("/api/boards/{id}/columns", post(create_column))
+        .route("/api/columns/{id}", patch(update_column).delete(delete_column))
+        .route("/api/boards/{id}/tasks", post(create_task))
+        .route("/api/tasks/{id}", get(get_task).patch(update_task).delete(delete_task))
+        .route("/api/{*rest}", axum::routing::any(unknown_route))
+}
+
+/// Path ids: anything but a positive integer is a 404, in JSON.
+fn parse_id(raw: &str) -> HttpResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| app::error::AppError::not_found("resource").into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignupBody {
+    username: String,
+    password: String,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+fn with_cookie(status: StatusCode, cookie: String, body: impl serde::Serialize) -> Response {
+    (status, [(header::SET_COOKIE, cookie)], Json(body)).into_response()
+}
+
+async fn signup(State(s): State<AppState>, JsonBody(b): JsonBody<SignupBody>) -> HttpResult<Response> {
+    let session = auth::signup(&s.services, &b.username, &b.password, b.display_name.as_deref()).await?;
+    let cookie = auth::session_cookie(&s.services, &session);
+    Ok(with_cookie(StatusCode::CREATED, cookie, session.user))
+}
+
+async fn login(State(s): State<AppState>, JsonBody(b): JsonBody<LoginBody>) -> HttpResult<Response> {
+    let session = auth::login(&s.services, &b.username, &b.password).await?;
+    let cookie = auth::session_cookie(&s.services, &session);
+    Ok(with_cookie(StatusCode::OK, cookie, session.user))
+}
+
+async fn logout(State(s): State<AppState>, headers: HeaderMap) -> HttpResult<Response> {
+    if let Some(token) = auth::session_token(&headers) {
+        auth::logout(&s.services, &token).await?;
+    }
+    let cookie = auth::clear_session_cookie(&s.services);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+async fn me(CurrentUser(user): CurrentUser) -> impl IntoResponse {
+    Json(user)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameBody {
+    name: String,
+}
+
+async fn list_boards(State(s): State<AppState>, CurrentUser(u): CurrentUser) -> HttpResult<impl IntoResponse> {
+    Ok(Json(boards::list_boards(&s.services, &u).await?))
+}
+
+async fn create_board(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    JsonBody(b): JsonBody<NameBody>,
+) -> HttpResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(boards::create_board(&s.services, &u, &b.name).await?)))
+}
+
+async fn get_board(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(boards::get_board(&s.services, &u, parse_id(&id)?).await?))
+}
+
+async fn rename_board(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NameBody>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(boards::rename_board(&s.services, &u, parse_id(&id)?, &b.name).await?))
+}
+
+async fn delete_board(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<StatusCode> {
+    boards::delete_board(&s.services, &u, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddMemberBody {
+    username: String,
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<AddMemberBody>,
+) -> HttpResult<impl IntoResponse> {
+    let member = boards::add_member(&s.services, &u, parse_id(&id)?, &b.username).await?;
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((id, user_id)): Path<(String, String)>,
+) -> HttpResult<StatusCode> {
+    boards::remove_member(&s.services, &u, parse_id(&id)?, parse_id(&user_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create_column(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NameBody>,
+) -> HttpResult<impl IntoResponse> {
+    let column = columns::create_column(&s.services, &u, parse_id(&id)?, &b.name).await?;
+    Ok((StatusCode::CREATED, Json(column)))
+}
+
+async fn update_column(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<ColumnPatch>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(columns::update_column(&s.services, &u, parse_id(&id)?, patch).await?))
+}
+
+async fn delete_column(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<StatusCode> {
+    columns::delete_column(&s.services, &u, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTaskBody {
+    column_id: i64,
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+async fn create_task(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<NewTaskBody>,
+) -> HttpResult<impl IntoResponse> {
+    let task = tasks::create_task(
+        &s.services,
+        &u,
+        parse_id(&id)?,
+        b.column_id,
+        &b.title,
+        b.description.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(task)))
+}
+
+async fn get_task(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(tasks::visible_task(&s.services, &u, parse_id(&id)?).await?))
+}
+
+async fn update_task(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<TaskPatch>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(tasks::update_task(&s.services, &u, parse_id(&id)?, patch).await?))
+}
+
+async fn delete_task(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<StatusCode> {
+    tasks::delete_task(&s.services, &u, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn unknown_route() -> HttpError {
+    app::error::AppError::NotFound("no such API route".into()).into()
+}

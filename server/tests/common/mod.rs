@@ -1,0 +1,199 @@
+//! Test harness: a real TaskFlow server in-process on a random port, with a
+//! fresh SQLite file, and an HTTP client that keeps cookies like a browser.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+use app::services::Services;
+use server::config::ServeArgs;
+
+pub struct TestServer {
+    pub base: String,
+    pub services: Services,
+    pub db_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = format!("sqlite://{}/taskflow.db", dir.path().display());
+        Self::start_on(dir, db_url).await
+    }
+
+    pub async fn start_on(dir: tempfile::TempDir, db_url: String) -> Self {
+        let pool = server::open_database(&db_url, 8).await.expect("open database");
+        let args = ServeArgs::for_address("127.0.0.1:0".parse::<SocketAddr>().unwrap());
+        let services = Services::new(pool, server::settings(&args));
+        let (tx, rx) = oneshot::channel::<()>();
+        let running = server::start(services.clone(), &args, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("start server");
+        TestServer {
+            base: format!("http://{}", running.addr),
+            services,
+            db_url,
+            shutdown: Some(tx),
+            task: Some(running.task),
+            _dir: dir,
+        }
+    }
+
+    /// A new browser-like client (own cookie jar, same-origin `Origin` header).
+    pub fn client(&self) -> Client {
+        Client::new(&self.base, Some(&self.base))
+    }
+
+    /// A client whose requests claim to come from another site.
+    pub fn cross_site_client(&self) -> Client {
+        Client::new(&self.base, Some("https://evil.example"))
+    }
+
+    /// A client that sends no `Origin` at all.
+    pub fn anonymous_origin_client(&self) -> Client {
+        Client::new(&self.base, None)
+    }
+
+    /// Signs up a user and returns their logged-in client and id.
+    pub async fn user(&self, username: &str) -> (Client, i64) {
+        let c = self.client();
+        let (status, body) = c
+            .send(Method::POST, "/api/auth/signup", Some(json!({"username": username, "password": "correct horse battery"})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "signup {username}: {body}");
+        let id = body["id"].as_i64().expect("user id");
+        (c, id)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    origin: Option<String>,
+}
+
+impl Client {
+    fn new(base: &str, origin: Option<&str>) -> Self {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_string(),
+            origin: origin.map(str::to_string),
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(o) = &self.origin {
+            rb = rb.header("origin", o);
+        }
+        rb
+    }
+
+    /// Sends JSON (or nothing) and returns the status and the JSON answer (`null` if none).
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut rb = self.request(method, path);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let res = rb.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Sends a raw body with a given content type.
+    pub async fn raw(&self, method: Method, path: &str, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        let mut rb = self.request(method, path).body(body);
+        if let Some(ct) = content_type {
+            rb = rb.header("content-type", ct);
+        }
+        let res = rb.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Creates a board and returns (board id, column ids).
+    pub async fn board(&self, name: &str) -> (i64, Vec<i64>) {
+        let (status, body) = self.post("/api/boards", json!({"name": name})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["id"].as_i64().unwrap();
+        let (_, detail) = self.get(&format!("/api/boards/{id}")).await;
+        let columns = detail["columns"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        (id, columns)
+    }
+
+    pub async fn task(&self, board: i64, column: i64, title: &str) -> i64 {
+        let (status, body) = self
+            .post(&format!("/api/boards/{board}/tasks"), json!({"column_id": column, "title": title}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+}
+
+/// Asserts an error answer: status and `error.code`.
+pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str) {
+    assert_eq!(got.0, status, "unexpected answer: {}", got.1);
+    assert_eq!(got.1["error"]["code"], code, "unexpected answer: {}", got.1);
+    assert!(got.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", got.1);
+}
+
+/// Task ids per column, in position order, with positions checked to be 0..n.
+pub fn layout(board: &Value) -> Vec<(i64, Vec<i64>)> {
+    board["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let cid = c["id"].as_i64().unwrap();
+            let mut tasks: Vec<(i64, i64)> = board["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["column_id"] == cid)
+                .map(|t| (t["position"].as_i64().unwrap(), t["id"].as_i64().unwrap()))
+                .collect();
+            tasks.sort();
+            for (i, (pos, id)) in tasks.iter().enumerate() {
+                assert_eq!(*pos, i as i64, "task {id} in column {cid} has position {pos}, expected {i}");
+            }
+            (cid, tasks.into_iter().map(|(_, id)| id).collect())
+        })
+        .collect()
+}
