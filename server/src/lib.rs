@@ -148,7 +148,10 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// the UI and the JSON API agree on what each failure means.
 async fn server_fn_status(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    if !response.headers().contains_key("serverfnerror") {
+    // (A plain-HTML form post that failed is a redirect back to the form: keep it.)
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();
