@@ -160,7 +160,10 @@ impl BoardDetail {
         let mut ordered = std::mem::take(&mut self.tasks);
         ordered.sort_by_key(|t| {
             let in_target = t.column_id == to_column;
-            (column_pos(t.column_id), if in_target { 0 } else { t.position })
+            (
+                column_pos(t.column_id),
+                if in_target { 0 } else { t.position },
+            )
         });
         // The target column keeps the order built above (stable sort), others keep theirs.
         for t in &mut ordered {
@@ -241,7 +244,12 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             columns: (0..3)
-                .map(|i| Column { id: 10 + i, board_id: 1, name: format!("c{i}"), position: i })
+                .map(|i| Column {
+                    id: 10 + i,
+                    board_id: 1,
+                    name: format!("c{i}"),
+                    position: i,
+                })
                 .collect(),
             tasks: tasks
                 .iter()
@@ -268,18 +276,30 @@ mod tests {
     }
 
     fn layout(b: &BoardDetail) -> Vec<(i64, i64, i64)> {
-        b.tasks.iter().map(|t| (t.id, t.column_id, t.position)).collect()
+        b.tasks
+            .iter()
+            .map(|t| (t.id, t.column_id, t.position))
+            .collect()
     }
 
     #[test]
     fn local_moves_follow_the_server_rules() {
         let mut b = board(&[(1, 10), (2, 10), (3, 10), (4, 11)]);
         b.move_task(1, 10, 2);
-        assert_eq!(layout(&b), vec![(2, 10, 0), (3, 10, 1), (1, 10, 2), (4, 11, 0)]);
+        assert_eq!(
+            layout(&b),
+            vec![(2, 10, 0), (3, 10, 1), (1, 10, 2), (4, 11, 0)]
+        );
         b.move_task(3, 11, 0);
-        assert_eq!(layout(&b), vec![(2, 10, 0), (1, 10, 1), (3, 11, 0), (4, 11, 1)]);
+        assert_eq!(
+            layout(&b),
+            vec![(2, 10, 0), (1, 10, 1), (3, 11, 0), (4, 11, 1)]
+        );
         b.move_task(2, 12, 99);
-        assert_eq!(layout(&b), vec![(1, 10, 0), (3, 11, 0), (4, 11, 1), (2, 12, 0)]);
+        assert_eq!(
+            layout(&b),
+            vec![(1, 10, 0), (3, 11, 0), (4, 11, 1), (2, 12, 0)]
+        );
         // Unknown task or column: nothing changes.
         let before = layout(&b);
         b.move_task(99, 10, 0);

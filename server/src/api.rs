@@ -27,11 +27,20 @@ pub fn routes() -> Router<AppState> {
             get(get_board).patch(rename_board).delete(delete_board),
         )
         .route("/api/boards/{id}/members", post(add_member))
-        .route("/api/boards/{id}/members/{user_id}", axum::routing::delete(remove_member))
+        .route(
+            "/api/boards/{id}/members/{user_id}",
+            axum::routing::delete(remove_member),
+        )
         .route("/api/boards/{id}/columns", post(create_column))
-        .route("/api/columns/{id}", patch(update_column).delete(delete_column))
+        .route(
+            "/api/columns/{id}",
+            patch(update_column).delete(delete_column),
+        )
         .route("/api/boards/{id}/tasks", post(create_task))
-        .route("/api/tasks/{id}", get(get_task).patch(update_task).delete(delete_task))
+        .route(
+            "/api/tasks/{id}",
+            get(get_task).patch(update_task).delete(delete_task),
+        )
         .route("/api/{*rest}", axum::routing::any(unknown_route))
 }
 
@@ -63,13 +72,25 @@ fn with_cookie(status: StatusCode, cookie: String, body: impl serde::Serialize) 
     (status, [(header::SET_COOKIE, cookie)], Json(body)).into_response()
 }
 
-async fn signup(State(s): State<AppState>, JsonBody(b): JsonBody<SignupBody>) -> HttpResult<Response> {
-    let session = auth::signup(&s.services, &b.username, &b.password, b.display_name.as_deref()).await?;
+async fn signup(
+    State(s): State<AppState>,
+    JsonBody(b): JsonBody<SignupBody>,
+) -> HttpResult<Response> {
+    let session = auth::signup(
+        &s.services,
+        &b.username,
+        &b.password,
+        b.display_name.as_deref(),
+    )
+    .await?;
     let cookie = auth::session_cookie(&s.services, &session);
     Ok(with_cookie(StatusCode::CREATED, cookie, session.user))
 }
 
-async fn login(State(s): State<AppState>, JsonBody(b): JsonBody<LoginBody>) -> HttpResult<Response> {
+async fn login(
+    State(s): State<AppState>,
+    JsonBody(b): JsonBody<LoginBody>,
+) -> HttpResult<Response> {
     let session = auth::login(&s.services, &b.username, &b.password).await?;
     let cookie = auth::session_cookie(&s.services, &session);
     Ok(with_cookie(StatusCode::OK, cookie, session.user))
@@ -93,7 +114,10 @@ struct NameBody {
     name: String,
 }
 
-async fn list_boards(State(s): State<AppState>, CurrentUser(u): CurrentUser) -> HttpResult<impl IntoResponse> {
+async fn list_boards(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> HttpResult<impl IntoResponse> {
     Ok(Json(boards::list_boards(&s.services, &u).await?))
 }
 
@@ -102,7 +126,10 @@ async fn create_board(
     CurrentUser(u): CurrentUser,
     JsonBody(b): JsonBody<NameBody>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(boards::create_board(&s.services, &u, &b.name).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(boards::create_board(&s.services, &u, &b.name).await?),
+    ))
 }
 
 async fn get_board(
@@ -110,7 +137,9 @@ async fn get_board(
     CurrentUser(u): CurrentUser,
     Path(id): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok(Json(boards::get_board(&s.services, &u, parse_id(&id)?).await?))
+    Ok(Json(
+        boards::get_board(&s.services, &u, parse_id(&id)?).await?,
+    ))
 }
 
 async fn rename_board(
@@ -119,7 +148,9 @@ async fn rename_board(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NameBody>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok(Json(boards::rename_board(&s.services, &u, parse_id(&id)?, &b.name).await?))
+    Ok(Json(
+        boards::rename_board(&s.services, &u, parse_id(&id)?, &b.name).await?,
+    ))
 }
 
 async fn delete_board(
@@ -172,7 +203,9 @@ async fn update_column(
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<ColumnPatch>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok(Json(columns::update_column(&s.services, &u, parse_id(&id)?, patch).await?))
+    Ok(Json(
+        columns::update_column(&s.services, &u, parse_id(&id)?, patch).await?,
+    ))
 }
 
 async fn delete_column(
@@ -216,7 +249,9 @@ async fn get_task(
     CurrentUser(u): CurrentUser,
     Path(id): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok(Json(tasks::visible_task(&s.services, &u, parse_id(&id)?).await?))
+    Ok(Json(
+        tasks::visible_task(&s.services, &u, parse_id(&id)?).await?,
+    ))
 }
 
 async fn update_task(
@@ -225,7 +260,9 @@ async fn update_task(
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<TaskPatch>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok(Json(tasks::update_task(&s.services, &u, parse_id(&id)?, patch).await?))
+    Ok(Json(
+        tasks::update_task(&s.services, &u, parse_id(&id)?, patch).await?,
+    ))
 }
 
 async fn delete_task(

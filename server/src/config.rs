@@ -38,11 +38,21 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Database URL: `sqlite://path/to/file.db` (created if missing).
-    #[arg(long, env = "TASKFLOW_DATABASE_URL", default_value = "sqlite://data/taskflow.db", global = true)]
+    #[arg(
+        long,
+        env = "TASKFLOW_DATABASE_URL",
+        default_value = "sqlite://data/taskflow.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// Maximum number of pooled database connections.
-    #[arg(long, env = "TASKFLOW_DB_MAX_CONNECTIONS", default_value_t = 8, global = true)]
+    #[arg(
+        long,
+        env = "TASKFLOW_DB_MAX_CONNECTIONS",
+        default_value_t = 8,
+        global = true
+    )]
     pub db_max_connections: u32,
 
     /// Log filter, in `tracing` syntax (e.g. `info`, `taskflow=debug,tower_http=debug`).
@@ -64,7 +74,12 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, env = "TASKFLOW_BIND", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "TASKFLOW_BIND",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub bind: SocketAddr,
 
     /// The URL people use to reach TaskFlow (behind a proxy: the proxy's URL).

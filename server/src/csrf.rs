@@ -46,7 +46,9 @@ pub fn check(headers: &HeaderMap, public_origin: &str) -> Result<(), String> {
     if claimed.eq_ignore_ascii_case(public_origin) || same_host {
         Ok(())
     } else {
-        Err(format!("cross-site request refused: origin {claimed:?} is not this site"))
+        Err(format!(
+            "cross-site request refused: origin {claimed:?} is not this site"
+        ))
     }
 }
 
@@ -77,9 +79,20 @@ mod tests {
     fn same_origin_passes() {
         let o = "http://127.0.0.1:3000";
         assert!(check(&headers(&[("origin", o)]), o).is_ok());
-        assert!(check(&headers(&[("referer", "http://127.0.0.1:3000/boards/1")]), o).is_ok());
+        assert!(check(
+            &headers(&[("referer", "http://127.0.0.1:3000/boards/1")]),
+            o
+        )
+        .is_ok());
         // Reached by another name (localhost): same host as the request.
-        assert!(check(&headers(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")]), o).is_ok());
+        assert!(check(
+            &headers(&[
+                ("origin", "http://localhost:3000"),
+                ("host", "localhost:3000")
+            ]),
+            o
+        )
+        .is_ok());
     }
 
     #[test]
@@ -87,14 +100,24 @@ mod tests {
         let o = "http://127.0.0.1:3000";
         assert!(check(&headers(&[("origin", "https://evil.example")]), o).is_err());
         assert!(check(&headers(&[("origin", "null")]), o).is_err());
-        assert!(check(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]), o).is_err());
+        assert!(check(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            o
+        )
+        .is_err());
         assert!(check(&headers(&[("referer", "https://evil.example/x")]), o).is_err());
         assert!(check(&HeaderMap::new(), o).is_err());
     }
 
     #[test]
     fn origin_of_urls() {
-        assert_eq!(origin_of("https://a.b:1/x?y").as_deref(), Some("https://a.b:1"));
+        assert_eq!(
+            origin_of("https://a.b:1/x?y").as_deref(),
+            Some("https://a.b:1")
+        );
         assert_eq!(origin_of("nonsense"), None);
     }
 }

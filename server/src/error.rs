@@ -56,7 +56,11 @@ impl IntoResponse for HttpError {
         if status.is_server_error() {
             tracing::warn!(%code, %message, "request failed");
         }
-        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+        (
+            status,
+            Json(json!({ "error": { "code": code, "message": message } })),
+        )
+            .into_response()
     }
 }
 

@@ -47,7 +47,10 @@ pub struct AppState {
 }
 
 /// Opens the database (creating it and applying migrations).
-pub async fn open_database(url: &str, max_connections: u32) -> Result<sqlx::AnyPool, app::error::AppError> {
+pub async fn open_database(
+    url: &str,
+    max_connections: u32,
+) -> Result<sqlx::AnyPool, app::error::AppError> {
     let pool = storage::connect(url, max_connections).await?;
     storage::migrate(&pool).await?;
     Ok(pool)
@@ -119,9 +122,12 @@ pub async fn start(
         );
     }
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     });
     Ok(Running { addr, task })
 }
@@ -155,9 +161,12 @@ async fn server_fn_status(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 1024 * 1024).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 1024 * 1024)
+        .await
+        .unwrap_or_default();
     if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -189,7 +198,8 @@ async fn fallback(State(state): State<AppState>, request: Request<Body>) -> Resp
         }
     }
     if path.starts_with("/api/") || path.starts_with("/rpc/") {
-        return HttpError::App(app::error::AppError::NotFound("no such route".into())).into_response();
+        return HttpError::App(app::error::AppError::NotFound("no such route".into()))
+            .into_response();
     }
     let options = state.leptos_options.clone();
     let services = state.services.clone();
@@ -207,7 +217,11 @@ async fn fallback(State(state): State<AppState>, request: Request<Body>) -> Resp
 /// Development mode (`--site-dir`): files straight from a folder.
 async fn serve_from_disk(dir: &std::path::Path, path: &str) -> Option<Response> {
     let relative = path.trim_start_matches('/');
-    if relative.is_empty() || relative.split('/').any(|part| part == ".." || part.is_empty()) {
+    if relative.is_empty()
+        || relative
+            .split('/')
+            .any(|part| part == ".." || part.is_empty())
+    {
         return None;
     }
     let bytes = tokio::fs::read(dir.join(relative)).await.ok()?;

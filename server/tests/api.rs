@@ -24,15 +24,34 @@ async fn signup_login_logout_and_me() {
 
     let (status, _) = c.send(Method::POST, "/api/auth/logout", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_error(&c.get("/api/me").await, StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_error(
+        &c.get("/api/me").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
 
     // Wrong password and unknown user look exactly the same.
-    let wrong = c.post("/api/auth/login", json!({"username": "ada", "password": "wrong password"})).await;
-    let unknown = c.post("/api/auth/login", json!({"username": "nobody", "password": "wrong password"})).await;
+    let wrong = c
+        .post(
+            "/api/auth/login",
+            json!({"username": "ada", "password": "wrong password"}),
+        )
+        .await;
+    let unknown = c
+        .post(
+            "/api/auth/login",
+            json!({"username": "nobody", "password": "wrong password"}),
+        )
+        .await;
     assert_error(&wrong, StatusCode::UNAUTHORIZED, "unauthenticated");
     assert_eq!(wrong, unknown);
 
-    let (status, body) = c.post("/api/auth/login", json!({"username": "ADA", "password": "correct horse battery"})).await;
+    let (status, body) = c
+        .post(
+            "/api/auth/login",
+            json!({"username": "ADA", "password": "correct horse battery"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(c.get("/api/me").await.0, StatusCode::OK);
     srv.stop().await;
@@ -48,13 +67,37 @@ async fn session_cookie_is_httponly_lax_and_expiring() {
         .send()
         .await
         .unwrap();
-    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("taskflow_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Max-Age="), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http must not set Secure: {cookie}");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Max-Age="),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http must not set Secure: {cookie}"
+    );
     // The database keeps only a hash of the token.
-    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_string();
-    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM sessions").fetch_one(&srv.services.pool).await.unwrap();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
+    let (stored,): (String,) = sqlx::query_as("SELECT token_hash FROM sessions")
+        .fetch_one(&srv.services.pool)
+        .await
+        .unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored.len(), 64);
 }
@@ -65,23 +108,39 @@ async fn usernames_are_validated_and_unique_ignoring_case() {
     let c = srv.client();
     for bad in ["ab", "has space", "ümlaut", "a@b", &"x".repeat(33)] {
         assert_error(
-            &c.post("/api/auth/signup", json!({"username": bad, "password": "correct horse battery"})).await,
+            &c.post(
+                "/api/auth/signup",
+                json!({"username": bad, "password": "correct horse battery"}),
+            )
+            .await,
             StatusCode::BAD_REQUEST,
             "invalid_input",
         );
     }
     assert_error(
-        &c.post("/api/auth/signup", json!({"username": "carol", "password": "short"})).await,
+        &c.post(
+            "/api/auth/signup",
+            json!({"username": "carol", "password": "short"}),
+        )
+        .await,
         StatusCode::BAD_REQUEST,
         "invalid_input",
     );
     srv.user("carol").await;
     assert_error(
-        &srv.client().post("/api/auth/signup", json!({"username": "CAROL", "password": "correct horse battery"})).await,
+        &srv.client()
+            .post(
+                "/api/auth/signup",
+                json!({"username": "CAROL", "password": "correct horse battery"}),
+            )
+            .await,
         StatusCode::CONFLICT,
         "conflict",
     );
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&srv.services.pool).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&srv.services.pool)
+        .await
+        .unwrap();
     assert_eq!(count, 1, "failed sign-ups created no account");
 }
 
@@ -100,61 +159,162 @@ async fn boards_members_and_access_rules() {
 
     // Non-members: the board does not exist for them, and they cannot change it.
     let path = format!("/api/boards/{board}");
-    assert_error(&stranger.get(&path).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&stranger.patch(&path, json!({"name": "Mine"})).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&stranger.delete(&path).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&stranger.post(&format!("{path}/columns"), json!({"name": "X"})).await, StatusCode::NOT_FOUND, "not_found");
     assert_error(
-        &stranger.post(&format!("{path}/tasks"), json!({"column_id": columns[0], "title": "X"})).await,
+        &stranger.get(&path).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    assert_eq!(stranger.get("/api/boards").await.1.as_array().unwrap().len(), 0);
+    assert_error(
+        &stranger.patch(&path, json!({"name": "Mine"})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &stranger.delete(&path).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &stranger
+            .post(&format!("{path}/columns"), json!({"name": "X"}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &stranger
+            .post(
+                &format!("{path}/tasks"),
+                json!({"column_id": columns[0], "title": "X"}),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_eq!(
+        stranger
+            .get("/api/boards")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 
     // Adding members: owner only, by username, once.
-    assert_error(&member.post(&format!("{path}/members"), json!({"username": "member"})).await, StatusCode::NOT_FOUND, "not_found");
-    let (status, added) = owner.post(&format!("{path}/members"), json!({"username": "MEMBER"})).await;
+    assert_error(
+        &member
+            .post(&format!("{path}/members"), json!({"username": "member"}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let (status, added) = owner
+        .post(&format!("{path}/members"), json!({"username": "MEMBER"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
     assert_eq!(added["user"]["id"], member_id);
     assert_eq!(added["role"], "member");
-    assert_error(&owner.post(&format!("{path}/members"), json!({"username": "member"})).await, StatusCode::CONFLICT, "conflict");
-    assert_error(&owner.post(&format!("{path}/members"), json!({"username": "ghost"})).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &owner
+            .post(&format!("{path}/members"), json!({"username": "member"}))
+            .await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+    assert_error(
+        &owner
+            .post(&format!("{path}/members"), json!({"username": "ghost"}))
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 
     // A member sees and edits the board, but owner-only actions are 403.
     let (status, detail) = member.get(&path).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(detail["role"], "member");
     assert_eq!(detail["members"].as_array().unwrap().len(), 2);
-    assert_error(&member.patch(&path, json!({"name": "Hijacked"})).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_error(&member.delete(&path).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_error(&member.post(&format!("{path}/members"), json!({"username": "stranger"})).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &member.patch(&path, json!({"name": "Hijacked"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &member.delete(&path).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &member
+            .post(&format!("{path}/members"), json!({"username": "stranger"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     let task = member.task(board, columns[0], "Written by a member").await;
-    assert_error(&member.delete(&format!("{path}/members/1")).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &member.delete(&format!("{path}/members/1")).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
 
     // Owner renames; owner cannot be removed.
     let (status, renamed) = owner.patch(&path, json!({"name": "  Roadmap 2027 "})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(renamed["name"], "Roadmap 2027");
     let owner_id = detail["owner_id"].as_i64().unwrap();
-    assert_error(&owner.delete(&format!("{path}/members/{owner_id}")).await, StatusCode::BAD_REQUEST, "invalid_input");
+    assert_error(
+        &owner.delete(&format!("{path}/members/{owner_id}")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
 
     // Removing a member unassigns their tasks and ends their access.
-    assert_eq!(owner.patch(&format!("/api/tasks/{task}"), json!({"assignee_id": member_id})).await.0, StatusCode::OK);
-    assert_eq!(owner.delete(&format!("{path}/members/{member_id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        owner
+            .patch(
+                &format!("/api/tasks/{task}"),
+                json!({"assignee_id": member_id})
+            )
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        owner.delete(&format!("{path}/members/{member_id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_error(&member.get(&path).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&member.get(&format!("/api/tasks/{task}")).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &member.get(&format!("/api/tasks/{task}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     let (_, detail) = owner.get(&path).await;
     assert_eq!(detail["tasks"][0]["assignee_id"], serde_json::Value::Null);
 
     // A member may leave by themself.
-    owner.post(&format!("{path}/members"), json!({"username": "stranger"})).await;
+    owner
+        .post(&format!("{path}/members"), json!({"username": "stranger"}))
+        .await;
     let stranger_id = stranger.get("/api/me").await.1["id"].as_i64().unwrap();
-    assert_eq!(stranger.delete(&format!("{path}/members/{stranger_id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        stranger
+            .delete(&format!("{path}/members/{stranger_id}"))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
 
     // Delete: the board and everything on it are gone.
     assert_eq!(owner.delete(&path).await.0, StatusCode::NO_CONTENT);
     assert_error(&owner.get(&path).await, StatusCode::NOT_FOUND, "not_found");
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tasks").fetch_one(&srv.services.pool).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tasks")
+        .fetch_one(&srv.services.pool)
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -163,33 +323,67 @@ async fn columns_are_created_renamed_reordered_and_deleted() {
     let srv = TestServer::start().await;
     let (c, _) = srv.user("ada").await;
     let (board, cols) = c.board("B").await;
-    let (status, col) = c.post(&format!("/api/boards/{board}/columns"), json!({"name": "Review"})).await;
+    let (status, col) = c
+        .post(
+            &format!("/api/boards/{board}/columns"),
+            json!({"name": "Review"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(col["position"], 3);
     let review = col["id"].as_i64().unwrap();
 
-    let (status, moved) = c.patch(&format!("/api/columns/{review}"), json!({"position": 1, "name": "QA"})).await;
+    let (status, moved) = c
+        .patch(
+            &format!("/api/columns/{review}"),
+            json!({"position": 1, "name": "QA"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["position"], 1);
     assert_eq!(moved["name"], "QA");
     let (_, detail) = c.get(&format!("/api/boards/{board}")).await;
-    let order: Vec<i64> = detail["columns"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    let order: Vec<i64> = detail["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(order, vec![cols[0], review, cols[1], cols[2]]);
-    let positions: Vec<i64> = detail["columns"].as_array().unwrap().iter().map(|c| c["position"].as_i64().unwrap()).collect();
+    let positions: Vec<i64> = detail["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["position"].as_i64().unwrap())
+        .collect();
     assert_eq!(positions, vec![0, 1, 2, 3]);
 
     // Past the end is clamped to the end.
-    let (_, moved) = c.patch(&format!("/api/columns/{review}"), json!({"position": 99})).await;
+    let (_, moved) = c
+        .patch(&format!("/api/columns/{review}"), json!({"position": 99}))
+        .await;
     assert_eq!(moved["position"], 3);
 
     // Deleting a column deletes its tasks and closes the gap.
     c.task(board, cols[1], "in doing").await;
-    assert_eq!(c.delete(&format!("/api/columns/{}", cols[1])).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        c.delete(&format!("/api/columns/{}", cols[1])).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (_, detail) = c.get(&format!("/api/boards/{board}")).await;
     assert_eq!(detail["tasks"].as_array().unwrap().len(), 0);
-    let positions: Vec<i64> = detail["columns"].as_array().unwrap().iter().map(|c| c["position"].as_i64().unwrap()).collect();
+    let positions: Vec<i64> = detail["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["position"].as_i64().unwrap())
+        .collect();
     assert_eq!(positions, vec![0, 1, 2]);
-    assert_error(&c.delete(&format!("/api/columns/{}", cols[1])).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &c.delete(&format!("/api/columns/{}", cols[1])).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 }
 
 #[tokio::test]
@@ -203,35 +397,61 @@ async fn tasks_are_edited_assigned_moved_and_deleted() {
     let t = c.task(board, cols[0], "C").await;
 
     let (status, task) = c
-        .patch(&format!("/api/tasks/{a}"), json!({"title": " A1 ", "description": "line 1\nline 2", "assignee_id": me}))
+        .patch(
+            &format!("/api/tasks/{a}"),
+            json!({"title": " A1 ", "description": "line 1\nline 2", "assignee_id": me}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{task}");
     assert_eq!(task["title"], "A1");
     assert_eq!(task["description"], "line 1\nline 2");
     assert_eq!(task["assignee_id"], me);
     assert_error(
-        &c.patch(&format!("/api/tasks/{a}"), json!({"assignee_id": stranger_id})).await,
+        &c.patch(
+            &format!("/api/tasks/{a}"),
+            json!({"assignee_id": stranger_id}),
+        )
+        .await,
         StatusCode::BAD_REQUEST,
         "invalid_input",
     );
-    let (_, task) = c.patch(&format!("/api/tasks/{a}"), json!({"assignee_id": null})).await;
+    let (_, task) = c
+        .patch(&format!("/api/tasks/{a}"), json!({"assignee_id": null}))
+        .await;
     assert_eq!(task["assignee_id"], serde_json::Value::Null);
 
     // Reorder within a column, move across, append by default.
-    c.patch(&format!("/api/tasks/{t}"), json!({"position": 0})).await;
+    c.patch(&format!("/api/tasks/{t}"), json!({"position": 0}))
+        .await;
     let (_, d) = c.get(&format!("/api/boards/{board}")).await;
     assert_eq!(layout(&d)[0].1, vec![t, a, b]);
-    let (_, moved) = c.patch(&format!("/api/tasks/{a}"), json!({"column_id": cols[2]})).await;
+    let (_, moved) = c
+        .patch(&format!("/api/tasks/{a}"), json!({"column_id": cols[2]}))
+        .await;
     assert_eq!(moved["column_id"], cols[2]);
     assert_eq!(moved["position"], 0);
-    c.patch(&format!("/api/tasks/{b}"), json!({"column_id": cols[2], "position": 0})).await;
+    c.patch(
+        &format!("/api/tasks/{b}"),
+        json!({"column_id": cols[2], "position": 0}),
+    )
+    .await;
     let (_, d) = c.get(&format!("/api/boards/{board}")).await;
-    assert_eq!(layout(&d), vec![(cols[0], vec![t]), (cols[1], vec![]), (cols[2], vec![b, a])]);
+    assert_eq!(
+        layout(&d),
+        vec![(cols[0], vec![t]), (cols[1], vec![]), (cols[2], vec![b, a])]
+    );
 
-    assert_eq!(c.delete(&format!("/api/tasks/{b}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        c.delete(&format!("/api/tasks/{b}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (_, d) = c.get(&format!("/api/boards/{board}")).await;
     assert_eq!(layout(&d)[2].1, vec![a]);
-    assert_error(&c.delete(&format!("/api/tasks/{b}")).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &c.delete(&format!("/api/tasks/{b}")).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 }
 
 #[tokio::test]
@@ -247,18 +467,28 @@ async fn concurrent_moves_keep_positions_consistent() {
     let mut handles = Vec::new();
     for worker in 0..6u64 {
         let client = srv.client();
-        client.post("/api/auth/login", json!({"username": "ada", "password": "correct horse battery"})).await;
+        client
+            .post(
+                "/api/auth/login",
+                json!({"username": "ada", "password": "correct horse battery"}),
+            )
+            .await;
         let tasks = tasks.clone();
         let cols = cols.clone();
         handles.push(tokio::spawn(async move {
             let mut seed = worker * 7919 + 17;
             for _ in 0..10 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let task = tasks[(seed >> 33) as usize % tasks.len()];
                 let column = cols[(seed >> 40) as usize % cols.len()];
                 let position = (seed >> 50) as i64 % 6;
                 let (status, body) = client
-                    .patch(&format!("/api/tasks/{task}"), json!({"column_id": column, "position": position}))
+                    .patch(
+                        &format!("/api/tasks/{task}"),
+                        json!({"column_id": column, "position": position}),
+                    )
                     .await;
                 assert_eq!(status, StatusCode::OK, "{body}");
             }

@@ -22,7 +22,10 @@ pub async fn signup(
     use crate::services::auth;
     let svc = super::ctx::services()?;
     let session = auth::signup(&svc, &username, &password, display_name.as_deref()).await?;
-    super::ctx::set_header(http::header::SET_COOKIE, &auth::session_cookie(&svc, &session));
+    super::ctx::set_header(
+        http::header::SET_COOKIE,
+        &auth::session_cookie(&svc, &session),
+    );
     leptos_axum::redirect("/boards");
     Ok(session.user)
 }
@@ -33,7 +36,10 @@ pub async fn login(username: String, password: String) -> Result<User, AppError>
     use crate::services::auth;
     let svc = super::ctx::services()?;
     let session = auth::login(&svc, &username, &password).await?;
-    super::ctx::set_header(http::header::SET_COOKIE, &auth::session_cookie(&svc, &session));
+    super::ctx::set_header(
+        http::header::SET_COOKIE,
+        &auth::session_cookie(&svc, &session),
+    );
     leptos_axum::redirect("/boards");
     Ok(session.user)
 }

@@ -81,7 +81,15 @@ pub async fn create_task(
     description: Option<String>,
 ) -> Result<Task, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    tasks::create_task(&svc, &user, board_id, column_id, &title, description.as_deref()).await
+    tasks::create_task(
+        &svc,
+        &user,
+        board_id,
+        column_id,
+        &title,
+        description.as_deref(),
+    )
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "tasks/update", input = Json)]

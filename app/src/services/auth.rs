@@ -259,7 +259,10 @@ mod tests {
     #[test]
     fn finds_the_session_cookie_among_others() {
         let mut h = HeaderMap::new();
-        h.append(http::header::COOKIE, "a=1; taskflow_session=tok; b=2".parse().unwrap());
+        h.append(
+            http::header::COOKIE,
+            "a=1; taskflow_session=tok; b=2".parse().unwrap(),
+        );
         assert_eq!(session_token(&h).as_deref(), Some("tok"));
         let mut h = HeaderMap::new();
         h.append(http::header::COOKIE, "taskflow_session=".parse().unwrap());

@@ -271,7 +271,9 @@ pub async fn remove_member(
 ) -> AppResult<()> {
     let role = role_on(&svc.pool, board_id, user.id).await?;
     if role != Role::Owner && member_id != user.id {
-        return Err(AppError::forbidden("only the board owner can remove members"));
+        return Err(AppError::forbidden(
+            "only the board owner can remove members",
+        ));
     }
     let target = role_on(&svc.pool, board_id, member_id)
         .await

@@ -74,14 +74,20 @@ pub async fn update_column(
     patch: ColumnPatch,
 ) -> AppResult<Column> {
     let column = visible_column(svc, user, column_id).await?;
-    let name = patch.name.as_deref().map(validate::column_name).transpose()?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(validate::column_name)
+        .transpose()?;
     if let Some(p) = patch.position {
         if p < 0 {
             return Err(AppError::invalid("position must be 0 or more"));
         }
     }
     if name.is_none() && patch.position.is_none() {
-        return Err(AppError::invalid("nothing to change: give a name or a position"));
+        return Err(AppError::invalid(
+            "nothing to change: give a name or a position",
+        ));
     }
     let mut tx = begin_board_change(&svc.pool, column.board_id).await?;
     // Re-read inside the lock: another move may have shifted this column.

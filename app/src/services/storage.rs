@@ -142,7 +142,10 @@ mod tests {
     fn sqlite_urls_get_create_mode() {
         let dir = std::env::temp_dir().join("taskflow-url-test");
         let url = format!("sqlite://{}/x.db", dir.display());
-        assert_eq!(sqlite_url_with_create(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert_eq!(
+            sqlite_url_with_create(&url).unwrap(),
+            format!("{url}?mode=rwc")
+        );
         assert!(dir.exists());
         assert_eq!(
             sqlite_url_with_create("sqlite::memory:").unwrap(),
@@ -155,7 +158,10 @@ mod tests {
     #[test]
     fn dialect_from_url() {
         assert_eq!(Dialect::of_url("sqlite://a.db").unwrap(), Dialect::Sqlite);
-        assert_eq!(Dialect::of_url("postgres://x/y").unwrap(), Dialect::Postgres);
+        assert_eq!(
+            Dialect::of_url("postgres://x/y").unwrap(),
+            Dialect::Postgres
+        );
         assert!(Dialect::of_url("mysql://x").is_err());
     }
 }

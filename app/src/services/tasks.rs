@@ -64,9 +64,9 @@ async fn check_assignee(
             .bind(assignee_id)
             .fetch_optional(&mut **tx)
             .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| AppError::invalid(format!("user {assignee_id} is not a member of this board")))
+    found.map(|_| ()).ok_or_else(|| {
+        AppError::invalid(format!("user {assignee_id} is not a member of this board"))
+    })
 }
 
 /// Adds a task at the bottom of a column.
@@ -121,7 +121,11 @@ pub async fn update_task(
     patch: TaskPatch,
 ) -> AppResult<Task> {
     let task = visible_task(svc, user, task_id).await?;
-    let title = patch.title.as_deref().map(validate::task_title).transpose()?;
+    let title = patch
+        .title
+        .as_deref()
+        .map(validate::task_title)
+        .transpose()?;
     let description = patch
         .description
         .as_deref()

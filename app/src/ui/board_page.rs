@@ -84,7 +84,8 @@ impl BoardState {
 
     /// Moves a task (optimistically), announces it and keeps focus on its card.
     pub fn move_task(self, task_id: i64, column_id: i64, position: i64) {
-        self.board.update(|b| b.move_task(task_id, column_id, position));
+        self.board
+            .update(|b| b.move_task(task_id, column_id, position));
         let (title, column, pos) = self.board.with_untracked(|b| {
             let task = b.task(task_id);
             (
@@ -115,7 +116,12 @@ pub fn use_board() -> BoardState {
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let params = use_params_map();
-    let board_id = move || params.read().get("board_id").and_then(|s| s.parse::<i64>().ok());
+    let board_id = move || {
+        params
+            .read()
+            .get("board_id")
+            .and_then(|s| s.parse::<i64>().ok())
+    };
     let data = Resource::new(board_id, |id| async move {
         match id {
             Some(id) => get_board(id).await,
@@ -177,14 +183,18 @@ fn BoardHeader() -> impl IntoView {
     let name_input = NodeRef::<leptos::html::Input>::new();
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(input) = name_input.get() else { return };
+        let Some(input) = name_input.get() else {
+            return;
+        };
         let name = input.value();
         renaming.set(false);
         state.run(rename_board(state.id(), name));
     };
     let delete = move |_| {
         let name = state.board.with_untracked(|b| b.name.clone());
-        if browser::confirm(&format!("Delete the board “{name}” with all its columns and tasks? This cannot be undone.")) {
+        if browser::confirm(&format!(
+            "Delete the board “{name}” with all its columns and tasks? This cannot be undone."
+        )) {
             state.run(delete_board(state.id()));
         }
     };
@@ -221,20 +231,32 @@ fn ColumnView(column: Column) -> impl IntoView {
     let renaming = RwSignal::new(false);
     let name_input = NodeRef::<leptos::html::Input>::new();
     let title_input = NodeRef::<leptos::html::Input>::new();
-    let tasks = move || state.board.with(|b| b.tasks_in(column_id).cloned().collect::<Vec<_>>());
+    let tasks = move || {
+        state
+            .board
+            .with(|b| b.tasks_in(column_id).cloned().collect::<Vec<_>>())
+    };
     let count = move || state.board.with(|b| b.tasks_in(column_id).count());
     let position = column.position;
     let column_name = column.name.clone();
 
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(input) = name_input.get() else { return };
+        let Some(input) = name_input.get() else {
+            return;
+        };
         renaming.set(false);
-        let patch = ColumnPatch { name: Some(input.value()), position: None };
+        let patch = ColumnPatch {
+            name: Some(input.value()),
+            position: None,
+        };
         state.run(update_column(column_id, patch));
     };
     let shift = move |by: i64| {
-        let patch = ColumnPatch { name: None, position: Some(position + by) };
+        let patch = ColumnPatch {
+            name: None,
+            position: Some(position + by),
+        };
         state.run_then(update_column(column_id, patch), move |_| {
             browser::focus_soon(format!("column-{column_id}-menu"));
         });
@@ -245,7 +267,9 @@ fn ColumnView(column: Column) -> impl IntoView {
         let msg = if n == 0 {
             format!("Delete the column “{name_for_delete}”?")
         } else {
-            format!("Delete the column “{name_for_delete}” and its {n} task(s)? This cannot be undone.")
+            format!(
+                "Delete the column “{name_for_delete}” and its {n} task(s)? This cannot be undone."
+            )
         };
         if browser::confirm(&msg) {
             state.run(delete_column(column_id));
@@ -253,7 +277,9 @@ fn ColumnView(column: Column) -> impl IntoView {
     };
     let add_task = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(input) = title_input.get() else { return };
+        let Some(input) = title_input.get() else {
+            return;
+        };
         let title = input.value();
         if title.trim().is_empty() {
             return;
@@ -274,7 +300,9 @@ fn ColumnView(column: Column) -> impl IntoView {
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
-        if let (Some(task_id), Some((col, index))) = (state.drag.get_untracked(), state.drop_at.get_untracked()) {
+        if let (Some(task_id), Some((col, index))) =
+            (state.drag.get_untracked(), state.drop_at.get_untracked())
+        {
             state.move_task(task_id, col, index);
         }
         state.drag.set(None);
@@ -356,7 +384,9 @@ fn TaskCard(task: Task) -> impl IntoView {
     };
     // Hovering a card: the dragged card takes this card's place, which moves aside.
     let on_dragover = move |ev: leptos::ev::DragEvent| {
-        let Some(dragged) = state.drag.get_untracked() else { return };
+        let Some(dragged) = state.drag.get_untracked() else {
+            return;
+        };
         ev.prevent_default();
         ev.stop_propagation();
         let _ = dragged;
@@ -369,7 +399,10 @@ fn TaskCard(task: Task) -> impl IntoView {
             return;
         }
         let (columns, len) = state.board.with_untracked(|b| {
-            (b.columns.iter().map(|c| c.id).collect::<Vec<_>>(), b.tasks_in(column_id).count() as i64)
+            (
+                b.columns.iter().map(|c| c.id).collect::<Vec<_>>(),
+                b.tasks_in(column_id).count() as i64,
+            )
         });
         let col_idx = columns.iter().position(|&c| c == column_id).unwrap_or(0);
         let target = match ev.key().as_str() {
@@ -386,7 +419,8 @@ fn TaskCard(task: Task) -> impl IntoView {
         }
     };
     let dragging = move || state.drag.get() == Some(id);
-    let drop_here = move || state.drop_at.get() == Some((column_id, position)) && state.drag.get() != Some(id);
+    let drop_here =
+        move || state.drop_at.get() == Some((column_id, position)) && state.drag.get() != Some(id);
     view! {
         <li class="card-slot" class:drop-here=drop_here on:dragover=on_dragover>
             <A href=href attr:id=format!("task-{id}") attr:class=move || if dragging() { "card dragging" } else { "card" }
@@ -444,7 +478,9 @@ fn MembersPanel() -> impl IntoView {
         el.set_value("");
         let board_id = state.id();
         state.run_then(add_member(board_id, username), move |m| {
-            state.status.set(format!("Added {} to the board", m.user.display_name));
+            state
+                .status
+                .set(format!("Added {} to the board", m.user.display_name));
         });
     };
     let members = move || state.board.with(|b| b.members.clone());

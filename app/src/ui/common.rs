@@ -39,7 +39,9 @@ where
     V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
     move || match value.get() {
-        Some(Err(e)) => Some(view! { <p class="field-error" role="alert">{e.message().to_string()}</p> }),
+        Some(Err(e)) => {
+            Some(view! { <p class="field-error" role="alert">{e.message().to_string()}</p> })
+        }
         _ => None,
     }
 }

@@ -14,7 +14,12 @@ use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
 pub fn TaskDialog() -> impl IntoView {
     let state = use_board();
     let params = use_params_map();
-    let task_id = Memo::new(move |_| params.read().get("task_id").and_then(|s| s.parse::<i64>().ok()));
+    let task_id = Memo::new(move |_| {
+        params
+            .read()
+            .get("task_id")
+            .and_then(|s| s.parse::<i64>().ok())
+    });
     let navigate = use_navigate();
     let board_href = move || format!("/boards/{}", state.id());
     let close = Callback::new(move |()| navigate(&board_href(), Default::default()));
@@ -37,7 +42,9 @@ pub fn TaskDialog() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             let backdrop = match (ev.target(), ev.current_target()) {
-                (Some(t), Some(c)) => wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(c),
+                (Some(t), Some(c)) => {
+                    wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(c)
+                }
                 _ => false,
             };
             if backdrop {
@@ -73,23 +80,31 @@ pub fn TaskDialog() -> impl IntoView {
 #[component]
 fn TaskForm(id: i64, state: BoardState, close: Callback<()>) -> impl IntoView {
     let task = state.board.with_untracked(|b| b.task(id).cloned());
-    let Some(task) = task else { return ().into_any() };
+    let Some(task) = task else {
+        return ().into_any();
+    };
     let title_ref = NodeRef::<leptos::html::Input>::new();
     let desc_ref = NodeRef::<leptos::html::Textarea>::new();
     let current = move || state.board.with(|b| b.task(id).cloned());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(t), Some(d)) = (title_ref.get(), desc_ref.get()) else { return };
+        let (Some(t), Some(d)) = (title_ref.get(), desc_ref.get()) else {
+            return;
+        };
         let patch = TaskPatch {
             title: Some(t.value()),
             description: Some(d.value()),
             ..Default::default()
         };
-        state.run_then(update_task(id, patch), move |_| state.status.set("Task saved".into()));
+        state.run_then(update_task(id, patch), move |_| {
+            state.status.set("Task saved".into())
+        });
     };
     let move_to = move |ev: leptos::ev::Event| {
         if let Ok(column_id) = event_target_value(&ev).parse::<i64>() {
-            let end = state.board.with_untracked(|b| b.tasks_in(column_id).count() as i64);
+            let end = state
+                .board
+                .with_untracked(|b| b.tasks_in(column_id).count() as i64);
             state.move_task(id, column_id, end);
         }
     };
@@ -109,9 +124,10 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>) -> impl IntoView {
             }
         }
     };
-    let creator = state
-        .board
-        .with_untracked(|b| b.member(task.created_by).map(|m| m.user.display_name.clone()));
+    let creator = state.board.with_untracked(|b| {
+        b.member(task.created_by)
+            .map(|m| m.user.display_name.clone())
+    });
     let column_of = move || current().map(|t| t.column_id);
     let assignee_of = move || current().and_then(|t| t.assignee_id);
     view! {

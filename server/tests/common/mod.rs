@@ -28,7 +28,9 @@ impl TestServer {
     }
 
     pub async fn start_on(dir: tempfile::TempDir, db_url: String) -> Self {
-        let pool = server::open_database(&db_url, 8).await.expect("open database");
+        let pool = server::open_database(&db_url, 8)
+            .await
+            .expect("open database");
         let args = ServeArgs::for_address("127.0.0.1:0".parse::<SocketAddr>().unwrap());
         let services = Services::new(pool, server::settings(&args));
         let (tx, rx) = oneshot::channel::<()>();
@@ -66,7 +68,11 @@ impl TestServer {
     pub async fn user(&self, username: &str) -> (Client, i64) {
         let c = self.client();
         let (status, body) = c
-            .send(Method::POST, "/api/auth/signup", Some(json!({"username": username, "password": "correct horse battery"})))
+            .send(
+                Method::POST,
+                "/api/auth/signup",
+                Some(json!({"username": username, "password": "correct horse battery"})),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "signup {username}: {body}");
         let id = body["id"].as_i64().expect("user id");
@@ -111,7 +117,12 @@ impl Client {
     }
 
     /// Sends JSON (or nothing) and returns the status and the JSON answer (`null` if none).
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut rb = self.request(method, path);
         if let Some(b) = body {
             rb = rb.json(&b);
@@ -119,7 +130,11 @@ impl Client {
         let res = rb.send().await.expect("request");
         let status = res.status();
         let text = res.text().await.expect("body");
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
@@ -137,7 +152,13 @@ impl Client {
     }
 
     /// Sends a raw body with a given content type.
-    pub async fn raw(&self, method: Method, path: &str, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
         let mut rb = self.request(method, path).body(body);
         if let Some(ct) = content_type {
             rb = rb.header("content-type", ct);
@@ -145,7 +166,10 @@ impl Client {
         let res = rb.send().await.expect("request");
         let status = res.status();
         let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Creates a board and returns (board id, column ids).
@@ -154,13 +178,21 @@ impl Client {
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let id = body["id"].as_i64().unwrap();
         let (_, detail) = self.get(&format!("/api/boards/{id}")).await;
-        let columns = detail["columns"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        let columns = detail["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
         (id, columns)
     }
 
     pub async fn task(&self, board: i64, column: i64, title: &str) -> i64 {
         let (status, body) = self
-            .post(&format!("/api/boards/{board}/tasks"), json!({"column_id": column, "title": title}))
+            .post(
+                &format!("/api/boards/{board}/tasks"),
+                json!({"column_id": column, "title": title}),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["id"].as_i64().unwrap()
@@ -171,7 +203,13 @@ impl Client {
 pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str) {
     assert_eq!(got.0, status, "unexpected answer: {}", got.1);
     assert_eq!(got.1["error"]["code"], code, "unexpected answer: {}", got.1);
-    assert!(got.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", got.1);
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "no message: {}",
+        got.1
+    );
 }
 
 /// Task ids per column, in position order, with positions checked to be 0..n.
@@ -191,7 +229,10 @@ pub fn layout(board: &Value) -> Vec<(i64, Vec<i64>)> {
                 .collect();
             tasks.sort();
             for (i, (pos, id)) in tasks.iter().enumerate() {
-                assert_eq!(*pos, i as i64, "task {id} in column {cid} has position {pos}, expected {i}");
+                assert_eq!(
+                    *pos, i as i64,
+                    "task {id} in column {cid} has position {pos}, expected {i}"
+                );
             }
             (cid, tasks.into_iter().map(|(_, id)| id).collect())
         })
