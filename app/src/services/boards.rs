@@ -32,6 +32,23 @@ pub async fn require_owner(pool: &AnyPool, board_id: i64, user_id: i64) -> AppRe
 
 /// The boards the user is a member of, most recently changed first.
 pub async fn list_boards(svc: &Services, user: &User) -> AppResult<Vec<BoardSummary>> {
+    summaries(&svc.pool, user.id, None).await
+}
+
+/// One board as it appears in the user's board list.
+pub async fn board_summary(svc: &Services, user: &User, board_id: i64) -> AppResult<BoardSummary> {
+    summaries(&svc.pool, user.id, Some(board_id))
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("board"))
+}
+
+/// Board summaries of one user: all of them, or just `only` (if they are a member).
+async fn summaries(
+    pool: &AnyPool,
+    user_id: i64,
+    only: Option<i64>,
+) -> AppResult<Vec<BoardSummary>> {
     type Row = (i64, String, i64, String, i64, i64, i64, i64);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT b.id, b.name, b.owner_id, m.role,
@@ -39,11 +56,12 @@ pub async fn list_boards(svc: &Services, user: &User) -> AppResult<Vec<BoardSumm
                 (SELECT COUNT(*) FROM tasks t WHERE t.board_id = b.id),
                 b.created_at, b.updated_at
          FROM board_members m JOIN boards b ON b.id = m.board_id
-         WHERE m.user_id = $1
+         WHERE m.user_id = $1 AND ($2 IS NULL OR b.id = $2)
          ORDER BY b.updated_at DESC, b.id DESC",
     )
-    .bind(user.id)
-    .fetch_all(&svc.pool)
+    .bind(user_id)
+    .bind(only)
+    .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
@@ -189,11 +207,7 @@ pub async fn rename_board(
         .bind(board_id)
         .execute(&svc.pool)
         .await?;
-    list_boards(svc, user)
-        .await?
-        .into_iter()
-        .find(|b| b.id == board_id)
-        .ok_or_else(|| AppError::not_found("board"))
+    board_summary(svc, user, board_id).await
 }
 
 /// Deletes a board with everything on it (owner only).
