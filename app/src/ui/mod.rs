@@ -91,7 +91,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="leptos" href="/pkg/taskflow.css" />
-        <Title formatter=|page: String| if page.is_empty() { "TaskFlow".to_string() } else { format!("{page} · TaskFlow") } />
+        <Title formatter=page_title />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
@@ -108,6 +108,25 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The document title for a page. On the server it is HTML-escaped here,
+/// because leptos_meta writes `<title>` text into the page unescaped (a board
+/// named `</title><script>…` would otherwise run as script).
+fn page_title(page: String) -> String {
+    let title = if page.is_empty() {
+        "TaskFlow".to_string()
+    } else {
+        format!("{page} · TaskFlow")
+    };
+    if cfg!(feature = "ssr") {
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        title
     }
 }
 
