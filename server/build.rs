@@ -77,7 +77,8 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, files);
-        } else {
+        } else if !path.to_string_lossy().ends_with(".d.ts") {
+            // (TypeScript declarations from wasm-bindgen are not served.)
             files.push(path);
         }
     }

@@ -94,18 +94,19 @@ test("two colleagues plan on one board; outsiders get no access", async ({ brows
   await expect(card(b, "Doing", "Write the spec")).toBeVisible();
   await expect(card(b, "To do", "Design the UI")).toBeVisible();
 
-  // Keyboard moves: Alt+→ to the next column, Alt+↓ within it.
+  // Keyboard moves: Alt+→ to the next column (same place in the list), Alt+↓ within it.
   await card(b, "To do", "Design the UI").focus();
   await b.keyboard.press("Alt+ArrowRight");
   await expect(card(b, "Doing", "Design the UI")).toBeVisible();
   await expect(card(b, "Doing", "Design the UI")).toBeFocused();
   const doingTitles = () => column(b, "Doing").locator(".card-title").allTextContents();
-  await expect.poll(doingTitles).toEqual(["Write the spec", "Design the UI"]);
-  await b.keyboard.press("Alt+ArrowUp");
   await expect.poll(doingTitles).toEqual(["Design the UI", "Write the spec"]);
+  await b.keyboard.press("Alt+ArrowDown");
+  await expect.poll(doingTitles).toEqual(["Write the spec", "Design the UI"]);
+  await expect(card(b, "Doing", "Design the UI")).toBeFocused();
   await b.reload();
   await hydrated(b);
-  await expect.poll(doingTitles).toEqual(["Design the UI", "Write the spec"]);
+  await expect.poll(doingTitles).toEqual(["Write the spec", "Design the UI"]);
 
   // The task dialog: edit the description and assign Alice.
   await card(b, "Doing", "Design the UI").click();
