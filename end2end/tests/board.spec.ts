@@ -124,6 +124,8 @@ test("two colleagues plan on one board; outsiders get no access", async ({ brows
   await expect(a.getByRole("dialog").getByLabel("Description")).toHaveValue("Wireframes first,\nthen the palette.");
   await expect(a.getByRole("dialog").getByLabel("Assignee")).toHaveValue(/\d+/);
   await a.keyboard.press("Escape");
+  await expect(a.getByRole("dialog")).toHaveCount(0);
+  await shot(a, testInfo, "06-board-overview");
 
   // Carol is not a member: the board does not exist for her.
   const c = await signUp(ctxC, carol, "Carol", errors);
