@@ -7,9 +7,17 @@ use common::TestServer;
 use reqwest::StatusCode;
 
 async fn page(c: &common::Client, path: &str) -> (StatusCode, Option<String>, String) {
-    let res = c.request(reqwest::Method::GET, path).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .request(reqwest::Method::GET, path)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     let status = res.status();
-    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
     (status, location, res.text().await.unwrap())
 }
 
@@ -24,7 +32,10 @@ async fn visitors_are_sent_to_the_login_page() {
     }
     let (status, _, html) = page(&c, "/login").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(r#"action="/rpc/login""#), "the login form posts without JavaScript");
+    assert!(
+        html.contains(r#"action="/rpc/login""#),
+        "the login form posts without JavaScript"
+    );
     assert!(html.contains("<title>Log in · TaskFlow</title>"));
 }
 
@@ -35,18 +46,27 @@ async fn the_board_page_is_complete_html() {
     let (board, cols) = ada.board("Launch <plan>").await;
     let (evil, _) = ada.board("x</title><script>alert(1)</script>").await;
     let (_, _, html) = page(&ada, &format!("/boards/{evil}")).await;
-    assert!(!html.contains("<script>alert(1)"), "board names never become markup");
+    assert!(
+        !html.contains("<script>alert(1)"),
+        "board names never become markup"
+    );
     let task = ada.task(board, cols[1], "Write & ship").await;
 
     let (status, _, html) = page(&ada, &format!("/boards/{board}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Launch &lt;plan&gt;"), "names are escaped, never raw HTML");
+    assert!(
+        html.contains("Launch &lt;plan&gt;"),
+        "names are escaped, never raw HTML"
+    );
     assert!(!html.contains("Launch <plan>"), "not even in the <title>");
     for column in ["To do", "Doing", "Done"] {
         assert!(html.contains(column), "column {column} is rendered");
     }
     assert!(html.contains("Write &amp; ship"));
-    assert!(html.contains(&format!(r#"href="/boards/{board}/tasks/{task}""#)), "cards are real links");
+    assert!(
+        html.contains(&format!(r#"href="/boards/{board}/tasks/{task}""#)),
+        "cards are real links"
+    );
 
     let (status, _, html) = page(&ada, &format!("/boards/{board}/tasks/{task}")).await;
     assert_eq!(status, StatusCode::OK);
