@@ -231,3 +231,22 @@ async fn serve_from_disk(dir: &std::path::Path, path: &str) -> Option<Response> 
     headers.insert(header::CACHE_CONTROL, "no-cache".parse().ok()?);
     Some((headers, bytes).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let mut args = ServeArgs::for_address("127.0.0.1:3000".parse().unwrap());
+        assert!(!settings(&args).secure_cookies);
+        assert_eq!(args.public_url(), "http://127.0.0.1:3000");
+        args.public_url = Some("https://tasks.example.com/".into());
+        assert!(settings(&args).secure_cookies);
+        assert_eq!(args.public_url(), "https://tasks.example.com");
+        assert_eq!(
+            settings(&args).session_ttl,
+            Duration::from_secs(30 * 24 * 3600)
+        );
+    }
+}

@@ -100,6 +100,24 @@ async fn session_cookie_is_httponly_lax_and_expiring() {
         .unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored.len(), 64);
+
+    // Sessions expire: once past `expires_at` the cookie is worthless.
+    let c = srv.client();
+    c.post(
+        "/api/auth/login",
+        json!({"username": "bob", "password": "correct horse battery"}),
+    )
+    .await;
+    assert_eq!(c.get("/api/me").await.0, StatusCode::OK);
+    sqlx::query("UPDATE sessions SET expires_at = 0")
+        .execute(&srv.services.pool)
+        .await
+        .unwrap();
+    assert_error(
+        &c.get("/api/me").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
 }
 
 #[tokio::test]

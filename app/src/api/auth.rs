@@ -19,29 +19,27 @@ pub async fn signup(
     password: String,
     display_name: Option<String>,
 ) -> Result<User, AppError> {
-    use crate::services::auth;
     let svc = super::ctx::services()?;
-    let session = auth::signup(&svc, &username, &password, display_name.as_deref()).await?;
-    super::ctx::set_header(
-        http::header::SET_COOKIE,
-        &auth::session_cookie(&svc, &session),
-    );
-    leptos_axum::redirect("/boards");
-    Ok(session.user)
+    let session =
+        crate::services::auth::signup(&svc, &username, &password, display_name.as_deref()).await?;
+    Ok(enter(&svc, session))
 }
 
 /// Logs in and goes to the board list.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<User, AppError> {
-    use crate::services::auth;
     let svc = super::ctx::services()?;
-    let session = auth::login(&svc, &username, &password).await?;
-    super::ctx::set_header(
-        http::header::SET_COOKIE,
-        &auth::session_cookie(&svc, &session),
-    );
+    let session = crate::services::auth::login(&svc, &username, &password).await?;
+    Ok(enter(&svc, session))
+}
+
+/// Hands a new session to the browser (cookie) and sends it to the board list.
+#[cfg(feature = "ssr")]
+fn enter(svc: &crate::services::Services, session: crate::services::auth::NewSession) -> User {
+    let cookie = crate::services::auth::session_cookie(svc, &session);
+    super::ctx::set_header(http::header::SET_COOKIE, &cookie);
     leptos_axum::redirect("/boards");
-    Ok(session.user)
+    session.user
 }
 
 /// Logs out and goes to the login page.

@@ -43,15 +43,7 @@ pub async fn close_gap(
     scope_id: i64,
     position: i64,
 ) -> AppResult<()> {
-    let (table, scope) = list.table_and_scope();
-    sqlx::query(&format!(
-        "UPDATE {table} SET position = position - 1 WHERE {scope} = $1 AND position > $2"
-    ))
-    .bind(scope_id)
-    .bind(position)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    shift_from(tx, list, scope_id, position + 1, -1).await
 }
 
 /// Makes room at `position` (before an insert or a move in).
@@ -61,12 +53,24 @@ pub async fn open_gap(
     scope_id: i64,
     position: i64,
 ) -> AppResult<()> {
+    shift_from(tx, list, scope_id, position, 1).await
+}
+
+/// Adds `delta` to the position of every item at `first` or after.
+async fn shift_from(
+    tx: &mut Transaction<'static, Any>,
+    list: List,
+    scope_id: i64,
+    first: i64,
+    delta: i64,
+) -> AppResult<()> {
     let (table, scope) = list.table_and_scope();
     sqlx::query(&format!(
-        "UPDATE {table} SET position = position + 1 WHERE {scope} = $1 AND position >= $2"
+        "UPDATE {table} SET position = position + $1 WHERE {scope} = $2 AND position >= $3"
     ))
+    .bind(delta)
     .bind(scope_id)
-    .bind(position)
+    .bind(first)
     .execute(&mut **tx)
     .await?;
     Ok(())
