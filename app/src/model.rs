@@ -177,6 +177,73 @@ impl BoardDetail {
     }
 }
 
+/// A chat room of a board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: i64,
+    pub board_id: i64,
+    pub name: String,
+    pub description: String,
+    pub created_by: i64,
+    pub created_at: i64,
+    /// When it was archived (read-only), if it was.
+    pub archived_at: Option<i64>,
+}
+
+/// A room in the room list, with the caller's unread count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    #[serde(flatten)]
+    pub room: Room,
+    pub member_count: i64,
+    /// Messages after the caller's last-read pointer (not counting their own).
+    pub unread: i64,
+    pub last_message_id: Option<i64>,
+}
+
+/// A room with its members (`GET /messaging/room/{id}/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomDetail {
+    #[serde(flatten)]
+    pub room: Room,
+    pub members: Vec<User>,
+    /// The caller's last-read pointer.
+    pub last_read_id: i64,
+}
+
+/// A chat message, as stored and as delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: i64,
+    pub room_id: i64,
+    pub author: User,
+    pub content: String,
+    pub created_at: i64,
+}
+
+/// A page of history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    /// Whether older messages exist before the first one (scroll up for more).
+    pub has_older: bool,
+    /// Whether newer messages exist after the last one.
+    pub has_newer: bool,
+}
+
+/// Changes to a room; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `true` archives (read-only), `false` brings it back.
+    #[serde(default)]
+    pub archived: Option<bool>,
+}
+
 /// Fields to change on a task; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -12,6 +12,14 @@ pub const BOARD_NAME_MAX: usize = 100;
 pub const COLUMN_NAME_MAX: usize = 60;
 pub const TASK_TITLE_MAX: usize = 200;
 pub const TASK_DESCRIPTION_MAX: usize = 10_000;
+pub const ROOM_NAME_MAX: usize = 60;
+pub const ROOM_DESCRIPTION_MAX: usize = 500;
+/// Longest chat message or comment, in characters (Zulip uses the same).
+pub const MESSAGE_MAX: usize = 10_000;
+/// History pages: default and largest size.
+pub const HISTORY_PAGE_DEFAULT: i64 = 50;
+pub const HISTORY_PAGE_MAX: i64 = 100;
+pub const MAX_ROOMS_PER_BOARD: i64 = 200;
 /// Upper bounds that keep one board usable (and one request cheap).
 pub const MAX_COLUMNS_PER_BOARD: i64 = 50;
 pub const MAX_TASKS_PER_BOARD: i64 = 5_000;
@@ -104,6 +112,45 @@ pub fn task_description(raw: &str) -> AppResult<String> {
     Ok(text.to_string())
 }
 
+pub fn room_name(raw: &str) -> AppResult<String> {
+    name("room name", raw, ROOM_NAME_MAX)
+}
+
+pub fn room_description(raw: &str) -> AppResult<String> {
+    let text = raw.trim();
+    if text.chars().count() > ROOM_DESCRIPTION_MAX {
+        return Err(AppError::invalid(format!(
+            "room description must be at most {ROOM_DESCRIPTION_MAX} characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// A chat message or comment: trimmed, not empty, at most [`MESSAGE_MAX`] characters.
+pub fn message(raw: &str) -> AppResult<String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(AppError::invalid("message must not be empty"));
+    }
+    if text.chars().count() > MESSAGE_MAX {
+        return Err(AppError::invalid(format!(
+            "message must be at most {MESSAGE_MAX} characters"
+        )));
+    }
+    Ok(text.to_string())
+}
+
+/// A history page size: default when absent, 1..=100 otherwise.
+pub fn page_limit(raw: Option<i64>) -> AppResult<i64> {
+    match raw {
+        None => Ok(HISTORY_PAGE_DEFAULT),
+        Some(n) if (1..=HISTORY_PAGE_MAX).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::invalid(format!(
+            "limit must be between 1 and {HISTORY_PAGE_MAX}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +181,18 @@ mod tests {
         assert_eq!(task_description(" a\nb ").unwrap(), "a\nb");
         assert_eq!(task_description("").unwrap(), "");
         assert!(task_description(&"d".repeat(TASK_DESCRIPTION_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn messages_are_trimmed_and_bounded() {
+        assert_eq!(message("  hi\nthere \n").unwrap(), "hi\nthere");
+        assert!(message(" \n\t ").is_err());
+        assert!(message(&"m".repeat(MESSAGE_MAX)).is_ok());
+        assert!(message(&"m".repeat(MESSAGE_MAX + 1)).is_err());
+        assert_eq!(page_limit(None).unwrap(), HISTORY_PAGE_DEFAULT);
+        assert!(page_limit(Some(0)).is_err());
+        assert!(page_limit(Some(101)).is_err());
+        assert_eq!(page_limit(Some(100)).unwrap(), 100);
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Path ids: anything but a positive integer is a 404, in JSON.
-fn parse_id(raw: &str) -> HttpResult<i64> {
+pub(crate) fn parse_id(raw: &str) -> HttpResult<i64> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

@@ -48,3 +48,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         }
     }
 }
+
+/// Query-string parameters; bad ones are 400 `invalid_input` in JSON.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for QueryParams<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| QueryParams(v))
+            .map_err(|e| HttpError::InvalidBody(e.body_text()))
+    }
+}

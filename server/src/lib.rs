@@ -12,6 +12,7 @@ pub mod config;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod messaging;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -85,6 +86,7 @@ pub fn router(services: Services, args: &ServeArgs) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api::routes())
+        .merge(messaging::routes())
         .leptos_routes_with_context(&state, routes, leptos_context, {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -197,7 +199,7 @@ async fn fallback(State(state): State<AppState>, request: Request<Body>) -> Resp
             return assets::respond(asset, request.headers());
         }
     }
-    if path.starts_with("/api/") || path.starts_with("/rpc/") {
+    if path.starts_with("/api/") || path.starts_with("/rpc/") || path.starts_with("/messaging/") {
         return HttpError::App(app::error::AppError::NotFound("no such route".into()))
             .into_response();
     }

@@ -303,6 +303,15 @@ pub async fn remove_member(
         .bind(member_id)
         .execute(&mut *tx)
         .await?;
+    // Leaving the board means leaving its chat rooms too.
+    sqlx::query(
+        "DELETE FROM chat_room_members WHERE user_id = $1
+         AND room_id IN (SELECT id FROM chat_rooms WHERE board_id = $2)",
+    )
+    .bind(member_id)
+    .bind(board_id)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM board_members WHERE board_id = $1 AND user_id = $2")
         .bind(board_id)
         .bind(member_id)

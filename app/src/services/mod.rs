@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod boards;
+pub mod chat;
 pub mod columns;
 pub mod positions;
 pub mod storage;

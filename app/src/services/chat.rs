@@ -1,0 +1,515 @@
+//! Board chat rooms: rooms, their members, messages and read pointers.
+//!
+//! Rules: only board members can be in a board's rooms; only room members see
+//! or post in a room (anyone else gets "not found", as for boards); the room's
+//! creator or the board owner renames, archives or deletes it. An archived room
+//! keeps its history but takes no new messages.
+
+use sqlx::AnyPool;
+
+use super::boards::role_on;
+use super::storage::now_ms;
+use super::Services;
+use crate::error::{AppError, AppResult};
+use crate::model::{HistoryPage, Message, Role, Room, RoomDetail, RoomPatch, RoomSummary, User};
+use crate::validate;
+
+type RoomRow = (i64, i64, String, String, i64, i64, Option<i64>);
+
+const ROOM_COLUMNS: &str =
+    "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at, r.archived_at";
+
+fn room_from(
+    (id, board_id, name, description, created_by, created_at, archived_at): RoomRow,
+) -> Room {
+    Room {
+        id,
+        board_id,
+        name,
+        description,
+        created_by,
+        created_at,
+        archived_at,
+    }
+}
+
+/// Room names are unique per board ignoring case; this is the key compared.
+fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// A room the user is a member of, or 404.
+pub async fn member_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
+    let row: Option<RoomRow> = sqlx::query_as(&format!(
+        "SELECT {ROOM_COLUMNS} FROM chat_rooms r
+         JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
+         WHERE r.id = $1"
+    ))
+    .bind(room_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(room_from)
+        .ok_or_else(|| AppError::not_found("room"))
+}
+
+/// The room's creator and the board owner may rename, archive and delete it.
+async fn require_room_admin(pool: &AnyPool, room: &Room, user_id: i64) -> AppResult<()> {
+    if room.created_by == user_id || role_on(pool, room.board_id, user_id).await? == Role::Owner {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the room's creator or the board owner can do this",
+        ))
+    }
+}
+
+fn unique_name_error(err: sqlx::Error, name: &str) -> AppError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            AppError::conflict(format!("this board already has a room named {name:?}"))
+        }
+        _ => err.into(),
+    }
+}
+
+/// Creates a room; the creator is its first member.
+pub async fn create_room(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    name: &str,
+    description: Option<&str>,
+) -> AppResult<Room> {
+    role_on(&svc.pool, board_id, user.id).await?;
+    let name = validate::room_name(name)?;
+    let description = validate::room_description(description.unwrap_or_default())?;
+    let mut tx = svc.pool.begin().await?;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chat_rooms WHERE board_id = $1")
+        .bind(board_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= validate::MAX_ROOMS_PER_BOARD {
+        return Err(AppError::invalid(format!(
+            "a board can have at most {} rooms",
+            validate::MAX_ROOMS_PER_BOARD
+        )));
+    }
+    let now = now_ms();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO chat_rooms (board_id, name, name_key, description, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(board_id)
+    .bind(&name)
+    .bind(name_key(&name))
+    .bind(&description)
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| unique_name_error(e, &name))?;
+    sqlx::query("INSERT INTO chat_room_members (room_id, user_id, added_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(user.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Room {
+        id,
+        board_id,
+        name,
+        description,
+        created_by: user.id,
+        created_at: now,
+        archived_at: None,
+    })
+}
+
+/// The rooms of a board the user is in, optionally filtered by name, by name.
+pub async fn list_rooms(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    query: Option<&str>,
+) -> AppResult<Vec<RoomSummary>> {
+    role_on(&svc.pool, board_id, user.id).await?;
+    let pattern = query
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
+    type Row = (
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        i64,
+        Option<i64>,
+        i64,
+        i64,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {ROOM_COLUMNS},
+                (SELECT COUNT(*) FROM chat_room_members x WHERE x.room_id = r.id),
+                (SELECT COUNT(*) FROM chat_messages msg
+                  WHERE msg.room_id = r.id AND msg.id > m.last_read_id AND msg.author_id <> $2),
+                (SELECT MAX(msg.id) FROM chat_messages msg WHERE msg.room_id = r.id)
+         FROM chat_rooms r
+         JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
+         WHERE r.board_id = $1 AND ($3 IS NULL OR r.name_key LIKE $3 ESCAPE '\\')
+         ORDER BY r.archived_at IS NOT NULL, r.name_key"
+    ))
+    .bind(board_id)
+    .bind(user.id)
+    .bind(pattern)
+    .fetch_all(&svc.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(a, b, c, d, e, f, g, member_count, unread, last_message_id)| RoomSummary {
+                room: room_from((a, b, c, d, e, f, g)),
+                member_count,
+                unread,
+                last_message_id,
+            },
+        )
+        .collect())
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A room with its members and the caller's read pointer.
+pub async fn get_room(svc: &Services, user: &User, room_id: i64) -> AppResult<RoomDetail> {
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let members = room_members(&svc.pool, room_id).await?;
+    let (last_read_id,): (i64,) = sqlx::query_as(
+        "SELECT last_read_id FROM chat_room_members WHERE room_id = $1 AND user_id = $2",
+    )
+    .bind(room_id)
+    .bind(user.id)
+    .fetch_one(&svc.pool)
+    .await?;
+    Ok(RoomDetail {
+        room,
+        members,
+        last_read_id,
+    })
+}
+
+/// The members of a room, by username.
+pub async fn room_members(pool: &AnyPool, room_id: i64) -> AppResult<Vec<User>> {
+    Ok(sqlx::query_as::<_, User>(
+        "SELECT u.id, u.username, u.display_name FROM chat_room_members m
+         JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 ORDER BY u.username",
+    )
+    .bind(room_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Renames, re-describes, archives or restores a room.
+pub async fn update_room(
+    svc: &Services,
+    user: &User,
+    room_id: i64,
+    patch: RoomPatch,
+) -> AppResult<Room> {
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    require_room_admin(&svc.pool, &room, user.id).await?;
+    if patch == RoomPatch::default() {
+        return Err(AppError::invalid("nothing to change"));
+    }
+    let name = patch.name.as_deref().map(validate::room_name).transpose()?;
+    let description = patch
+        .description
+        .as_deref()
+        .map(validate::room_description)
+        .transpose()?;
+    let archived_at = patch.archived.map(|a| {
+        if a {
+            room.archived_at.or(Some(now_ms()))
+        } else {
+            None
+        }
+    });
+    let mut tx = svc.pool.begin().await?;
+    if let Some(name) = &name {
+        sqlx::query("UPDATE chat_rooms SET name = $1, name_key = $2 WHERE id = $3")
+            .bind(name)
+            .bind(name_key(name))
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique_name_error(e, name))?;
+    }
+    if let Some(description) = &description {
+        sqlx::query("UPDATE chat_rooms SET description = $1 WHERE id = $2")
+            .bind(description)
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(archived_at) = archived_at {
+        sqlx::query("UPDATE chat_rooms SET archived_at = $1 WHERE id = $2")
+            .bind(archived_at)
+            .bind(room_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    member_room(&svc.pool, room_id, user.id).await
+}
+
+/// Deletes a room and its history.
+pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult<()> {
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    require_room_admin(&svc.pool, &room, user.id).await?;
+    sqlx::query("DELETE FROM chat_rooms WHERE id = $1")
+        .bind(room_id)
+        .execute(&svc.pool)
+        .await?;
+    Ok(())
+}
+
+/// Adds a board member to a room (any room member may).
+pub async fn add_room_member(
+    svc: &Services,
+    user: &User,
+    room_id: i64,
+    username: &str,
+) -> AppResult<User> {
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let username = username.trim().trim_start_matches('@').to_ascii_lowercase();
+    if username.is_empty() {
+        return Err(AppError::invalid("username must not be empty"));
+    }
+    let new_member: Option<User> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name FROM users u
+         JOIN board_members b ON b.user_id = u.id AND b.board_id = $2
+         WHERE u.username = $1",
+    )
+    .bind(&username)
+    .bind(room.board_id)
+    .fetch_optional(&svc.pool)
+    .await?;
+    let new_member = new_member.ok_or_else(|| {
+        AppError::invalid(format!(
+            "{username:?} is not a member of this board; add them to the board first"
+        ))
+    })?;
+    // Start their read pointer at the current end: no backlog of "unread".
+    let inserted = sqlx::query(
+        "INSERT INTO chat_room_members (room_id, user_id, added_at, last_read_id)
+         VALUES ($1, $2, $3, (SELECT COALESCE(MAX(id), 0) FROM chat_messages WHERE room_id = $1))",
+    )
+    .bind(room_id)
+    .bind(new_member.id)
+    .bind(now_ms())
+    .execute(&svc.pool)
+    .await;
+    match inserted {
+        Ok(_) => Ok(new_member),
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(AppError::conflict(
+            format!("{} is already in this room", new_member.username),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes someone from a room: themself (leaving), or anyone by the room's
+/// creator or the board owner.
+pub async fn remove_room_member(
+    svc: &Services,
+    user: &User,
+    room_id: i64,
+    member_id: i64,
+) -> AppResult<()> {
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    if member_id != user.id {
+        require_room_admin(&svc.pool, &room, user.id).await?;
+    }
+    let removed = sqlx::query("DELETE FROM chat_room_members WHERE room_id = $1 AND user_id = $2")
+        .bind(room_id)
+        .bind(member_id)
+        .execute(&svc.pool)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(AppError::not_found("room member"));
+    }
+    Ok(())
+}
+
+/// Stores a message. It is committed before this returns: what the caller
+/// acknowledges is durable.
+pub async fn post_message(
+    svc: &Services,
+    user: &User,
+    room_id: i64,
+    content: &str,
+) -> AppResult<Message> {
+    let content = validate::message(content)?;
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    if room.archived_at.is_some() {
+        return Err(AppError::invalid(
+            "this room is archived: it takes no new messages",
+        ));
+    }
+    let created_at = now_ms();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO chat_messages (room_id, author_id, content, created_at)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(room_id)
+    .bind(user.id)
+    .bind(&content)
+    .bind(created_at)
+    .fetch_one(&svc.pool)
+    .await?;
+    Ok(Message {
+        id,
+        room_id,
+        author: user.clone(),
+        content,
+        created_at,
+    })
+}
+
+/// Where a history page starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Messages with ids below this (older), newest of them first taken.
+    pub before: Option<i64>,
+    /// Messages with ids above this (newer), oldest first: resuming after a gap.
+    pub after: Option<i64>,
+}
+
+/// A page of a room's history, oldest message first. With no cursor: the
+/// newest page. Keyset pagination on (room_id, id): each page is one index range.
+pub async fn history(
+    svc: &Services,
+    user: &User,
+    room_id: i64,
+    cursor: Cursor,
+    limit: Option<i64>,
+) -> AppResult<HistoryPage> {
+    let limit = validate::page_limit(limit)?;
+    if cursor.before.is_some() && cursor.after.is_some() {
+        return Err(AppError::invalid("give `before` or `after`, not both"));
+    }
+    member_room(&svc.pool, room_id, user.id).await?;
+    messages_page(&svc.pool, room_id, cursor, limit).await
+}
+
+/// The history query itself (also used to replay what a client missed).
+pub async fn messages_page(
+    pool: &AnyPool,
+    room_id: i64,
+    cursor: Cursor,
+    limit: i64,
+) -> AppResult<HistoryPage> {
+    const SELECT: &str = "SELECT m.id, m.room_id, m.content, m.created_at,
+                                 u.id, u.username, u.display_name
+                          FROM chat_messages m JOIN users u ON u.id = m.author_id
+                          WHERE m.room_id = $1";
+    let ascending = cursor.after.is_some();
+    let sql = if ascending {
+        format!("{SELECT} AND m.id > $2 ORDER BY m.id ASC LIMIT $3")
+    } else {
+        format!("{SELECT} AND m.id < $2 ORDER BY m.id DESC LIMIT $3")
+    };
+    let bound = cursor.after.or(cursor.before).unwrap_or(i64::MAX);
+    type Row = (i64, i64, String, i64, i64, String, String);
+    let mut rows: Vec<Row> = sqlx::query_as(&sql)
+        .bind(room_id)
+        .bind(bound)
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    if !ascending {
+        rows.reverse();
+    }
+    let messages: Vec<Message> = rows
+        .into_iter()
+        .map(
+            |(id, room_id, content, created_at, uid, username, display_name)| Message {
+                id,
+                room_id,
+                author: User {
+                    id: uid,
+                    username,
+                    display_name,
+                },
+                content,
+                created_at,
+            },
+        )
+        .collect();
+    let (has_older, has_newer) = if ascending {
+        let has_older = match messages.first() {
+            Some(first) => exists(pool, room_id, "<", first.id).await?,
+            None => exists(pool, room_id, "<=", bound).await?,
+        };
+        (has_older, more)
+    } else {
+        let has_newer = match messages.last() {
+            Some(last) => exists(pool, room_id, ">", last.id).await?,
+            None => cursor.before.is_some() && exists(pool, room_id, ">=", bound).await?,
+        };
+        (more, has_newer)
+    };
+    Ok(HistoryPage {
+        messages,
+        has_older,
+        has_newer,
+    })
+}
+
+async fn exists(pool: &AnyPool, room_id: i64, op: &str, id: i64) -> AppResult<bool> {
+    let found: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM chat_messages WHERE room_id = $1 AND id {op} $2 LIMIT 1"
+    ))
+    .bind(room_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Moves the caller's read pointer forward (never back) to `message_id`.
+pub async fn mark_read(
+    svc: &Services,
+    user: &User,
+    room_id: i64,
+    message_id: i64,
+) -> AppResult<i64> {
+    member_room(&svc.pool, room_id, user.id).await?;
+    sqlx::query(
+        "UPDATE chat_room_members SET last_read_id = $1
+         WHERE room_id = $2 AND user_id = $3 AND last_read_id < $1
+           AND EXISTS (SELECT 1 FROM chat_messages WHERE id = $1 AND room_id = $2)",
+    )
+    .bind(message_id)
+    .bind(room_id)
+    .bind(user.id)
+    .execute(&svc.pool)
+    .await?;
+    let (pointer,): (i64,) = sqlx::query_as(
+        "SELECT last_read_id FROM chat_room_members WHERE room_id = $1 AND user_id = $2",
+    )
+    .bind(room_id)
+    .bind(user.id)
+    .fetch_one(&svc.pool)
+    .await?;
+    Ok(pointer)
+}

@@ -1,0 +1,193 @@
+//! Chat rooms over HTTP, on the original design's `/messaging/...` paths
+//! (documented in docs/api.md). Thin handlers over `app::services::chat`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use app::model::RoomPatch;
+use app::services::chat::{self, Cursor};
+
+use crate::api::parse_id;
+use crate::error::HttpResult;
+use crate::extract::{CurrentUser, JsonBody, QueryParams};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/messaging/board/{board_id}/rooms/", get(list_rooms))
+        .route(
+            "/messaging/board/{board_id}/rooms/create/",
+            post(create_room),
+        )
+        .route(
+            "/messaging/room/{room_id}/",
+            get(get_room).patch(update_room).delete(delete_room),
+        )
+        .route("/messaging/room/{room_id}/send/", post(send))
+        .route("/messaging/room/{room_id}/history/", get(history))
+        .route("/messaging/room/{room_id}/read/", post(mark_read))
+        .route("/messaging/room/{room_id}/members/", post(add_member))
+        .route(
+            "/messaging/room/{room_id}/members/{user_id}/",
+            delete(remove_member),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+async fn list_rooms(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(board_id): Path<String>,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let rooms = chat::list_rooms(&s.services, &u, parse_id(&board_id)?, query.q.as_deref()).await?;
+    Ok(Json(rooms))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRoom {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+async fn create_room(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(board_id): Path<String>,
+    JsonBody(body): JsonBody<NewRoom>,
+) -> HttpResult<impl IntoResponse> {
+    let room = chat::create_room(
+        &s.services,
+        &u,
+        parse_id(&board_id)?,
+        &body.name,
+        body.description.as_deref(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(room)))
+}
+
+async fn get_room(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        chat::get_room(&s.services, &u, parse_id(&room_id)?).await?,
+    ))
+}
+
+async fn update_room(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+    JsonBody(patch): JsonBody<RoomPatch>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        chat::update_room(&s.services, &u, parse_id(&room_id)?, patch).await?,
+    ))
+}
+
+async fn delete_room(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+) -> HttpResult<StatusCode> {
+    chat::delete_room(&s.services, &u, parse_id(&room_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendBody {
+    content: String,
+}
+
+async fn send(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+    JsonBody(body): JsonBody<SendBody>,
+) -> HttpResult<impl IntoResponse> {
+    let message = chat::post_message(&s.services, &u, parse_id(&room_id)?, &body.content).await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+async fn history(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+    QueryParams(q): QueryParams<HistoryQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let cursor = Cursor {
+        before: q.before,
+        after: q.after,
+    };
+    let page = chat::history(&s.services, &u, parse_id(&room_id)?, cursor, q.limit).await?;
+    Ok(Json(page))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadBody {
+    message_id: i64,
+}
+
+async fn mark_read(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+    JsonBody(body): JsonBody<ReadBody>,
+) -> HttpResult<impl IntoResponse> {
+    let last_read_id =
+        chat::mark_read(&s.services, &u, parse_id(&room_id)?, body.message_id).await?;
+    Ok(Json(serde_json::json!({ "last_read_id": last_read_id })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddMember {
+    username: String,
+}
+
+async fn add_member(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+    JsonBody(body): JsonBody<AddMember>,
+) -> HttpResult<impl IntoResponse> {
+    let user = chat::add_room_member(&s.services, &u, parse_id(&room_id)?, &body.username).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+async fn remove_member(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((room_id, user_id)): Path<(String, String)>,
+) -> HttpResult<StatusCode> {
+    chat::remove_room_member(&s.services, &u, parse_id(&room_id)?, parse_id(&user_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
