@@ -26,6 +26,9 @@ pub enum AppError {
     /// The change clashes with existing data (username taken, already a member). 409.
     #[error("{0}")]
     Conflict(String),
+    /// Too many messages too fast; the number is how many milliseconds to wait. 429.
+    #[error("too many messages: wait {0} ms")]
+    RateLimited(u64),
     /// Something broke on our side; details are in the server log only. 500.
     #[error("{0}")]
     Internal(String),
@@ -62,6 +65,7 @@ impl AppError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
+            Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "internal",
             Self::Network(_) => "network",
         }
@@ -75,13 +79,14 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::RateLimited(_) => 429,
             Self::Internal(_) => 500,
             Self::Network(_) => 503,
         }
     }
 
     /// The human-readable message (without the code).
-    pub fn message(&self) -> &str {
+    pub fn message(&self) -> String {
         match self {
             Self::InvalidInput(m)
             | Self::Unauthenticated(m)
@@ -89,7 +94,16 @@ impl AppError {
             | Self::NotFound(m)
             | Self::Conflict(m)
             | Self::Internal(m)
-            | Self::Network(m) => m,
+            | Self::Network(m) => m.clone(),
+            Self::RateLimited(_) => self.to_string(),
+        }
+    }
+
+    /// For `rate_limited`: how long to wait before trying again.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited(ms) => Some(*ms),
+            _ => None,
         }
     }
 }

@@ -100,6 +100,29 @@ pub struct ServeArgs {
     #[arg(long, env = "TASKFLOW_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
 
+    /// Chat messages a user may send per second, on average (0 turns the limit off).
+    #[arg(
+        long,
+        env = "TASKFLOW_MESSAGE_RATE",
+        default_value_t = 10.0,
+        global = true
+    )]
+    pub message_rate: f64,
+
+    /// Chat messages a user may send in a quick burst before the rate applies.
+    #[arg(
+        long,
+        env = "TASKFLOW_MESSAGE_BURST",
+        default_value_t = 20.0,
+        global = true
+    )]
+    pub message_burst: f64,
+
+    /// Outgoing queue of each real-time connection, in events. A client that
+    /// lets it fill up with messages is disconnected (and resumes on reconnect).
+    #[arg(long, env = "TASKFLOW_WS_QUEUE", default_value_t = 256, value_parser = clap::value_parser!(u64).range(8..=65536), global = true)]
+    pub ws_queue: u64,
+
     /// Serve the browser bundle from this folder instead of the copy embedded in the
     /// binary (for development; normally unset).
     #[arg(long, env = "TASKFLOW_SITE_DIR", global = true)]

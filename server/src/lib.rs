@@ -13,6 +13,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod messaging;
+pub mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Serve the bundle from this folder instead of the embedded copy.
     pub site_dir: Option<PathBuf>,
+    /// Turns `true` when the server is shutting down (live connections close).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Opens the database (creating it and applying migrations).
@@ -58,7 +61,11 @@ pub async fn open_database(
 }
 
 /// Builds the whole application router.
-pub fn router(services: Services, args: &ServeArgs) -> Router {
+pub fn router(
+    services: Services,
+    args: &ServeArgs,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     let public_url = args.public_url();
     let leptos_options = LeptosOptions::builder()
         .output_name("taskflow")
@@ -77,6 +84,7 @@ pub fn router(services: Services, args: &ServeArgs) -> Router {
         public_origin: csrf::origin_of(&public_url).unwrap_or(public_url),
         max_body_bytes: args.max_body_bytes,
         site_dir: args.site_dir.clone(),
+        stopping,
     };
     let routes = generate_route_list(App);
     let leptos_context = {
@@ -87,6 +95,7 @@ pub fn router(services: Services, args: &ServeArgs) -> Router {
         .route("/healthz", get(healthz))
         .merge(api::routes())
         .merge(messaging::routes())
+        .merge(ws::routes())
         .leptos_routes_with_context(&state, routes, leptos_context, {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -116,7 +125,14 @@ pub async fn start(
     let addr = listener.local_addr()?;
     let mut args = args.clone();
     args.bind = addr;
-    let app = router(services, &args);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let app = router(services, &args, stop_rx);
+    // Tell live connections first (WebSockets close with "service restart"
+    // and clients resume elsewhere), then let axum finish in-flight requests.
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
     if !assets::has_bundle() && args.site_dir.is_none() {
         tracing::warn!(
             "this binary has no browser bundle embedded: pages render but do not hydrate \
@@ -140,6 +156,11 @@ pub fn settings(args: &ServeArgs) -> Settings {
         secure_cookies: args.public_url().starts_with("https://"),
         session_ttl: Duration::from_secs(args.session_days * 24 * 3600),
         allow_signup: args.allow_signup,
+        message_rate: app::services::ratelimit::RateLimit {
+            rate: args.message_rate.max(0.0),
+            burst: args.message_burst.max(1.0),
+        },
+        connection_queue: args.ws_queue as usize,
     }
 }
 

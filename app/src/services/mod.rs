@@ -8,7 +8,10 @@ pub mod auth;
 pub mod boards;
 pub mod chat;
 pub mod columns;
+pub mod hub;
 pub mod positions;
+pub mod presence;
+pub mod ratelimit;
 pub mod storage;
 pub mod tasks;
 
@@ -26,6 +29,10 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// Whether anyone may create an account (otherwise only `taskflow create-user`).
     pub allow_signup: bool,
+    /// Per-user limit on chat messages (rate 0 = off).
+    pub message_rate: ratelimit::RateLimit,
+    /// Outgoing queue of each real-time connection, in events.
+    pub connection_queue: usize,
 }
 
 impl Default for Settings {
@@ -34,6 +41,8 @@ impl Default for Settings {
             secure_cookies: false,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             allow_signup: true,
+            message_rate: ratelimit::RateLimit::default(),
+            connection_queue: hub::DEFAULT_QUEUE_CAPACITY,
         }
     }
 }
@@ -43,13 +52,33 @@ impl Default for Settings {
 pub struct Services {
     pub pool: AnyPool,
     pub settings: Arc<Settings>,
+    /// Real-time fan-out.
+    pub hub: hub::Hub,
+    /// Who is online.
+    pub presence: Arc<presence::Presence>,
+    /// Chat messages per user and second.
+    pub message_limiter: Arc<ratelimit::RateLimiter>,
+    /// Commits chat messages in batches, then publishes them in order.
+    pub message_writer: chat::MessageWriter,
 }
 
 impl Services {
+    /// Wires the services with the in-process hub. Must run inside a Tokio
+    /// runtime (it starts the message writer task).
     pub fn new(pool: AnyPool, settings: Settings) -> Self {
+        Self::with_hub(pool, settings, hub::Hub::default())
+    }
+
+    /// Like [`new`](Self::new), with a given hub (e.g. one with a Redis backend).
+    pub fn with_hub(pool: AnyPool, settings: Settings, hub: hub::Hub) -> Self {
+        let message_writer = chat::MessageWriter::start(pool.clone(), hub.clone());
         Self {
+            message_limiter: Arc::new(ratelimit::RateLimiter::new(settings.message_rate)),
             pool,
             settings: Arc::new(settings),
+            hub,
+            presence: Arc::default(),
+            message_writer,
         }
     }
 }

@@ -28,10 +28,26 @@ impl TestServer {
     }
 
     pub async fn start_on(dir: tempfile::TempDir, db_url: String) -> Self {
+        Self::start_with(dir, db_url, |_| {}).await
+    }
+
+    /// A server with a fresh database and some settings changed.
+    pub async fn start_configured(configure: impl FnOnce(&mut ServeArgs)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = format!("sqlite://{}/taskflow.db", dir.path().display());
+        Self::start_with(dir, db_url, configure).await
+    }
+
+    pub async fn start_with(
+        dir: tempfile::TempDir,
+        db_url: String,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Self {
         let pool = server::open_database(&db_url, 8)
             .await
             .expect("open database");
-        let args = ServeArgs::for_address("127.0.0.1:0".parse::<SocketAddr>().unwrap());
+        let mut args = ServeArgs::for_address("127.0.0.1:0".parse::<SocketAddr>().unwrap());
+        configure(&mut args);
         let services = Services::new(pool, server::settings(&args));
         let (tx, rx) = oneshot::channel::<()>();
         let running = server::start(services.clone(), &args, async {
@@ -80,12 +96,32 @@ impl TestServer {
     }
 
     pub async fn stop(mut self) {
+        self.shutdown_now().await;
+    }
+
+    /// Stops the server but keeps its database, to start again on it.
+    pub async fn stop_keeping_data(mut self) -> (tempfile::TempDir, String) {
+        self.shutdown_now().await;
+        let db_url = self.db_url.clone();
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+        (dir, db_url)
+    }
+
+    async fn shutdown_now(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            let _ = task.await;
+            // Open WebSockets keep a graceful shutdown waiting; do not hang on them.
+            let abort = task.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
         }
+        self.services.pool.close().await;
     }
 }
 
@@ -93,19 +129,30 @@ pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
     origin: Option<String>,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 impl Client {
     fn new(base: &str, origin: Option<&str>) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             http: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
             base: base.to_string(),
             origin: origin.map(str::to_string),
+            jar,
         }
+    }
+
+    /// The `Cookie` header this client would send (its session).
+    pub fn cookie_header(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        self.jar
+            .cookies(&self.base.parse().unwrap())
+            .map(|v| v.to_str().unwrap().to_string())
     }
 
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {

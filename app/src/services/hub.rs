@@ -1,0 +1,399 @@
+//! The real-time hub: who is subscribed to what, and fan-out of events to them.
+//!
+//! Every live connection (a WebSocket, a long-poll) owns a [`Subscriber`]: a
+//! bounded queue of outgoing events. Publishing to a topic puts the event in
+//! the queue of every subscriber of that topic, without ever waiting:
+//!
+//! - chat messages are never dropped: if a subscriber's queue is full, that
+//!   subscriber is marked *overflowed* and its connection is closed (the
+//!   client reconnects and resumes from the database, see `services::chat`);
+//! - typing and presence hints are dropped first: they are only queued while
+//!   the queue is less than half full.
+//!
+//! So one slow client never slows the others, and memory stays bounded.
+//!
+//! The fan-out itself goes through a [`Backend`]. [`LocalBackend`] delivers in
+//! process; a Redis pub/sub backend can deliver across instances by
+//! implementing the same trait (publish to Redis, and call
+//! [`Hub::deliver_local`] for what arrives from it).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, Notify};
+
+use crate::model::{Message, User};
+
+/// What a subscriber can listen to. (Task comments, boards and a user's own
+/// notifications join this list in later issues.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Topic {
+    Room(i64),
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Topic::Room(id) => write!(f, "room:{id}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Topic {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (kind, id) = s
+            .split_once(':')
+            .ok_or_else(|| format!("unknown topic {s:?} (expected e.g. \"room:12\")"))?;
+        let id: i64 = id
+            .parse()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| format!("bad id in topic {s:?}"))?;
+        match kind {
+            "room" => Ok(Topic::Room(id)),
+            _ => Err(format!("unknown topic kind {kind:?}")),
+        }
+    }
+}
+
+/// Something that happened, as delivered to subscribers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A committed chat message.
+    Message { message: Message },
+    /// Someone started or stopped typing in a room.
+    Typing {
+        room_id: i64,
+        user: User,
+        is_typing: bool,
+    },
+    /// A room member came online or went offline.
+    Presence {
+        room_id: i64,
+        user_id: i64,
+        online: bool,
+    },
+}
+
+impl Event {
+    /// Hints may be dropped under pressure; messages never are.
+    pub fn is_droppable(&self) -> bool {
+        !matches!(self, Event::Message { .. })
+    }
+}
+
+/// Delivers published events to subscribers (in this process, or beyond).
+pub trait Backend: Send + Sync + 'static {
+    /// Sends an event to every subscriber of `topic`, wherever they are.
+    fn publish(&self, hub: &Hub, topic: Topic, event: Arc<Event>);
+}
+
+/// Single-instance fan-out: deliver straight to this process's subscribers.
+pub struct LocalBackend;
+
+impl Backend for LocalBackend {
+    fn publish(&self, hub: &Hub, topic: Topic, event: Arc<Event>) {
+        hub.deliver_local(topic, &event);
+    }
+}
+
+/// Queue sizes of a subscriber.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
+
+/// One live connection's mailbox.
+pub struct Subscriber {
+    pub id: u64,
+    rx: mpsc::Receiver<(Topic, Arc<Event>)>,
+    shared: Arc<SubscriberShared>,
+    hub: Hub,
+}
+
+struct SubscriberShared {
+    tx: mpsc::Sender<(Topic, Arc<Event>)>,
+    capacity: usize,
+    overflowed: AtomicBool,
+    overflow_notice: Notify,
+}
+
+impl Subscriber {
+    /// The next event, or `None` once this subscriber has overflowed (the
+    /// connection must then close; the client will resume).
+    pub async fn recv(&mut self) -> Option<(Topic, Arc<Event>)> {
+        if self.shared.overflowed.load(Ordering::Acquire) {
+            return None;
+        }
+        tokio::select! {
+            biased;
+            _ = self.shared.overflow_notice.notified() => None,
+            next = self.rx.recv() => next,
+        }
+    }
+
+    pub fn has_overflowed(&self) -> bool {
+        self.shared.overflowed.load(Ordering::Acquire)
+    }
+
+    pub fn subscribe(&self, topic: Topic) {
+        self.hub.attach(topic, self.id, &self.shared);
+    }
+
+    pub fn unsubscribe(&self, topic: Topic) {
+        self.hub.detach(topic, self.id);
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        self.hub.forget(self.id);
+    }
+}
+
+#[derive(Default)]
+struct Registry {
+    topics: HashMap<Topic, HashMap<u64, Arc<SubscriberShared>>>,
+    by_subscriber: HashMap<u64, HashSet<Topic>>,
+}
+
+/// The hub. Cheap to clone; all clones share one registry.
+#[derive(Clone)]
+pub struct Hub {
+    registry: Arc<Mutex<Registry>>,
+    backend: Arc<dyn Backend>,
+    next_id: Arc<AtomicU64>,
+    stats: Arc<HubStats>,
+}
+
+/// Counters for logs and the benchmark.
+#[derive(Default, Debug)]
+pub struct HubStats {
+    pub delivered: AtomicU64,
+    pub dropped_hints: AtomicU64,
+    pub overflowed: AtomicU64,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new(Arc::new(LocalBackend))
+    }
+}
+
+impl Hub {
+    pub fn new(backend: Arc<dyn Backend>) -> Self {
+        Self {
+            registry: Arc::default(),
+            backend,
+            next_id: Arc::new(AtomicU64::new(1)),
+            stats: Arc::default(),
+        }
+    }
+
+    /// A new mailbox holding at most `capacity` undelivered events.
+    pub fn subscriber(&self, capacity: usize) -> Subscriber {
+        let (tx, rx) = mpsc::channel(capacity.max(2));
+        Subscriber {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            rx,
+            shared: Arc::new(SubscriberShared {
+                tx,
+                capacity: capacity.max(2),
+                overflowed: AtomicBool::new(false),
+                overflow_notice: Notify::new(),
+            }),
+            hub: self.clone(),
+        }
+    }
+
+    /// Publishes an event to a topic (through the backend).
+    pub fn publish(&self, topic: Topic, event: Event) {
+        self.backend.publish(self, topic, Arc::new(event));
+    }
+
+    /// Delivers to this process's subscribers of `topic`. Never blocks.
+    pub fn deliver_local(&self, topic: Topic, event: &Arc<Event>) {
+        let targets: Vec<Arc<SubscriberShared>> = {
+            let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+            match registry.topics.get(&topic) {
+                Some(subs) => subs.values().cloned().collect(),
+                None => return,
+            }
+        };
+        for sub in targets {
+            if sub.overflowed.load(Ordering::Acquire) {
+                continue;
+            }
+            if event.is_droppable() && sub.tx.capacity() * 2 < sub.capacity {
+                self.stats.dropped_hints.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            match sub.tx.try_send((topic, event.clone())) {
+                Ok(()) => {
+                    self.stats.delivered.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(mpsc::error::TrySendError::Full(_)) if event.is_droppable() => {
+                    self.stats.dropped_hints.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    // Too slow for a message it must not miss: cut it loose.
+                    sub.overflowed.store(true, Ordering::Release);
+                    sub.overflow_notice.notify_one();
+                    self.stats.overflowed.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+
+    /// How many subscribers (in this process) listen to a topic.
+    pub fn subscriber_count(&self, topic: Topic) -> usize {
+        let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        registry.topics.get(&topic).map_or(0, HashMap::len)
+    }
+
+    pub fn stats(&self) -> &HubStats {
+        &self.stats
+    }
+
+    fn attach(&self, topic: Topic, id: u64, shared: &Arc<SubscriberShared>) {
+        let mut registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        registry
+            .topics
+            .entry(topic)
+            .or_default()
+            .insert(id, shared.clone());
+        registry.by_subscriber.entry(id).or_default().insert(topic);
+    }
+
+    fn detach(&self, topic: Topic, id: u64) {
+        let mut registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(subs) = registry.topics.get_mut(&topic) {
+            subs.remove(&id);
+            if subs.is_empty() {
+                registry.topics.remove(&topic);
+            }
+        }
+        if let Some(topics) = registry.by_subscriber.get_mut(&id) {
+            topics.remove(&topic);
+        }
+    }
+
+    fn forget(&self, id: u64) {
+        let mut registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        let topics = registry.by_subscriber.remove(&id).unwrap_or_default();
+        for topic in topics {
+            if let Some(subs) = registry.topics.get_mut(&topic) {
+                subs.remove(&id);
+                if subs.is_empty() {
+                    registry.topics.remove(&topic);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: i64) -> Event {
+        Event::Message {
+            message: Message {
+                id,
+                room_id: 1,
+                author: User {
+                    id: 1,
+                    username: "ada".into(),
+                    display_name: "Ada".into(),
+                },
+                content: format!("m{id}"),
+                created_at: 0,
+            },
+        }
+    }
+
+    fn typing() -> Event {
+        Event::Typing {
+            room_id: 1,
+            user: User {
+                id: 2,
+                username: "bob".into(),
+                display_name: "Bob".into(),
+            },
+            is_typing: true,
+        }
+    }
+
+    #[test]
+    fn topics_parse_and_print() {
+        assert_eq!("room:12".parse::<Topic>().unwrap(), Topic::Room(12));
+        assert_eq!(Topic::Room(12).to_string(), "room:12");
+        for bad in ["room", "room:x", "room:0", "room:-1", "board:1", ""] {
+            assert!(bad.parse::<Topic>().is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn events_reach_every_subscriber_of_the_topic_only() {
+        let hub = Hub::default();
+        let mut a = hub.subscriber(8);
+        let mut b = hub.subscriber(8);
+        let mut c = hub.subscriber(8);
+        a.subscribe(Topic::Room(1));
+        b.subscribe(Topic::Room(1));
+        c.subscribe(Topic::Room(2));
+        hub.publish(Topic::Room(1), message(1));
+        assert_eq!(*a.recv().await.unwrap().1, message(1));
+        assert_eq!(*b.recv().await.unwrap().1, message(1));
+        assert!(c.rx.try_recv().is_err());
+        b.unsubscribe(Topic::Room(1));
+        hub.publish(Topic::Room(1), message(2));
+        assert!(b.rx.try_recv().is_err());
+        drop(a);
+        assert_eq!(
+            hub.subscriber_count(Topic::Room(1)),
+            0,
+            "dropped subscribers are forgotten"
+        );
+    }
+
+    #[tokio::test]
+    async fn hints_are_dropped_before_messages_and_slow_subscribers_overflow() {
+        let hub = Hub::default();
+        let mut slow = hub.subscriber(4);
+        let mut fast = hub.subscriber(64);
+        slow.subscribe(Topic::Room(1));
+        fast.subscribe(Topic::Room(1));
+        hub.publish(Topic::Room(1), message(1));
+        hub.publish(Topic::Room(1), message(2));
+        hub.publish(Topic::Room(1), message(3));
+        // Queue at 3/4: typing hints are no longer queued for the slow one.
+        hub.publish(Topic::Room(1), typing());
+        hub.publish(Topic::Room(1), message(4));
+        assert!(!slow.has_overflowed());
+        hub.publish(Topic::Room(1), message(5));
+        assert!(
+            slow.has_overflowed(),
+            "a full queue and a message: overflow"
+        );
+        assert!(
+            slow.recv().await.is_none(),
+            "the slow connection is told to close"
+        );
+        for id in 1..=3 {
+            assert_eq!(*fast.recv().await.unwrap().1, message(id));
+        }
+        assert_eq!(
+            *fast.recv().await.unwrap().1,
+            typing(),
+            "others still get hints"
+        );
+        assert_eq!(*fast.recv().await.unwrap().1, message(4));
+        assert_eq!(*fast.recv().await.unwrap().1, message(5));
+        assert_eq!(hub.stats().dropped_hints.load(Ordering::Relaxed), 1);
+        assert_eq!(hub.stats().overflowed.load(Ordering::Relaxed), 1);
+    }
+}

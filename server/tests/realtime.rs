@@ -1,0 +1,566 @@
+//! The WebSocket protocol with real clients (tokio-tungstenite) against a real
+//! server: fan-out, ack after commit, resume without gap or duplicate (also
+//! across a server restart), slow consumers, rate limits, bad frames, origins.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Client, TestServer};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens a WebSocket as this client (its session cookie, same-origin).
+async fn connect(c: &Client, path: &str) -> Socket {
+    try_connect(c, path, Some(&c.base.clone()))
+        .await
+        .expect("websocket handshake")
+}
+
+async fn try_connect(c: &Client, path: &str, origin: Option<&str>) -> Result<Socket, u16> {
+    let url = format!("{}{}", c.base.replace("http://", "ws://"), path);
+    let mut request = url.into_client_request().unwrap();
+    if let Some(cookie) = c.cookie_header() {
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("handshake failed: {e}"),
+    }
+}
+
+async fn send(s: &mut Socket, frame: Value) {
+    s.send(Ws::text(frame.to_string())).await.unwrap();
+}
+
+/// The next JSON frame (skipping pings), failing after a few seconds.
+async fn next(s: &mut Socket) -> Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), s.next())
+            .await
+            .expect("no frame within 10 s")
+            .expect("socket closed")
+            .expect("socket error");
+        match frame {
+            Ws::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            Ws::Close(c) => panic!("socket closed: {c:?}"),
+            _ => continue,
+        }
+    }
+}
+
+/// The next frame of a given type, skipping hints (presence, typing, hello).
+async fn next_of(s: &mut Socket, kind: &str) -> Value {
+    next_skipping(s, kind, &[]).await
+}
+
+/// Like [`next_of`], also skipping frames of the `also` types.
+async fn next_skipping(s: &mut Socket, kind: &str, also: &[&str]) -> Value {
+    loop {
+        let f = next(s).await;
+        if f["type"] == kind {
+            return f;
+        }
+        let t = f["type"].as_str().unwrap_or_default();
+        assert!(
+            ["presence", "typing", "hello"].contains(&t) || also.contains(&t),
+            "expected {kind}, got {f}"
+        );
+    }
+}
+
+/// Asserts nothing but noise arrives for a while.
+async fn quiet(s: &mut Socket, ms: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    loop {
+        match tokio::time::timeout_at(deadline, s.next()).await {
+            Err(_) => return,
+            Ok(Some(Ok(Ws::Text(t)))) => {
+                let f: Value = serde_json::from_str(t.as_str()).unwrap();
+                assert!(
+                    f["type"] == "presence" || f["type"] == "typing",
+                    "unexpected frame {f}"
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Opens /ws and subscribes to a room; returns the socket after `subscribed`.
+async fn subscribed(c: &Client, room: i64, after: Option<i64>) -> (Socket, Vec<Value>) {
+    let mut s = connect(c, "/ws").await;
+    assert_eq!(next(&mut s).await["type"], "hello");
+    let mut frame = json!({"type": "subscribe", "topic": format!("room:{room}")});
+    if let Some(a) = after {
+        frame["after"] = json!(a);
+    }
+    send(&mut s, frame).await;
+    let mut replay = Vec::new();
+    loop {
+        let f = next(&mut s).await;
+        match f["type"].as_str().unwrap() {
+            "message" => replay.push(f["message"].clone()),
+            "subscribed" => return (s, replay),
+            "presence" | "typing" => {}
+            other => panic!("unexpected {other}: {f}"),
+        }
+    }
+}
+
+struct Team {
+    ada: Client,
+    bob: Client,
+    eve: Client,
+    room: i64,
+}
+
+/// ada and bob in a room; eve on the board but not in the room.
+async fn team(srv: &TestServer) -> Team {
+    let (ada, _) = srv.user("ada").await;
+    let (bob, _) = srv.user("bob").await;
+    let (eve, _) = srv.user("eve").await;
+    let (board, _) = ada.board("Team").await;
+    for u in ["bob", "eve"] {
+        ada.post(
+            &format!("/api/boards/{board}/members"),
+            json!({"username": u}),
+        )
+        .await;
+    }
+    let (_, room) = ada
+        .post(
+            &format!("/messaging/board/{board}/rooms/create/"),
+            json!({"name": "General"}),
+        )
+        .await;
+    let room = room["id"].as_i64().unwrap();
+    ada.post(
+        &format!("/messaging/room/{room}/members/"),
+        json!({"username": "bob"}),
+    )
+    .await;
+    Team {
+        ada,
+        bob,
+        eve,
+        room,
+    }
+}
+
+async fn http_send(c: &Client, room: i64, content: &str) -> i64 {
+    let (status, body) = c
+        .post(
+            &format!("/messaging/room/{room}/send/"),
+            json!({"content": content}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn messages_fan_out_to_members_only_and_are_acked_after_commit() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let (mut ada, _) = subscribed(&t.ada, t.room, None).await;
+    let (mut bob, _) = subscribed(&t.bob, t.room, None).await;
+    let mut eve = connect(&t.eve, "/ws").await;
+    next(&mut eve).await;
+    send(
+        &mut eve,
+        json!({"type": "subscribe", "topic": format!("room:{}", t.room)}),
+    )
+    .await;
+    let refused = next_of(&mut eve, "error").await;
+    assert_eq!(refused["code"], "not_found");
+
+    send(
+        &mut ada,
+        json!({"type": "message", "room_id": t.room, "content": " hello bob ", "client_id": "c1"}),
+    )
+    .await;
+    // The sender's own socket gets the message frame and the ack, in either order.
+    let ack = next_skipping(&mut ada, "ack", &["message"]).await;
+    assert_eq!(ack["client_id"], "c1");
+    let id = ack["message"]["id"].as_i64().unwrap();
+    // Acknowledged means committed: the row is there.
+    let (content,): (String,) = sqlx::query_as("SELECT content FROM chat_messages WHERE id = $1")
+        .bind(id)
+        .fetch_one(&srv.services.pool)
+        .await
+        .unwrap();
+    assert_eq!(content, "hello bob");
+    let got = next_of(&mut bob, "message").await;
+    assert_eq!(got["message"]["id"], id);
+    assert_eq!(got["message"]["author"]["username"], "ada");
+    assert_eq!(got["message"]["content"], "hello bob");
+
+    // HTTP posts reach WebSocket subscribers too.
+    let id2 = http_send(&t.bob, t.room, "from http").await;
+    let mut ada_got = next_of(&mut ada, "message").await;
+    if ada_got["message"]["id"] == id {
+        // (ada's own message frame, if it came after her ack)
+        ada_got = next_of(&mut ada, "message").await;
+    }
+    assert_eq!(ada_got["message"]["id"], id2);
+    assert_eq!(
+        next_of(&mut bob, "message").await["message"]["id"],
+        id2,
+        "the sender's own tabs get it too"
+    );
+    quiet(&mut eve, 300).await;
+}
+
+#[tokio::test]
+async fn resume_replays_what_was_missed_once_in_order() {
+    let srv = TestServer::start_configured(|a| a.message_rate = 0.0).await;
+    let t = team(&srv).await;
+    let (mut bob, _) = subscribed(&t.bob, t.room, None).await;
+    let first = http_send(&t.ada, t.room, "one").await;
+    assert_eq!(next_of(&mut bob, "message").await["message"]["id"], first);
+    bob.close(None).await.unwrap();
+
+    let mut missed = Vec::new();
+    for i in 0..150 {
+        missed.push(http_send(&t.ada, t.room, &format!("missed {i}")).await);
+    }
+    let (mut bob, replay) = subscribed(&t.bob, t.room, Some(first)).await;
+    let replayed: Vec<i64> = replay.iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(replayed, missed, "every missed message, once, in order");
+    let live = http_send(&t.ada, t.room, "live again").await;
+    assert_eq!(next_of(&mut bob, "message").await["message"]["id"], live);
+    quiet(&mut bob, 200).await;
+}
+
+#[tokio::test]
+async fn resume_works_across_a_server_restart() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let (mut bob, _) = subscribed(&t.bob, t.room, None).await;
+    let seen = http_send(&t.ada, t.room, "before restart").await;
+    assert_eq!(next_of(&mut bob, "message").await["message"]["id"], seen);
+
+    let (dir, db) = srv.stop_keeping_data().await;
+    // The server says goodbye with "service restart" (1012).
+    let closing = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match bob.next().await {
+                Some(Ok(Ws::Close(Some(frame)))) => return u16::from(frame.code),
+                Some(Ok(_)) => continue,
+                _ => return 0,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(closing, 1012);
+
+    let srv = TestServer::start_on(dir, db).await;
+    let ada = srv.client();
+    ada.post(
+        "/api/auth/login",
+        json!({"username": "ada", "password": "correct horse battery"}),
+    )
+    .await;
+    let bob_http = srv.client();
+    bob_http
+        .post(
+            "/api/auth/login",
+            json!({"username": "bob", "password": "correct horse battery"}),
+        )
+        .await;
+    let after_restart = http_send(&ada, t.room, "after restart").await;
+    let (mut bob, replay) = subscribed(&bob_http, t.room, Some(seen)).await;
+    assert_eq!(replay.len(), 1);
+    assert_eq!(replay[0]["id"], after_restart);
+    let live = http_send(&ada, t.room, "live").await;
+    assert_eq!(next_of(&mut bob, "message").await["message"]["id"], live);
+}
+
+#[tokio::test]
+async fn a_slow_client_is_disconnected_without_slowing_the_others() {
+    let srv = TestServer::start_configured(|a| {
+        a.ws_queue = 16;
+        a.message_rate = 0.0;
+    })
+    .await;
+    let t = team(&srv).await;
+    let (mut fast, _) = subscribed(&t.ada, t.room, None).await;
+    let (mut slow, _) = subscribed(&t.bob, t.room, None).await;
+    // bob stops reading. Big messages fill the socket buffers, then his queue.
+    let payload = "x".repeat(9_000);
+    let reader = tokio::spawn(async move {
+        let mut ids = Vec::new();
+        while ids.len() < 1200 {
+            let f = next_of(&mut fast, "message").await;
+            ids.push(f["message"]["id"].as_i64().unwrap());
+        }
+        ids
+    });
+    let mut sent = Vec::new();
+    for _ in 0..1200 {
+        sent.push(http_send(&t.ada, t.room, &payload).await);
+    }
+    let received = reader.await.unwrap();
+    assert_eq!(received, sent, "the fast reader got everything, in order");
+
+    // bob finally reads: what was buffered, then a close asking him to resume.
+    let mut last_seen = 0;
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(10), slow.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Ws::Text(t))) => {
+                let f: Value = serde_json::from_str(t.as_str()).unwrap();
+                if f["type"] == "message" {
+                    let id = f["message"]["id"].as_i64().unwrap();
+                    assert!(id > last_seen);
+                    last_seen = id;
+                }
+            }
+            Some(Ok(Ws::Close(frame))) => break frame.map(|f| u16::from(f.code)).unwrap_or(0),
+            Some(Ok(_)) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(code, 1013, "too slow: try again later");
+    assert!(last_seen < *sent.last().unwrap(), "bob really fell behind");
+    // Resuming fills the gap exactly.
+    let (_, replay) = subscribed(&t.bob, t.room, Some(last_seen)).await;
+    let replayed: Vec<i64> = replay.iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    let expected: Vec<i64> = sent.iter().copied().filter(|id| *id > last_seen).collect();
+    assert_eq!(replayed, expected);
+    assert!(
+        srv.services
+            .hub
+            .stats()
+            .overflowed
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 1
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_with_retry_after() {
+    let srv = TestServer::start_configured(|a| {
+        a.message_rate = 1.0;
+        a.message_burst = 3.0;
+    })
+    .await;
+    let t = team(&srv).await;
+    let (mut ada, _) = subscribed(&t.ada, t.room, None).await;
+    for i in 0..5 {
+        send(&mut ada, json!({"type": "message", "room_id": t.room, "content": format!("m{i}"), "client_id": format!("c{i}")})).await;
+    }
+    let (mut acks, mut limited) = (0, 0);
+    while acks + limited < 5 {
+        let f = next(&mut ada).await;
+        match f["type"].as_str().unwrap() {
+            "ack" => acks += 1,
+            "error" => {
+                assert_eq!(f["code"], "rate_limited");
+                assert!(f["retry_after_ms"].as_u64().unwrap() > 0);
+                assert!(f["client_id"].as_str().is_some());
+                limited += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((acks, limited), (3, 2));
+    let (status, body) = t
+        .ada
+        .post(
+            &format!("/messaging/room/{}/send/", t.room),
+            json!({"content": "http too"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chat_messages")
+        .fetch_one(&srv.services.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 3, "refused messages were not stored");
+}
+
+#[tokio::test]
+async fn bad_frames_get_error_frames_and_the_socket_stays_usable() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let (mut ada, _) = subscribed(&t.ada, t.room, None).await;
+    let cases: Vec<(Ws, &str)> = vec![
+        (Ws::text("not json"), "bad_frame"),
+        (Ws::text(r#"{"type":"launch_rockets"}"#), "bad_frame"),
+        (
+            Ws::text(r#"{"type":"message","room_id":"x","content":"hi"}"#),
+            "bad_frame",
+        ),
+        (
+            Ws::text(r#"{"type":"subscribe","topic":"planet:3"}"#),
+            "bad_topic",
+        ),
+        (Ws::binary(vec![1, 2, 3]), "bad_frame"),
+        (
+            Ws::text(
+                json!({"type":"message","room_id":t.room,"content":"x".repeat(70_000)}).to_string(),
+            ),
+            "too_large",
+        ),
+        (
+            Ws::text(json!({"type":"message","room_id":t.room,"content":"   "}).to_string()),
+            "invalid_input",
+        ),
+        (
+            Ws::text(
+                json!({"type":"message","room_id":t.room,"content":"y".repeat(10_001)}).to_string(),
+            ),
+            "invalid_input",
+        ),
+        (
+            Ws::text(json!({"type":"message","room_id":999_999,"content":"hi"}).to_string()),
+            "not_found",
+        ),
+        (
+            Ws::text(json!({"type":"typing","room_id":999_999,"is_typing":true}).to_string()),
+            "not_subscribed",
+        ),
+    ];
+    for (frame, code) in cases {
+        ada.send(frame).await.unwrap();
+        let f = next_of(&mut ada, "error").await;
+        assert_eq!(f["code"], code, "{f}");
+    }
+    send(&mut ada, json!({"type": "ping"})).await;
+    assert_eq!(next(&mut ada).await["type"], "pong");
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chat_messages")
+        .fetch_one(&srv.services.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing was stored");
+}
+
+#[tokio::test]
+async fn handshakes_need_a_session_and_the_same_origin() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    assert_eq!(
+        try_connect(&t.ada, "/ws", Some("https://evil.example"))
+            .await
+            .err(),
+        Some(403)
+    );
+    assert_eq!(try_connect(&t.ada, "/ws", None).await.err(), Some(403));
+    assert_eq!(
+        try_connect(&srv.client(), "/ws", Some(&srv.base))
+            .await
+            .err(),
+        Some(401)
+    );
+    let room_path = format!("/ws/chat-room/{}/", t.room);
+    assert_eq!(
+        try_connect(&t.eve, &room_path, Some(&srv.base)).await.err(),
+        Some(404)
+    );
+    assert!(try_connect(&t.ada, &room_path, Some(&srv.base))
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn the_original_chat_room_socket_works() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let earlier = http_send(&t.ada, t.room, "earlier").await;
+    let missed = http_send(&t.ada, t.room, "missed").await;
+    let mut bob = connect(
+        &t.bob,
+        &format!("/ws/chat-room/{}/?after={earlier}", t.room),
+    )
+    .await;
+    assert_eq!(next(&mut bob).await["type"], "hello");
+    assert_eq!(next_of(&mut bob, "message").await["message"]["id"], missed);
+    next_of(&mut bob, "subscribed").await;
+    let mut ada = connect(&t.ada, &format!("/ws/chat-room/{}/", t.room)).await;
+    next_of(&mut ada, "subscribed").await;
+
+    send(&mut bob, json!({"type": "typing", "is_typing": true})).await;
+    let typing = next_of(&mut ada, "typing").await;
+    assert_eq!(typing["user"]["username"], "bob");
+    assert_eq!(typing["is_typing"], true);
+    send(
+        &mut bob,
+        json!({"type": "message", "content": "hi from the old endpoint"}),
+    )
+    .await;
+    // Sending ends the typing hint at once, then the message arrives.
+    let stop = next_of(&mut ada, "typing").await;
+    assert_eq!(stop["is_typing"], false);
+    let m = next_of(&mut ada, "message").await;
+    assert_eq!(m["message"]["content"], "hi from the old endpoint");
+    assert_eq!(m["message"]["room_id"], t.room);
+    assert_eq!(m["message"]["author"]["display_name"], "bob");
+}
+
+#[tokio::test]
+async fn presence_counts_tabs_once() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let (mut ada, _) = subscribed(&t.ada, t.room, None).await;
+    let bob_id = t.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    let (tab1, _) = subscribed(&t.bob, t.room, None).await;
+    let online = next(&mut ada).await;
+    assert_eq!(
+        (
+            online["type"].as_str(),
+            online["user_id"].as_i64(),
+            online["online"].as_bool()
+        ),
+        (Some("presence"), Some(bob_id), Some(true))
+    );
+    let (mut tab2, _) = subscribed(&t.bob, t.room, None).await;
+    drop(tab1);
+    quiet(&mut tab2, 300).await;
+    // Still online: the second tab is open. Nothing was announced to ada.
+    send(&mut ada, json!({"type": "ping"})).await;
+    assert_eq!(next(&mut ada).await["type"], "pong");
+    tab2.close(None).await.unwrap();
+    let offline = next_of(&mut ada, "presence").await;
+    assert_eq!(
+        (offline["user_id"].as_i64(), offline["online"].as_bool()),
+        (Some(bob_id), Some(false))
+    );
+    // A fresh subscriber sees who is online in its `subscribed` frame.
+    let mut s = connect(&t.bob, "/ws").await;
+    next(&mut s).await;
+    send(
+        &mut s,
+        json!({"type": "subscribe", "topic": format!("room:{}", t.room)}),
+    )
+    .await;
+    let sub = next_of(&mut s, "subscribed").await;
+    let mut online: Vec<i64> = sub["online"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    online.sort();
+    assert_eq!(online.len(), 2, "ada and bob: {online:?}");
+}
