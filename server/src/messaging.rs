@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/messaging/room/{room_id}/send/", post(send))
         .route("/messaging/room/{room_id}/history/", get(history))
+        .route("/messaging/room/{room_id}/events/", get(long_poll))
         .route("/messaging/room/{room_id}/read/", post(mark_read))
         .route("/messaging/room/{room_id}/members/", post(add_member))
         .route(
@@ -190,4 +191,56 @@ async fn remove_member(
 ) -> HttpResult<StatusCode> {
     chat::remove_room_member(&s.services, &u, parse_id(&room_id)?, parse_id(&user_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PollQuery {
+    after: i64,
+    /// Seconds to wait for something new (default 25, at most 30).
+    #[serde(default)]
+    timeout: Option<u64>,
+}
+
+/// Long poll, for clients without WebSockets: the messages after `after` as
+/// soon as there are any, or an empty page when `timeout` runs out.
+async fn long_poll(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+    QueryParams(q): QueryParams<PollQuery>,
+) -> HttpResult<impl IntoResponse> {
+    use app::services::hub::{Event, Topic};
+    let room_id = parse_id(&room_id)?;
+    let wait = std::time::Duration::from_secs(q.timeout.unwrap_or(25).min(30));
+    chat::member_room(&s.services.pool, room_id, u.id).await?;
+    // Listen first, then look: a message committed in between is not missed.
+    let mut sub = s.services.hub.subscriber(16);
+    sub.subscribe(Topic::Room(room_id));
+    let cursor = Cursor {
+        before: None,
+        after: Some(q.after),
+    };
+    let page = chat::messages_page(&s.services.pool, room_id, cursor, 100).await?;
+    if !page.messages.is_empty() {
+        return Ok(Json(page));
+    }
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut stopping = s.stopping.clone();
+    loop {
+        tokio::select! {
+            event = sub.recv() => match event {
+                Some((_, event)) => match event.as_ref() {
+                    Event::Message { message } if message.id > q.after => break,
+                    _ => continue,
+                },
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = stopping.changed() => break,
+        }
+    }
+    Ok(Json(
+        chat::messages_page(&s.services.pool, room_id, cursor, 100).await?,
+    ))
 }

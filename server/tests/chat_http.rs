@@ -446,3 +446,52 @@ async fn rooms_are_renamed_archived_and_deleted() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn long_poll_answers_as_soon_as_a_message_arrives() {
+    let srv = TestServer::start().await;
+    let (ada, bob, _eve, board, _) = team(&srv).await;
+    let general = room(&ada, board, "General").await;
+    ada.post(
+        &format!("/messaging/room/{general}/members/"),
+        json!({"username": "bob"}),
+    )
+    .await;
+    let first = send(&ada, general, "already there").await["id"]
+        .as_i64()
+        .unwrap();
+
+    // Something newer exists: immediate answer.
+    let (_, page) = bob
+        .get(&format!("/messaging/room/{general}/events/?after=0"))
+        .await;
+    assert_eq!(page["messages"][0]["id"], first);
+
+    // Nothing newer: waits, and wakes up when ada posts.
+    let path = format!("/messaging/room/{general}/events/?after={first}&timeout=10");
+    let started = std::time::Instant::now();
+    let poll = tokio::spawn(async move { bob.get(&path).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let second = send(&ada, general, "wake up").await["id"].as_i64().unwrap();
+    let (status, page) = poll.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(page["messages"][0]["id"], second);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "answered on arrival, not at the timeout"
+    );
+
+    // Timeout: an empty page.
+    let (_, page) = ada
+        .get(&format!(
+            "/messaging/room/{general}/events/?after={second}&timeout=1"
+        ))
+        .await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 0);
+    assert_error(
+        &ada.get(&format!("/messaging/room/{general}/events/")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
+}
