@@ -27,8 +27,15 @@ fn main() {
         })
         .unwrap_or_else(|_| workspace.join("target/site"));
     // Cargo re-runs this script whenever anything under the folder changes.
+    // The path is given relative to this package when it can be: cargo keys
+    // build scripts by package, not by checkout, so with a build cache shared
+    // by two checkouts an absolute path would watch the other checkout's site.
     fs::create_dir_all(&site).expect("create the site folder");
-    println!("cargo:rerun-if-changed={}", site.display());
+    let watched = match site.strip_prefix(&workspace) {
+        Ok(inside) => PathBuf::from("..").join(inside),
+        Err(_) => site.clone(),
+    };
+    println!("cargo:rerun-if-changed={}", watched.display());
 
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets this"));
     let gz_dir = out.join("gz");

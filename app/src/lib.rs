@@ -12,6 +12,7 @@
 pub mod api;
 pub mod error;
 pub mod model;
+pub mod richtext;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod ui;

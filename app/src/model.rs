@@ -108,6 +108,8 @@ pub struct BoardDetail {
     pub owner_id: i64,
     /// The caller's role on this board.
     pub role: Role,
+    /// The caller's user id.
+    pub viewer_id: i64,
     pub created_at: i64,
     pub updated_at: i64,
     /// Ordered by position.
@@ -308,6 +310,7 @@ mod tests {
             name: "b".into(),
             owner_id: 1,
             role: Role::Owner,
+            viewer_id: 1,
             created_at: 0,
             updated_at: 0,
             columns: (0..3)

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod boards;
+pub mod chat;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

@@ -161,6 +161,7 @@ pub async fn get_board(svc: &Services, user: &User, board_id: i64) -> AppResult<
         name,
         owner_id,
         role,
+        viewer_id: user.id,
         created_at,
         updated_at,
         columns,

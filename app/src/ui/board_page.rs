@@ -13,8 +13,9 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
 
+use super::chat::ChatPanel;
 use super::common::{browser, Avatar, ErrorNote, NotFound};
-use super::{use_auth, RequireUser};
+use super::RequireUser;
 use crate::api::boards::*;
 use crate::error::AppError;
 use crate::model::{BoardDetail, Column, ColumnPatch, Role, Task, TaskPatch};
@@ -122,20 +123,27 @@ pub fn BoardPage() -> impl IntoView {
             .get("board_id")
             .and_then(|s| s.parse::<i64>().ok())
     };
+    // The board and its chat rooms load together: one wait, and no nested
+    // suspense boundaries to hydrate.
     let data = Resource::new(board_id, |id| async move {
-        match id {
-            Some(id) => get_board(id).await,
-            None => Err(AppError::not_found("board")),
-        }
+        let Some(id) = id else {
+            return (Err(AppError::not_found("board")), Ok(Vec::new()));
+        };
+        let board = get_board(id).await;
+        let rooms = match &board {
+            Ok(_) => crate::api::chat::list_rooms(id).await,
+            Err(_) => Ok(Vec::new()),
+        };
+        (board, rooms)
     });
     view! {
         <RequireUser>
             <Suspense fallback=|| view! { <p class="muted pad">"Loading board…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(board) => view! { <BoardView board /> }.into_any(),
-                        Err(AppError::NotFound(_)) => view! { <NotFound /> }.into_any(),
-                        Err(e) => view! { <section class="page"><ErrorNote error=e /></section> }.into_any(),
+                        (Ok(board), rooms) => view! { <BoardView board rooms /> }.into_any(),
+                        (Err(AppError::NotFound(_)), _) => view! { <NotFound /> }.into_any(),
+                        (Err(e), _) => view! { <section class="page"><ErrorNote error=e /></section> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -144,7 +152,10 @@ pub fn BoardPage() -> impl IntoView {
 }
 
 #[component]
-fn BoardView(board: BoardDetail) -> impl IntoView {
+fn BoardView(
+    board: BoardDetail,
+    rooms: Result<Vec<crate::model::RoomSummary>, AppError>,
+) -> impl IntoView {
     let state = BoardState::new(board);
     provide_context(state);
     let columns = move || state.board.with(|b| b.columns.clone());
@@ -166,7 +177,10 @@ fn BoardView(board: BoardDetail) -> impl IntoView {
                     </For>
                     <AddColumn />
                 </div>
-                <MembersPanel />
+                <div class="sidebar">
+                    <MembersPanel />
+                    <ChatPanel board_id=state.id() rooms />
+                </div>
             </div>
             <p class="hint muted">
                 "Tip: drag cards between columns, or focus a card and press Alt + arrow keys to move it."
@@ -466,7 +480,6 @@ fn AddColumn() -> impl IntoView {
 #[component]
 fn MembersPanel() -> impl IntoView {
     let state = use_board();
-    let auth = use_auth();
     let input = NodeRef::<leptos::html::Input>::new();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -485,6 +498,19 @@ fn MembersPanel() -> impl IntoView {
     };
     let members = move || state.board.with(|b| b.members.clone());
     let navigate = leptos_router::hooks::use_navigate();
+    let leave = move |_| {
+        if !browser::confirm("Leave this board? You will lose access to it.") {
+            return;
+        }
+        let (board_id, me) = state.board.with_untracked(|b| (b.id, b.viewer_id));
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match remove_member(board_id, me).await {
+                Ok(()) => navigate("/boards", Default::default()),
+                Err(e) => state.error.set(Some(e.message())),
+            }
+        });
+    };
     view! {
         <aside class="members" aria-labelledby="members-title">
             <h2 id="members-title">"Members " <span class="count">{move || state.board.with(|b| b.members.len())}</span></h2>
@@ -529,28 +555,9 @@ fn MembersPanel() -> impl IntoView {
                     </div>
                 </form>
             </Show>
-            <Suspense>
-                {move || {
-                    let navigate = navigate.clone();
-                    Suspend::new(async move {
-                    let me = auth.user.await.ok().flatten();
-                    (!state.is_owner()).then(|| me.map(|me| {
-                        let leave = move |_| {
-                            if browser::confirm("Leave this board? You will lose access to it.") {
-                                let board_id = state.id();
-                                let navigate = navigate.clone();
-                                spawn_local(async move {
-                                    match remove_member(board_id, me.id).await {
-                                        Ok(()) => navigate("/boards", Default::default()),
-                                        Err(e) => state.error.set(Some(e.message().to_string())),
-                                    }
-                                });
-                            }
-                        };
-                        view! { <button type="button" class="btn btn-ghost btn-sm" on:click=leave>"Leave board"</button> }
-                    }))
-                })}}
-            </Suspense>
+            <Show when=move || !state.is_owner()>
+                <button type="button" class="btn btn-ghost btn-sm" on:click=leave.clone()>"Leave board"</button>
+            </Show>
         </aside>
     }
 }

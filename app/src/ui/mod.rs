@@ -3,6 +3,7 @@
 mod auth_pages;
 mod board_page;
 mod boards_page;
+mod chat;
 mod common;
 mod task_dialog;
 

@@ -1,0 +1,82 @@
+//! Chat rooms from the UI. Live delivery is the WebSocket (`ui::chat::live`);
+//! these calls load lists and history, and send over HTTP when no socket is up.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::error::AppError;
+use crate::model::{HistoryPage, Message, Room, RoomDetail, RoomPatch, RoomSummary, User};
+
+#[cfg(feature = "ssr")]
+use crate::services::chat;
+
+#[server(prefix = "/rpc", endpoint = "rooms/list")]
+pub async fn list_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::list_rooms(&svc, &user, board_id, None).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/create")]
+pub async fn create_room(
+    board_id: i64,
+    name: String,
+    description: Option<String>,
+) -> Result<Room, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::create_room(&svc, &user, board_id, &name, description.as_deref()).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/get")]
+pub async fn get_room(room_id: i64) -> Result<RoomDetail, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::get_room(&svc, &user, room_id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/update", input = Json)]
+pub async fn update_room(room_id: i64, patch: RoomPatch) -> Result<Room, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::update_room(&svc, &user, room_id, patch).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/delete")]
+pub async fn delete_room(room_id: i64) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::delete_room(&svc, &user, room_id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/members/add")]
+pub async fn add_room_member(room_id: i64, username: String) -> Result<User, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::add_room_member(&svc, &user, room_id, &username).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/members/remove")]
+pub async fn remove_room_member(room_id: i64, user_id: i64) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::remove_room_member(&svc, &user, room_id, user_id).await
+}
+
+/// A page of history: the newest (no cursor), older than `before`, or newer than `after`.
+#[server(prefix = "/rpc", endpoint = "rooms/history")]
+pub async fn room_history(
+    room_id: i64,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<HistoryPage, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    let cursor = chat::Cursor { before, after };
+    chat::history(&svc, &user, room_id, cursor, Some(50)).await
+}
+
+/// Sends over HTTP (the fallback when no WebSocket is up).
+#[server(prefix = "/rpc", endpoint = "rooms/send")]
+pub async fn send_message(room_id: i64, content: String) -> Result<Message, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::post_message(&svc, &user, room_id, &content).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/read")]
+pub async fn mark_read(room_id: i64, message_id: i64) -> Result<i64, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::mark_read(&svc, &user, room_id, message_id).await
+}

@@ -1,0 +1,111 @@
+import { test, expect, Page, BrowserContext, TestInfo } from "@playwright/test";
+import * as path from "path";
+
+// Two colleagues chat in a board's room: typing hints, presence, and no lost or
+// doubled messages when one of them drops off the network for a while.
+const run = Date.now().toString(36).slice(-6);
+const alice = `ann_${run}`;
+const bob = `ben_${run}`;
+const PASSWORD = "correct horse battery";
+
+async function shot(page: Page, testInfo: TestInfo, name: string) {
+  const file = path.join(testInfo.outputDir, "..", "screenshots", `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}
+
+async function signUp(context: BrowserContext, username: string, displayName: string, errors: string[]) {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
+  await page.goto("/signup");
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Display name").fill(displayName);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/boards$/);
+  return page;
+}
+
+const chat = (page: Page) => page.getByRole("region", { name: "Chat" });
+const messages = (page: Page) => chat(page).getByRole("log");
+const composer = (page: Page) => chat(page).getByRole("textbox", { name: /^Message #/ });
+
+test("two people chat live, with typing, presence and a network drop", async ({ browser }, testInfo) => {
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await signUp(ctxA, alice, "Ann Archer", errors);
+  const b = await signUp(ctxB, bob, "Ben Baker", errors);
+
+  // Ann: a board, Ben as a member, a room with Ben in it.
+  await a.getByLabel("New board name").fill("Chatty board");
+  await a.getByRole("button", { name: "Create board" }).click();
+  await expect(a).toHaveURL(/\/boards\/\d+$/);
+  const boardUrl = a.url();
+  await a.getByLabel("Add a member by username").fill(bob);
+  await a.getByRole("complementary").getByRole("button", { name: "Add" }).click();
+  await expect(a.getByRole("complementary").getByText("Ben Baker")).toBeVisible();
+  await expect(chat(a).getByText("Live")).toBeVisible();
+  await chat(a).getByRole("button", { name: "New room" }).click();
+  await chat(a).getByLabel("Room name").fill("general");
+  await chat(a).getByRole("button", { name: "Create room" }).click();
+  await expect(chat(a).getByRole("heading", { name: "#general" })).toBeVisible();
+  await chat(a).getByRole("button", { name: "Members" }).click();
+  await chat(a).getByLabel("Add a board member to this room").fill(bob);
+  await chat(a).getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
+  await expect(chat(a).getByText(`@${bob}`)).toBeVisible();
+
+  // Ben opens the board: the room is there, and Ann sees him come online.
+  await b.goto(boardUrl);
+  await expect(chat(b).getByRole("heading", { name: "#general" })).toBeVisible();
+  await expect(chat(b).getByText("Live")).toBeVisible();
+  await a.reload();
+  await expect(chat(a).getByText("Live")).toBeVisible();
+  await expect(chat(a).getByText("Ben Baker is online")).toBeAttached();
+
+  // Typing: the hint appears for Ann, and goes away when Ben sends.
+  await composer(b).pressSequentially("Hi Ann, the spec is https://example.com/spec.", { delay: 15 });
+  await expect(chat(a).getByText("Ben Baker is typing…")).toBeVisible();
+  await composer(b).press("Enter");
+  await expect(chat(a).getByText("Ben Baker is typing…")).toHaveCount(0);
+  await expect(messages(a).getByText("Hi Ann, the spec is")).toBeVisible();
+  await expect(messages(a).getByRole("link", { name: "https://example.com/spec" })).toHaveAttribute("href", "https://example.com/spec");
+  await expect(composer(b)).toHaveValue("");
+
+  // Shift+Enter makes a new line; Enter sends.
+  await composer(a).fill("Thanks!");
+  await composer(a).press("Shift+Enter");
+  await composer(a).pressSequentially("Reading it now.");
+  await composer(a).press("Enter");
+  await expect(messages(b).getByText("Reading it now.")).toBeVisible();
+  await shot(a, testInfo, "07-chat");
+
+  // Ben drops off the network; Ann posts; Ben comes back and sees each message once.
+  await ctxB.setOffline(true);
+  const missed = ["While you were away 1", "While you were away 2", "While you were away 3"];
+  for (const text of missed) {
+    await composer(a).fill(text);
+    await composer(a).press("Enter");
+    await expect(messages(a).getByText(text)).toBeVisible();
+  }
+  await b.waitForTimeout(1500);
+  await ctxB.setOffline(false);
+  for (const text of missed) {
+    await expect(messages(b).getByText(text)).toHaveCount(1, { timeout: 45_000 });
+  }
+  await expect(chat(b).getByText("Live")).toBeVisible({ timeout: 45_000 });
+  // Nothing doubled after the resume either.
+  await b.waitForTimeout(1000);
+  for (const text of [...missed, "Reading it now."]) {
+    await expect(messages(b).getByText(text)).toHaveCount(1);
+  }
+  await shot(b, testInfo, "08-chat-after-reconnect");
+
+  // Ben leaves: Ann sees him go offline.
+  await b.close();
+  await expect(chat(a).getByText("Ben Baker is offline")).toBeAttached({ timeout: 15_000 });
+
+  expect(errors, "no errors in the pages").toEqual([]);
+  await Promise.all([ctxA.close(), ctxB.close()]);
+});
