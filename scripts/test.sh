@@ -13,7 +13,7 @@ tf_log "cargo fmt --check"
 cargo fmt --all --check
 
 tf_log "clippy: server side (app with ssr, server, tests)"
-cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+cargo clippy -p app -p server -p taskflow-bench --all-targets --features app/ssr -- -D warnings
 tf_log "clippy: browser side (app with hydrate, frontend, wasm32)"
 if [ "$WASM_TOOLCHAIN" = rustup ]; then
   cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings

@@ -11,6 +11,7 @@ use server::config::{Cli, Command, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     init_logging(&cli.global.log_filter, cli.global.log_format);
     match run(cli).await {
@@ -81,6 +82,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!("stopped");
             Ok(())
         }
+    }
+}
+
+/// glibc keeps freed memory in per-thread arenas, and after a large free it
+/// raises its mmap threshold: Argon2's 19 MiB work areas, hashed on blocking
+/// threads, would then stay resident forever. A fixed threshold (large blocks
+/// always mmapped, so returned on free) and few arenas keep RSS honest.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before other threads allocate.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }
 

@@ -433,6 +433,19 @@ mod browser {
 
         /// A message arrived (live, replayed, or acknowledged).
         fn receive(self, message: Message) {
+            // Our own message may come back before its ack: it is no longer pending.
+            if self.me.with_untracked(|me| me.as_ref().map(|u| u.id)) == Some(message.author.id) {
+                self.outbox.update(|o| {
+                    let same = o.iter().position(|i| {
+                        i.room_id == message.room_id
+                            && i.content.trim() == message.content
+                            && !matches!(i.state, OutState::Failed(_))
+                    });
+                    if let Some(at) = same {
+                        o.remove(at);
+                    }
+                });
+            }
             if Some(message.room_id) == self.room.get_untracked() {
                 let author = message.author.id;
                 if self.insert_message(message) {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Measures the real-time hub: builds the release server and the load generator,
+# starts a fresh server (SQLite in a temporary folder, rate limit off), runs the
+# scenarios of docs/performance.md on this machine, and prints the figures.
+#
+#   scripts/bench.sh                 # fan-out 1000 x 100/s, a rate sweep, 10,000 idle connections
+#   BENCH_QUICK=1 scripts/bench.sh   # smaller numbers, for a smoke run
+set -euo pipefail
+. "$(dirname "$0")/toolchain.sh"
+cd "$TASKFLOW_ROOT"
+"$TASKFLOW_ROOT/scripts/build.sh" >/dev/null
+cargo build --release -p taskflow-bench
+bench="$(dirname "$(tf_binary)")/taskflow-bench"
+port=${BENCH_PORT:-3199}
+url="http://127.0.0.1:$port"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+run_server() {
+  dir=$(mktemp -d)
+  (cd "$dir" && exec "$(tf_binary)" --bind "127.0.0.1:$port" --message-rate 0 --log warn) &
+  server_pid=$!
+  for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+
+subs=1000; idle=10000; seconds=10; sweep=200,500,1000,2000
+if [ -n "${BENCH_QUICK:-}" ]; then subs=100; idle=500; seconds=3; sweep=200,1000; fi
+
+echo "## $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load generator on the same machine"
+echo
+echo "### Fan-out: $subs subscribers, 100 messages/s for ${seconds} s"
+run_server
+"$bench" --url "$url" --server-pid "$server_pid" fanout --subscribers "$subs" --rate 100 --seconds "$seconds"
+stop_server
+echo
+echo "### Saturation sweep: $subs subscribers"
+run_server
+"$bench" --url "$url" --server-pid "$server_pid" fanout --subscribers "$subs" --rate "$sweep" --seconds 5
+stop_server
+echo
+echo "### Idle connections"
+run_server
+"$bench" --url "$url" --server-pid "$server_pid" idle --connections "$idle"
+stop_server

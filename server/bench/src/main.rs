@@ -1,0 +1,418 @@
+//! `taskflow-bench`: drives real WebSocket clients against a running TaskFlow
+//! and prints delivery latency (p50, p99, max), delivered messages per second,
+//! lost and duplicated deliveries, connect times and the server's memory.
+//!
+//! ```text
+//! taskflow-bench fanout --url http://127.0.0.1:3000 --subscribers 1000 --rate 100 --seconds 10 --server-pid PID
+//! taskflow-bench idle   --url http://127.0.0.1:3000 --connections 10000 --server-pid PID
+//! ```
+//! The server should run with `--message-rate 0` (the per-user limit would
+//! otherwise throttle the senders). See scripts/bench.sh and docs/performance.md.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+#[derive(Parser)]
+#[command(about = "Load generator for TaskFlow's real-time chat")]
+struct Cli {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:3000", global = true)]
+    url: String,
+    /// PID of the server, to report its resident memory.
+    #[arg(long, global = true)]
+    server_pid: Option<u32>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// N subscribers in one room; senders post `rate` messages per second.
+    Fanout {
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        /// Messages per second (total, over all senders). Several values: a sweep.
+        #[arg(long, value_delimiter = ',', default_value = "100")]
+        rate: Vec<u64>,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 4)]
+        senders: usize,
+    },
+    /// N connections that only listen; reports the server's memory.
+    Idle {
+        #[arg(long, default_value_t = 10_000)]
+        connections: usize,
+    },
+}
+
+fn clock() -> &'static Instant {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now)
+}
+
+fn now_us() -> u64 {
+    clock().elapsed().as_micros() as u64
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl Api {
+    async fn signup(base: &str, username: &str) -> Api {
+        let http = reqwest::Client::new();
+        let res = http
+            .post(format!("{base}/api/auth/signup"))
+            .header("origin", base)
+            .json(&json!({"username": username, "password": "benchmark password"}))
+            .send()
+            .await
+            .expect("signup");
+        assert!(
+            res.status().is_success(),
+            "signup {username}: {}",
+            res.status()
+        );
+        let cookie = res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        Api {
+            http,
+            base: base.to_string(),
+            cookie,
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let res = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header("origin", &self.base)
+            .header("cookie", &self.cookie)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(api: &Api) -> (Socket, Duration) {
+    let started = Instant::now();
+    let url = format!("{}/ws", api.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("cookie", api.cookie.parse().unwrap());
+    req.headers_mut()
+        .insert("origin", api.base.parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket");
+    (socket, started.elapsed())
+}
+
+async fn subscribe(socket: &mut Socket, room: i64) {
+    socket
+        .send(Ws::text(
+            json!({"type": "subscribe", "topic": format!("room:{room}")}).to_string(),
+        ))
+        .await
+        .unwrap();
+    while let Some(Ok(frame)) = socket.next().await {
+        if let Ws::Text(t) = frame {
+            if t.as_str().contains("\"subscribed\"") {
+                return;
+            }
+        }
+    }
+    panic!("no subscribed frame");
+}
+
+/// A board, a room, and `users` members in it; returns (owner, member apis, room id).
+async fn setup(base: &str, users: usize) -> (Api, Vec<Api>, i64) {
+    let tag = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+            % 0xffffff
+    );
+    let owner = Api::signup(base, &format!("bench_{tag}_owner")).await;
+    let board = owner
+        .post("/api/boards", json!({"name": "Benchmark"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let room = owner
+        .post(
+            &format!("/messaging/board/{board}/rooms/create/"),
+            json!({"name": format!("bench {tag}")}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let mut members = Vec::new();
+    for i in 0..users {
+        let name = format!("bench_{tag}_{i}");
+        members.push(Api::signup(base, &name).await);
+        owner
+            .post(
+                &format!("/api/boards/{board}/members"),
+                json!({"username": name}),
+            )
+            .await;
+        owner
+            .post(
+                &format!("/messaging/room/{room}/members/"),
+                json!({"username": name}),
+            )
+            .await;
+    }
+    (owner, members, room)
+}
+
+fn rss_mib(pid: Option<u32>) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+struct Collected {
+    latencies: Mutex<Vec<u64>>,
+    deliveries: AtomicU64,
+    last_delivery_us: AtomicU64,
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    clock();
+    match cli.command {
+        Command::Idle { connections } => idle(&cli.url, cli.server_pid, connections).await,
+        Command::Fanout {
+            subscribers,
+            rate,
+            seconds,
+            senders,
+        } => {
+            fanout(
+                &cli.url,
+                cli.server_pid,
+                subscribers,
+                &rate,
+                seconds,
+                senders,
+            )
+            .await
+        }
+    }
+}
+
+async fn idle(base: &str, pid: Option<u32>, connections: usize) {
+    let (_owner, members, room) = setup(base, 10).await;
+    let before = rss_mib(pid);
+    let mut sockets = Vec::with_capacity(connections);
+    let mut times = Vec::with_capacity(connections);
+    let started = Instant::now();
+    for i in 0..connections {
+        let (mut s, t) = connect(&members[i % members.len()]).await;
+        subscribe(&mut s, room).await;
+        sockets.push(s);
+        times.push(t.as_micros() as u64);
+    }
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = rss_mib(pid);
+    times.sort_unstable();
+    println!(
+        "idle connections: {connections} (subscribed to one room), opened in {:.1} s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "connect time: p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    if let (Some(b), Some(a)) = (before, after) {
+        println!("server RSS: {b:.1} MiB before, {a:.1} MiB with {connections} connections ({:.1} KiB per connection)", (a - b) * 1024.0 / connections as f64);
+    }
+    drop(sockets);
+}
+
+async fn fanout(
+    base: &str,
+    pid: Option<u32>,
+    subscribers: usize,
+    rates: &[u64],
+    seconds: u64,
+    senders: usize,
+) {
+    let users = subscribers.clamp(1, 50);
+    let (_owner, members, room) = setup(base, users + senders).await;
+    let (listeners, sender_apis) = members.split_at(users);
+    let rss_before = rss_mib(pid);
+    let collected = Arc::new(Collected {
+        latencies: Mutex::new(Vec::new()),
+        deliveries: AtomicU64::new(0),
+        last_delivery_us: AtomicU64::new(0),
+    });
+    // seen[subscriber] = message seq -> count
+    let seen: Arc<Vec<Mutex<HashMap<u64, u32>>>> = Arc::new(
+        (0..subscribers)
+            .map(|_| Mutex::new(HashMap::new()))
+            .collect(),
+    );
+    let mut connect_times = Vec::new();
+    let connect_started = Instant::now();
+    for i in 0..subscribers {
+        let (mut socket, t) = connect(&listeners[i % listeners.len()]).await;
+        subscribe(&mut socket, room).await;
+        connect_times.push(t.as_micros() as u64);
+        let collected = collected.clone();
+        let seen = seen.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = socket.next().await {
+                let Ws::Text(text) = frame else { continue };
+                let now = now_us();
+                let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else {
+                    continue;
+                };
+                if v["type"] != "message" {
+                    continue;
+                }
+                let content = v["message"]["content"].as_str().unwrap_or_default();
+                let mut parts = content.split(' ');
+                let (Some("bench"), Some(seq), Some(sent)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                let (Ok(seq), Ok(sent)) = (seq.parse::<u64>(), sent.parse::<u64>()) else {
+                    continue;
+                };
+                *seen[i].lock().unwrap().entry(seq).or_insert(0) += 1;
+                collected
+                    .latencies
+                    .lock()
+                    .unwrap()
+                    .push(now.saturating_sub(sent));
+                collected.deliveries.fetch_add(1, Ordering::Relaxed);
+                collected.last_delivery_us.fetch_max(now, Ordering::Relaxed);
+            }
+        });
+    }
+    let connect_elapsed = connect_started.elapsed();
+    connect_times.sort_unstable();
+    println!(
+        "{subscribers} subscribers connected in {:.1} s (connect p50 {:.2} ms, p99 {:.2} ms); {} senders",
+        connect_elapsed.as_secs_f64(),
+        percentile(&connect_times, 0.5),
+        percentile(&connect_times, 0.99),
+        senders
+    );
+    let mut sender_sockets = Vec::new();
+    for api in sender_apis {
+        let (mut s, _) = connect(api).await;
+        subscribe(&mut s, room).await;
+        sender_sockets.push(s);
+    }
+    let mut seq_base = 0u64;
+    println!("| messages/s offered | sent | deliveries expected | delivered | lost | duplicated | delivered/s | p50 ms | p99 ms | max ms | server RSS MiB |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for &rate in rates {
+        collected.latencies.lock().unwrap().clear();
+        collected.deliveries.store(0, Ordering::Relaxed);
+        let total = rate * seconds;
+        let interval = Duration::from_secs_f64(1.0 / rate as f64);
+        let start_us = now_us();
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        for n in 0..total {
+            ticker.tick().await;
+            let seq = seq_base + n;
+            let which = (n as usize) % sender_sockets.len();
+            let s = &mut sender_sockets[which];
+            let frame = json!({"type": "message", "room_id": room, "content": format!("bench {seq} {}", now_us())});
+            s.send(Ws::text(frame.to_string())).await.expect("send");
+        }
+        // Drain the senders' own sockets (acks, echoes) and let deliveries finish.
+        let expected = total * subscribers as u64;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while collected.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+            for s in sender_sockets.iter_mut() {
+                while let Ok(Some(_)) =
+                    tokio::time::timeout(Duration::from_millis(1), s.next()).await
+                {}
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let delivered = collected.deliveries.load(Ordering::Relaxed);
+        let (mut unique, mut dups) = (0u64, 0u64);
+        for s in seen.iter() {
+            let map = s.lock().unwrap();
+            for (seq, count) in map.iter() {
+                if *seq >= seq_base && *seq < seq_base + total {
+                    unique += 1;
+                    dups += u64::from(*count - 1);
+                }
+            }
+        }
+        let lost = expected.saturating_sub(unique);
+        let span_s = (collected
+            .last_delivery_us
+            .load(Ordering::Relaxed)
+            .saturating_sub(start_us)) as f64
+            / 1e6;
+        let mut lat = std::mem::take(&mut *collected.latencies.lock().unwrap());
+        lat.sort_unstable();
+        let rss = rss_mib(pid).map_or("n/a".to_string(), |r| format!("{r:.1}"));
+        println!(
+            "| {rate} | {total} | {expected} | {delivered} | {lost} | {dups} | {:.0} | {:.2} | {:.2} | {:.2} | {rss} |",
+            delivered as f64 / span_s.max(1e-9),
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.99),
+            lat.last().copied().unwrap_or(0) as f64 / 1000.0,
+        );
+        seq_base += total;
+    }
+    if let Some(b) = rss_before {
+        println!("server RSS before the runs: {b:.1} MiB");
+    }
+}
