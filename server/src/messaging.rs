@@ -230,7 +230,7 @@ async fn long_poll(
     loop {
         tokio::select! {
             event = sub.recv() => match event {
-                Some((_, event)) => match event.as_ref() {
+                Some((_, delivery)) => match &delivery.event {
                     Event::Message { message } if message.id > q.after => break,
                     _ => continue,
                 },

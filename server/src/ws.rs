@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use app::error::AppError;
 use app::model::User;
 use app::services::chat::{self, Cursor};
-use app::services::hub::{Event, Subscriber, Topic};
+use app::services::hub::{Delivery, Event, Subscriber, Topic};
 use app::services::{auth, presence, Services};
 
 use crate::api::parse_id;
@@ -510,31 +510,28 @@ impl Connection {
         send(socket, &frame).await
     }
 
-    async fn on_event(&mut self, socket: &mut WebSocket, event: &Arc<Event>) -> bool {
-        match event.as_ref() {
-            Event::Message { message } => {
-                let Some(last) = self.rooms.get_mut(&message.room_id) else {
-                    return true;
-                };
-                if message.id <= *last {
-                    return true; // already sent by the replay
+    async fn on_event(&mut self, socket: &mut WebSocket, delivery: &Arc<Delivery>) -> bool {
+        let relevant = match &delivery.event {
+            Event::Message { message } => match self.rooms.get_mut(&message.room_id) {
+                // Already sent by the replay, or not subscribed (any more).
+                Some(last) if message.id > *last => {
+                    *last = message.id;
+                    true
                 }
-                *last = message.id;
-                send(socket, &json!({"type": "message", "message": message})).await
-            }
+                _ => false,
+            },
             Event::Typing { room_id, user, .. } => {
-                if user.id == self.user.id || !self.rooms.contains_key(room_id) {
-                    return true;
-                }
-                send(socket, event.as_ref()).await
+                user.id != self.user.id && self.rooms.contains_key(room_id)
             }
-            Event::Presence { room_id, .. } => {
-                if !self.rooms.contains_key(room_id) {
-                    return true;
-                }
-                send(socket, event.as_ref()).await
-            }
+            Event::Presence { room_id, .. } => self.rooms.contains_key(room_id),
+        };
+        if !relevant {
+            return true;
         }
+        socket
+            .send(WsMessage::Text(delivery.frame().to_owned().into()))
+            .await
+            .is_ok()
     }
 
     async fn on_reply(&mut self, socket: &mut WebSocket, reply: Reply) -> bool {

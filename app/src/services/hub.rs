@@ -85,19 +85,46 @@ impl Event {
     pub fn is_droppable(&self) -> bool {
         !matches!(self, Event::Message { .. })
     }
+
+    /// The WebSocket frame for this event (docs/realtime.md).
+    pub fn to_frame(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// An event on its way to subscribers. Its frame is serialised once, on first
+/// use, and shared by every connection that sends it (a message to 1,000
+/// subscribers is encoded once, not 1,000 times).
+#[derive(Debug)]
+pub struct Delivery {
+    pub event: Event,
+    frame: std::sync::OnceLock<String>,
+}
+
+impl Delivery {
+    pub fn new(event: Event) -> Self {
+        Self {
+            event,
+            frame: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn frame(&self) -> &str {
+        self.frame.get_or_init(|| self.event.to_frame())
+    }
 }
 
 /// Delivers published events to subscribers (in this process, or beyond).
 pub trait Backend: Send + Sync + 'static {
     /// Sends an event to every subscriber of `topic`, wherever they are.
-    fn publish(&self, hub: &Hub, topic: Topic, event: Arc<Event>);
+    fn publish(&self, hub: &Hub, topic: Topic, event: Arc<Delivery>);
 }
 
 /// Single-instance fan-out: deliver straight to this process's subscribers.
 pub struct LocalBackend;
 
 impl Backend for LocalBackend {
-    fn publish(&self, hub: &Hub, topic: Topic, event: Arc<Event>) {
+    fn publish(&self, hub: &Hub, topic: Topic, event: Arc<Delivery>) {
         hub.deliver_local(topic, &event);
     }
 }
@@ -108,13 +135,13 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
 /// One live connection's mailbox.
 pub struct Subscriber {
     pub id: u64,
-    rx: mpsc::Receiver<(Topic, Arc<Event>)>,
+    rx: mpsc::Receiver<(Topic, Arc<Delivery>)>,
     shared: Arc<SubscriberShared>,
     hub: Hub,
 }
 
 struct SubscriberShared {
-    tx: mpsc::Sender<(Topic, Arc<Event>)>,
+    tx: mpsc::Sender<(Topic, Arc<Delivery>)>,
     capacity: usize,
     overflowed: AtomicBool,
     overflow_notice: Notify,
@@ -123,7 +150,7 @@ struct SubscriberShared {
 impl Subscriber {
     /// The next event, or `None` once this subscriber has overflowed (the
     /// connection must then close; the client will resume).
-    pub async fn recv(&mut self) -> Option<(Topic, Arc<Event>)> {
+    pub async fn recv(&mut self) -> Option<(Topic, Arc<Delivery>)> {
         if self.shared.overflowed.load(Ordering::Acquire) {
             return None;
         }
@@ -210,11 +237,12 @@ impl Hub {
 
     /// Publishes an event to a topic (through the backend).
     pub fn publish(&self, topic: Topic, event: Event) {
-        self.backend.publish(self, topic, Arc::new(event));
+        self.backend
+            .publish(self, topic, Arc::new(Delivery::new(event)));
     }
 
     /// Delivers to this process's subscribers of `topic`. Never blocks.
-    pub fn deliver_local(&self, topic: Topic, event: &Arc<Event>) {
+    pub fn deliver_local(&self, topic: Topic, event: &Arc<Delivery>) {
         let targets: Vec<Arc<SubscriberShared>> = {
             let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
             match registry.topics.get(&topic) {
@@ -226,7 +254,7 @@ impl Hub {
             if sub.overflowed.load(Ordering::Acquire) {
                 continue;
             }
-            if event.is_droppable() && sub.tx.capacity() * 2 < sub.capacity {
+            if event.event.is_droppable() && sub.tx.capacity() * 2 < sub.capacity {
                 self.stats.dropped_hints.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
@@ -234,7 +262,7 @@ impl Hub {
                 Ok(()) => {
                     self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(mpsc::error::TrySendError::Full(_)) if event.is_droppable() => {
+                Err(mpsc::error::TrySendError::Full(_)) if event.event.is_droppable() => {
                     self.stats.dropped_hints.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(mpsc::error::TrySendError::Full(_)) => {
@@ -328,6 +356,18 @@ mod tests {
     }
 
     #[test]
+    fn frames_follow_the_protocol() {
+        let frame: serde_json::Value =
+            serde_json::from_str(Delivery::new(message(7)).frame()).unwrap();
+        assert_eq!(frame["type"], "message");
+        assert_eq!(frame["message"]["id"], 7);
+        assert_eq!(frame["message"]["author"]["username"], "ada");
+        let frame: serde_json::Value = serde_json::from_str(&typing().to_frame()).unwrap();
+        assert_eq!(frame["type"], "typing");
+        assert_eq!(frame["is_typing"], true);
+    }
+
+    #[test]
     fn topics_parse_and_print() {
         assert_eq!("room:12".parse::<Topic>().unwrap(), Topic::Room(12));
         assert_eq!(Topic::Room(12).to_string(), "room:12");
@@ -346,8 +386,8 @@ mod tests {
         b.subscribe(Topic::Room(1));
         c.subscribe(Topic::Room(2));
         hub.publish(Topic::Room(1), message(1));
-        assert_eq!(*a.recv().await.unwrap().1, message(1));
-        assert_eq!(*b.recv().await.unwrap().1, message(1));
+        assert_eq!(a.recv().await.unwrap().1.event, message(1));
+        assert_eq!(b.recv().await.unwrap().1.event, message(1));
         assert!(c.rx.try_recv().is_err());
         b.unsubscribe(Topic::Room(1));
         hub.publish(Topic::Room(1), message(2));
@@ -384,15 +424,15 @@ mod tests {
             "the slow connection is told to close"
         );
         for id in 1..=3 {
-            assert_eq!(*fast.recv().await.unwrap().1, message(id));
+            assert_eq!(fast.recv().await.unwrap().1.event, message(id));
         }
         assert_eq!(
-            *fast.recv().await.unwrap().1,
+            fast.recv().await.unwrap().1.event,
             typing(),
             "others still get hints"
         );
-        assert_eq!(*fast.recv().await.unwrap().1, message(4));
-        assert_eq!(*fast.recv().await.unwrap().1, message(5));
+        assert_eq!(fast.recv().await.unwrap().1.event, message(4));
+        assert_eq!(fast.recv().await.unwrap().1.event, message(5));
         assert_eq!(hub.stats().dropped_hints.load(Ordering::Relaxed), 1);
         assert_eq!(hub.stats().overflowed.load(Ordering::Relaxed), 1);
     }
