@@ -15,13 +15,21 @@ port=${BENCH_PORT:-3199}
 url="http://127.0.0.1:$port"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
+server_pid=
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+if curl -fs "$url/healthz" >/dev/null 2>&1; then
+  echo "bench: something already listens on $url; stop it or set BENCH_PORT" >&2
+  exit 1
+fi
+
 run_server() {
   dir=$(mktemp -d)
   (cd "$dir" && exec "$(tf_binary)" --bind "127.0.0.1:$port" --message-rate 0 --log warn) &
   server_pid=$!
   for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
 }
-stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=; }
 
 subs=1000; idle=10000; seconds=10; sweep=200,500,1000,2000
 if [ -n "${BENCH_QUICK:-}" ]; then subs=100; idle=500; seconds=3; sweep=200,1000; fi

@@ -110,6 +110,7 @@ impl BoardState {
     }
 }
 
+/// The board page's state (for components rendered on the board page).
 pub fn use_board() -> BoardState {
     expect_context::<BoardState>()
 }

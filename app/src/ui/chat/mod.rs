@@ -8,7 +8,9 @@ use leptos::prelude::*;
 
 use self::live::{Live, LiveStatus, OutState};
 use super::common::{browser, Avatar, ErrorNote};
-use crate::api::chat::{add_room_member, create_room, get_room, remove_room_member};
+use crate::api::chat::{
+    add_room_member, create_room, delete_room, get_room, remove_room_member, update_room,
+};
 use crate::error::AppError;
 use crate::model::{Message, RoomDetail, RoomSummary};
 use crate::richtext::{pieces, Piece};
@@ -86,10 +88,26 @@ fn ConnectionBadge() -> impl IntoView {
 #[component]
 fn RoomList() -> impl IntoView {
     let live = expect_context::<Live>();
+    let filter = RwSignal::new(String::new());
+    let shown = move || {
+        let needle = filter.get().trim().to_lowercase();
+        live.rooms.with(|rooms| {
+            rooms
+                .iter()
+                .filter(|r| needle.is_empty() || r.room.name.to_lowercase().contains(&needle))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <nav class="room-list" aria-label="Rooms">
+            <Show when=move || live.rooms.with(|r| r.len() >= 4)>
+                <label for="room-filter" class="sr-only">"Filter rooms by name"</label>
+                <input id="room-filter" class="room-filter" type="search" placeholder="Filter rooms"
+                    prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
+            </Show>
             <ul>
-                <For each=move || live.rooms.get() key=|r| (r.room.id, r.room.name.clone(), r.unread) let:summary>
+                <For each=shown key=|r| (r.room.id, r.room.name.clone(), r.unread, r.room.archived_at) let:summary>
                     {
                         let id = summary.room.id;
                         let unread = summary.unread;
@@ -434,7 +452,98 @@ fn RoomMembers(
                 <button type="submit" class="btn btn-sm">"Add"</button>
             </form>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <RoomSettings room_id error />
         </div>
+    }
+}
+
+/// Rename, archive and delete: for the room's creator and the board owner.
+#[component]
+fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let board = super::board_page::use_board();
+    let room = move || {
+        live.rooms.with(|r| {
+            r.iter()
+                .find(|r| r.room.id == room_id)
+                .map(|r| r.room.clone())
+        })
+    };
+    let may_manage = move || {
+        let (owner, me) = board
+            .board
+            .with(|b| (b.role == crate::model::Role::Owner, b.viewer_id));
+        owner || room().is_some_and(|r| r.created_by == me)
+    };
+    let name = NodeRef::<leptos::html::Input>::new();
+    let apply = move |patch: crate::model::RoomPatch| {
+        leptos::task::spawn_local(async move {
+            match update_room(room_id, patch).await {
+                Ok(updated) => {
+                    error.set(None);
+                    live.rooms.update(|rooms| {
+                        if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                            r.room = updated;
+                        }
+                    });
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let rename = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(el) = name.get() {
+            apply(crate::model::RoomPatch {
+                name: Some(el.value()),
+                ..Default::default()
+            });
+        }
+    };
+    let toggle_archive = move |_| {
+        let archived = room().is_some_and(|r| r.archived_at.is_some());
+        apply(crate::model::RoomPatch {
+            archived: Some(!archived),
+            ..Default::default()
+        });
+    };
+    let delete = move |_| {
+        let label = room().map(|r| r.name).unwrap_or_default();
+        if !browser::confirm(&format!(
+            "Delete #{label} and all its messages? This cannot be undone."
+        )) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match delete_room(room_id).await {
+                Ok(()) => {
+                    live.rooms
+                        .update(|rooms| rooms.retain(|r| r.room.id != room_id));
+                    live.room.set(None);
+                    if let Some(next) = live.rooms.with_untracked(|r| r.first().map(|r| r.room.id))
+                    {
+                        live.open_room(next);
+                    }
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    view! {
+        <Show when=may_manage>
+            <form class="inline-form" on:submit=rename aria-label="Rename room">
+                <label for="room-rename" class="sr-only">"Room name"</label>
+                <input id="room-rename" node_ref=name type="text" required maxlength=ROOM_NAME_MAX
+                    prop:value=move || room().map(|r| r.name).unwrap_or_default() />
+                <button type="submit" class="btn btn-sm">"Rename"</button>
+            </form>
+            <div class="inline-form">
+                <button type="button" class="btn btn-ghost btn-sm" on:click=toggle_archive>
+                    {move || if room().is_some_and(|r| r.archived_at.is_some()) { "Unarchive" } else { "Archive" }}
+                </button>
+                <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete room"</button>
+            </div>
+        </Show>
     }
 }
 
