@@ -55,6 +55,7 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   await chat(a).getByLabel("Add a board member to this room").fill(bob);
   await chat(a).getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
   await expect(chat(a).getByText(`@${bob}`)).toBeVisible();
+  await shot(a, testInfo, "07a-room-members-and-settings");
 
   // Ben opens the board: the room is there, and Ann sees him come online.
   await b.goto(boardUrl);
@@ -105,6 +106,44 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   // Ben leaves: Ann sees him go offline.
   await b.close();
   await expect(chat(a).getByText("Ben Baker is offline")).toBeAttached({ timeout: 15_000 });
+
+  expect(errors, "no errors in the pages").toEqual([]);
+  await Promise.all([ctxA.close(), ctxB.close()]);
+});
+
+test("where WebSockets are blocked, the chat falls back to HTTP and says so", async ({ browser }) => {
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await signUp(ctxA, `fa_${run}`, "Fay Archer", errors);
+  const b = await signUp(ctxB, `fb_${run}`, "Finn Baker", errors);
+  await a.getByLabel("New board name").fill("Fallback board");
+  await a.getByRole("button", { name: "Create board" }).click();
+  await expect(a).toHaveURL(/\/boards\/\d+$/);
+  const boardUrl = a.url();
+  await a.getByLabel("Add a member by username").fill(`fb_${run}`);
+  await a.getByRole("complementary").getByRole("button", { name: "Add" }).click();
+  await chat(a).getByRole("button", { name: "New room" }).click();
+  await chat(a).getByLabel("Room name").fill("general");
+  await chat(a).getByRole("button", { name: "Create room" }).click();
+  await chat(a).getByRole("button", { name: "Members" }).click();
+  await chat(a).getByLabel("Add a board member to this room").fill(`fb_${run}`);
+  await chat(a).getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
+  await expect(chat(a).getByText(`@fb_${run}`)).toBeVisible();
+
+  // Finn's "proxy" refuses every WebSocket.
+  await b.routeWebSocket(/\/ws/, (ws) => ws.close({ code: 1006 }));
+  await b.goto(boardUrl);
+  await expect(chat(b).getByText("Live over HTTP")).toBeVisible({ timeout: 20_000 });
+
+  // Receiving by long polling, sending by POST.
+  await composer(a).fill("Can you read me over HTTP?");
+  await composer(a).press("Enter");
+  await expect(messages(b).getByText("Can you read me over HTTP?")).toBeVisible({ timeout: 30_000 });
+  await composer(b).fill("Loud and clear.");
+  await composer(b).press("Enter");
+  await expect(messages(a).getByText("Loud and clear.")).toBeVisible();
+  await expect(messages(b).getByText("Loud and clear.")).toHaveCount(1);
 
   expect(errors, "no errors in the pages").toEqual([]);
   await Promise.all([ctxA.close(), ctxB.close()]);

@@ -193,6 +193,15 @@ async fn setup(base: &str, users: usize) -> (Api, Vec<Api>, i64) {
     (owner, members, room)
 }
 
+/// `(seq, sent_us)` from a message frame whose content is `bench <seq> <sent_us>`.
+fn bench_fields(frame: &str) -> Option<(u64, u64)> {
+    let start = frame.find("\"content\":\"bench ")? + "\"content\":\"bench ".len();
+    let rest = &frame[start..];
+    let end = rest.find('"')?;
+    let (seq, sent) = rest[..end].split_once(' ')?;
+    Some((seq.parse().ok()?, sent.parse().ok()?))
+}
+
 fn rss_mib(pid: Option<u32>) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
     let kb: f64 = status
@@ -214,7 +223,6 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 struct Collected {
-    latencies: Mutex<Vec<u64>>,
     deliveries: AtomicU64,
     last_delivery_us: AtomicU64,
 }
@@ -288,16 +296,12 @@ async fn fanout(
     let (listeners, sender_apis) = members.split_at(users);
     let rss_before = rss_mib(pid);
     let collected = Arc::new(Collected {
-        latencies: Mutex::new(Vec::new()),
         deliveries: AtomicU64::new(0),
         last_delivery_us: AtomicU64::new(0),
     });
-    // seen[subscriber] = message seq -> count
-    let seen: Arc<Vec<Mutex<HashMap<u64, u32>>>> = Arc::new(
-        (0..subscribers)
-            .map(|_| Mutex::new(HashMap::new()))
-            .collect(),
-    );
+    // seen[subscriber] = (message seq -> times received, latencies in µs)
+    type Seen = Mutex<(HashMap<u64, u32>, Vec<u64>)>;
+    let seen: Arc<Vec<Seen>> = Arc::new((0..subscribers).map(|_| Mutex::default()).collect());
     let mut connect_times = Vec::new();
     let connect_started = Instant::now();
     for i in 0..subscribers {
@@ -310,28 +314,15 @@ async fn fanout(
             while let Some(Ok(frame)) = socket.next().await {
                 let Ws::Text(text) = frame else { continue };
                 let now = now_us();
-                let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else {
+                // Cheap parse (the generator shares the machine with the server):
+                // find `"content":"bench <seq> <sent_us>"` without a JSON tree.
+                let Some((seq, sent)) = bench_fields(text.as_str()) else {
                     continue;
                 };
-                if v["type"] != "message" {
-                    continue;
-                }
-                let content = v["message"]["content"].as_str().unwrap_or_default();
-                let mut parts = content.split(' ');
-                let (Some("bench"), Some(seq), Some(sent)) =
-                    (parts.next(), parts.next(), parts.next())
-                else {
-                    continue;
-                };
-                let (Ok(seq), Ok(sent)) = (seq.parse::<u64>(), sent.parse::<u64>()) else {
-                    continue;
-                };
-                *seen[i].lock().unwrap().entry(seq).or_insert(0) += 1;
-                collected
-                    .latencies
-                    .lock()
-                    .unwrap()
-                    .push(now.saturating_sub(sent));
+                let mut mine = seen[i].lock().unwrap();
+                *mine.0.entry(seq).or_insert(0) += 1;
+                mine.1.push(now.saturating_sub(sent));
+                drop(mine);
                 collected.deliveries.fetch_add(1, Ordering::Relaxed);
                 collected.last_delivery_us.fetch_max(now, Ordering::Relaxed);
             }
@@ -360,20 +351,31 @@ async fn fanout(
     println!("| messages/s offered | sent | deliveries expected | delivered | lost | duplicated | delivered/s | p50 ms | p99 ms | max ms | server RSS MiB |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for &rate in rates {
-        collected.latencies.lock().unwrap().clear();
+        for s in seen.iter() {
+            s.lock().unwrap().1.clear();
+        }
         collected.deliveries.store(0, Ordering::Relaxed);
         let total = rate * seconds;
         let interval = Duration::from_secs_f64(1.0 / rate as f64);
         let start_us = now_us();
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let mut cut_off = false;
         for n in 0..total {
             ticker.tick().await;
             let seq = seq_base + n;
             let which = (n as usize) % sender_sockets.len();
             let s = &mut sender_sockets[which];
             let frame = json!({"type": "message", "room_id": room, "content": format!("bench {seq} {}", now_us())});
-            s.send(Ws::text(frame.to_string())).await.expect("send");
+            if s.send(Ws::text(frame.to_string())).await.is_err() {
+                cut_off = true;
+                break;
+            }
+        }
+        if cut_off {
+            println!("| {rate} | — | — | — | — | — | — | — | — | — | — |");
+            println!("\nAt {rate} messages/s the server disconnected a sender that could not keep up reading its own socket (slow-consumer protection): saturated.");
+            break;
         }
         // Let deliveries finish.
         let expected = total * subscribers as u64;
@@ -384,9 +386,11 @@ async fn fanout(
         tokio::time::sleep(Duration::from_millis(300)).await;
         let delivered = collected.deliveries.load(Ordering::Relaxed);
         let (mut unique, mut dups) = (0u64, 0u64);
+        let mut lat = Vec::new();
         for s in seen.iter() {
-            let map = s.lock().unwrap();
-            for (seq, count) in map.iter() {
+            let guard = s.lock().unwrap();
+            lat.extend_from_slice(&guard.1);
+            for (seq, count) in guard.0.iter() {
                 if *seq >= seq_base && *seq < seq_base + total {
                     unique += 1;
                     dups += u64::from(*count - 1);
@@ -399,7 +403,6 @@ async fn fanout(
             .load(Ordering::Relaxed)
             .saturating_sub(start_us)) as f64
             / 1e6;
-        let mut lat = std::mem::take(&mut *collected.latencies.lock().unwrap());
         lat.sort_unstable();
         let rss = rss_mib(pid).map_or("n/a".to_string(), |r| format!("{r:.1}"));
         println!(
