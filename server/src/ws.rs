@@ -108,7 +108,7 @@ fn upgrade(
     // Small socket buffers: memory per idle connection is what limits how many
     // a server holds (tungstenite's defaults are 128 KiB each way).
     ws.max_message_size(4 * MAX_FRAME_BYTES)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             Connection::new(state.services.clone(), user, room.map(|(id, _)| id))
