@@ -18,14 +18,7 @@ async fn room(c: &Client, board: i64, name: &str) -> i64 {
 }
 
 async fn send(c: &Client, room: i64, content: &str) -> Value {
-    let (status, body) = c
-        .post(
-            &format!("/messaging/room/{room}/send/"),
-            json!({"content": content}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
+    c.send_chat(room, content).await
 }
 
 /// A board owned by ada with bob as a member, and a user eve outside it.

@@ -164,14 +164,7 @@ async fn team(srv: &TestServer) -> Team {
 }
 
 async fn http_send(c: &Client, room: i64, content: &str) -> i64 {
-    let (status, body) = c
-        .post(
-            &format!("/messaging/room/{room}/send/"),
-            json!({"content": content}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
+    c.send_chat(room, content).await["id"].as_i64().unwrap()
 }
 
 #[tokio::test]

@@ -234,6 +234,18 @@ impl Client {
         (id, columns)
     }
 
+    /// Posts a chat message over HTTP and returns it (asserting `201`).
+    pub async fn send_chat(&self, room: i64, content: &str) -> Value {
+        let (status, body) = self
+            .post(
+                &format!("/messaging/room/{room}/send/"),
+                json!({"content": content}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
     pub async fn task(&self, board: i64, column: i64, title: &str) -> i64 {
         let (status, body) = self
             .post(
