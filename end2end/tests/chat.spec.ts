@@ -64,6 +64,8 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   await a.reload();
   await expect(chat(a).getByText("Live")).toBeVisible();
   await expect(chat(a).getByText("Ben Baker is online")).toBeAttached();
+  // The board's member list shows both as online too.
+  await expect(a.getByRole("complementary").locator("li.member.online")).toHaveCount(2);
 
   // Typing: the hint appears for Ann, and goes away when Ben sends.
   await composer(b).pressSequentially("Hi Ann, the spec is https://example.com/spec.", { delay: 15 });
@@ -106,6 +108,7 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   // Ben leaves: Ann sees him go offline.
   await b.close();
   await expect(chat(a).getByText("Ben Baker is offline")).toBeAttached({ timeout: 15_000 });
+  await expect(a.getByRole("complementary").locator("li.member.online")).toHaveCount(1);
 
   expect(errors, "no errors in the pages").toEqual([]);
   await Promise.all([ctxA.close(), ctxB.close()]);

@@ -26,7 +26,7 @@ use app::error::AppError;
 use app::model::User;
 use app::services::chat::{self, Cursor};
 use app::services::hub::{Delivery, Event, Subscriber, Topic};
-use app::services::{auth, presence, Services};
+use app::services::{auth, boards, presence, Services};
 
 use crate::api::parse_id;
 use crate::error::HttpError;
@@ -168,6 +168,8 @@ struct Connection {
     default_room: Option<i64>,
     /// Subscribed rooms, with the highest message id sent on this socket.
     rooms: HashMap<i64, i64>,
+    /// Subscribed boards (presence of their members).
+    boards: std::collections::HashSet<i64>,
     typing_sent: HashMap<i64, Instant>,
     last_heard: Instant,
     replies_tx: mpsc::Sender<Reply>,
@@ -187,6 +189,7 @@ impl Connection {
             user,
             default_room,
             rooms: HashMap::new(),
+            boards: std::collections::HashSet::new(),
             typing_sent: HashMap::new(),
             last_heard: Instant::now(),
             replies_tx,
@@ -331,8 +334,10 @@ impl Connection {
             ClientFrame::Unsubscribe { topic } => match topic.parse::<Topic>() {
                 Ok(topic) => {
                     sub.unsubscribe(topic);
-                    let Topic::Room(room_id) = topic;
-                    self.rooms.remove(&room_id);
+                    match topic {
+                        Topic::Room(room_id) => self.rooms.remove(&room_id).map(|_| ()),
+                        Topic::Board(board_id) => self.boards.remove(&board_id).then_some(()),
+                    };
                     flow(
                         send(
                             socket,
@@ -449,7 +454,10 @@ impl Connection {
         topic: Topic,
         after: Option<i64>,
     ) -> bool {
-        let Topic::Room(room_id) = topic;
+        let room_id = match topic {
+            Topic::Room(room_id) => room_id,
+            Topic::Board(board_id) => return self.subscribe_board(socket, sub, board_id).await,
+        };
         if let Err(e) = chat::member_room(&self.svc.pool, room_id, self.user.id).await {
             return matches!(self.app_error(socket, e, None).await, Flow::Continue);
         }
@@ -510,6 +518,25 @@ impl Connection {
         send(socket, &frame).await
     }
 
+    /// Board topics carry the presence of the board's members.
+    async fn subscribe_board(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        board_id: i64,
+    ) -> bool {
+        if let Err(e) = boards::role_on(&self.svc.pool, board_id, self.user.id).await {
+            return matches!(self.app_error(socket, e, None).await, Flow::Continue);
+        }
+        sub.subscribe(Topic::Board(board_id));
+        self.boards.insert(board_id);
+        let online = presence::online_on_board(&self.svc, board_id)
+            .await
+            .unwrap_or_default();
+        let frame = json!({"type": "subscribed", "topic": Topic::Board(board_id).to_string(), "replayed": 0, "online": online});
+        send(socket, &frame).await
+    }
+
     async fn on_event(&mut self, socket: &mut WebSocket, delivery: &Arc<Delivery>) -> bool {
         let relevant = match &delivery.event {
             Event::Message { message } => match self.rooms.get_mut(&message.room_id) {
@@ -524,6 +551,7 @@ impl Connection {
                 user.id != self.user.id && self.rooms.contains_key(room_id)
             }
             Event::Presence { room_id, .. } => self.rooms.contains_key(room_id),
+            Event::BoardPresence { board_id, .. } => self.boards.contains(board_id),
         };
         if !relevant {
             return true;

@@ -557,3 +557,48 @@ async fn presence_counts_tabs_once() {
     online.sort();
     assert_eq!(online.len(), 2, "ada and bob: {online:?}");
 }
+
+#[tokio::test]
+async fn board_topics_carry_the_members_presence() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let board = t.ada.get("/api/boards").await.1[0]["id"].as_i64().unwrap();
+    let ada_id = t.ada.get("/api/me").await.1["id"].as_i64().unwrap();
+    let eve_id = t.eve.get("/api/me").await.1["id"].as_i64().unwrap();
+
+    // eve is on the board (not in the room): she watches the board.
+    let mut eve = connect(&t.eve, "/ws").await;
+    next(&mut eve).await;
+    send(
+        &mut eve,
+        json!({"type": "subscribe", "topic": format!("board:{board}")}),
+    )
+    .await;
+    let sub = next_of(&mut eve, "subscribed").await;
+    assert_eq!(sub["online"], json!([eve_id]), "only eve is online so far");
+
+    let mut ada = connect(&t.ada, "/ws").await;
+    let online = next_of(&mut eve, "board_presence").await;
+    assert_eq!(
+        (online["user_id"].as_i64(), online["online"].as_bool()),
+        (Some(ada_id), Some(true))
+    );
+    assert_eq!(online["board_id"], board);
+    ada.close(None).await.unwrap();
+    let offline = next_of(&mut eve, "board_presence").await;
+    assert_eq!(
+        (offline["user_id"].as_i64(), offline["online"].as_bool()),
+        (Some(ada_id), Some(false))
+    );
+
+    // Someone not on the board cannot watch it.
+    let (outsider, _) = srv.user("mallory").await;
+    let mut m = connect(&outsider, "/ws").await;
+    next(&mut m).await;
+    send(
+        &mut m,
+        json!({"type": "subscribe", "topic": format!("board:{board}")}),
+    )
+    .await;
+    assert_eq!(next_of(&mut m, "error").await["code"], "not_found");
+}

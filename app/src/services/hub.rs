@@ -32,12 +32,15 @@ use crate::model::{Message, User};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Topic {
     Room(i64),
+    /// Board-wide events: who of the board's members is online.
+    Board(i64),
 }
 
 impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Topic::Room(id) => write!(f, "room:{id}"),
+            Topic::Board(id) => write!(f, "board:{id}"),
         }
     }
 }
@@ -55,6 +58,7 @@ impl std::str::FromStr for Topic {
             .ok_or_else(|| format!("bad id in topic {s:?}"))?;
         match kind {
             "room" => Ok(Topic::Room(id)),
+            "board" => Ok(Topic::Board(id)),
             _ => Err(format!("unknown topic kind {kind:?}")),
         }
     }
@@ -75,6 +79,12 @@ pub enum Event {
     /// A room member came online or went offline.
     Presence {
         room_id: i64,
+        user_id: i64,
+        online: bool,
+    },
+    /// A board member came online or went offline.
+    BoardPresence {
+        board_id: i64,
         user_id: i64,
         online: bool,
     },
@@ -371,7 +381,8 @@ mod tests {
     fn topics_parse_and_print() {
         assert_eq!("room:12".parse::<Topic>().unwrap(), Topic::Room(12));
         assert_eq!(Topic::Room(12).to_string(), "room:12");
-        for bad in ["room", "room:x", "room:0", "room:-1", "board:1", ""] {
+        assert_eq!("board:3".parse::<Topic>().unwrap(), Topic::Board(3));
+        for bad in ["room", "room:x", "room:0", "room:-1", "planet:1", ""] {
             assert!(bad.parse::<Topic>().is_err(), "{bad}");
         }
     }

@@ -46,8 +46,23 @@ impl Presence {
     }
 }
 
-/// Tells every room the user is in that they came online or went offline.
+/// Tells every room and board the user is in that they came online or went offline.
 pub async fn announce(svc: &Services, user_id: i64, online: bool) -> AppResult<()> {
+    let boards: Vec<(i64,)> =
+        sqlx::query_as("SELECT board_id FROM board_members WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&svc.pool)
+            .await?;
+    for (board_id,) in boards {
+        svc.hub.publish(
+            Topic::Board(board_id),
+            Event::BoardPresence {
+                board_id,
+                user_id,
+                online,
+            },
+        );
+    }
     let rooms: Vec<(i64,)> =
         sqlx::query_as("SELECT room_id FROM chat_room_members WHERE user_id = $1")
             .bind(user_id)
@@ -64,6 +79,20 @@ pub async fn announce(svc: &Services, user_id: i64, online: bool) -> AppResult<(
         );
     }
     Ok(())
+}
+
+/// The members of a board who are online now.
+pub async fn online_on_board(svc: &Services, board_id: i64) -> AppResult<Vec<i64>> {
+    let members: Vec<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM board_members WHERE board_id = $1")
+            .bind(board_id)
+            .fetch_all(&svc.pool)
+            .await?;
+    Ok(members
+        .into_iter()
+        .map(|(id,)| id)
+        .filter(|id| svc.presence.is_online(*id))
+        .collect())
 }
 
 /// The members of a room who are online now.

@@ -13,7 +13,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
 
-use super::chat::ChatPanel;
+use super::chat::{provide_live, ChatPanel, Live};
 use super::common::{browser, Avatar, ErrorNote, NotFound};
 use super::RequireUser;
 use crate::api::boards::*;
@@ -159,6 +159,7 @@ fn BoardView(
 ) -> impl IntoView {
     let state = BoardState::new(board);
     provide_context(state);
+    provide_live(state.id(), rooms.as_deref().unwrap_or_default());
     let columns = move || state.board.with(|b| b.columns.clone());
     view! {
         <Title text=move || state.board.with(|b| b.name.clone()) />
@@ -180,7 +181,7 @@ fn BoardView(
                 </div>
                 <div class="sidebar">
                     <MembersPanel />
-                    <ChatPanel board_id=state.id() rooms />
+                    <ChatPanel rooms />
                 </div>
             </div>
             <p class="hint muted">
@@ -498,6 +499,8 @@ fn MembersPanel() -> impl IntoView {
         });
     };
     let members = move || state.board.with(|b| b.members.clone());
+    let live = expect_context::<Live>();
+    let live_online = move |user_id: i64| live.board_online.with(|o| o.contains(&user_id));
     let navigate = leptos_router::hooks::use_navigate();
     let leave = move |_| {
         if !browser::confirm("Leave this board? You will lose access to it.") {
@@ -529,9 +532,14 @@ fn MembersPanel() -> impl IntoView {
                                 }
                             }
                         };
+                        let online = move || live_online(user_id);
                         view! {
-                            <li class="member">
-                                <Avatar name=name.clone() />
+                            <li class="member" class:online=online>
+                                <span class="who-item" class:online=online>
+                                    <Avatar name=name.clone() />
+                                    <span class="dot" aria-hidden="true"></span>
+                                </span>
+                                <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
                                 <span class="member-name">
                                     {name.clone()}
                                     <span class="muted">" @"{member.user.username.clone()}</span>

@@ -69,6 +69,8 @@ pub struct Live {
     pub read_marker: RwSignal<i64>,
     pub typing: RwSignal<Vec<TypingHint>>,
     pub online: RwSignal<Vec<i64>>,
+    /// Board members online now (for the dots on the member list).
+    pub board_online: RwSignal<Vec<i64>>,
     pub outbox: RwSignal<Vec<Outgoing>>,
     pub me: RwSignal<Option<User>>,
     /// The last error that is not tied to one message.
@@ -100,6 +102,7 @@ impl Live {
             read_marker: RwSignal::new(0),
             typing: RwSignal::new(Vec::new()),
             online: RwSignal::new(Vec::new()),
+            board_online: RwSignal::new(Vec::new()),
             outbox: RwSignal::new(Vec::new()),
             me: RwSignal::new(None),
             notice: RwSignal::new(None),
@@ -295,6 +298,10 @@ mod browser {
                 i.ever_opened = true;
             });
             self.status.set(LiveStatus::Live);
+            // The board, for its members' presence.
+            self.send_frame(
+                &json!({"type": "subscribe", "topic": format!("board:{}", self.board_id)}),
+            );
             // Watch every room for unread counts; resume the open one from its last id.
             let open = self.room.get_untracked();
             for room_id in self
@@ -404,6 +411,28 @@ mod browser {
                             o.push(user_id);
                         }
                     });
+                }
+                "board_presence" => {
+                    let (Some(user_id), Some(online)) =
+                        (frame["user_id"].as_i64(), frame["online"].as_bool())
+                    else {
+                        return;
+                    };
+                    self.board_online.update(|o| {
+                        o.retain(|id| *id != user_id);
+                        if online {
+                            o.push(user_id);
+                        }
+                    });
+                }
+                "subscribed"
+                    if frame["topic"].as_str() == Some(&format!("board:{}", self.board_id)) =>
+                {
+                    let online: Vec<i64> = frame["online"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+                        .unwrap_or_default();
+                    self.board_online.set(online);
                 }
                 "subscribed" | "resync" => {
                     let topic = frame["topic"].as_str().unwrap_or_default();

@@ -4,9 +4,11 @@
 
 pub mod live;
 
+pub use self::live::Live;
+
 use leptos::prelude::*;
 
-use self::live::{Live, LiveStatus, OutState};
+use self::live::{LiveStatus, OutState};
 use super::common::{browser, Avatar, ErrorNote};
 use crate::api::chat::{
     add_room_member, create_room, delete_room, get_room, remove_room_member, update_room,
@@ -16,23 +18,11 @@ use crate::model::{Message, RoomDetail, RoomSummary};
 use crate::richtext::{pieces, Piece};
 use crate::validate::{MESSAGE_MAX, ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX};
 
-/// The chat panel. The room list is loaded with the board (see `BoardPage`).
-#[component]
-pub fn ChatPanel(board_id: i64, rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
-    view! {
-        <section class="chat" aria-label="Chat">
-            {match rooms {
-                Ok(list) => view! { <ChatBody board_id list /> }.into_any(),
-                Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn ChatBody(board_id: i64, list: Vec<RoomSummary>) -> impl IntoView {
-    let first_room = list.first().map(|r| r.room.id);
-    let live = Live::new(board_id, list);
+/// Creates the board page's live connection (chat and presence) and provides
+/// it to the page. Call once per board page, with the rooms loaded with the board.
+pub fn provide_live(board_id: i64, rooms: &[RoomSummary]) {
+    let first_room = rooms.first().map(|r| r.room.id);
+    let live = Live::new(board_id, rooms.to_vec());
     provide_context(live);
     // Connect once the page is live in the browser (effects do not run on the server).
     Effect::new(move |started: Option<()>| {
@@ -43,6 +33,24 @@ fn ChatBody(board_id: i64, list: Vec<RoomSummary>) -> impl IntoView {
             }
         }
     });
+}
+
+/// The chat panel. The room list is loaded with the board (see `BoardPage`).
+#[component]
+pub fn ChatPanel(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
+    view! {
+        <section class="chat" aria-label="Chat">
+            {match rooms {
+                Ok(_) => view! { <ChatBody /> }.into_any(),
+                Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ChatBody() -> impl IntoView {
+    let live = expect_context::<Live>();
     let creating = RwSignal::new(false);
     view! {
         <header class="chat-head">
