@@ -18,6 +18,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -109,7 +110,7 @@ fn upgrade(
     // a server holds (tungstenite's defaults are 128 KiB each way).
     ws.max_message_size(4 * MAX_FRAME_BYTES)
         .read_buffer_size(1024)
-        .write_buffer_size(0)
+        .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| async move {
             Connection::new(state.services.clone(), user, room.map(|(id, _)| id))
                 .run(socket, room, state.stopping.clone())
@@ -236,7 +237,18 @@ impl Connection {
                 }
                 event = sub.recv() => {
                     open = match event {
-                        Some((_, event)) => self.on_event(&mut socket, &event).await,
+                        Some((_, event)) => {
+                            // Write what is already waiting too, then flush once:
+                            // under load a busy socket costs one syscall per batch.
+                            let mut open = self.on_event(&mut socket, &event).await;
+                            let mut batch = 0;
+                            while open && batch < 64 {
+                                let Some((_, more)) = sub.try_recv() else { break };
+                                open = self.on_event(&mut socket, &more).await;
+                                batch += 1;
+                            }
+                            open && socket.flush().await.is_ok()
+                        }
                         None => {
                             // Overflowed: too slow for the messages it must not miss.
                             tracing::info!(user = %self.user.username, "closing a slow websocket");
@@ -556,8 +568,9 @@ impl Connection {
         if !relevant {
             return true;
         }
+        // Queued, not flushed: the caller flushes after the batch.
         socket
-            .send(WsMessage::Text(delivery.frame().to_owned().into()))
+            .feed(WsMessage::Text(delivery.frame().to_owned().into()))
             .await
             .is_ok()
     }

@@ -171,6 +171,14 @@ impl Subscriber {
         }
     }
 
+    /// An event already waiting, without waiting for one (for batching writes).
+    pub fn try_recv(&mut self) -> Option<(Topic, Arc<Delivery>)> {
+        if self.shared.overflowed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.rx.try_recv().ok()
+    }
+
     pub fn has_overflowed(&self) -> bool {
         self.shared.overflowed.load(Ordering::Acquire)
     }
