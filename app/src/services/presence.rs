@@ -48,67 +48,70 @@ impl Presence {
 
 /// Tells every room and board the user is in that they came online or went offline.
 pub async fn announce(svc: &Services, user_id: i64, online: bool) -> AppResult<()> {
-    let boards: Vec<(i64,)> =
-        sqlx::query_as("SELECT board_id FROM board_members WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_all(&svc.pool)
-            .await?;
-    for (board_id,) in boards {
-        svc.hub.publish(
-            Topic::Board(board_id),
-            Event::BoardPresence {
-                board_id,
-                user_id,
-                online,
-            },
-        );
+    let boards = ids(
+        svc,
+        "SELECT board_id FROM board_members WHERE user_id = $1",
+        user_id,
+    )
+    .await?;
+    for board_id in boards {
+        let event = Event::BoardPresence {
+            board_id,
+            user_id,
+            online,
+        };
+        svc.hub.publish(Topic::Board(board_id), event);
     }
-    let rooms: Vec<(i64,)> =
-        sqlx::query_as("SELECT room_id FROM chat_room_members WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_all(&svc.pool)
-            .await?;
-    for (room_id,) in rooms {
-        svc.hub.publish(
-            Topic::Room(room_id),
-            Event::Presence {
-                room_id,
-                user_id,
-                online,
-            },
-        );
+    let rooms = ids(
+        svc,
+        "SELECT room_id FROM chat_room_members WHERE user_id = $1",
+        user_id,
+    )
+    .await?;
+    for room_id in rooms {
+        let event = Event::Presence {
+            room_id,
+            user_id,
+            online,
+        };
+        svc.hub.publish(Topic::Room(room_id), event);
     }
     Ok(())
 }
 
 /// The members of a board who are online now.
 pub async fn online_on_board(svc: &Services, board_id: i64) -> AppResult<Vec<i64>> {
-    let members: Vec<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM board_members WHERE board_id = $1")
-            .bind(board_id)
-            .fetch_all(&svc.pool)
-            .await?;
+    let members = ids(
+        svc,
+        "SELECT user_id FROM board_members WHERE board_id = $1",
+        board_id,
+    )
+    .await?;
     Ok(members
         .into_iter()
-        .map(|(id,)| id)
         .filter(|id| svc.presence.is_online(*id))
         .collect())
 }
 
 /// The members of a room who are online now.
 pub async fn online_in_room(svc: &Services, room_id: i64) -> AppResult<Vec<i64>> {
-    let members: Vec<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM chat_room_members WHERE room_id = $1")
-            .bind(room_id)
-            .fetch_all(&svc.pool)
-            .await?;
+    let members = ids(
+        svc,
+        "SELECT user_id FROM chat_room_members WHERE room_id = $1",
+        room_id,
+    )
+    .await?;
     Ok(members
         .into_iter()
-        .map(|(id,)| id)
         .filter(|id| svc.presence.is_online(*id))
         .collect())
 }
 
+/// A one-column list of ids (the membership lookups above).
+async fn ids(svc: &Services, sql: &str, key: i64) -> AppResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(sql).bind(key).fetch_all(&svc.pool).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
 #[cfg(test)]
 mod tests {
     use super::*;
