@@ -1,9 +1,10 @@
 //! TaskFlow's shared crate.
 //!
-//! - [`model`], [`error`], [`validate`]: types and rules both sides share.
+//! - [`model`], [`error`], [`validate`], [`mentions`], [`richtext`]: types
+//!   and rules both sides share.
 //! - [`api`]: server functions, the UI's calls to the server.
 //! - [`services`] (feature `ssr`): the service layer — accounts, boards,
-//!   columns, tasks — that both the server functions and the JSON API call.
+//!   columns, tasks, chat, comments, mentions, notifications — that both the server functions and the JSON API call.
 //! - [`ui`]: the Leptos components and routes, rendered on the server and
 //!   hydrated in the browser.
 
@@ -11,6 +12,7 @@
 
 pub mod api;
 pub mod error;
+pub mod mentions;
 pub mod model;
 pub mod richtext;
 #[cfg(feature = "ssr")]

@@ -221,6 +221,9 @@ pub struct Message {
     pub author: User,
     pub content: String,
     pub created_at: i64,
+    /// Room members this message @mentions (resolved by the server).
+    #[serde(default)]
+    pub mentions: Vec<User>,
 }
 
 /// A page of history, oldest first.
@@ -231,6 +234,112 @@ pub struct HistoryPage {
     pub has_older: bool,
     /// Whether newer messages exist after the last one.
     pub has_newer: bool,
+}
+
+/// A comment in a task's thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub task_id: i64,
+    pub author: User,
+    /// Empty once deleted.
+    pub content: String,
+    pub created_at: i64,
+    /// When the author last edited it, if ever.
+    pub edited_at: Option<i64>,
+    /// When it was deleted: the thread shows "comment deleted" in its place.
+    pub deleted_at: Option<i64>,
+    /// Position in the task's change stream: every new comment, edit and
+    /// deletion takes the next number (resume with `after` = the last seen).
+    pub seq: i64,
+    /// Board members this comment @mentions (resolved by the server).
+    #[serde(default)]
+    pub mentions: Vec<User>,
+}
+
+/// A page of a task's comments, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentPage {
+    pub comments: Vec<Comment>,
+    pub has_older: bool,
+    pub has_newer: bool,
+    /// The task's latest change number: subscribe with `after` = this to get
+    /// every change from here on.
+    pub seq: i64,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone mentioned you in a task comment.
+    CommentMention,
+    /// Someone mentioned you in a chat message.
+    ChatMention,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CommentMention => "comment_mention",
+            Self::ChatMention => "chat_mention",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "comment_mention" => Some(Self::CommentMention),
+            "chat_mention" => Some(Self::ChatMention),
+            _ => None,
+        }
+    }
+}
+
+/// A notification of the logged-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub sender: User,
+    pub board_id: i64,
+    pub task_id: Option<i64>,
+    pub comment_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub message_id: Option<i64>,
+    /// Where it happened, for the list: the task's title or the room's name.
+    pub context: String,
+    /// The start of the mentioning text.
+    pub snippet: String,
+    /// The page that shows the mentioning text, highlighted.
+    pub link: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+impl Notification {
+    /// The in-app link to a mention (the comment in its task, the message in its room).
+    pub fn link_for(
+        board_id: i64,
+        task_id: Option<i64>,
+        comment_id: Option<i64>,
+        room_id: Option<i64>,
+        message_id: Option<i64>,
+    ) -> String {
+        match (task_id, comment_id, room_id, message_id) {
+            (Some(t), Some(c), _, _) => format!("/boards/{board_id}/tasks/{t}?comment={c}"),
+            (_, _, Some(r), Some(m)) => format!("/boards/{board_id}?room={r}&message={m}"),
+            _ => format!("/boards/{board_id}"),
+        }
+    }
+}
+
+/// A page of notifications, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPage {
+    pub notifications: Vec<Notification>,
+    /// Whether older ones exist (ask again with `before` = the last id).
+    pub has_more: bool,
+    /// The user's unread count.
+    pub unread: i64,
 }
 
 /// Changes to a room; `None` leaves a field as it is.

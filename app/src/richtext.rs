@@ -1,6 +1,9 @@
 //! Turning message text into safe pieces for display: plain text, line
-//! breaks and http(s) links. Never HTML: the UI renders each piece as a text
-//! node or an `<a>` whose text is the URL itself.
+//! breaks, http(s) links and @mentions. Never HTML: the UI renders each piece
+//! as a text node, an `<a>` whose text is the URL itself, or a mention chip.
+
+use crate::mentions;
+use crate::model::User;
 
 /// One piece of a message, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,6 +11,49 @@ pub enum Piece {
     Text(String),
     Link(String),
     LineBreak,
+    /// An @mention of a user the server resolved: the text as written, and who.
+    Mention {
+        text: String,
+        user: User,
+    },
+}
+
+/// Like [`pieces`], with the @mentions of `mentioned` (the users the server
+/// says the text mentions) as their own pieces. Other `@names` stay text.
+pub fn pieces_with_mentions(text: &str, mentioned: &[User]) -> Vec<Piece> {
+    if mentioned.is_empty() {
+        return pieces(text);
+    }
+    let known: Vec<String> = mentioned.iter().map(|u| u.username.clone()).collect();
+    let mut out = Vec::new();
+    for piece in pieces(text) {
+        let Piece::Text(t) = piece else {
+            out.push(piece);
+            continue;
+        };
+        let mut from = 0;
+        for span in mentions::spans(&t) {
+            let Some((name, len)) = mentions::resolve(&span, &known) else {
+                continue;
+            };
+            let Some(user) = mentioned.iter().find(|u| u.username == name) else {
+                continue;
+            };
+            let (start, end) = (span.range.start, span.range.start + len);
+            if start > from {
+                out.push(Piece::Text(t[from..start].to_string()));
+            }
+            out.push(Piece::Mention {
+                text: t[start..end].to_string(),
+                user: user.clone(),
+            });
+            from = end;
+        }
+        if from < t.len() {
+            out.push(Piece::Text(t[from..].to_string()));
+        }
+    }
+    out
 }
 
 /// Splits a message into text, links and line breaks.
@@ -126,5 +172,34 @@ mod tests {
             pieces("HTTPS://EXAMPLE.COM"),
             vec![Link("HTTPS://EXAMPLE.COM".into())]
         );
+    }
+
+    #[test]
+    fn mentions_become_chips_only_when_resolved() {
+        let bob = User {
+            id: 2,
+            username: "bob".into(),
+            display_name: "Bob".into(),
+        };
+        assert_eq!(
+            pieces_with_mentions(
+                "hi @Bob. and @nobody, mail bob@x.org",
+                std::slice::from_ref(&bob)
+            ),
+            vec![
+                Text("hi ".into()),
+                Mention {
+                    text: "@Bob".into(),
+                    user: bob.clone()
+                },
+                Text(". and @nobody, mail bob@x.org".into()),
+            ]
+        );
+        assert_eq!(
+            pieces_with_mentions("@bob\nhttps://x.org @bob", std::slice::from_ref(&bob)).len(),
+            5,
+            "mention, break, link, space, mention"
+        );
+        assert_eq!(pieces_with_mentions("@bob", &[]), vec![Text("@bob".into())]);
     }
 }

@@ -56,6 +56,9 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   await chat(a).getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
   await expect(chat(a).getByText(`@${bob}`)).toBeVisible();
   await shot(a, testInfo, "07a-room-members-and-settings");
+  // A modal dialog: Esc closes it and the room is back.
+  await a.keyboard.press("Escape");
+  await expect(a.getByRole("dialog")).toHaveCount(0);
 
   // Ben opens the board: the room is there, and Ann sees him come online.
   await b.goto(boardUrl);
@@ -133,6 +136,7 @@ test("where WebSockets are blocked, the chat falls back to HTTP and says so", as
   await chat(a).getByLabel("Add a board member to this room").fill(`fb_${run}`);
   await chat(a).getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
   await expect(chat(a).getByText(`@fb_${run}`)).toBeVisible();
+  await a.getByRole("dialog").getByRole("button", { name: "Close" }).click();
 
   // Finn's "proxy" refuses every WebSocket.
   await b.routeWebSocket(/\/ws/, (ws) => ws.close({ code: 1006 }));

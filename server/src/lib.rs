@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod comments;
 pub mod config;
 pub mod csrf;
 pub mod error;
@@ -95,6 +96,7 @@ pub fn router(
         .route("/healthz", get(healthz))
         .merge(api::routes())
         .merge(messaging::routes())
+        .merge(comments::routes())
         .merge(ws::routes())
         .leptos_routes_with_context(&state, routes, leptos_context, {
             let options = leptos_options.clone();

@@ -112,8 +112,8 @@ async fn delete_room(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SendBody {
-    content: String,
+pub(crate) struct SendBody {
+    pub content: String,
 }
 
 async fn send(
@@ -128,13 +128,13 @@ async fn send(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HistoryQuery {
+pub(crate) struct HistoryQuery {
     #[serde(default)]
-    before: Option<i64>,
+    pub before: Option<i64>,
     #[serde(default)]
-    after: Option<i64>,
+    pub after: Option<i64>,
     #[serde(default)]
-    limit: Option<i64>,
+    pub limit: Option<i64>,
 }
 
 async fn history(
@@ -195,11 +195,17 @@ async fn remove_member(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PollQuery {
-    after: i64,
+pub(crate) struct PollQuery {
+    pub after: i64,
     /// Seconds to wait for something new (default 25, at most 30).
     #[serde(default)]
-    timeout: Option<u64>,
+    pub timeout: Option<u64>,
+}
+
+impl PollQuery {
+    pub fn wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.timeout.unwrap_or(25).min(30))
+    }
 }
 
 /// Long poll, for clients without WebSockets: the messages after `after` as
@@ -212,7 +218,7 @@ async fn long_poll(
 ) -> HttpResult<impl IntoResponse> {
     use app::services::hub::{Event, Topic};
     let room_id = parse_id(&room_id)?;
-    let wait = std::time::Duration::from_secs(q.timeout.unwrap_or(25).min(30));
+    let wait = q.wait();
     chat::member_room(&s.services.pool, room_id, u.id).await?;
     // Listen first, then look: a message committed in between is not missed.
     let mut sub = s.services.hub.subscriber(16);
@@ -225,22 +231,36 @@ async fn long_poll(
     if !page.messages.is_empty() {
         return Ok(Json(page));
     }
-    let deadline = tokio::time::Instant::now() + wait;
-    let mut stopping = s.stopping.clone();
-    loop {
-        tokio::select! {
-            event = sub.recv() => match event {
-                Some((_, delivery)) => match &delivery.event {
-                    Event::Message { message } if message.id > q.after => break,
-                    _ => continue,
-                },
-                None => break,
-            },
-            _ = tokio::time::sleep_until(deadline) => break,
-            _ = stopping.changed() => break,
-        }
-    }
+    wait_for(
+        &mut sub,
+        wait,
+        s.stopping.clone(),
+        |event| matches!(event, Event::Message { message } if message.id > q.after),
+    )
+    .await;
     Ok(Json(
         chat::messages_page(&s.services.pool, room_id, cursor, 100).await?,
     ))
+}
+
+/// Long-poll helper: waits until an event on `sub` passes `wanted`, the
+/// time runs out, or the server stops.
+pub(crate) async fn wait_for(
+    sub: &mut app::services::hub::Subscriber,
+    wait: std::time::Duration,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+    wanted: impl Fn(&app::services::hub::Event) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        tokio::select! {
+            event = sub.recv() => match event {
+                Some((_, delivery)) if wanted(&delivery.event) => return,
+                Some(_) => continue,
+                None => return,
+            },
+            _ = tokio::time::sleep_until(deadline) => return,
+            _ = stopping.changed() => return,
+        }
+    }
 }

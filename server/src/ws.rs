@@ -1,6 +1,7 @@
 //! The WebSocket endpoint: `/ws` (subscribe to topics) and the original
-//! design's `/ws/chat-room/{room_id}/` (a socket already subscribed to one
-//! room). The protocol is documented in docs/realtime.md.
+//! design's `/ws/chat-room/{room_id}/` and `/ws/task-comments/{task_id}/`
+//! (sockets already subscribed to one room / one task's comments). The
+//! protocol is documented in docs/realtime.md.
 //!
 //! Each connection runs one loop that owns the socket: it reads client frames,
 //! writes the hub's events (skipping messages already sent, so a resume never
@@ -27,7 +28,7 @@ use app::error::AppError;
 use app::model::User;
 use app::services::chat::{self, Cursor};
 use app::services::hub::{Delivery, Event, Subscriber, Topic};
-use app::services::{auth, boards, presence, Services};
+use app::services::{auth, boards, comments, notifications, presence, Services};
 
 use crate::api::parse_id;
 use crate::error::HttpError;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/ws", get(open_socket))
         .route("/ws/chat-room/{room_id}/", get(open_room_socket))
+        .route("/ws/task-comments/{task_id}/", get(open_task_socket))
 }
 
 #[derive(Deserialize)]
@@ -78,6 +80,34 @@ async fn open_socket(
     }
 }
 
+/// Where typing happens and what a compat socket is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Place {
+    Room(i64),
+    Task(i64),
+}
+
+impl Place {
+    fn room(self) -> Option<i64> {
+        match self {
+            Place::Room(id) => Some(id),
+            Place::Task(_) => None,
+        }
+    }
+    fn task(self) -> Option<i64> {
+        match self {
+            Place::Task(id) => Some(id),
+            Place::Room(_) => None,
+        }
+    }
+    fn topic(self) -> Topic {
+        match self {
+            Place::Room(id) => Topic::Room(id),
+            Place::Task(id) => Topic::Task(id),
+        }
+    }
+}
+
 async fn open_room_socket(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
@@ -97,14 +127,35 @@ async fn open_room_socket(
     if let Err(e) = chat::member_room(&state.services.pool, room_id, user.id).await {
         return HttpError::App(e).into_response();
     }
-    upgrade(ws, state, user, Some((room_id, resume.after)))
+    upgrade(ws, state, user, Some((Place::Room(room_id), resume.after)))
+}
+
+async fn open_task_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Path(task_id): Path<String>,
+    QueryParams(resume): QueryParams<ResumeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match handshake(&state, &headers).await {
+        Ok(user) => user,
+        Err(e) => return e.into_response(),
+    };
+    let task_id = match parse_id(&task_id) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = comments::task_board(&state.services.pool, task_id, user.id).await {
+        return HttpError::App(e).into_response();
+    }
+    upgrade(ws, state, user, Some((Place::Task(task_id), resume.after)))
 }
 
 fn upgrade(
     ws: WebSocketUpgrade,
     state: AppState,
     user: User,
-    room: Option<(i64, Option<i64>)>,
+    initial: Option<(Place, Option<i64>)>,
 ) -> Response {
     // Small socket buffers: memory per idle connection is what limits how many
     // a server holds (tungstenite's defaults are 128 KiB each way).
@@ -112,9 +163,13 @@ fn upgrade(
         .read_buffer_size(1024)
         .write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| async move {
-            Connection::new(state.services.clone(), user, room.map(|(id, _)| id))
-                .run(socket, room, state.stopping.clone())
-                .await
+            Connection::new(
+                state.services.clone(),
+                user,
+                initial.map(|(place, _)| place),
+            )
+            .run(socket, initial, state.stopping.clone())
+            .await
         })
 }
 
@@ -130,6 +185,7 @@ enum ClientFrame {
     Unsubscribe {
         topic: String,
     },
+    /// A chat message (or, on a task-comments socket, a comment).
     Message {
         #[serde(default)]
         room_id: Option<i64>,
@@ -137,9 +193,18 @@ enum ClientFrame {
         #[serde(default)]
         client_id: Option<String>,
     },
+    Comment {
+        #[serde(default)]
+        task_id: Option<i64>,
+        content: String,
+        #[serde(default)]
+        client_id: Option<String>,
+    },
     Typing {
         #[serde(default)]
         room_id: Option<i64>,
+        #[serde(default)]
+        task_id: Option<i64>,
         is_typing: bool,
     },
     Read {
@@ -152,9 +217,11 @@ enum ClientFrame {
 
 /// Results of posting tasks, back to the connection loop.
 enum Reply {
+    /// Committed: `{"type":"ack","client_id",<key>: <value>}`.
     Ack {
         client_id: Option<String>,
-        message: Value,
+        key: &'static str,
+        value: Value,
     },
     Failed {
         client_id: Option<String>,
@@ -165,13 +232,17 @@ enum Reply {
 struct Connection {
     svc: Services,
     user: User,
-    /// The room of a `/ws/chat-room/{id}/` socket: frames may leave out `room_id`.
-    default_room: Option<i64>,
+    /// The room or task of a compat socket: frames may leave out its id.
+    default_place: Option<Place>,
     /// Subscribed rooms, with the highest message id sent on this socket.
     rooms: HashMap<i64, i64>,
     /// Subscribed boards (presence of their members).
     boards: std::collections::HashSet<i64>,
-    typing_sent: HashMap<i64, Instant>,
+    /// Subscribed comment threads, with the highest change `seq` sent.
+    tasks: HashMap<i64, i64>,
+    /// Subscribed to the user's own topic (notifications).
+    own_topic: bool,
+    typing_sent: HashMap<Place, Instant>,
     last_heard: Instant,
     replies_tx: mpsc::Sender<Reply>,
     replies_rx: mpsc::Receiver<Reply>,
@@ -183,14 +254,16 @@ enum Flow {
 }
 
 impl Connection {
-    fn new(svc: Services, user: User, default_room: Option<i64>) -> Self {
+    fn new(svc: Services, user: User, default_place: Option<Place>) -> Self {
         let (replies_tx, replies_rx) = mpsc::channel(64);
         Self {
             svc,
             user,
-            default_room,
+            default_place,
             rooms: HashMap::new(),
             boards: std::collections::HashSet::new(),
+            tasks: HashMap::new(),
+            own_topic: false,
             typing_sent: HashMap::new(),
             last_heard: Instant::now(),
             replies_tx,
@@ -201,7 +274,7 @@ impl Connection {
     async fn run(
         mut self,
         mut socket: WebSocket,
-        initial: Option<(i64, Option<i64>)>,
+        initial: Option<(Place, Option<i64>)>,
         mut stopping: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut sub = self.svc.hub.subscriber(self.svc.settings.connection_queue);
@@ -218,9 +291,9 @@ impl Connection {
         });
         let mut open = send(&mut socket, &hello).await;
         if open {
-            if let Some((room_id, after)) = initial {
+            if let Some((place, after)) = initial {
                 open = self
-                    .subscribe(&mut socket, &sub, Topic::Room(room_id), after)
+                    .subscribe(&mut socket, &sub, place.topic(), after)
                     .await;
             }
         }
@@ -280,15 +353,8 @@ impl Connection {
 
     /// Cleanup: stop showing this user as typing, and maybe as online.
     async fn finish(self) {
-        for (&room_id, _) in self.typing_sent.iter() {
-            self.svc.hub.publish(
-                Topic::Room(room_id),
-                Event::Typing {
-                    room_id,
-                    user: self.user.clone(),
-                    is_typing: false,
-                },
-            );
+        for &place in self.typing_sent.keys() {
+            self.publish_typing(place, false);
         }
         if self.svc.presence.disconnect(self.user.id) {
             let _ = presence::announce(&self.svc, self.user.id, false).await;
@@ -349,6 +415,8 @@ impl Connection {
                     match topic {
                         Topic::Room(room_id) => self.rooms.remove(&room_id).map(|_| ()),
                         Topic::Board(board_id) => self.boards.remove(&board_id).then_some(()),
+                        Topic::Task(task_id) => self.tasks.remove(&task_id).map(|_| ()),
+                        Topic::User(_) => std::mem::take(&mut self.own_topic).then_some(()),
                     };
                     flow(
                         send(
@@ -365,83 +433,70 @@ impl Connection {
                 content,
                 client_id,
             } => {
-                let Some(room_id) = room_id.or(self.default_room) else {
-                    return self
-                        .error(socket, "bad_frame", "missing room_id", client_id)
-                        .await;
+                // On a task-comments socket, a "message" is a comment.
+                let place = match (room_id, self.default_place) {
+                    (None, Some(Place::Task(task_id))) => Place::Task(task_id),
+                    (given, default) => match given.or(default.and_then(Place::room)) {
+                        Some(room_id) => Place::Room(room_id),
+                        None => return self.missing("room_id", socket, client_id).await,
+                    },
                 };
-                let (svc, user, replies) =
-                    (self.svc.clone(), self.user.clone(), self.replies_tx.clone());
-                // Sending a message ends the sender's typing hint at once.
-                if self.typing_sent.remove(&room_id).is_some() {
-                    self.svc.hub.publish(
-                        Topic::Room(room_id),
-                        Event::Typing {
-                            room_id,
-                            user: self.user.clone(),
-                            is_typing: false,
-                        },
-                    );
-                }
-                tokio::spawn(async move {
-                    let reply = match chat::post_message(&svc, &user, room_id, &content).await {
-                        Ok(message) => Reply::Ack {
-                            client_id,
-                            message: json!(message),
-                        },
-                        Err(error) => Reply::Failed { client_id, error },
-                    };
-                    let _ = replies.send(reply).await;
-                });
+                self.post(place, content, client_id);
                 Flow::Continue
             }
-            ClientFrame::Typing { room_id, is_typing } => {
-                let Some(room_id) = room_id.or(self.default_room) else {
-                    return self
-                        .error(socket, "bad_frame", "missing room_id", None)
-                        .await;
+            ClientFrame::Comment {
+                task_id,
+                content,
+                client_id,
+            } => match task_id.or(self.default_place.and_then(Place::task)) {
+                Some(task_id) => {
+                    self.post(Place::Task(task_id), content, client_id);
+                    Flow::Continue
+                }
+                None => self.missing("task_id", socket, client_id).await,
+            },
+            ClientFrame::Typing {
+                room_id,
+                task_id,
+                is_typing,
+            } => {
+                let place = match (room_id, task_id, self.default_place) {
+                    (Some(room_id), None, _) => Place::Room(room_id),
+                    (None, Some(task_id), _) => Place::Task(task_id),
+                    (None, None, Some(place)) => place,
+                    _ => return self.missing("room_id or task_id", socket, None).await,
                 };
-                if !self.rooms.contains_key(&room_id) {
+                let subscribed = match place {
+                    Place::Room(id) => self.rooms.contains_key(&id),
+                    Place::Task(id) => self.tasks.contains_key(&id),
+                };
+                if !subscribed {
                     return self
-                        .error(
-                            socket,
-                            "not_subscribed",
-                            "subscribe to the room first",
-                            None,
-                        )
+                        .error(socket, "not_subscribed", "subscribe to it first", None)
                         .await;
                 }
                 let now = Instant::now();
                 let recently = self
                     .typing_sent
-                    .get(&room_id)
+                    .get(&place)
                     .is_some_and(|at| now.duration_since(*at) < TYPING_MIN_INTERVAL);
                 if is_typing && recently {
                     return Flow::Continue;
                 }
                 if is_typing {
-                    self.typing_sent.insert(room_id, now);
-                } else if self.typing_sent.remove(&room_id).is_none() {
+                    self.typing_sent.insert(place, now);
+                } else if self.typing_sent.remove(&place).is_none() {
                     return Flow::Continue;
                 }
-                self.svc.hub.publish(
-                    Topic::Room(room_id),
-                    Event::Typing {
-                        room_id,
-                        user: self.user.clone(),
-                        is_typing,
-                    },
-                );
+                self.publish_typing(place, is_typing);
                 Flow::Continue
             }
             ClientFrame::Read {
                 room_id,
                 message_id,
             } => {
-                let Some(room_id) = room_id.or(self.default_room) else {
-                    return self
-                        .error(socket, "bad_frame", "missing room_id", None)
-                        .await;
+                let Some(room_id) = room_id.or(self.default_place.and_then(Place::room)) else {
+                    return self.missing("room_id", socket, None).await;
                 };
                 match chat::mark_read(&self.svc, &self.user, room_id, message_id).await {
                     Ok(last) => flow(
@@ -457,6 +512,56 @@ impl Connection {
         }
     }
 
+    /// Posts a chat message or a comment in its own task (a busy database
+    /// never stalls deliveries); the ack or error comes back as a [`Reply`].
+    fn post(&mut self, place: Place, content: String, client_id: Option<String>) {
+        // Sending ends the sender's typing hint at once.
+        if self.typing_sent.remove(&place).is_some() {
+            self.publish_typing(place, false);
+        }
+        let (svc, user, replies) = (self.svc.clone(), self.user.clone(), self.replies_tx.clone());
+        tokio::spawn(async move {
+            let posted = match place {
+                Place::Room(room_id) => chat::post_message(&svc, &user, room_id, &content)
+                    .await
+                    .map(|m| ("message", json!(m))),
+                Place::Task(task_id) => comments::post(&svc, &user, task_id, &content)
+                    .await
+                    .map(|c| ("comment", json!(c))),
+            };
+            let reply = match posted {
+                Ok((key, value)) => Reply::Ack {
+                    client_id,
+                    key,
+                    value,
+                },
+                Err(error) => Reply::Failed { client_id, error },
+            };
+            let _ = replies.send(reply).await;
+        });
+    }
+
+    fn publish_typing(&self, place: Place, is_typing: bool) {
+        let (room_id, task_id) = match place {
+            Place::Room(id) => (Some(id), None),
+            Place::Task(id) => (None, Some(id)),
+        };
+        self.svc.hub.publish(
+            place.topic(),
+            Event::Typing {
+                room_id,
+                task_id,
+                user: self.user.clone(),
+                is_typing,
+            },
+        );
+    }
+
+    async fn missing(&self, what: &str, socket: &mut WebSocket, client_id: Option<String>) -> Flow {
+        let message = format!("missing {what}");
+        self.error(socket, "bad_frame", &message, client_id).await
+    }
+
     /// Subscribes to a topic; with `after`, first replays what the client
     /// missed from the database. Returns whether the socket is still open.
     async fn subscribe(
@@ -469,6 +574,8 @@ impl Connection {
         let room_id = match topic {
             Topic::Room(room_id) => room_id,
             Topic::Board(board_id) => return self.subscribe_board(socket, sub, board_id).await,
+            Topic::Task(task_id) => return self.subscribe_task(socket, sub, task_id, after).await,
+            Topic::User(user_id) => return self.subscribe_own(socket, sub, user_id).await,
         };
         if let Err(e) = chat::member_room(&self.svc.pool, room_id, self.user.id).await {
             return matches!(self.app_error(socket, e, None).await, Flow::Continue);
@@ -549,6 +656,77 @@ impl Connection {
         send(socket, &frame).await
     }
 
+    /// A task's comment thread: replays every change after `after` (a change
+    /// `seq`), then goes live. Board members only.
+    async fn subscribe_task(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        task_id: i64,
+        after: Option<i64>,
+    ) -> bool {
+        if let Err(e) = comments::task_board(&self.svc.pool, task_id, self.user.id).await {
+            return matches!(self.app_error(socket, e, None).await, Flow::Continue);
+        }
+        // Register first, replay second (as for rooms): `seq` drops repeats.
+        sub.subscribe(Topic::Task(task_id));
+        let mut last_sent = 0;
+        let mut replayed = 0usize;
+        let mut resync = false;
+        if let Some(after) = after.filter(|a| *a >= 0) {
+            last_sent = after;
+            loop {
+                let (changes, more) =
+                    match comments::changes_since(&self.svc.pool, task_id, last_sent, 100).await {
+                        Ok(page) => page,
+                        Err(e) => {
+                            return matches!(self.app_error(socket, e, None).await, Flow::Continue)
+                        }
+                    };
+                for comment in &changes {
+                    if !send(socket, &json!({"type": "comment", "comment": comment})).await {
+                        return false;
+                    }
+                    last_sent = comment.seq;
+                    replayed += 1;
+                }
+                if !more {
+                    break;
+                }
+                if replayed >= MAX_REPLAY {
+                    resync = true;
+                    break;
+                }
+            }
+        }
+        self.tasks
+            .insert(task_id, if resync { 0 } else { last_sent });
+        let kind = if resync { "resync" } else { "subscribed" };
+        let frame = json!({"type": kind, "topic": Topic::Task(task_id).to_string(), "replayed": replayed, "seq": last_sent});
+        send(socket, &frame).await
+    }
+
+    /// The user's own topic: notifications and read pointers. Only your own.
+    async fn subscribe_own(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        user_id: i64,
+    ) -> bool {
+        if user_id != self.user.id {
+            let e = AppError::forbidden("you can only subscribe to your own user topic");
+            return matches!(self.app_error(socket, e, None).await, Flow::Continue);
+        }
+        sub.subscribe(Topic::User(user_id));
+        self.own_topic = true;
+        let unread = match notifications::unread_count(&self.svc.pool, user_id).await {
+            Ok(n) => n,
+            Err(e) => return matches!(self.app_error(socket, e, None).await, Flow::Continue),
+        };
+        let frame = json!({"type": "subscribed", "topic": Topic::User(user_id).to_string(), "replayed": 0, "unread": unread});
+        send(socket, &frame).await
+    }
+
     async fn on_event(&mut self, socket: &mut WebSocket, delivery: &Arc<Delivery>) -> bool {
         let relevant = match &delivery.event {
             Event::Message { message } => match self.rooms.get_mut(&message.room_id) {
@@ -559,11 +737,29 @@ impl Connection {
                 }
                 _ => false,
             },
-            Event::Typing { room_id, user, .. } => {
-                user.id != self.user.id && self.rooms.contains_key(room_id)
+            Event::Comment { comment } => match self.tasks.get_mut(&comment.task_id) {
+                // Already sent by the replay (or a newer state of it was).
+                Some(last) if comment.seq > *last => {
+                    *last = comment.seq;
+                    true
+                }
+                _ => false,
+            },
+            Event::Typing {
+                room_id,
+                task_id,
+                user,
+                ..
+            } => {
+                user.id != self.user.id
+                    && (room_id.is_some_and(|id| self.rooms.contains_key(&id))
+                        || task_id.is_some_and(|id| self.tasks.contains_key(&id)))
             }
             Event::Presence { room_id, .. } => self.rooms.contains_key(room_id),
             Event::BoardPresence { board_id, .. } => self.boards.contains(board_id),
+            Event::Notification { .. }
+            | Event::NotificationsUpdated { .. }
+            | Event::RoomRead { .. } => self.own_topic,
         };
         if !relevant {
             return true;
@@ -577,12 +773,14 @@ impl Connection {
 
     async fn on_reply(&mut self, socket: &mut WebSocket, reply: Reply) -> bool {
         match reply {
-            Reply::Ack { client_id, message } => {
-                send(
-                    socket,
-                    &json!({"type": "ack", "client_id": client_id, "message": message}),
-                )
-                .await
+            Reply::Ack {
+                client_id,
+                key,
+                value,
+            } => {
+                let mut frame = json!({"type": "ack", "client_id": client_id});
+                frame[key] = value;
+                send(socket, &frame).await
             }
             Reply::Failed { client_id, error } => matches!(
                 self.app_error(socket, error, client_id).await,

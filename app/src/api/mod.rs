@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod boards;
 pub mod chat;
+pub mod comments;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

@@ -8,10 +8,15 @@
 use sqlx::AnyPool;
 
 use super::boards::role_on;
+use super::hub::{Event, Topic};
+use super::mentions::{self, Audience, Mentioning};
+use super::notifications::{self, MentionSite};
 use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{HistoryPage, Message, Role, Room, RoomDetail, RoomPatch, RoomSummary, User};
+use crate::model::{
+    HistoryPage, Message, NotificationKind, Role, Room, RoomDetail, RoomPatch, RoomSummary, User,
+};
 use crate::validate;
 
 type RoomRow = (i64, i64, String, String, i64, i64, Option<i64>);
@@ -349,7 +354,8 @@ pub async fn remove_room_member(
 }
 
 /// Stores a message and publishes it to the room. It is committed before this
-/// returns: whatever the caller acknowledges is durable.
+/// returns: whatever the caller acknowledges is durable. Room members it
+/// @mentions are notified.
 pub async fn post_message(
     svc: &Services,
     user: &User,
@@ -366,8 +372,15 @@ pub async fn post_message(
             "this room is archived: it takes no new messages",
         ));
     }
+    let mentions = mentions::resolve(&svc.pool, Audience::Room(room_id), &content).await?;
     svc.message_writer
-        .append(room_id, user.clone(), content)
+        .append(PendingMessage {
+            room_id,
+            board_id: room.board_id,
+            author: user.clone(),
+            content,
+            mentions,
+        })
         .await
 }
 
@@ -382,18 +395,26 @@ pub async fn post_message(
 /// "sent" before the message is on disk.
 #[derive(Clone)]
 pub struct MessageWriter {
-    tx: tokio::sync::mpsc::Sender<PendingMessage>,
+    tx: tokio::sync::mpsc::Sender<Queued>,
 }
 
 /// Most messages committed in one transaction.
 pub const MAX_BATCH: usize = 256;
 
-struct PendingMessage {
-    room_id: i64,
-    author: User,
-    content: String,
-    reply: tokio::sync::oneshot::Sender<AppResult<Message>>,
+/// A validated message on its way to the database.
+pub struct PendingMessage {
+    pub room_id: i64,
+    pub board_id: i64,
+    pub author: User,
+    pub content: String,
+    /// The room members it mentions (resolved by `post_message`).
+    pub mentions: Vec<User>,
 }
+
+type Queued = (
+    PendingMessage,
+    tokio::sync::oneshot::Sender<AppResult<Message>>,
+);
 
 impl MessageWriter {
     pub fn start(pool: AnyPool, hub: super::hub::Hub) -> Self {
@@ -403,16 +424,10 @@ impl MessageWriter {
     }
 
     /// Queues a message and waits until it is committed and published.
-    pub async fn append(&self, room_id: i64, author: User, content: String) -> AppResult<Message> {
+    pub async fn append(&self, pending: PendingMessage) -> AppResult<Message> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let pending = PendingMessage {
-            room_id,
-            author,
-            content,
-            reply,
-        };
         let gone = || AppError::Internal("the message writer has stopped".into());
-        self.tx.send(pending).await.map_err(|_| gone())?;
+        self.tx.send((pending, reply)).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }
@@ -420,9 +435,8 @@ impl MessageWriter {
 async fn run_writer(
     pool: AnyPool,
     hub: super::hub::Hub,
-    mut rx: tokio::sync::mpsc::Receiver<PendingMessage>,
+    mut rx: tokio::sync::mpsc::Receiver<Queued>,
 ) {
-    use super::hub::{Event, Topic};
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -432,30 +446,36 @@ async fn run_writer(
             }
         }
         let created_at = now_ms();
-        let ids = match insert_batch(&pool, &batch, created_at).await {
+        let (messages, replies): (Vec<PendingMessage>, Vec<_>) = batch.into_iter().unzip();
+        let ids = match insert_batch(&pool, &messages, created_at).await {
             Ok(ids) => ids.into_iter().map(Ok).collect(),
             // One bad apple (say, its room was just deleted) must not sink the
             // others: retry them one by one.
-            Err(_) if batch.len() > 1 => {
-                let mut ids = Vec::with_capacity(batch.len());
-                for one in &batch {
+            Err(_) if messages.len() > 1 => {
+                let mut ids = Vec::with_capacity(messages.len());
+                for one in &messages {
                     ids.push(
                         insert_batch(&pool, std::slice::from_ref(one), created_at)
                             .await
-                            .map(|v| v[0]),
+                            .map(|mut v| v.remove(0)),
                     );
                 }
                 ids
             }
             Err(e) => vec![Err(e)],
         };
-        for (pending, id) in batch.into_iter().zip(ids) {
-            let result = id.map(|id| Message {
-                id,
-                room_id: pending.room_id,
-                author: pending.author,
-                content: pending.content,
-                created_at,
+        let mut notified = Vec::new();
+        for ((pending, reply), id) in messages.into_iter().zip(replies).zip(ids) {
+            let result = id.map(|(id, notes)| {
+                notified.extend(notes);
+                Message {
+                    id,
+                    room_id: pending.room_id,
+                    author: pending.author,
+                    content: pending.content,
+                    created_at,
+                    mentions: pending.mentions,
+                }
             });
             if let Ok(message) = &result {
                 hub.publish(
@@ -465,16 +485,27 @@ async fn run_writer(
                     },
                 );
             }
-            let _ = pending.reply.send(result);
+            let _ = reply.send(result);
+        }
+        if !notified.is_empty() {
+            // Off the writer's path: the next batch does not wait for these.
+            let (pool, hub) = (pool.clone(), hub.clone());
+            tokio::spawn(async move {
+                if let Err(e) = notifications::publish_new(&pool, &hub, &notified).await {
+                    tracing::warn!("publishing chat mention notifications: {e}");
+                }
+            });
         }
     }
 }
 
+/// Inserts messages with their mentions and notifications in one
+/// transaction. Returns each message's id and the notifications it made.
 async fn insert_batch(
     pool: &AnyPool,
     batch: &[PendingMessage],
     created_at: i64,
-) -> AppResult<Vec<i64>> {
+) -> AppResult<Vec<(i64, Vec<i64>)>> {
     let mut tx = pool.begin().await?;
     let mut ids = Vec::with_capacity(batch.len());
     for m in batch {
@@ -488,7 +519,27 @@ async fn insert_batch(
         .bind(created_at)
         .fetch_one(&mut *tx)
         .await?;
-        ids.push(id);
+        let mut notified = Vec::new();
+        if !m.mentions.is_empty() {
+            mentions::store(&mut tx, Mentioning::Message, id, &m.mentions).await?;
+            let site = MentionSite {
+                kind: NotificationKind::ChatMention,
+                board_id: m.board_id,
+                task_id: None,
+                comment_id: None,
+                room_id: Some(m.room_id),
+                message_id: Some(id),
+            };
+            notified = notifications::insert_for_mentions(
+                &mut tx,
+                &site,
+                &m.author,
+                &m.mentions,
+                &m.content,
+            )
+            .await?;
+        }
+        ids.push((id, notified));
     }
     tx.commit().await?;
     Ok(ids)
@@ -550,6 +601,8 @@ pub async fn messages_page(
     if !ascending {
         rows.reverse();
     }
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut mentioned = mentions::load(pool, Mentioning::Message, &ids).await?;
     let messages: Vec<Message> = rows
         .into_iter()
         .map(
@@ -563,6 +616,7 @@ pub async fn messages_page(
                 },
                 content,
                 created_at,
+                mentions: mentioned.remove(&id).unwrap_or_default(),
             },
         )
         .collect();
@@ -605,7 +659,7 @@ pub async fn mark_read(
     message_id: i64,
 ) -> AppResult<i64> {
     member_room(&svc.pool, room_id, user.id).await?;
-    sqlx::query(
+    let moved = sqlx::query(
         "UPDATE chat_room_members SET last_read_id = $1
          WHERE room_id = $2 AND user_id = $3 AND last_read_id < $1
            AND EXISTS (SELECT 1 FROM chat_messages WHERE id = $1 AND room_id = $2)",
@@ -614,7 +668,8 @@ pub async fn mark_read(
     .bind(room_id)
     .bind(user.id)
     .execute(&svc.pool)
-    .await?;
+    .await?
+    .rows_affected();
     let (pointer,): (i64,) = sqlx::query_as(
         "SELECT last_read_id FROM chat_room_members WHERE room_id = $1 AND user_id = $2",
     )
@@ -622,5 +677,15 @@ pub async fn mark_read(
     .bind(user.id)
     .fetch_one(&svc.pool)
     .await?;
+    if moved > 0 {
+        // Every tab of this user updates its unread badge.
+        svc.hub.publish(
+            Topic::User(user.id),
+            Event::RoomRead {
+                room_id,
+                last_read_id: pointer,
+            },
+        );
+    }
     Ok(pointer)
 }

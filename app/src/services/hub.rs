@@ -25,15 +25,19 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Notify};
 
-use crate::model::{Message, User};
+use crate::model::{Comment, Message, Notification, User};
 
-/// What a subscriber can listen to. (Task comments, boards and a user's own
-/// notifications join this list in later issues.)
+/// What a subscriber can listen to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Topic {
+    /// A chat room: messages, typing, presence.
     Room(i64),
     /// Board-wide events: who of the board's members is online.
     Board(i64),
+    /// A task's comment thread: comment changes and typing.
+    Task(i64),
+    /// One user's own events: notifications, read pointers (all their tabs).
+    User(i64),
 }
 
 impl fmt::Display for Topic {
@@ -41,6 +45,8 @@ impl fmt::Display for Topic {
         match self {
             Topic::Room(id) => write!(f, "room:{id}"),
             Topic::Board(id) => write!(f, "board:{id}"),
+            Topic::Task(id) => write!(f, "task:{id}"),
+            Topic::User(id) => write!(f, "user:{id}"),
         }
     }
 }
@@ -59,6 +65,8 @@ impl std::str::FromStr for Topic {
         match kind {
             "room" => Ok(Topic::Room(id)),
             "board" => Ok(Topic::Board(id)),
+            "task" => Ok(Topic::Task(id)),
+            "user" => Ok(Topic::User(id)),
             _ => Err(format!("unknown topic kind {kind:?}")),
         }
     }
@@ -70,9 +78,15 @@ impl std::str::FromStr for Topic {
 pub enum Event {
     /// A committed chat message.
     Message { message: Message },
-    /// Someone started or stopped typing in a room.
+    /// A comment was posted, edited or deleted (its current state).
+    Comment { comment: Comment },
+    /// Someone started or stopped typing in a room (`room_id`) or in a
+    /// task's comment thread (`task_id`).
     Typing {
-        room_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task_id: Option<i64>,
         user: User,
         is_typing: bool,
     },
@@ -88,12 +102,31 @@ pub enum Event {
         user_id: i64,
         online: bool,
     },
+    /// A new notification for the topic's user, and their unread count.
+    Notification {
+        notification: Notification,
+        unread: i64,
+    },
+    /// The user's notifications changed elsewhere (another tab marked some
+    /// read, a mentioning comment was deleted): the new count, and which.
+    NotificationsUpdated {
+        unread: i64,
+        read: Vec<i64>,
+        removed: Vec<i64>,
+        all_read: bool,
+    },
+    /// The user's read pointer in a room moved (in any tab).
+    RoomRead { room_id: i64, last_read_id: i64 },
 }
 
 impl Event {
-    /// Hints may be dropped under pressure; messages never are.
+    /// Hints (typing, presence) may be dropped under pressure; anything the
+    /// user must not miss never is.
     pub fn is_droppable(&self) -> bool {
-        !matches!(self, Event::Message { .. })
+        matches!(
+            self,
+            Event::Typing { .. } | Event::Presence { .. } | Event::BoardPresence { .. }
+        )
     }
 
     /// The WebSocket frame for this event (docs/realtime.md).
@@ -357,13 +390,15 @@ mod tests {
                 },
                 content: format!("m{id}"),
                 created_at: 0,
+                mentions: vec![],
             },
         }
     }
 
     fn typing() -> Event {
         Event::Typing {
-            room_id: 1,
+            room_id: Some(1),
+            task_id: None,
             user: User {
                 id: 2,
                 username: "bob".into(),
@@ -383,6 +418,8 @@ mod tests {
         let frame: serde_json::Value = serde_json::from_str(&typing().to_frame()).unwrap();
         assert_eq!(frame["type"], "typing");
         assert_eq!(frame["is_typing"], true);
+        assert_eq!(frame["room_id"], 1);
+        assert!(frame.get("task_id").is_none(), "absent, not null");
     }
 
     #[test]
@@ -390,6 +427,9 @@ mod tests {
         assert_eq!("room:12".parse::<Topic>().unwrap(), Topic::Room(12));
         assert_eq!(Topic::Room(12).to_string(), "room:12");
         assert_eq!("board:3".parse::<Topic>().unwrap(), Topic::Board(3));
+        assert_eq!("task:4".parse::<Topic>().unwrap(), Topic::Task(4));
+        assert_eq!("user:5".parse::<Topic>().unwrap(), Topic::User(5));
+        assert_eq!(Topic::Task(4).to_string(), "task:4");
         for bad in ["room", "room:x", "room:0", "room:-1", "planet:1", ""] {
             assert!(bad.parse::<Topic>().is_err(), "{bad}");
         }

@@ -8,7 +8,10 @@ pub mod auth;
 pub mod boards;
 pub mod chat;
 pub mod columns;
+pub mod comments;
 pub mod hub;
+pub mod mentions;
+pub mod notifications;
 pub mod positions;
 pub mod presence;
 pub mod ratelimit;
@@ -60,6 +63,9 @@ pub struct Services {
     pub message_limiter: Arc<ratelimit::RateLimiter>,
     /// Commits chat messages in batches, then publishes them in order.
     pub message_writer: chat::MessageWriter,
+    /// Held from a comment change's commit to its publication, so comment
+    /// changes are published in `seq` order (see `services::comments`).
+    pub comment_order: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Services {
@@ -79,6 +85,7 @@ impl Services {
             hub,
             presence: Arc::default(),
             message_writer,
+            comment_order: Arc::default(),
         }
     }
 }

@@ -13,8 +13,9 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
 
-use super::chat::{provide_live, ChatPanel, Live};
+use super::chat::ChatPanel;
 use super::common::{browser, Avatar, ErrorNote, NotFound};
+use super::live::Live;
 use super::RequireUser;
 use crate::api::boards::*;
 use crate::error::AppError;
@@ -110,6 +111,35 @@ impl BoardState {
     }
 }
 
+/// Shows the board's rooms in the chat panel, goes live once in the browser
+/// (board presence, rooms, the room a link asked for), and stops following
+/// the board when the page goes away.
+fn follow_board(board_id: i64, rooms: &[crate::model::RoomSummary]) {
+    let live = expect_context::<Live>();
+    live.show_board(board_id, rooms.to_vec());
+    let query = leptos_router::hooks::use_query_map();
+    let linked = move || {
+        let q = query.read();
+        let id = |key: &str| q.get(key).and_then(|s| s.parse::<i64>().ok());
+        (id("room"), id("message"))
+    };
+    // Effects run only in the browser: SSR renders the room list, no room.
+    Effect::new(move |entered: Option<()>| {
+        let (room, message) = linked();
+        if message.is_some() {
+            live.focus_message.set(message);
+        }
+        if entered.is_none() {
+            live.room.set(room);
+            live.enter_board();
+        } else if let Some(room) = room {
+            // A notification link while already on this board.
+            live.open_room(room);
+        }
+    });
+    on_cleanup(move || live.leave_board(board_id));
+}
+
 /// The board page's state (for components rendered on the board page).
 pub fn use_board() -> BoardState {
     expect_context::<BoardState>()
@@ -159,7 +189,7 @@ fn BoardView(
 ) -> impl IntoView {
     let state = BoardState::new(board);
     provide_context(state);
-    provide_live(state.id(), rooms.as_deref().unwrap_or_default());
+    follow_board(state.id(), rooms.as_deref().unwrap_or_default());
     let columns = move || state.board.with(|b| b.columns.clone());
     view! {
         <Title text=move || state.board.with(|b| b.name.clone()) />

@@ -5,6 +5,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::error::AppError;
+use crate::model::User;
+use crate::richtext::{pieces_with_mentions, Piece};
 
 /// A round badge with a person's initials.
 #[component]
@@ -15,6 +17,121 @@ pub fn Avatar(#[prop(into)] name: String, #[prop(optional)] small: bool) -> impl
             {initials}
         </span>
     }
+}
+
+/// Message or comment text: text nodes, line breaks, links and mention chips
+/// (a mention of `me` stands out). Never HTML.
+#[component]
+pub fn RichText(
+    #[prop(into)] text: String,
+    #[prop(optional)] mentions: Vec<User>,
+    /// The viewer, whose mentions stand out.
+    #[prop(default = None)]
+    me: Option<i64>,
+) -> impl IntoView {
+    pieces_with_mentions(&text, &mentions)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => t.into_any(),
+            Piece::LineBreak => view! { <br /> }.into_any(),
+            Piece::Link(url) => {
+                let href = url.clone();
+                view! { <a href=href target="_blank" rel="noopener noreferrer nofollow">{url}</a> }
+                    .into_any()
+            }
+            Piece::Mention { text, user } => {
+                let mine = Some(user.id) == me;
+                view! {
+                    <span class="mention" class:mention-me=mine title=format!("{} (@{})", user.display_name, user.username)>
+                        {text}
+                    </span>
+                }
+                .into_any()
+            }
+        })
+        .collect_view()
+}
+
+/// Hours and minutes of a timestamp, in the browser's time zone.
+pub fn clock(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let minutes = ms.div_euclid(60_000);
+        format!(
+            "{:02}:{:02}",
+            minutes.div_euclid(60).rem_euclid(24),
+            minutes.rem_euclid(60)
+        )
+    }
+}
+
+/// The calendar day of a timestamp, for day separators and lists.
+pub fn day(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        String::from(d.to_date_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        format!("day {}", ms.div_euclid(86_400_000))
+    }
+}
+
+/// A modal dialog: a backdrop, focus moved inside, Esc or a backdrop click closes.
+#[component]
+pub fn Modal(
+    #[prop(into)] title: String,
+    /// Id of the element to focus when it opens.
+    #[prop(into)]
+    focus: String,
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let title_id = format!("{focus}-dialog-title");
+    let labelled_by = title_id.clone();
+    browser::focus_soon(focus);
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && !ev.default_prevented() {
+            ev.prevent_default();
+            on_close.run(());
+        }
+    };
+    let on_backdrop = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            let backdrop = match (ev.target(), ev.current_target()) {
+                (Some(t), Some(c)) => {
+                    wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(c)
+                }
+                _ => false,
+            };
+            if backdrop {
+                on_close.run(());
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <div class="overlay" on:click=on_backdrop on:keydown=on_keydown>
+            <div class="dialog dialog-sm" role="dialog" aria-modal="true" aria-labelledby=labelled_by>
+                <div class="dialog-body stack">
+                    <div class="dialog-head">
+                        <h2 id=title_id>{title}</h2>
+                        <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| on_close.run(())>"✕"</button>
+                    </div>
+                    {children()}
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
 }
 
 /// An error message for the user, announced by screen readers.
@@ -75,6 +192,91 @@ pub mod browser {
         #[cfg(not(feature = "hydrate"))]
         {
             let _ = message;
+            false
+        }
+    }
+
+    /// Shows a desktop notification (when the user allowed them); a click
+    /// brings the tab to the front on `link`.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub fn desktop_notification(title: &str, body: &str, link: &str) {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::closure::Closure;
+            use wasm_bindgen::JsCast;
+            use web_sys::{Notification, NotificationOptions, NotificationPermission};
+            if Notification::permission() != NotificationPermission::Granted {
+                return;
+            }
+            let options = NotificationOptions::new();
+            options.set_body(body);
+            options.set_tag(link);
+            if let Ok(n) = Notification::new_with_options(title, &options) {
+                let link = link.to_string();
+                let on_click = Closure::<dyn FnMut()>::new(move || {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.focus();
+                        let _ = w.location().set_href(&link);
+                    }
+                });
+                n.set_onclick(Some(on_click.as_ref().unchecked_ref()));
+                on_click.forget();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (title, body, link);
+    }
+
+    /// Whether desktop notifications can still be offered: supported and not
+    /// yet allowed or refused.
+    pub fn desktop_notifications_askable() -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            let supported = web_sys::window()
+                .map(|w| js_sys::Reflect::has(&w, &"Notification".into()).unwrap_or(false))
+                .unwrap_or(false);
+            supported
+                && web_sys::Notification::permission() == web_sys::NotificationPermission::Default
+        }
+        #[cfg(not(feature = "hydrate"))]
+        false
+    }
+
+    /// Asks the browser for permission to show desktop notifications; `done`
+    /// runs once the user answered.
+    pub fn ask_desktop_notifications(done: impl FnOnce() + 'static) {
+        #[cfg(feature = "hydrate")]
+        {
+            if let Ok(promise) = web_sys::Notification::request_permission() {
+                leptos::task::spawn_local(async move {
+                    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                    done();
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = done;
+    }
+
+    /// Scrolls the element with this id into view and highlights it briefly.
+    pub fn reveal(id: &str) -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(id))
+            else {
+                return false;
+            };
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+            let _ = el.class_list().add_1("highlight");
+            true
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = id;
             false
         }
     }

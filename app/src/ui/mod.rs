@@ -4,7 +4,11 @@ mod auth_pages;
 mod board_page;
 mod boards_page;
 mod chat;
+mod comments;
 mod common;
+pub mod live;
+mod mention_input;
+mod notifications;
 mod task_dialog;
 
 use leptos::prelude::*;
@@ -78,7 +82,15 @@ pub fn use_auth() -> Auth {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Auth::provide();
+    let auth = Auth::provide();
+    // One live connection per tab, for whoever is logged in.
+    let live = live::Live::new();
+    provide_context(live);
+    Effect::new(move |_| match auth.user.get() {
+        Some(Ok(Some(user))) => live.start(&user),
+        Some(Ok(None)) => live.stop(),
+        _ => {}
+    });
     // Marks the page as live once the WASM has hydrated it (effects run only in
     // the browser); browser tests wait for it before interacting.
     Effect::new(|| {
@@ -102,6 +114,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=auth_pages::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=auth_pages::SignupPage ssr=SsrMode::Async />
                     <Route path=path!("/boards") view=boards_page::BoardsPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/boards/:board_id") view=board_page::BoardPage ssr=SsrMode::Async>
                         <Route path=path!("") view=|| () />
                         <Route path=path!("tasks/:task_id") view=task_dialog::TaskDialog />
@@ -147,7 +160,7 @@ fn Home() -> impl IntoView {
     }
 }
 
-/// The top bar: brand, and the user menu (it will host the notification bell).
+/// The top bar: brand, the notification bell and the user menu.
 #[component]
 fn Header() -> impl IntoView {
     let auth = use_auth();
@@ -161,7 +174,7 @@ fn Header() -> impl IntoView {
                 <Transition>
                     {move || Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) => view! { <UserMenu user /> }.into_any(),
+                            Ok(Some(user)) => view! { <notifications::NotificationBell /> <UserMenu user /> }.into_any(),
                             _ => view! {
                                 <A href="/login" attr:class="btn btn-ghost">"Log in"</A>
                                 <A href="/signup" attr:class="btn">"Sign up"</A>

@@ -1,11 +1,14 @@
-//! `/boards/:board_id/tasks/:task_id`: a task's details over the board —
-//! title, description, column, assignee. (The comment thread comes here next.)
+//! `/boards/:board_id/tasks/:task_id`: a task over the board, in two tabs —
+//! Details (title, description, column, assignee) and Comments (the live
+//! thread). `?comment=ID` opens the Comments tab on that comment.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::board_page::{use_board, BoardState};
+use super::comments::CommentThread;
 use super::common::{browser, Avatar};
+use super::live::Live;
 use crate::api::boards::{delete_task, update_task};
 use crate::model::TaskPatch;
 use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
@@ -23,19 +26,53 @@ pub fn TaskDialog() -> impl IntoView {
     let navigate = use_navigate();
     let board_href = move || format!("/boards/{}", state.id());
     let close = Callback::new(move |()| navigate(&board_href(), Default::default()));
+    let live = expect_context::<Live>();
+    let query = use_query_map();
+    let focus_comment = move || {
+        query
+            .read()
+            .get("comment")
+            .and_then(|s| s.parse::<i64>().ok())
+    };
+    let start_on_comments = focus_comment().is_some()
+        || query.read_untracked().get("tab").as_deref() == Some("comments");
+    let tab = RwSignal::new(if start_on_comments {
+        Tab::Comments
+    } else {
+        Tab::Details
+    });
+    // A notification's link: the Comments tab, scrolled to the comment.
+    live.focus_comment.set(focus_comment());
+    Effect::new(move |_| {
+        if let Some(id) = focus_comment() {
+            live.focus_comment.set(Some(id));
+            tab.set(Tab::Comments);
+        }
+    });
 
-    // Esc closes the dialog wherever the focus is.
+    // Esc closes the dialog wherever the focus is (unless an open list,
+    // like the mention suggestions, took it).
     #[cfg(feature = "hydrate")]
     {
+        use wasm_bindgen::JsCast;
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-            if ev.key() == "Escape" {
+            let list_open = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.get_attribute("aria-expanded"))
+                .is_some_and(|v| v == "true");
+            if ev.key() == "Escape" && !ev.default_prevented() && !list_open {
                 ev.prevent_default();
                 close.run(());
             }
         });
         on_cleanup(move || handle.remove());
     }
-    browser::focus_soon("task-title".into());
+    browser::focus_soon(if start_on_comments {
+        "comment-composer".into()
+    } else {
+        "task-title".into()
+    });
 
     let on_backdrop = move |ev: leptos::ev::MouseEvent| {
         // Only a click on the backdrop itself closes the dialog.
@@ -60,7 +97,7 @@ pub fn TaskDialog() -> impl IntoView {
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="task-dialog-title">
                 {move || match task_id.get() {
                     Some(id) if state.board.with_untracked(|b| b.task(id).is_some()) => {
-                        view! { <TaskForm id state close /> }.into_any()
+                        view! { <TaskTabs id state close tab /> }.into_any()
                     }
                     _ => view! {
                         <div class="dialog-body">
@@ -73,6 +110,78 @@ pub fn TaskDialog() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Details,
+    Comments,
+}
+
+/// The two tabs. Both stay mounted once shown, so switching keeps unsaved
+/// edits and the live thread.
+#[component]
+fn TaskTabs(id: i64, state: BoardState, close: Callback<()>, tab: RwSignal<Tab>) -> impl IntoView {
+    let (board_id, viewer_id) = state.board.with_untracked(|b| (b.id, b.viewer_id));
+    let is_owner = Signal::derive(move || state.is_owner());
+    let comments_seen = RwSignal::new(tab.get_untracked() == Tab::Comments);
+    let select = move |t: Tab| {
+        tab.set(t);
+        if t == Tab::Comments {
+            comments_seen.set(true);
+            browser::focus_soon("comment-composer".into());
+        }
+    };
+    let on_tab_key = move |ev: leptos::ev::KeyboardEvent| {
+        if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight") {
+            ev.prevent_default();
+            let next = if tab.get_untracked() == Tab::Details {
+                Tab::Comments
+            } else {
+                Tab::Details
+            };
+            select(next);
+            browser::focus_soon(
+                if next == Tab::Details {
+                    "tab-details"
+                } else {
+                    "tab-comments"
+                }
+                .into(),
+            );
+        }
+    };
+    let title = move || {
+        state
+            .board
+            .with(|b| b.task(id).map(|t| t.title.clone()).unwrap_or_default())
+    };
+    view! {
+        <div class="tabs" role="tablist" aria-label="Task" on:keydown=on_tab_key>
+            <button type="button" id="tab-details" role="tab" class="tab"
+                aria-selected=move || (tab.get() == Tab::Details).to_string()
+                aria-controls="panel-details" tabindex=move || if tab.get() == Tab::Details { "0" } else { "-1" }
+                on:click=move |_| select(Tab::Details)>"Details"</button>
+            <button type="button" id="tab-comments" role="tab" class="tab"
+                aria-selected=move || (tab.get() == Tab::Comments).to_string()
+                aria-controls="panel-comments" tabindex=move || if tab.get() == Tab::Comments { "0" } else { "-1" }
+                on:click=move |_| select(Tab::Comments)>"Comments"</button>
+        </div>
+        <div id="panel-details" role="tabpanel" aria-labelledby="tab-details" hidden=move || tab.get() != Tab::Details>
+            <TaskForm id state close />
+        </div>
+        <div id="panel-comments" role="tabpanel" aria-labelledby="tab-comments" class="dialog-body"
+            hidden=move || tab.get() != Tab::Comments>
+            <div class="dialog-head">
+                <h2 class="thread-title">{title}</h2>
+                <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| close.run(())>"✕"</button>
+            </div>
+            <Show when=move || comments_seen.get()>
+                <CommentThread task_id=id board_id viewer_id is_owner />
+            </Show>
+        </div>
+    }
+    .into_any()
 }
 
 /// The editable task. Rendered once per task: reloading the board updates the

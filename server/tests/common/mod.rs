@@ -2,6 +2,8 @@
 //! fresh SQLite file, and an HTTP client that keeps cookies like a browser.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::net::SocketAddr;
 
 use reqwest::{Method, StatusCode};

@@ -1,39 +1,18 @@
 //! The board's chat panel: room list with unread counts, the open room's
 //! messages, composer, typing line and who's online. Live state comes from
-//! [`live::Live`]; this module only renders it and forwards what the user does.
-
-pub mod live;
-
-pub use self::live::Live;
+//! [`Live`]; this module only renders it and forwards what the user does.
 
 use leptos::prelude::*;
 
-use self::live::{LiveStatus, OutState};
-use super::common::{browser, Avatar, ErrorNote};
+use super::common::{browser, clock, day, Avatar, ErrorNote, Modal, RichText};
+use super::live::{Live, LiveStatus, OutState, Target};
+use super::mention_input::MentionTextarea;
 use crate::api::chat::{
     add_room_member, create_room, delete_room, get_room, remove_room_member, update_room,
 };
 use crate::error::AppError;
 use crate::model::{Message, RoomDetail, RoomSummary};
-use crate::richtext::{pieces, Piece};
 use crate::validate::{MESSAGE_MAX, ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX};
-
-/// Creates the board page's live connection (chat and presence) and provides
-/// it to the page. Call once per board page, with the rooms loaded with the board.
-pub fn provide_live(board_id: i64, rooms: &[RoomSummary]) {
-    let first_room = rooms.first().map(|r| r.room.id);
-    let live = Live::new(board_id, rooms.to_vec());
-    provide_context(live);
-    // Connect once the page is live in the browser (effects do not run on the server).
-    Effect::new(move |started: Option<()>| {
-        if started.is_none() {
-            live.start();
-            if let Some(room) = first_room {
-                live.open_room(room);
-            }
-        }
-    });
-}
 
 /// The chat panel. The room list is loaded with the board (see `BoardPage`).
 #[component]
@@ -60,13 +39,16 @@ fn ChatBody() -> impl IntoView {
         </header>
         <RoomList />
         <Show when=move || creating.get()>
-            <NewRoomForm on_done=Callback::new(move |()| creating.set(false)) />
+            <Modal title="New room" focus="new-room-name" on_close=Callback::new(move |()| creating.set(false))>
+                <NewRoomForm on_done=Callback::new(move |()| creating.set(false)) />
+            </Modal>
         </Show>
         {move || match live.room.get() {
             Some(room_id) => view! { <RoomView room_id /> }.into_any(),
-            None => view! {
+            None if live.rooms.with(Vec::is_empty) => view! {
                 <p class="muted pad">"No rooms yet. Create one to talk about this board with your team."</p>
             }.into_any(),
+            None => ().into_any(),
         }}
         {move || live.notice.get().map(|n| view! {
             <p class="field-error" role="alert">{n}
@@ -156,7 +138,10 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
         };
         let (n, d) = (n.value(), d.value());
         leptos::task::spawn_local(async move {
-            match create_room(live.board_id, n, Some(d)).await {
+            let Some(board_id) = live.board.get_untracked() else {
+                return;
+            };
+            match create_room(board_id, n, Some(d)).await {
                 Ok(room) => {
                     let id = room.id;
                     live.rooms.update(|r| {
@@ -176,7 +161,6 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
             }
         });
     };
-    browser::focus_soon("new-room-name".into());
     view! {
         <form class="stack new-room" on:submit=submit aria-label="New room">
             <label for="new-room-name">"Room name"</label>
@@ -189,37 +173,6 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| on_done.run(())>"Cancel"</button>
             </div>
         </form>
-    }
-}
-
-/// Hours and minutes of a timestamp, in the browser's time zone.
-fn clock(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let minutes = ms.div_euclid(60_000);
-        format!(
-            "{:02}:{:02}",
-            minutes.div_euclid(60).rem_euclid(24),
-            minutes.rem_euclid(60)
-        )
-    }
-}
-
-/// The calendar day of a timestamp, for day separators.
-fn day(ms: i64) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        String::from(d.to_date_string())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        format!("day {}", ms.div_euclid(86_400_000))
     }
 }
 
@@ -236,8 +189,22 @@ pub fn typing_line(names: &[String]) -> Option<String> {
 #[component]
 fn RoomView(room_id: i64) -> impl IntoView {
     let live = expect_context::<Live>();
+    let board_id = super::board_page::use_board().id();
     let detail = Resource::new(move || room_id, get_room);
     let managing = RwSignal::new(false);
+    // A notification's link: scroll to its message once it is shown.
+    Effect::new(move |_| {
+        let Some(target) = live.focus_message.get() else {
+            return;
+        };
+        if live.messages.with(|m| m.iter().any(|m| m.id == target)) {
+            request_animation_frame(move || {
+                if browser::reveal(&format!("message-{target}")) {
+                    live.focus_message.set(None);
+                }
+            });
+        }
+    });
     let list_ref = NodeRef::<leptos::html::Ol>::new();
     // Follow new messages unless the reader scrolled up.
     let stick = RwSignal::new(true);
@@ -287,11 +254,14 @@ fn RoomView(room_id: i64) -> impl IntoView {
                         detail.await.ok().map(|d: RoomDetail| view! { <WhoIsHere members=d.members /> })
                     })}
                 </Transition>
-                <button type="button" class="btn btn-ghost btn-sm" aria-expanded=move || managing.get().to_string()
-                    on:click=move |_| managing.update(|m| *m = !*m)>"Members"</button>
+                <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog"
+                    on:click=move |_| managing.set(true)>"Members"</button>
             </div>
             <Show when=move || managing.get()>
-                <RoomMembers room_id detail />
+                <Modal title=format!("#{} — members and settings", room_name()) focus="room-member"
+                    on_close=Callback::new(move |()| managing.set(false))>
+                    <RoomMembers room_id detail />
+                </Modal>
             </Show>
             <ol class="messages" role="log" aria-label=move || format!("Messages in #{}", room_name()) node_ref=list_ref on:scroll=on_scroll>
                 <Show when=move || live.has_older.get()>
@@ -311,11 +281,11 @@ fn RoomView(room_id: i64) -> impl IntoView {
                         view! {
                             {separator.map(|d| view! { <li class="day" role="separator">{d}</li> })}
                             {new_line.then(|| view! { <li class="new-marker" role="separator">"New messages"</li> })}
-                            <MessageItem message=m.clone() />
+                            <MessageItem message=m.clone() me />
                         }
                     }).collect_view())
                 }}
-                <For each=move || live.outbox.with(|o| o.iter().filter(|i| i.room_id == room_id).cloned().collect::<Vec<_>>())
+                <For each=move || live.outbox.with(|o| o.iter().filter(|i| i.target == Target::Room(room_id)).cloned().collect::<Vec<_>>())
                     key=|i| (i.client_id.clone(), format!("{:?}", i.state)) let:item>
                     {
                         let id_retry = item.client_id.clone();
@@ -329,7 +299,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
                         view! {
                             <li class=class>
                                 <div class="msg-body">
-                                    <p class="msg-text">{render_text(&item.content)}</p>
+                                    <p class="msg-text"><RichText text=item.content.clone() /></p>
                                     <p class="msg-state">{note}
                                         {failed.then(|| view! {
                                             <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.retry(id_retry.clone())>"Retry"</button>
@@ -344,42 +314,27 @@ fn RoomView(room_id: i64) -> impl IntoView {
             </ol>
             <p class="typing-line" aria-live="polite">{typing}</p>
             <Show when=move || !archived() fallback=|| view! { <p class="muted pad">"This room is archived: read-only."</p> }>
-                <Composer room_name=Signal::derive(room_name) />
+                <Composer room_id board_id room_name=Signal::derive(room_name) />
             </Show>
         </div>
     }
 }
 
 #[component]
-fn MessageItem(message: Message) -> impl IntoView {
+fn MessageItem(message: Message, me: Option<i64>) -> impl IntoView {
+    let mentions_me = me.is_some_and(|me| message.mentions.iter().any(|u| u.id == me));
     view! {
-        <li class="msg" id=format!("message-{}", message.id) data-id=message.id.to_string()>
+        <li class="msg" class:msg-mentions-me=mentions_me id=format!("message-{}", message.id) data-id=message.id.to_string()>
             <Avatar name=message.author.display_name.clone() />
             <div class="msg-body">
                 <p class="msg-meta">
                     <strong>{message.author.display_name.clone()}</strong>
                     <time class="muted">{clock(message.created_at)}</time>
                 </p>
-                <p class="msg-text">{render_text(&message.content)}</p>
+                <p class="msg-text"><RichText text=message.content.clone() mentions=message.mentions.clone() me=me /></p>
             </div>
         </li>
     }
-}
-
-/// Message text as text nodes, line breaks and links: never HTML.
-fn render_text(text: &str) -> impl IntoView {
-    pieces(text)
-        .into_iter()
-        .map(|piece| match piece {
-            Piece::Text(t) => t.into_any(),
-            Piece::LineBreak => view! { <br /> }.into_any(),
-            Piece::Link(url) => {
-                let href = url.clone();
-                view! { <a href=href target="_blank" rel="noopener noreferrer nofollow">{url}</a> }
-                    .into_any()
-            }
-        })
-        .collect_view()
 }
 
 #[component]
@@ -556,37 +511,29 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
 }
 
 #[component]
-fn Composer(room_name: Signal<String>) -> impl IntoView {
+fn Composer(room_id: i64, board_id: i64, room_name: Signal<String>) -> impl IntoView {
     let live = expect_context::<Live>();
     let text = NodeRef::<leptos::html::Textarea>::new();
+    let target = Target::Room(room_id);
     let send = move || {
-        let Some(el) = text.get() else { return };
+        let Some(el) = text.get_untracked() else {
+            return;
+        };
         let content = el.value();
         if content.trim().is_empty() {
             return;
         }
         el.set_value("");
-        live.send(content);
-    };
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            send();
-        }
-    };
-    let on_input = move |_| {
-        let empty = text
-            .get()
-            .map(|el| el.value().trim().is_empty())
-            .unwrap_or(true);
-        live.typing(!empty);
+        live.send(target, content);
     };
     view! {
         <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
             <label for="composer" class="sr-only">{move || format!("Message #{}", room_name.get())}</label>
-            <textarea id="composer" node_ref=text rows="2" maxlength=MESSAGE_MAX
-                placeholder=move || format!("Message #{}", room_name.get()) title="Enter sends · Shift+Enter adds a line"
-                on:keydown=on_keydown on:input=on_input on:blur=move |_| live.typing(false)></textarea>
+            <MentionTextarea id="composer" board_id node_ref=text maxlength=MESSAGE_MAX above=true
+                placeholder=Signal::derive(move || format!("Message #{}", room_name.get()))
+                on_enter=Callback::new(move |()| send())
+                on_change=Callback::new(move |typing: bool| live.typing(target, typing))
+                on_blur=Callback::new(move |()| live.typing(target, false)) />
             <button type="submit" class="btn btn-primary">"Send"</button>
         </form>
     }

@@ -1,0 +1,234 @@
+//! Who a text mentions (resolved against the people who can see it), the
+//! mentions stored with comments and messages, and the autocomplete.
+//!
+//! Parsing is in [`crate::mentions`]; here the names found become users: only
+//! those who can read the text count (board members for a task comment, room
+//! members for a chat message). Unknown names, e-mail addresses and people
+//! who cannot see the text are silently plain text.
+
+use std::collections::HashMap;
+
+use sqlx::{Any, AnyPool, Transaction};
+
+use super::boards::role_on;
+use super::Services;
+use crate::error::AppResult;
+use crate::mentions::mentioned_names;
+use crate::model::User;
+
+/// At most this many suggestions.
+pub const MAX_SUGGESTIONS: usize = 8;
+/// At most this many different people are mentioned by one text (the rest is text).
+pub const MAX_MENTIONS: usize = 50;
+
+/// Who may be mentioned: the members of a board, or of a chat room.
+#[derive(Debug, Clone, Copy)]
+pub enum Audience {
+    Board(i64),
+    Room(i64),
+}
+
+/// The users a text mentions, in order of first mention, each once.
+pub async fn resolve(pool: &AnyPool, audience: Audience, text: &str) -> AppResult<Vec<User>> {
+    let mut names = mentioned_names(text);
+    names.truncate(2 * MAX_MENTIONS);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (members, key) = match audience {
+        Audience::Board(id) => (
+            "JOIN board_members m ON m.user_id = u.id AND m.board_id = $1",
+            id,
+        ),
+        Audience::Room(id) => (
+            "JOIN chat_room_members m ON m.user_id = u.id AND m.room_id = $1",
+            id,
+        ),
+    };
+    let placeholders: Vec<String> = (0..names.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT u.id, u.username, u.display_name FROM users u {members}
+         WHERE u.username IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, User>(&sql).bind(key);
+    for name in &names {
+        query = query.bind(name);
+    }
+    let found = query.fetch_all(pool).await?;
+    // Order of appearance; `bob.` and `bob` are two spellings of one mention.
+    let mut out: Vec<User> = Vec::new();
+    for name in &names {
+        if let Some(user) = found.iter().find(|u| &u.username == name) {
+            if !out.iter().any(|u| u.id == user.id) && out.len() < MAX_MENTIONS {
+                out.push(user.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Which mention table an item's mentions are in.
+#[derive(Debug, Clone, Copy)]
+pub enum Mentioning {
+    Comment,
+    Message,
+}
+
+impl Mentioning {
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Comment => ("task_comment_mentions", "comment_id"),
+            Self::Message => ("chat_message_mentions", "message_id"),
+        }
+    }
+}
+
+/// Replaces the stored mentions of one comment or message.
+pub async fn store(
+    tx: &mut Transaction<'static, Any>,
+    kind: Mentioning,
+    item_id: i64,
+    users: &[User],
+) -> AppResult<()> {
+    let (table, column) = kind.table();
+    sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
+        .bind(item_id)
+        .execute(&mut **tx)
+        .await?;
+    for user in users {
+        sqlx::query(&format!(
+            "INSERT INTO {table} ({column}, user_id) VALUES ($1, $2)"
+        ))
+        .bind(item_id)
+        .bind(user.id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The stored mentions of many comments or messages (one query), by item id.
+pub async fn load<'e, E: sqlx::Executor<'e, Database = Any>>(
+    db: E,
+    kind: Mentioning,
+    item_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<User>>> {
+    let mut out: HashMap<i64, Vec<User>> = HashMap::new();
+    if item_ids.is_empty() {
+        return Ok(out);
+    }
+    let (table, column) = kind.table();
+    let placeholders: Vec<String> = (1..=item_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT x.{column}, u.id, u.username, u.display_name FROM {table} x
+         JOIN users u ON u.id = x.user_id
+         WHERE x.{column} IN ({}) ORDER BY u.username",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, i64, String, String)>(&sql);
+    for id in item_ids {
+        query = query.bind(id);
+    }
+    for (item, id, username, display_name) in query.fetch_all(db).await? {
+        out.entry(item).or_default().push(User {
+            id,
+            username,
+            display_name,
+        });
+    }
+    Ok(out)
+}
+
+/// Autocomplete: board members matching what follows the `@`, best first
+/// (username prefix, then display-name word prefix, then anywhere), at most
+/// [`MAX_SUGGESTIONS`]. The caller must be a member; they are not suggested.
+pub async fn suggest(svc: &Services, user: &User, board_id: i64, q: &str) -> AppResult<Vec<User>> {
+    role_on(&svc.pool, board_id, user.id).await?;
+    let q = q.trim().trim_start_matches('@').to_lowercase();
+    if q.chars().count() > 64 {
+        return Ok(Vec::new());
+    }
+    let members: Vec<User> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name FROM users u
+         JOIN board_members m ON m.user_id = u.id AND m.board_id = $1
+         WHERE u.id <> $2",
+    )
+    .bind(board_id)
+    .bind(user.id)
+    .fetch_all(&svc.pool)
+    .await?;
+    Ok(rank(members, &q))
+}
+
+/// Orders candidates for the query `q` (lower case) and keeps the best few.
+pub fn rank(members: Vec<User>, q: &str) -> Vec<User> {
+    let score = |u: &User| -> Option<u8> {
+        let display = u.display_name.to_lowercase();
+        if q.is_empty() {
+            Some(4)
+        } else if u.username == q {
+            Some(0)
+        } else if u.username.starts_with(q) {
+            Some(1)
+        } else if display.starts_with(q) || display.split_whitespace().any(|w| w.starts_with(q)) {
+            Some(2)
+        } else if u.username.contains(q) || display.contains(q) {
+            Some(3)
+        } else {
+            None
+        }
+    };
+    let mut scored: Vec<(u8, User)> = members
+        .into_iter()
+        .filter_map(|u| score(&u).map(|s| (s, u)))
+        .collect();
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.username.cmp(&b.1.username)));
+    scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, u)| u)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: i64, username: &str, display_name: &str) -> User {
+        User {
+            id,
+            username: username.into(),
+            display_name: display_name.into(),
+        }
+    }
+
+    #[test]
+    fn best_matches_first() {
+        let members = vec![
+            user(1, "abby", "Bob's Sister"),
+            user(2, "bobby", "Robert"),
+            user(3, "bob", "Bob Stone"),
+            user(4, "carol", "Carol Bobson"),
+            user(5, "dave", "Dave"),
+        ];
+        let names = |q: &str| -> Vec<String> {
+            rank(members.clone(), q)
+                .into_iter()
+                .map(|u| u.username)
+                .collect()
+        };
+        assert_eq!(names("bob"), vec!["bob", "bobby", "abby", "carol"]);
+        assert_eq!(names("rob"), vec!["bobby"]);
+        assert_eq!(names("zzz"), Vec::<String>::new());
+        assert_eq!(names("").len(), 5, "an empty query lists members");
+    }
+
+    #[test]
+    fn at_most_eight() {
+        let many: Vec<User> = (0..20)
+            .map(|i| user(i, &format!("user{i:02}"), "U"))
+            .collect();
+        assert_eq!(rank(many, "user").len(), MAX_SUGGESTIONS);
+    }
+}

@@ -1,0 +1,228 @@
+//! A task's comment thread (the Comments tab of the task dialog): history,
+//! live updates, edit/delete, typing hints and a composer with @mention
+//! autocomplete. Live state comes from [`Live`]'s thread section.
+
+use leptos::prelude::*;
+
+use super::common::{browser, clock, day, Avatar, RichText};
+use super::live::{Live, OutState, Target};
+use super::mention_input::MentionTextarea;
+use crate::api::comments::{delete_comment, edit_comment};
+use crate::model::Comment;
+use crate::validate::MESSAGE_MAX;
+
+#[component]
+pub fn CommentThread(
+    task_id: i64,
+    board_id: i64,
+    viewer_id: i64,
+    /// The viewer owns the board (may delete any comment).
+    is_owner: Signal<bool>,
+) -> impl IntoView {
+    let live = expect_context::<Live>();
+    // Follow the thread while it is shown (effects run only in the browser).
+    Effect::new(move |opened: Option<()>| {
+        if opened.is_none() {
+            live.open_thread(task_id);
+        }
+    });
+    on_cleanup(move || live.close_thread(task_id));
+    // A notification's link: scroll to its comment once it is shown.
+    Effect::new(move |_| {
+        let Some(target) = live.focus_comment.get() else {
+            return;
+        };
+        if live.comments.with(|c| c.iter().any(|c| c.id == target)) {
+            request_animation_frame(move || {
+                if browser::reveal(&format!("comment-{target}")) {
+                    live.focus_comment.set(None);
+                }
+            });
+        }
+    });
+    let error = RwSignal::new(None::<String>);
+    let typing = move || {
+        let names: Vec<String> = live
+            .thread_typing
+            .with(|t| t.iter().map(|h| h.user.display_name.clone()).collect());
+        super::chat::typing_line(&names)
+    };
+    let empty = move || live.comments.with(Vec::is_empty) && !live.comments_has_older.get();
+    view! {
+        <section class="thread" aria-label="Comments">
+            <Show when=move || live.comments_has_older.get()>
+                <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.load_older_comments()>
+                    "Load older comments"
+                </button>
+            </Show>
+            <ol class="comments" role="log" aria-label="Comments on this task">
+                <For each=move || live.comments.get() key=|c| (c.id, c.seq) let:comment>
+                    <CommentItem comment viewer_id is_owner board_id error />
+                </For>
+                <For each=move || live.outbox.with(|o| o.iter().filter(|i| i.target == Target::Task(task_id)).cloned().collect::<Vec<_>>())
+                    key=|i| (i.client_id.clone(), format!("{:?}", i.state)) let:item>
+                    {
+                        let id_retry = item.client_id.clone();
+                        let id_discard = item.client_id.clone();
+                        let (class, note) = match &item.state {
+                            OutState::Sending => ("comment pending", "Sending…".to_string()),
+                            OutState::Waiting => ("comment pending", "Not sent yet — will send when back online".to_string()),
+                            OutState::Failed(why) => ("comment failed", format!("Not sent: {why}")),
+                        };
+                        let failed = matches!(item.state, OutState::Failed(_));
+                        view! {
+                            <li class=class>
+                                <div class="msg-body">
+                                    <p class="msg-text"><RichText text=item.content.clone() /></p>
+                                    <p class="msg-state">{note}
+                                        {failed.then(|| view! {
+                                            <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.retry(id_retry.clone())>"Retry"</button>
+                                            <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.discard(id_discard.clone())>"Discard"</button>
+                                        })}
+                                    </p>
+                                </div>
+                            </li>
+                        }
+                    }
+                </For>
+            </ol>
+            <Show when=empty>
+                <p class="muted">"No comments yet. Start the discussion — type @ to mention someone."</p>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <p class="typing-line" aria-live="polite">{typing}</p>
+            <CommentComposer task_id board_id />
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn CommentItem(
+    comment: Comment,
+    viewer_id: i64,
+    is_owner: Signal<bool>,
+    board_id: i64,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let editing = RwSignal::new(false);
+    let id = comment.id;
+    let mine = comment.author.id == viewer_id;
+    let deleted = comment.deleted_at.is_some();
+    let mentions_me = comment.mentions.iter().any(|u| u.id == viewer_id);
+    let may_delete = move || !deleted && (mine || is_owner.get());
+    let edit_ref = NodeRef::<leptos::html::Textarea>::new();
+    let save = move || {
+        let Some(el) = edit_ref.get_untracked() else {
+            return;
+        };
+        let content = el.value();
+        leptos::task::spawn_local(async move {
+            match edit_comment(id, content).await {
+                Ok(updated) => {
+                    error.set(None);
+                    editing.set(false);
+                    live.comment_changed(updated);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let delete = move |_| {
+        if !browser::confirm("Delete this comment?") {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match delete_comment(id).await {
+                Ok(gone) => {
+                    error.set(None);
+                    live.comment_changed(gone);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let when = format!("{} {}", day(comment.created_at), clock(comment.created_at));
+    let content = comment.content.clone();
+    let mentions = comment.mentions.clone();
+    let edit_id = format!("comment-{id}-edit");
+    view! {
+        <li class="comment msg" class:msg-mentions-me=mentions_me class:deleted=deleted id=format!("comment-{id}")>
+            <Avatar name=comment.author.display_name.clone() />
+            <div class="msg-body">
+                <p class="msg-meta">
+                    <strong>{comment.author.display_name.clone()}</strong>
+                    <time class="muted" title=when>{clock(comment.created_at)}</time>
+                    {comment.edited_at.filter(|_| !deleted).map(|_| view! { <span class="muted small">"(edited)"</span> })}
+                    <span class="spacer"></span>
+                    <Show when=move || mine && !deleted && !editing.get()>
+                        <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
+                            editing.set(true);
+                            browser::focus_soon(format!("comment-{id}-edit"));
+                        }>"Edit"</button>
+                    </Show>
+                    <Show when=may_delete>
+                        <button type="button" class="btn btn-ghost btn-xs" on:click=delete>"Delete"</button>
+                    </Show>
+                </p>
+                {if deleted {
+                    view! { <p class="msg-text muted"><em>"comment deleted"</em></p> }.into_any()
+                } else {
+                    let content = content.clone();
+                    let edit_id = edit_id.clone();
+                    view! {
+                        <Show when=move || editing.get()
+                            fallback={
+                                let content = content.clone();
+                                let mentions = mentions.clone();
+                                move || view! { <p class="msg-text"><RichText text=content.clone() mentions=mentions.clone() me=Some(viewer_id) /></p> }
+                            }>
+                            <form class="stack edit-comment" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(); }>
+                                <label for=edit_id.clone() class="sr-only">"Edit comment"</label>
+                                <MentionTextarea id=edit_id.clone() board_id node_ref=edit_ref initial=content.clone()
+                                    maxlength=MESSAGE_MAX placeholder=Signal::derive(String::new)
+                                    on_enter=Callback::new(move |()| save()) />
+                                <div class="inline-form">
+                                    <button type="submit" class="btn btn-primary btn-sm">"Save"</button>
+                                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| editing.set(false)>"Cancel"</button>
+                                </div>
+                            </form>
+                        </Show>
+                    }.into_any()
+                }}
+            </div>
+        </li>
+    }
+    .into_any()
+}
+
+#[component]
+fn CommentComposer(task_id: i64, board_id: i64) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    let target = Target::Task(task_id);
+    let send = move || {
+        let Some(el) = text.get_untracked() else {
+            return;
+        };
+        let content = el.value();
+        if content.trim().is_empty() {
+            return;
+        }
+        el.set_value("");
+        live.send(target, content);
+    };
+    view! {
+        <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
+            <label for="comment-composer" class="sr-only">"Write a comment"</label>
+            <MentionTextarea id="comment-composer" board_id node_ref=text maxlength=MESSAGE_MAX above=true
+                placeholder=Signal::derive(|| "Write a comment… (@ to mention)".to_string())
+                on_enter=Callback::new(move |()| send())
+                on_change=Callback::new(move |typing: bool| live.typing(target, typing))
+                on_blur=Callback::new(move |()| live.typing(target, false)) />
+            <button type="submit" class="btn btn-primary">"Comment"</button>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,262 @@
+//! Notifications: the header bell (live unread count, the latest in a
+//! dropdown, opt-in desktop notifications) and the `/notifications` page (all
+//! of them, paginated, "mark all read"). Opening one marks it read and goes to
+//! the comment or message, highlighted; the count drops in every tab (the
+//! server tells them over the user's topic).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+
+use super::common::{browser, clock, day, Avatar, ErrorNote};
+use super::live::Live;
+use super::RequireUser;
+use crate::api::comments::{list_notifications, read_all_notifications, read_notification};
+use crate::model::{Notification, NotificationKind};
+
+/// How many the bell's dropdown shows.
+pub const BELL_LIMIT: i64 = 8;
+
+fn headline(n: &Notification) -> String {
+    match n.kind {
+        NotificationKind::CommentMention => {
+            format!("{} mentioned you on “{}”", n.sender.display_name, n.context)
+        }
+        NotificationKind::ChatMention => {
+            format!("{} mentioned you in {}", n.sender.display_name, n.context)
+        }
+    }
+}
+
+/// Marks a notification read (if it is not) and opens what it points at.
+fn open_notification(n: &Notification, navigate: impl Fn(&str, leptos_router::NavigateOptions)) {
+    if !n.read {
+        let id = n.id;
+        leptos::task::spawn_local(async move {
+            let _ = read_notification(id).await;
+        });
+    }
+    navigate(&n.link, Default::default());
+}
+
+/// One notification in a list; a click opens it.
+#[component]
+fn NotificationRow(notification: Notification, on_open: Callback<Notification>) -> impl IntoView {
+    let n = notification.clone();
+    let unread = !n.read;
+    let link = n.link.clone();
+    view! {
+        <li class="note-item" class:unread=unread>
+            <a href=link class="note-link" on:click=move |ev: leptos::ev::MouseEvent| {
+                ev.prevent_default();
+                on_open.run(notification.clone());
+            }>
+                <Avatar name=n.sender.display_name.clone() small=true />
+                <span class="note-text">
+                    <span class="note-head">{headline(&n)}</span>
+                    <span class="note-snippet">{n.snippet.clone()}</span>
+                    <span class="note-when muted small">{format!("{} · {}", day(n.created_at), clock(n.created_at))}</span>
+                </span>
+                {unread.then(|| view! { <span class="dot-unread" aria-label="unread"></span> })}
+            </a>
+        </li>
+    }
+}
+
+/// The bell in the header.
+#[component]
+pub fn NotificationBell() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let open = RwSignal::new(false);
+    let items = RwSignal::new(None::<Result<Vec<Notification>, String>>);
+    let askable = RwSignal::new(false);
+    let details = NodeRef::<leptos::html::Details>::new();
+    let navigate = use_navigate();
+    // While open, the list follows every change (new, read elsewhere).
+    Effect::new(move |_| {
+        live.notes_version.track();
+        if !open.get() {
+            return;
+        }
+        askable.set(browser::desktop_notifications_askable());
+        leptos::task::spawn_local(async move {
+            let page = list_notifications(None, Some(BELL_LIMIT)).await;
+            items.set(Some(page.map(|p| p.notifications).map_err(|e| e.message())));
+        });
+    });
+    // A click elsewhere closes it.
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::click, move |ev| {
+            let inside = match (details.get_untracked(), ev.target()) {
+                (Some(d), Some(t)) => t
+                    .dyn_into::<web_sys::Node>()
+                    .ok()
+                    .is_some_and(|node| d.contains(Some(&node))),
+                _ => false,
+            };
+            if !inside && open.get_untracked() {
+                if let Some(d) = details.get_untracked() {
+                    d.set_open(false);
+                }
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    let close = move || {
+        if let Some(d) = details.get_untracked() {
+            d.set_open(false);
+        }
+    };
+    let on_open = Callback::new(move |n: Notification| {
+        close();
+        open_notification(&n, &navigate);
+    });
+    let mark_all = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = read_all_notifications().await;
+        });
+    };
+    let label = move || match live.unread_notes.get() {
+        0 => "Notifications, none unread".to_string(),
+        1 => "Notifications, 1 unread".to_string(),
+        n => format!("Notifications, {n} unread"),
+    };
+    view! {
+        <details class="bell" node_ref=details
+            on:toggle=move |_| open.set(details.get_untracked().is_some_and(|d| d.open()))
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close(); }>
+            <summary aria-label=label title="Notifications">
+                <svg class="bell-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                    <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" fill="currentColor"/>
+                </svg>
+                {move || {
+                    let n = live.unread_notes.get();
+                    (n > 0).then(|| view! {
+                        <span class="badge bell-count" data-testid="bell-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
+                    })
+                }}
+            </summary>
+            <div class="menu notes-menu" role="region" aria-label="Latest notifications">
+                <div class="notes-head">
+                    <strong>"Notifications"</strong>
+                    <span class="spacer"></span>
+                    <button type="button" class="btn btn-ghost btn-xs" on:click=mark_all
+                        disabled=move || live.unread_notes.get() == 0>"Mark all read"</button>
+                </div>
+                {move || match items.get() {
+                    None => view! { <p class="muted pad">"Loading…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="field-error pad" role="alert">{e}</p> }.into_any(),
+                    Some(Ok(list)) if list.is_empty() => view! {
+                        <p class="muted pad">"Nothing yet. When someone @mentions you, it shows up here."</p>
+                    }.into_any(),
+                    Some(Ok(list)) => view! {
+                        <ul class="note-list">
+                            {list.into_iter().map(|n| view! { <NotificationRow notification=n on_open /> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                }}
+                <div class="notes-foot">
+                    <A href="/notifications" on:click=move |_| close()>"See all notifications"</A>
+                    <Show when=move || askable.get()>
+                        <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
+                            browser::ask_desktop_notifications(move || askable.set(browser::desktop_notifications_askable()));
+                        }>"Enable desktop notifications"</button>
+                    </Show>
+                </div>
+            </div>
+        </details>
+    }
+    .into_any()
+}
+
+/// `/notifications`: every notification, newest first.
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    view! {
+        <Title text="Notifications" />
+        <RequireUser>
+            <NotificationList />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn NotificationList() -> impl IntoView {
+    let live = expect_context::<Live>();
+    let navigate = use_navigate();
+    // The first page follows live changes; older pages are appended on demand.
+    let first = Resource::new(
+        move || live.notes_version.get(),
+        |_| list_notifications(None, None),
+    );
+    let older = RwSignal::new(Vec::<Notification>::new());
+    let more = RwSignal::new(None::<bool>);
+    let on_open = Callback::new(move |n: Notification| open_notification(&n, &navigate));
+    let load_more = move |last: i64| {
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = list_notifications(Some(last), None).await {
+                more.set(Some(page.has_more));
+                older.update(|o| o.extend(page.notifications));
+            }
+        });
+    };
+    let mark_all = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = read_all_notifications().await;
+        });
+    };
+    view! {
+        <section class="page narrow notifications-page">
+            <div class="page-head">
+                <h1>"Notifications"</h1>
+                <span class="spacer"></span>
+                <button type="button" class="btn" on:click=mark_all>"Mark all read"</button>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match first.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(page) if page.notifications.is_empty() => view! {
+                            <p class="muted">"No notifications yet. When someone @mentions you in a comment or a chat room, it shows up here."</p>
+                        }.into_any(),
+                        Ok(page) => {
+                            let first_ids: Vec<i64> = page.notifications.iter().map(|n| n.id).collect();
+                            let has_more = page.has_more;
+                            view! {
+                                <p class="muted">{format!("{} unread", page.unread)}</p>
+                                <ul class="note-list note-list-page">
+                                    {page.notifications.into_iter().map(|n| view! { <NotificationRow notification=n on_open /> }).collect_view()}
+                                    {move || older.get().into_iter()
+                                        .filter(|n| !first_ids.contains(&n.id))
+                                        .map(|n| view! { <NotificationRow notification=n on_open /> })
+                                        .collect_view()}
+                                </ul>
+                                <Show when=move || more.get().unwrap_or(has_more)>
+                                    <button type="button" class="btn" on:click=move |_| {
+                                        let last = older.with_untracked(|o| o.last().map(|n| n.id));
+                                        if let Some(last) = last.or(page_last(&first)) {
+                                            load_more(last);
+                                        }
+                                    }>"Load older"</button>
+                                </Show>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The id of the last notification of the first page (where "older" starts).
+fn page_last(
+    first: &Resource<Result<crate::model::NotificationPage, crate::error::AppError>>,
+) -> Option<i64> {
+    first
+        .get_untracked()
+        .and_then(|r| r.ok())
+        .and_then(|p| p.notifications.last().map(|n| n.id))
+}

@@ -1,0 +1,116 @@
+import { test, expect, Page, BrowserContext, TestInfo } from "@playwright/test";
+import * as path from "path";
+
+// A mentions B in a task comment, picking B from the autocomplete with the
+// keyboard; B's bell counts up live (in every tab), B follows the notification
+// to the highlighted comment, and the count drops everywhere.
+const run = Date.now().toString(36).slice(-6);
+const ann = `amy_${run}`;
+const ben = `bea_${run}`;
+const PASSWORD = "correct horse battery";
+
+async function shot(page: Page, testInfo: TestInfo, name: string) {
+  const file = path.join(testInfo.outputDir, "..", "screenshots", `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}
+
+async function signUp(context: BrowserContext, username: string, displayName: string, errors: string[]) {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
+  await page.goto("/signup");
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Display name").fill(displayName);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/boards$/);
+  return page;
+}
+
+const bellCount = (page: Page) => page.getByTestId("bell-count");
+
+test("a mention in a task comment reaches its person live and leads back to the comment", async ({ browser }, testInfo) => {
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  const a = await signUp(ctxA, ann, "Amy Adams", errors);
+  const b = await signUp(ctxB, ben, "Bea Brown", errors);
+  // Bea has a second tab open on her board list: it must follow too.
+  const b2 = await ctxB.newPage();
+  b2.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
+  await b2.goto("/boards");
+  await expect(b2.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  await expect(b.getByRole("button", { name: /^Notifications/ }).or(b.getByLabel(/^Notifications/))).toBeVisible();
+  await expect(bellCount(b)).toHaveCount(0);
+
+  // Amy: a board with Bea on it, and a task.
+  await a.getByLabel("New board name").fill("Launch");
+  await a.getByRole("button", { name: "Create board" }).click();
+  await expect(a).toHaveURL(/\/boards\/\d+$/);
+  await a.getByLabel("Add a member by username").fill(ben);
+  await a.getByRole("complementary").getByRole("button", { name: "Add" }).click();
+  await expect(a.getByRole("complementary").getByText("Bea Brown")).toBeVisible();
+  const todo = a.getByRole("region", { name: /^To do/ });
+  await todo.getByPlaceholder("Add a task…").fill("Write the press release");
+  await todo.getByRole("button", { name: "Add" }).click();
+  await a.getByRole("link", { name: /Write the press release/ }).click();
+
+  // The Comments tab, and @b with the autocomplete, picked with the keyboard.
+  const dialog = a.getByRole("dialog");
+  await dialog.getByRole("tab", { name: "Comments" }).click();
+  await expect(dialog.getByRole("tab", { name: "Comments" })).toHaveAttribute("aria-selected", "true");
+  const composer = dialog.getByRole("textbox", { name: "Write a comment" });
+  await composer.click();
+  await composer.pressSequentially("Could you proofread this, @be", { delay: 20 });
+  const option = dialog.getByRole("option", { name: /Bea Brown/ });
+  await expect(option).toBeVisible();
+  await expect(option).toHaveAttribute("aria-selected", "true");
+  await shot(a, testInfo, "10-mention-autocomplete");
+  await composer.press("Enter");
+  await expect(composer).toHaveValue(`Could you proofread this, @${ben} `);
+  await expect(dialog.getByRole("listbox")).toHaveCount(0);
+  await composer.pressSequentially("before Friday?");
+  await composer.press("Enter");
+  const thread = dialog.getByRole("log", { name: "Comments on this task" });
+  await expect(thread.getByText("before Friday?")).toBeVisible();
+  await expect(thread.locator(".mention", { hasText: `@${ben}` })).toBeVisible();
+  await expect(composer).toHaveValue("");
+  await shot(a, testInfo, "11-comment-with-mention");
+
+  // Bea's bell counts up without a reload, in both tabs.
+  await expect(bellCount(b)).toHaveText("1");
+  await expect(bellCount(b2)).toHaveText("1");
+  await b.getByLabel(/^Notifications, 1 unread/).click();
+  const item = b.getByRole("link", { name: /Amy Adams mentioned you on “Write the press release”/ });
+  await expect(item).toBeVisible();
+  await shot(b, testInfo, "12-notification-bell");
+  await item.click();
+
+  // She lands on the task's comment, highlighted; the count drops everywhere.
+  await expect(b).toHaveURL(/\/boards\/\d+\/tasks\/\d+\?comment=\d+$/);
+  const landed = b.getByRole("dialog");
+  await expect(landed.getByRole("tab", { name: "Comments" })).toHaveAttribute("aria-selected", "true");
+  const comment = landed.locator("li.comment.highlight");
+  await expect(comment).toBeVisible();
+  await expect(comment).toContainText("before Friday?");
+  await expect(comment.locator(".mention-me")).toHaveText(`@${ben}`);
+  await expect(bellCount(b)).toHaveCount(0);
+  await expect(bellCount(b2)).toHaveCount(0);
+  await shot(b, testInfo, "13-landed-on-comment");
+
+  // Bea answers; Amy, who still has the thread open, sees it arrive live.
+  const reply = landed.getByRole("textbox", { name: "Write a comment" });
+  await reply.fill("On it!");
+  await reply.press("Enter");
+  await expect(thread.getByText("On it!")).toBeVisible();
+
+  // The notifications page lists it, read.
+  await b2.goto("/notifications");
+  await expect(b2.getByRole("heading", { name: "Notifications" })).toBeVisible();
+  await expect(b2.getByRole("link", { name: /Amy Adams mentioned you/ })).toBeVisible();
+  await expect(b2.getByText("0 unread")).toBeVisible();
+
+  expect(errors, "no errors in the pages").toEqual([]);
+  await Promise.all([ctxA.close(), ctxB.close()]);
+});

@@ -1,0 +1,100 @@
+//! WebSocket test clients (tokio-tungstenite) with the session cookie of a
+//! [`Client`], and helpers to read the protocol's JSON frames.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::Client;
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens a WebSocket as this client (its session cookie, same-origin).
+pub async fn connect(c: &Client, path: &str) -> Socket {
+    try_connect(c, path, Some(&c.base.clone()))
+        .await
+        .expect("websocket handshake")
+}
+
+pub async fn try_connect(c: &Client, path: &str, origin: Option<&str>) -> Result<Socket, u16> {
+    let url = format!("{}{}", c.base.replace("http://", "ws://"), path);
+    let mut request = url.into_client_request().unwrap();
+    if let Some(cookie) = c.cookie_header() {
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().unwrap());
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("handshake failed: {e}"),
+    }
+}
+
+pub async fn send(s: &mut Socket, frame: Value) {
+    s.send(Ws::text(frame.to_string())).await.unwrap();
+}
+
+/// The next JSON frame (skipping pings), failing after a few seconds.
+pub async fn next(s: &mut Socket) -> Value {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), s.next())
+            .await
+            .expect("no frame within 10 s")
+            .expect("socket closed")
+            .expect("socket error");
+        match frame {
+            Ws::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+            Ws::Close(c) => panic!("socket closed: {c:?}"),
+            _ => continue,
+        }
+    }
+}
+
+/// The next frame of a given type, skipping hints (presence, typing, hello).
+pub async fn next_of(s: &mut Socket, kind: &str) -> Value {
+    next_skipping(s, kind, &[]).await
+}
+
+/// Like [`next_of`], also skipping frames of the `also` types.
+pub async fn next_skipping(s: &mut Socket, kind: &str, also: &[&str]) -> Value {
+    loop {
+        let f = next(s).await;
+        if f["type"] == kind {
+            return f;
+        }
+        let t = f["type"].as_str().unwrap_or_default();
+        assert!(
+            ["presence", "typing", "hello"].contains(&t) || also.contains(&t),
+            "expected {kind}, got {f}"
+        );
+    }
+}
+
+/// Asserts nothing but noise arrives for a while.
+pub async fn quiet(s: &mut Socket, ms: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    loop {
+        match tokio::time::timeout_at(deadline, s.next()).await {
+            Err(_) => return,
+            Ok(Some(Ok(Ws::Text(t)))) => {
+                let f: Value = serde_json::from_str(t.as_str()).unwrap();
+                assert!(
+                    f["type"] == "presence" || f["type"] == "typing",
+                    "unexpected frame {f}"
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+}
