@@ -33,11 +33,8 @@ pub fn CommentThread(
             return;
         };
         if live.comments.with(|c| c.iter().any(|c| c.id == target)) {
-            request_animation_frame(move || {
-                if browser::reveal(&format!("comment-{target}")) {
-                    live.focus_comment.set(None);
-                }
-            });
+            live.focus_comment.set(None);
+            browser::reveal_when_ready(format!("comment-{target}"), || {});
         }
     });
     let error = RwSignal::new(None::<String>);

@@ -281,6 +281,23 @@ pub mod browser {
         }
     }
 
+    /// Reveals the element with this id (see [`reveal`]) as soon as it is
+    /// rendered, trying for a few seconds; then runs `done`.
+    pub fn reveal_when_ready(id: String, done: impl FnOnce() + 'static) {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            for _ in 0..30 {
+                if reveal(&id) {
+                    done();
+                    return;
+                }
+                gloo_timers::future::TimeoutFuture::new(100).await;
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (id, done);
+    }
+
     /// Moves keyboard focus to the element with this id, once it is rendered.
     pub fn focus_soon(id: String) {
         #[cfg(feature = "hydrate")]

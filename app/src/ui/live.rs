@@ -113,8 +113,16 @@ pub struct Live {
     /// Bumped whenever the notifications change (lists reload).
     pub notes_version: RwSignal<u64>,
 
-    inner: StoredValue<Inner, LocalStorage>,
+    inner: StoredValue<Inner, InnerStorage>,
 }
+
+/// The browser's socket is not `Send`, so there the inner state is kept
+/// thread-local; on the server (which never connects) it must be `Sync`: a
+/// page's reactive owner may be dropped on another worker thread.
+#[cfg(feature = "hydrate")]
+type InnerStorage = LocalStorage;
+#[cfg(not(feature = "hydrate"))]
+type InnerStorage = SyncStorage;
 
 #[derive(Default)]
 struct Inner {
@@ -167,7 +175,7 @@ impl Live {
             focus_comment: RwSignal::new(None),
             unread_notes: RwSignal::new(0),
             notes_version: RwSignal::new(0),
-            inner: StoredValue::new_local(Inner::default()),
+            inner: StoredValue::new_with_storage(Inner::default()),
         }
     }
 

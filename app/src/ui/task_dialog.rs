@@ -124,11 +124,16 @@ enum Tab {
 fn TaskTabs(id: i64, state: BoardState, close: Callback<()>, tab: RwSignal<Tab>) -> impl IntoView {
     let (board_id, viewer_id) = state.board.with_untracked(|b| (b.id, b.viewer_id));
     let is_owner = Signal::derive(move || state.is_owner());
+    // The thread mounts the first time its tab is shown, then stays.
     let comments_seen = RwSignal::new(tab.get_untracked() == Tab::Comments);
+    Effect::new(move |_| {
+        if tab.get() == Tab::Comments {
+            comments_seen.set(true);
+        }
+    });
     let select = move |t: Tab| {
         tab.set(t);
         if t == Tab::Comments {
-            comments_seen.set(true);
             browser::focus_soon("comment-composer".into());
         }
     };

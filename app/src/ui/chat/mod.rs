@@ -198,11 +198,8 @@ fn RoomView(room_id: i64) -> impl IntoView {
             return;
         };
         if live.messages.with(|m| m.iter().any(|m| m.id == target)) {
-            request_animation_frame(move || {
-                if browser::reveal(&format!("message-{target}")) {
-                    live.focus_message.set(None);
-                }
-            });
+            live.focus_message.set(None);
+            browser::reveal_when_ready(format!("message-{target}"), || {});
         }
     });
     let list_ref = NodeRef::<leptos::html::Ol>::new();
