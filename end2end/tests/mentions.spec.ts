@@ -111,6 +111,36 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await expect(b2.getByRole("link", { name: /Amy Adams mentioned you/ })).toBeVisible();
   await expect(b2.getByText("0 unread")).toBeVisible();
 
+  // A mention in a chat room: the notification opens the room on the message.
+  const chat = (page: Page) => page.getByRole("region", { name: "Chat" });
+  await a.getByRole("dialog").getByRole("button", { name: "Close" }).first().click();
+  await chat(a).getByRole("button", { name: "New room" }).click();
+  await a.getByLabel("Room name").fill("standup");
+  await a.getByRole("button", { name: "Create room" }).click();
+  await chat(a).getByRole("button", { name: "Members" }).click();
+  await a.getByLabel("Add a board member to this room").fill(ben);
+  await a.getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
+  await expect(a.getByRole("dialog").getByText(`@${ben}`)).toBeVisible();
+  await a.keyboard.press("Escape");
+  const chatComposer = chat(a).getByRole("textbox", { name: "Message #standup" });
+  await chatComposer.pressSequentially(`Standup in 5, @${ben.slice(0, 4)}`, { delay: 20 });
+  await expect(chat(a).getByRole("option", { name: /Bea Brown/ })).toBeVisible();
+  await chatComposer.press("Tab");
+  await chatComposer.press("Enter");
+  await expect(chat(a).getByRole("log").locator(".mention", { hasText: `@${ben}` })).toBeVisible();
+  await expect(bellCount(b)).toHaveText("1");
+  // Bea still has the task open: the dialog is modal, so she closes it first.
+  await b.keyboard.press("Escape");
+  await expect(b.getByRole("dialog")).toHaveCount(0);
+  await b.getByLabel(/^Notifications, 1 unread/).click();
+  await b.getByRole("link", { name: /Amy Adams mentioned you in #standup/ }).click();
+  await expect(b).toHaveURL(/\/boards\/\d+\?room=\d+&message=\d+$/);
+  await expect(chat(b).getByRole("heading", { name: "#standup" })).toBeVisible();
+  await expect(chat(b).locator("li.msg.highlight")).toContainText("Standup in 5");
+  await expect(bellCount(b)).toHaveCount(0);
+  await expect(bellCount(b2)).toHaveCount(0);
+  await shot(b, testInfo, "14-landed-on-chat-message");
+
   expect(errors, "no errors in the pages").toEqual([]);
   await Promise.all([ctxA.close(), ctxB.close()]);
 });

@@ -41,12 +41,9 @@ pub fn RichText(
             }
             Piece::Mention { text, user } => {
                 let mine = Some(user.id) == me;
-                view! {
-                    <span class="mention" class:mention-me=mine title=format!("{} (@{})", user.display_name, user.username)>
-                        {text}
-                    </span>
-                }
-                .into_any()
+                let title = format!("{} (@{})", user.display_name, user.username);
+                view! { <span class="mention" class:mention-me=mine title=title>{text}</span> }
+                    .into_any()
             }
         })
         .collect_view()

@@ -815,7 +815,37 @@ mod browser {
                 Some((unread, Some(last))) if unread > 0 => last - unread,
                 _ => i64::MAX,
             });
+            if marker.is_none() {
+                // A room this tab did not know yet (created, or joined, since
+                // the page loaded; a notification's link): refresh the list.
+                self.refresh_rooms();
+            }
             self.load_newest(room_id);
+        }
+
+        /// Reloads the board's room list and follows the rooms that are new.
+        fn refresh_rooms(self) {
+            let Some(board_id) = self.board.get_untracked() else {
+                return;
+            };
+            spawn_local(async move {
+                let Ok(rooms) = rpc::list_rooms(board_id).await else {
+                    return;
+                };
+                if self.board.get_untracked() != Some(board_id) {
+                    return;
+                }
+                let known: Vec<i64> = self
+                    .rooms
+                    .with_untracked(|r| r.iter().map(|r| r.room.id).collect());
+                let open = self.room.get_untracked();
+                for r in rooms.iter().filter(|r| !known.contains(&r.room.id)) {
+                    if Some(r.room.id) != open {
+                        self.subscribe(format!("room:{}", r.room.id), None);
+                    }
+                }
+                self.rooms.set(rooms);
+            });
         }
 
         fn load_newest(self, room_id: i64) {
