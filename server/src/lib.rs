@@ -141,6 +141,14 @@ pub async fn start(
              (build with scripts/build.sh)"
         );
     }
+    // Real-time frames are small: send each at once instead of letting Nagle's
+    // algorithm hold it for the previous segment's (delayed) ACK, which cost
+    // up to ~40 ms per frame (browsers disable Nagle on their side too).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     let task = tokio::spawn(async move {
         axum::serve(
             listener,

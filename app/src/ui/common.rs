@@ -256,6 +256,7 @@ pub mod browser {
     }
 
     /// Scrolls the element with this id into view and highlights it briefly.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub fn reveal(id: &str) -> bool {
         #[cfg(feature = "hydrate")]
         {
