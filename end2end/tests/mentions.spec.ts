@@ -36,9 +36,24 @@ test("a mention in a task comment reaches its person live and leads back to the 
   const ctxB = await browser.newContext();
   const a = await signUp(ctxA, ann, "Amy Adams", errors);
   const b = await signUp(ctxB, ben, "Bea Brown", errors);
-  // Bea has a second tab open on her board list: it must follow too.
+  // Bea has a second tab open on her board list: it must follow too. It is in
+  // the background and she allowed desktop notifications (the browser's
+  // Notification API is recorded instead of shown).
   const b2 = await ctxB.newPage();
   b2.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
+  await b2.addInitScript(() => {
+    const shown: { title: string; body?: string }[] = [];
+    (window as any).__desktopNotes = shown;
+    class RecordedNotification {
+      static permission = "granted";
+      static requestPermission() { return Promise.resolve("granted"); }
+      onclick: unknown = null;
+      constructor(title: string, options?: { body?: string }) { shown.push({ title, body: options?.body }); }
+    }
+    (window as any).Notification = RecordedNotification;
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+  });
+  const desktopNotes = () => b2.evaluate(() => (window as any).__desktopNotes.map((n: { title: string }) => n.title));
   await b2.goto("/boards");
   await expect(b2.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
   await expect(b.getByRole("button", { name: /^Notifications/ }).or(b.getByLabel(/^Notifications/))).toBeVisible();
@@ -78,9 +93,11 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await expect(composer).toHaveValue("");
   await shot(a, testInfo, "11-comment-with-mention");
 
-  // Bea's bell counts up without a reload, in both tabs.
+  // Bea's bell counts up without a reload, in both tabs; the hidden tab shows a
+  // desktop notification.
   await expect(bellCount(b)).toHaveText("1");
   await expect(bellCount(b2)).toHaveText("1");
+  await expect.poll(desktopNotes).toEqual(["Amy Adams mentioned you in Write the press release"]);
   await b.getByLabel(/^Notifications, 1 unread/).click();
   const item = b.getByRole("link", { name: /Amy Adams mentioned you on “Write the press release”/ });
   await expect(item).toBeVisible();
@@ -140,6 +157,8 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await expect(bellCount(b)).toHaveCount(0);
   await expect(bellCount(b2)).toHaveCount(0);
   await shot(b, testInfo, "14-landed-on-chat-message");
+  // (The background tab has loaded /notifications since: a fresh record.)
+  await expect.poll(desktopNotes).toEqual(["Amy Adams mentioned you in #standup"]);
 
   expect(errors, "no errors in the pages").toEqual([]);
   await Promise.all([ctxA.close(), ctxB.close()]);

@@ -110,9 +110,11 @@ async fn pages_render_concurrently_on_many_threads() {
         let client = ada.http.clone();
         let url = format!("{}{}", ada.base, paths[i % paths.len()]);
         requests.push(tokio::spawn(async move {
+            // A page that never finishes is a failure too, not a hung test.
             let res = client
                 .get(&url)
                 .header("accept", "text/html")
+                .timeout(std::time::Duration::from_secs(30))
                 .send()
                 .await
                 .map_err(|e| format!("{url}: {e}"))?;

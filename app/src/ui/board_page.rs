@@ -191,8 +191,19 @@ fn BoardView(
     provide_context(state);
     follow_board(state.id(), rooms.as_deref().unwrap_or_default());
     let columns = move || state.board.with(|b| b.columns.clone());
+    // On the server, leptos_axum renders the head after the body, outside the
+    // request's reactive arena: the title must not read a signal there (it
+    // panicked under concurrent requests). In the browser it follows renames.
+    let first_name = state.board.with_untracked(|b| b.name.clone());
+    let title = move || {
+        if cfg!(feature = "ssr") {
+            first_name.clone()
+        } else {
+            state.board.with(|b| b.name.clone())
+        }
+    };
     view! {
-        <Title text=move || state.board.with(|b| b.name.clone()) />
+        <Title text=title />
         <div class="board-page">
             <BoardHeader />
             <p class="sr-only" role="status" aria-live="polite">{move || state.status.get()}</p>
