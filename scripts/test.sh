@@ -22,8 +22,16 @@ else
   cargo check -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate
 fi
 
-tf_log "unit and integration tests"
+tf_log "unit and integration tests (SQLite)"
 cargo test -p app -p server 2>&1 | tee "$logs/cargo-test.log"
+
+# The whole integration suite again on PostgreSQL: each test server gets its
+# own fresh database there. PostgreSQL must be reachable (services.sh starts a
+# local one that is stopped); otherwise these tests fail and say why.
+tf_log "integration tests (PostgreSQL)"
+"$here/services.sh" || true
+TASKFLOW_TEST_DATABASE=${TASKFLOW_TEST_DATABASE:-postgres://postgres@127.0.0.1:5432/postgres} \
+  cargo test -p server --tests 2>&1 | tee "$logs/cargo-test-pg.log"
 
 "$here/build.sh"
 
@@ -33,6 +41,6 @@ TASKFLOW_E2E_BINARY=$(tf_binary)
 (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
 
 # One closing line for the whole run.
-rust_passed=$(grep -o 'test result: ok\. [0-9]* passed' "$logs/cargo-test.log" | awk '{s+=$4} END {print s+0}')
+rust_passed=$(cat "$logs/cargo-test.log" "$logs/cargo-test-pg.log" | grep -o 'test result: ok\. [0-9]* passed' | awk '{s+=$4} END {print s+0}')
 e2e_passed=$(grep -oE '^ *[0-9]+ passed' "$logs/e2e.log" | awk '{s+=$1} END {print s+0}')
 echo "Summary: $((rust_passed + e2e_passed)) passed, 0 failed"

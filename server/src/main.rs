@@ -31,7 +31,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let services = Services::new(pool, server::settings(&cli.serve));
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
-            tracing::info!(database = %cli.global.database_url, "migrations applied");
+            tracing::info!(database = %app::services::storage::redact(&cli.global.database_url), "migrations applied");
             Ok(())
         }
         Command::CreateUser(args) => {
@@ -71,7 +71,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             tracing::info!(
                 address = %running.addr,
                 public_url = %cli.serve.public_url(),
-                database = %cli.global.database_url,
+                database = %app::services::storage::redact(&cli.global.database_url),
                 "TaskFlow is running"
             );
             running

@@ -531,3 +531,16 @@ async fn healthz_answers_when_the_database_does() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
 }
+
+/// Guards the PostgreSQL run of this suite: it must really be on PostgreSQL.
+#[tokio::test]
+async fn tests_run_on_the_requested_database() {
+    use app::services::storage::{dialect, Dialect};
+    let srv = TestServer::start().await;
+    let expected = if common::on_postgres() {
+        Dialect::Postgres
+    } else {
+        Dialect::Sqlite
+    };
+    assert_eq!(dialect(&srv.services.pool).await.unwrap(), expected);
+}

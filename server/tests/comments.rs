@@ -199,17 +199,16 @@ async fn bad_comment_requests_change_nothing() {
     let count = |srv: &TestServer| {
         let pool = srv.services.pool.clone();
         async move {
-            let (n, s): (i64, String) = sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(GROUP_CONCAT(content || '|' || seq, ','), '') FROM task_comments",
-            )
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+            let rows: Vec<(String, i64, Option<i64>)> =
+                sqlx::query_as("SELECT content, seq, edited_at FROM task_comments ORDER BY id")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
             let (notes,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications")
                 .fetch_one(&pool)
                 .await
                 .unwrap();
-            (n, s, notes)
+            (rows, notes)
         }
     };
     let before = count(&srv).await;

@@ -14,8 +14,10 @@ use sqlx::{AnyPool, Executor};
 
 use crate::error::{AppError, AppResult};
 
-/// Migrations for each dialect, embedded in the binary.
+/// Migrations for each dialect, embedded in the binary. The two folders hold
+/// the same schema; only the column types differ.
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// Which database engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,14 +42,17 @@ impl Dialect {
 
 /// Opens a pool. For SQLite the file (and its folder) is created when missing,
 /// and each connection gets WAL journaling, foreign keys and a busy timeout so
-/// concurrent writers queue instead of failing.
+/// concurrent writers queue instead of failing. A PostgreSQL database must
+/// exist (its tables are created by the migrations).
 pub async fn connect(url: &str, max_connections: u32) -> AppResult<AnyPool> {
     sqlx::any::install_default_drivers();
-    let dialect = Dialect::of_url(url)?;
-    if dialect == Dialect::Postgres {
-        return Err(AppError::invalid(
-            "PostgreSQL support is not enabled in this build yet; use a sqlite:// URL",
-        ));
+    if Dialect::of_url(url)? == Dialect::Postgres {
+        return AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot open database {}: {e}", redact(url))));
     }
     let url = sqlite_url_with_create(url)?;
     let options = AnyConnectOptions::from_str(&url)
@@ -92,9 +97,36 @@ fn sqlite_url_with_create(url: &str) -> AppResult<String> {
     }
 }
 
-/// Applies every pending migration. Safe to run on each start.
+/// A database URL without its password, for logs and errors.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Which engine an open pool talks to.
+pub async fn dialect(pool: &AnyPool) -> AppResult<Dialect> {
+    let conn = pool.acquire().await?;
+    Ok(if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        Dialect::Postgres
+    } else {
+        Dialect::Sqlite
+    })
+}
+
+/// Applies every pending migration of the pool's dialect. Safe to run on each start.
 pub async fn migrate(pool: &AnyPool) -> AppResult<()> {
-    SQLITE_MIGRATIONS.run(pool).await?;
+    match dialect(pool).await? {
+        Dialect::Sqlite => SQLITE_MIGRATIONS.run(pool).await?,
+        Dialect::Postgres => POSTGRES_MIGRATIONS.run(pool).await?,
+    }
     Ok(())
 }
 
@@ -153,6 +185,16 @@ mod tests {
         );
         let ro = format!("sqlite://{}/y.db?mode=ro", dir.display());
         assert_eq!(sqlite_url_with_create(&ro).unwrap(), ro);
+    }
+
+    #[test]
+    fn passwords_stay_out_of_logs() {
+        assert_eq!(
+            redact("postgres://tf:s3cret@db:5432/tf"),
+            "postgres://tf:***@db:5432/tf"
+        );
+        assert_eq!(redact("postgres://tf@db/tf"), "postgres://tf@db/tf");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 
     #[test]

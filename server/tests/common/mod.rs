@@ -1,5 +1,10 @@
 //! Test harness: a real TaskFlow server in-process on a random port, with a
-//! fresh SQLite file, and an HTTP client that keeps cookies like a browser.
+//! fresh database, and an HTTP client that keeps cookies like a browser.
+//!
+//! The database is a fresh SQLite file, or — when `TASKFLOW_TEST_DATABASE` is a
+//! `postgres://` URL (a database to connect to, e.g. `…/postgres`) — a fresh
+//! PostgreSQL database created for each server and dropped afterwards. Without
+//! a reachable PostgreSQL those runs fail with a message saying so.
 #![allow(dead_code)]
 
 pub mod ws;
@@ -20,12 +25,107 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
+    /// A PostgreSQL database this server owns (dropped with it).
+    pg_database: Option<PgDatabase>,
+}
+
+/// Which database engine the tests run on.
+pub fn on_postgres() -> bool {
+    admin_url().is_some()
+}
+
+fn admin_url() -> Option<String> {
+    std::env::var("TASKFLOW_TEST_DATABASE")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// A fresh database URL: a SQLite file in `dir`, or a new PostgreSQL database.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    let Some(admin) = admin_url() else {
+        return format!("sqlite://{}/taskflow.db", dir.display());
+    };
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "taskflow_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    admin_query(&admin, &format!("CREATE DATABASE {name}")).await;
+    database_url(&admin, &name)
+}
+
+/// `admin` with its database replaced by `name`.
+fn database_url(admin: &str, name: &str) -> String {
+    let (base, query) = admin
+        .split_once('?')
+        .map_or((admin, None), |(b, q)| (b, Some(q)));
+    let prefix = match base.rfind('/') {
+        Some(slash) if slash > "postgres://".len() => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+async fn admin_query(admin: &str, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "TASKFLOW_TEST_DATABASE={admin}: cannot reach PostgreSQL ({e}). \
+             Start it (scripts/services.sh) or unset the variable to test on SQLite."
+            )
+        });
+    sqlx::query(sql)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
+}
+
+/// Drops its PostgreSQL database when the test is over.
+struct PgDatabase {
+    admin: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let admin = self.admin.clone();
+        // Drop runs inside the test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(admin_query(&admin, &sql));
+            }
+        })
+        .join();
+    }
+}
+
+fn owned_database(db_url: &str) -> Option<PgDatabase> {
+    let admin = admin_url()?;
+    let name = db_url.split('?').next()?.rsplit('/').next()?.to_string();
+    name.starts_with("taskflow_test_")
+        .then_some(PgDatabase { admin, name })
 }
 
 impl TestServer {
     pub async fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}/taskflow.db", dir.path().display());
+        let db_url = fresh_database(dir.path()).await;
         Self::start_on(dir, db_url).await
     }
 
@@ -36,7 +136,7 @@ impl TestServer {
     /// A server with a fresh database and some settings changed.
     pub async fn start_configured(configure: impl FnOnce(&mut ServeArgs)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}/taskflow.db", dir.path().display());
+        let db_url = fresh_database(dir.path()).await;
         Self::start_with(dir, db_url, configure).await
     }
 
@@ -60,6 +160,7 @@ impl TestServer {
         TestServer {
             base: format!("http://{}", running.addr),
             services,
+            pg_database: owned_database(&db_url),
             db_url,
             shutdown: Some(tx),
             task: Some(running.task),
@@ -104,6 +205,10 @@ impl TestServer {
     /// Stops the server but keeps its database, to start again on it.
     pub async fn stop_keeping_data(mut self) -> (tempfile::TempDir, String) {
         self.shutdown_now().await;
+        // The next server on this database owns it now.
+        if let Some(db) = self.pg_database.take() {
+            std::mem::forget(db);
+        }
         let db_url = self.db_url.clone();
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
         (dir, db_url)
