@@ -123,6 +123,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TASKFLOW_WS_QUEUE", default_value_t = 256, value_parser = clap::value_parser!(u64).range(8..=65536), global = true)]
     pub ws_queue: u64,
 
+    /// Redis, to run several instances as one (real-time events reach the
+    /// clients of every instance). Unset: one instance, events in process.
+    #[arg(long, env = "TASKFLOW_REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+
     /// Serve the browser bundle from this folder instead of the copy embedded in the
     /// binary (for development; normally unset).
     #[arg(long, env = "TASKFLOW_SITE_DIR", global = true)]

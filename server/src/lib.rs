@@ -160,6 +160,18 @@ pub async fn start(
     Ok(Running { addr, task })
 }
 
+/// The service layer for this configuration: with `--redis-url`, a hub whose
+/// events reach every instance on that Redis; otherwise the in-process hub.
+/// Must run inside a Tokio runtime.
+pub fn services(pool: sqlx::AnyPool, args: &ServeArgs) -> Result<Services, String> {
+    let hub = match &args.redis_url {
+        Some(url) => app::services::hub_redis::hub(url)
+            .map_err(|e| format!("bad Redis URL {}: {e}", storage::redact(url)))?,
+        None => app::services::hub::Hub::default(),
+    };
+    Ok(Services::with_hub(pool, settings(args), hub))
+}
+
 /// Service-layer settings from the command line.
 pub fn settings(args: &ServeArgs) -> Settings {
     Settings {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use app::services::{auth, Services};
+use app::services::auth;
 use server::config::{Cli, Command, LogFormat};
 
 #[tokio::main]
@@ -28,7 +28,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let pool = server::open_database(&cli.global.database_url, cli.global.db_max_connections)
         .await
         .map_err(|e| e.message().to_string())?;
-    let services = Services::new(pool, server::settings(&cli.serve));
+    let services = server::services(pool, &cli.serve)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             tracing::info!(database = %app::services::storage::redact(&cli.global.database_url), "migrations applied");

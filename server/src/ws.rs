@@ -253,6 +253,20 @@ enum Flow {
     Close,
 }
 
+/// How a replay from the database ended.
+enum Replay {
+    /// All sent: the last id (or seq) sent, and how many.
+    Done {
+        last: i64,
+        replayed: usize,
+    },
+    /// More than [`MAX_REPLAY`] behind: the client must reload instead.
+    TooFar,
+    /// The socket is gone.
+    Closed,
+    Failed(AppError),
+}
+
 impl Connection {
     fn new(svc: Services, user: User, default_place: Option<Place>) -> Self {
         let (replies_tx, replies_rx) = mpsc::channel(64);
@@ -299,6 +313,7 @@ impl Connection {
         }
         let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
         heartbeat.tick().await;
+        let mut resync = self.svc.hub.resync_signal();
         while open {
             tokio::select! {
                 incoming = socket.recv() => {
@@ -332,6 +347,9 @@ impl Connection {
                 }
                 Some(reply) = self.replies_rx.recv() => {
                     open = self.on_reply(&mut socket, reply).await;
+                }
+                _ = resync.changed() => {
+                    open = self.catch_up(&mut socket).await;
                 }
                 _ = stopping.changed() => {
                     close(&mut socket, 1012, "server restarting: reconnect and resume").await;
@@ -583,42 +601,18 @@ impl Connection {
         // Register first, replay second: nothing published in between is lost,
         // and the id check in `on_event` drops what the replay already sent.
         sub.subscribe(topic);
-        let mut last_sent = 0;
-        let mut replayed = 0usize;
-        let mut resync = false;
-        if let Some(after) = after.filter(|a| *a >= 0) {
-            last_sent = after;
-            loop {
-                let cursor = Cursor {
-                    before: None,
-                    after: Some(last_sent),
-                };
-                let page = match chat::messages_page(&self.svc.pool, room_id, cursor, 100).await {
-                    Ok(page) => page,
-                    Err(e) => {
-                        return matches!(self.app_error(socket, e, None).await, Flow::Continue)
-                    }
-                };
-                for message in &page.messages {
-                    if !send(socket, &json!({"type": "message", "message": message})).await {
-                        return false;
-                    }
-                    last_sent = message.id;
-                    replayed += 1;
+        // Too far behind (`resync`): live messages resume from the next commit on.
+        let (last_sent, replayed, resync) = match after.filter(|a| *a >= 0) {
+            None => (0, 0, false),
+            Some(after) => match self.replay_room(socket, room_id, after).await {
+                Replay::Done { last, replayed } => (last, replayed, false),
+                Replay::TooFar => (0, MAX_REPLAY, true),
+                Replay::Closed => return false,
+                Replay::Failed(e) => {
+                    return matches!(self.app_error(socket, e, None).await, Flow::Continue)
                 }
-                if !page.has_newer {
-                    break;
-                }
-                if replayed >= MAX_REPLAY {
-                    // Too far behind: the client reloads the newest page instead.
-                    resync = true;
-                    break;
-                }
-            }
-        }
-        if resync {
-            last_sent = i64::MAX;
-        }
+            },
+        };
         self.rooms.insert(room_id, last_sent);
         let online = presence::online_in_room(&self.svc, room_id)
             .await
@@ -631,10 +625,104 @@ impl Connection {
         });
         if resync {
             frame["type"] = json!("resync");
-            // Live messages resume from the next commit on.
-            self.rooms.insert(room_id, 0);
         }
         send(socket, &frame).await
+    }
+
+    /// Sends every message of a room after id `after`, oldest first.
+    async fn replay_room(&self, socket: &mut WebSocket, room_id: i64, after: i64) -> Replay {
+        let (mut last, mut replayed) = (after, 0usize);
+        loop {
+            let cursor = Cursor {
+                before: None,
+                after: Some(last),
+            };
+            let page = match chat::messages_page(&self.svc.pool, room_id, cursor, 100).await {
+                Ok(page) => page,
+                Err(e) => return Replay::Failed(e),
+            };
+            for message in &page.messages {
+                if !send(socket, &json!({"type": "message", "message": message})).await {
+                    return Replay::Closed;
+                }
+                last = message.id;
+                replayed += 1;
+            }
+            if !page.has_newer {
+                return Replay::Done { last, replayed };
+            }
+            if replayed >= MAX_REPLAY {
+                // Too far behind: the client reloads the newest page instead.
+                return Replay::TooFar;
+            }
+        }
+    }
+
+    /// Sends every comment of a task changed after change `after`, in change order.
+    async fn replay_task(&self, socket: &mut WebSocket, task_id: i64, after: i64) -> Replay {
+        let (mut last, mut replayed) = (after, 0usize);
+        loop {
+            let (changes, more) =
+                match comments::changes_since(&self.svc.pool, task_id, last, 100).await {
+                    Ok(page) => page,
+                    Err(e) => return Replay::Failed(e),
+                };
+            for comment in &changes {
+                if !send(socket, &json!({"type": "comment", "comment": comment})).await {
+                    return Replay::Closed;
+                }
+                last = comment.seq;
+                replayed += 1;
+            }
+            if !more {
+                return Replay::Done { last, replayed };
+            }
+            if replayed >= MAX_REPLAY {
+                return Replay::TooFar;
+            }
+        }
+    }
+
+    /// Events may have been missed (the link between instances was down):
+    /// replays every subscription from where this socket is.
+    async fn catch_up(&mut self, socket: &mut WebSocket) -> bool {
+        let rooms: Vec<(i64, i64)> = self.rooms.iter().map(|(r, l)| (*r, *l)).collect();
+        for (room_id, last) in rooms.into_iter().filter(|(_, last)| *last > 0) {
+            match self.replay_room(socket, room_id, last).await {
+                Replay::Done { last, .. } => {
+                    self.rooms.insert(room_id, last);
+                }
+                Replay::TooFar => {
+                    self.rooms.insert(room_id, 0);
+                    let frame =
+                        json!({"type": "resync", "topic": Topic::Room(room_id).to_string()});
+                    if !send(socket, &frame).await {
+                        return false;
+                    }
+                }
+                Replay::Closed => return false,
+                Replay::Failed(e) => tracing::warn!("catch-up of room {room_id}: {e}"),
+            }
+        }
+        let tasks: Vec<(i64, i64)> = self.tasks.iter().map(|(t, l)| (*t, *l)).collect();
+        for (task_id, last) in tasks {
+            match self.replay_task(socket, task_id, last).await {
+                Replay::Done { last, .. } => {
+                    self.tasks.insert(task_id, last);
+                }
+                Replay::TooFar => {
+                    self.tasks.insert(task_id, 0);
+                    let frame =
+                        json!({"type": "resync", "topic": Topic::Task(task_id).to_string()});
+                    if !send(socket, &frame).await {
+                        return false;
+                    }
+                }
+                Replay::Closed => return false,
+                Replay::Failed(e) => tracing::warn!("catch-up of task {task_id}: {e}"),
+            }
+        }
+        true
     }
 
     /// Board topics carry the presence of the board's members.
@@ -670,37 +758,18 @@ impl Connection {
         }
         // Register first, replay second (as for rooms): `seq` drops repeats.
         sub.subscribe(Topic::Task(task_id));
-        let mut last_sent = 0;
-        let mut replayed = 0usize;
-        let mut resync = false;
-        if let Some(after) = after.filter(|a| *a >= 0) {
-            last_sent = after;
-            loop {
-                let (changes, more) =
-                    match comments::changes_since(&self.svc.pool, task_id, last_sent, 100).await {
-                        Ok(page) => page,
-                        Err(e) => {
-                            return matches!(self.app_error(socket, e, None).await, Flow::Continue)
-                        }
-                    };
-                for comment in &changes {
-                    if !send(socket, &json!({"type": "comment", "comment": comment})).await {
-                        return false;
-                    }
-                    last_sent = comment.seq;
-                    replayed += 1;
+        let (last_sent, replayed, resync) = match after.filter(|a| *a >= 0) {
+            None => (0, 0, false),
+            Some(after) => match self.replay_task(socket, task_id, after).await {
+                Replay::Done { last, replayed } => (last, replayed, false),
+                Replay::TooFar => (0, MAX_REPLAY, true),
+                Replay::Closed => return false,
+                Replay::Failed(e) => {
+                    return matches!(self.app_error(socket, e, None).await, Flow::Continue)
                 }
-                if !more {
-                    break;
-                }
-                if replayed >= MAX_REPLAY {
-                    resync = true;
-                    break;
-                }
-            }
-        }
-        self.tasks
-            .insert(task_id, if resync { 0 } else { last_sent });
+            },
+        };
+        self.tasks.insert(task_id, last_sent);
         let kind = if resync { "resync" } else { "subscribed" };
         let frame = json!({"type": kind, "topic": Topic::Task(task_id).to_string(), "replayed": replayed, "seq": last_sent});
         send(socket, &frame).await

@@ -13,9 +13,11 @@
 //! So one slow client never slows the others, and memory stays bounded.
 //!
 //! The fan-out itself goes through a [`Backend`]. [`LocalBackend`] delivers in
-//! process; a Redis pub/sub backend can deliver across instances by
-//! implementing the same trait (publish to Redis, and call
-//! [`Hub::deliver_local`] for what arrives from it).
+//! process; [`super::hub_redis::RedisBackend`] also relays every event to the
+//! other instances through Redis pub/sub, and calls [`Hub::deliver_local`] for
+//! what arrives from them. When events may have been missed (the link to Redis
+//! was down), the backend calls [`Hub::request_resync`]: every live connection
+//! then replays what it is missing from the database.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -244,6 +246,8 @@ pub struct Hub {
     backend: Arc<dyn Backend>,
     next_id: Arc<AtomicU64>,
     stats: Arc<HubStats>,
+    /// Bumped when deliveries may have been lost (see [`Hub::request_resync`]).
+    resync: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Counters for logs and the benchmark.
@@ -267,7 +271,20 @@ impl Hub {
             backend,
             next_id: Arc::new(AtomicU64::new(1)),
             stats: Arc::default(),
+            resync: Arc::new(tokio::sync::watch::channel(0).0),
         }
+    }
+
+    /// Tells every live connection that events may have been missed (the
+    /// cross-instance link was down): each replays its subscriptions from
+    /// the database, from where it is.
+    pub fn request_resync(&self) {
+        self.resync.send_modify(|n| *n += 1);
+    }
+
+    /// Changes when [`request_resync`](Self::request_resync) is called.
+    pub fn resync_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.resync.subscribe()
     }
 
     /// A new mailbox holding at most `capacity` undelivered events.

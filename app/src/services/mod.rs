@@ -10,6 +10,7 @@ pub mod chat;
 pub mod columns;
 pub mod comments;
 pub mod hub;
+pub mod hub_redis;
 pub mod mentions;
 pub mod notifications;
 pub mod positions;

@@ -45,6 +45,31 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     let Some(admin) = admin_url() else {
         return format!("sqlite://{}/taskflow.db", dir.display());
     };
+    new_postgres_database(&admin).await
+}
+
+/// A fresh PostgreSQL database for tests that always need PostgreSQL (the
+/// scale-out tests): through `TASKFLOW_TEST_DATABASE`, or the local server.
+/// Dropped with the returned guard.
+pub async fn postgres_database() -> (String, PgDatabase) {
+    let admin =
+        admin_url().unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let url = new_postgres_database(&admin).await;
+    let name = url
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let guard = PgDatabase {
+        admin,
+        name: name.to_string(),
+    };
+    (url, guard)
+}
+
+async fn new_postgres_database(admin: &str) -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = format!(
         "taskflow_test_{}_{}_{}",
@@ -55,8 +80,8 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
             .unwrap()
             .subsec_nanos()
     );
-    admin_query(&admin, &format!("CREATE DATABASE {name}")).await;
-    database_url(&admin, &name)
+    admin_query(admin, &format!("CREATE DATABASE {name}")).await;
+    database_url(admin, &name)
 }
 
 /// `admin` with its database replaced by `name`.
@@ -93,7 +118,7 @@ async fn admin_query(admin: &str, sql: &str) {
 }
 
 /// Drops its PostgreSQL database when the test is over.
-struct PgDatabase {
+pub struct PgDatabase {
     admin: String,
     name: String,
 }
@@ -150,7 +175,7 @@ impl TestServer {
             .expect("open database");
         let mut args = ServeArgs::for_address("127.0.0.1:0".parse::<SocketAddr>().unwrap());
         configure(&mut args);
-        let services = Services::new(pool, server::settings(&args));
+        let services = server::services(pool, &args).expect("services");
         let (tx, rx) = oneshot::channel::<()>();
         let running = server::start(services.clone(), &args, async {
             let _ = rx.await;
@@ -240,7 +265,7 @@ pub struct Client {
 }
 
 impl Client {
-    fn new(base: &str, origin: Option<&str>) -> Self {
+    pub fn new(base: &str, origin: Option<&str>) -> Self {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             http: reqwest::Client::builder()
