@@ -161,15 +161,23 @@ pub async fn start(
 }
 
 /// The service layer for this configuration: with `--redis-url`, a hub whose
-/// events reach every instance on that Redis; otherwise the in-process hub.
-/// Must run inside a Tokio runtime.
-pub fn services(pool: sqlx::AnyPool, args: &ServeArgs) -> Result<Services, String> {
-    let hub = match &args.redis_url {
-        Some(url) => app::services::hub_redis::hub(url)
-            .map_err(|e| format!("bad Redis URL {}: {e}", storage::redact(url)))?,
-        None => app::services::hub::Hub::default(),
+/// events reach every instance on that Redis and presence shared through it
+/// (Redis must answer at start); otherwise both in process. Must run inside a
+/// Tokio runtime.
+pub async fn services(pool: sqlx::AnyPool, args: &ServeArgs) -> Result<Services, String> {
+    use app::services::{hub::Hub, hub_redis, presence::Presence};
+    let (hub, presence) = match &args.redis_url {
+        Some(url) => {
+            let at = storage::redact(url);
+            let hub = hub_redis::hub(url).map_err(|e| format!("Redis at {at}: {e}"))?;
+            let presence = Presence::with_redis(url)
+                .await
+                .map_err(|e| format!("Redis at {at}: {e}"))?;
+            (hub, presence)
+        }
+        None => (Hub::default(), std::sync::Arc::default()),
     };
-    Ok(Services::with_hub(pool, settings(args), hub))
+    Ok(Services::with_hub(pool, settings(args), hub, presence))
 }
 
 /// Service-layer settings from the command line.

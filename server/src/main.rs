@@ -28,7 +28,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let pool = server::open_database(&cli.global.database_url, cli.global.db_max_connections)
         .await
         .map_err(|e| e.message().to_string())?;
-    let services = server::services(pool, &cli.serve)?;
+    let services = server::services(pool, &cli.serve).await?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             tracing::info!(database = %app::services::storage::redact(&cli.global.database_url), "migrations applied");

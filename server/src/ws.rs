@@ -292,7 +292,7 @@ impl Connection {
         mut stopping: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut sub = self.svc.hub.subscriber(self.svc.settings.connection_queue);
-        if self.svc.presence.connect(self.user.id) {
+        if self.svc.presence.connect(self.user.id).await {
             let _ = presence::announce(&self.svc, self.user.id, true).await;
         }
         tracing::debug!(user = %self.user.username, "websocket open");
@@ -374,7 +374,7 @@ impl Connection {
         for &place in self.typing_sent.keys() {
             self.publish_typing(place, false);
         }
-        if self.svc.presence.disconnect(self.user.id) {
+        if self.svc.presence.disconnect(self.user.id).await {
             let _ = presence::announce(&self.svc, self.user.id, false).await;
         }
         tracing::debug!(user = %self.user.username, "websocket closed");

@@ -109,6 +109,19 @@ impl Instance {
         instance
     }
 
+    /// A browser-like client of this instance, logged in as an existing user.
+    async fn login(&self, username: &str) -> Client {
+        let c = Client::new(&self.base, Some(&self.base));
+        let (status, body) = c
+            .post(
+                "/api/auth/login",
+                json!({"username": username, "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        c
+    }
+
     /// A browser-like client of this instance, signed up as `username`.
     async fn user(&self, username: &str) -> Client {
         let c = Client::new(&self.base, Some(&self.base));
@@ -155,6 +168,7 @@ struct Setup {
     _instances: (Instance, Instance),
     ada: Client,
     bob: Client,
+    board: i64,
     room: i64,
     task: i64,
 }
@@ -193,6 +207,7 @@ async fn setup() -> Setup {
         _instances: (a, b),
         ada,
         bob,
+        board,
         room,
         task,
     }
@@ -296,4 +311,55 @@ async fn a_redis_restart_mid_stream_loses_nothing_and_doubles_nothing() {
     })
     .await;
     assert!(quiet.is_err(), "a duplicate arrived: {quiet:?}");
+}
+
+/// The next `board_presence` frame's (user, online).
+async fn presence_change(s: &mut Socket) -> (i64, bool) {
+    let f = next_skipping(s, "board_presence", &[]).await;
+    (
+        f["user_id"].as_i64().unwrap(),
+        f["online"].as_bool().unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_is_online_while_any_instance_has_a_tab_of_theirs() {
+    let s = setup().await;
+    let (a, _b) = &s._instances;
+    let ada_id = s.ada.get("/api/me").await.1["id"].as_i64().unwrap();
+    let bob_id = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    let board = format!("board:{}", s.board);
+    let mut ada_ws = connect(&s.ada, "/ws").await;
+    next(&mut ada_ws).await;
+    let subscribed = subscribe(&mut ada_ws, &board).await;
+    assert_eq!(subscribed["online"], json!([ada_id]), "only ada so far");
+
+    // bob opens a tab on B: ada, on A, sees him come online.
+    let mut bob_b = connect(&s.bob, "/ws").await;
+    next(&mut bob_b).await;
+    assert_eq!(presence_change(&mut ada_ws).await, (bob_id, true));
+    // A second tab, on A: he was online already (no event); the board's
+    // online list, asked on A, has both.
+    let bob_on_a = a.login("bob").await;
+    let mut bob_a = connect(&bob_on_a, "/ws").await;
+    next(&mut bob_a).await;
+    let mut other = connect(&s.ada, "/ws").await;
+    next(&mut other).await;
+    let listed = subscribe(&mut other, &board).await;
+    let mut online: Vec<i64> = listed["online"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    online.sort();
+    assert_eq!(online, vec![ada_id.min(bob_id), ada_id.max(bob_id)]);
+    // He closes the tab on B: still online on A, so nothing is announced...
+    drop(bob_b);
+    let nothing =
+        tokio::time::timeout(Duration::from_millis(800), presence_change(&mut ada_ws)).await;
+    assert!(nothing.is_err(), "no presence change: {nothing:?}");
+    // ...and when the last one closes, he is offline everywhere.
+    drop(bob_a);
+    assert_eq!(presence_change(&mut ada_ws).await, (bob_id, false));
 }

@@ -73,18 +73,24 @@ impl Services {
     /// Wires the services with the in-process hub. Must run inside a Tokio
     /// runtime (it starts the message writer task).
     pub fn new(pool: AnyPool, settings: Settings) -> Self {
-        Self::with_hub(pool, settings, hub::Hub::default())
+        Self::with_hub(pool, settings, hub::Hub::default(), Arc::default())
     }
 
-    /// Like [`new`](Self::new), with a given hub (e.g. one with a Redis backend).
-    pub fn with_hub(pool: AnyPool, settings: Settings, hub: hub::Hub) -> Self {
+    /// Like [`new`](Self::new), with a given hub and presence (e.g. the
+    /// Redis ones of a multi-instance setup).
+    pub fn with_hub(
+        pool: AnyPool,
+        settings: Settings,
+        hub: hub::Hub,
+        presence: Arc<presence::Presence>,
+    ) -> Self {
         let message_writer = chat::MessageWriter::start(pool.clone(), hub.clone());
         Self {
             message_limiter: Arc::new(ratelimit::RateLimiter::new(settings.message_rate)),
             pool,
             settings: Arc::new(settings),
             hub,
-            presence: Arc::default(),
+            presence,
             message_writer,
             comment_order: Arc::default(),
         }

@@ -1,48 +1,248 @@
 //! Online presence: a user is online while at least one of their connections
-//! (tabs, devices) is open on this server; several tabs count once.
-//! Transitions are announced to the rooms the user is in.
+//! (tabs, devices) is open, on any instance; several tabs count once.
+//! Transitions are announced to the rooms and boards the user is in.
+//!
+//! Each instance counts its own connections per user. With Redis, each user
+//! also has a sorted set `taskflow:online:{user}` of the instances that have a
+//! tab of theirs, scored by an expiry time the instance keeps pushing forward
+//! (every [`REFRESH`]); an instance that dies drops out after [`TTL`]. Joining
+//! and leaving the set and counting it happen in one Redis transaction, so
+//! exactly one instance sees the first arrival and the last departure. If
+//! Redis cannot be reached, the instance answers from its own counts.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use super::hub::{Event, Topic};
+use super::storage::now_ms;
 use super::Services;
 use crate::error::AppResult;
 
-/// Open connections per user.
+/// How long an instance's claim that a user is online lasts without refresh.
+pub const TTL: Duration = Duration::from_secs(30);
+/// How often an instance refreshes its claims.
+pub const REFRESH: Duration = Duration::from_secs(10);
+
+/// Open connections per user (on this instance), and the shared view.
 #[derive(Default)]
 pub struct Presence {
     connections: Mutex<HashMap<i64, usize>>,
+    shared: Option<RedisPresence>,
+}
+
+/// The Redis side of presence.
+struct RedisPresence {
+    conn: redis::aio::ConnectionManager,
+    instance: String,
+}
+
+fn key(user_id: i64) -> String {
+    format!("taskflow:online:{user_id}")
 }
 
 impl Presence {
-    /// Counts a new connection; `true` if the user just came online.
-    pub fn connect(&self, user_id: i64) -> bool {
-        let mut map = self.connections.lock().unwrap_or_else(|e| e.into_inner());
-        let n = map.entry(user_id).or_insert(0);
-        *n += 1;
-        *n == 1
+    /// Presence shared through Redis by every instance on it. Must run in a
+    /// Tokio runtime (it refreshes this instance's claims in the background).
+    pub async fn with_redis(url: &str) -> Result<std::sync::Arc<Self>, redis::RedisError> {
+        let client = redis::Client::open(url)?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Duration::from_secs(2))
+            .set_response_timeout(Duration::from_secs(2));
+        let conn = redis::aio::ConnectionManager::new_with_config(client, config).await?;
+        let presence = std::sync::Arc::new(Self {
+            connections: Mutex::default(),
+            shared: Some(RedisPresence {
+                conn,
+                instance: format!("{:016x}", rand::random::<u64>()),
+            }),
+        });
+        let weak = std::sync::Arc::downgrade(&presence);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(REFRESH);
+            loop {
+                tick.tick().await;
+                let Some(presence) = weak.upgrade() else {
+                    return;
+                };
+                presence.refresh().await;
+            }
+        });
+        Ok(presence)
     }
 
-    /// Counts a closed connection; `true` if the user just went offline.
-    pub fn disconnect(&self, user_id: i64) -> bool {
+    fn local_change(&self, user_id: i64, delta: i64) -> usize {
         let mut map = self.connections.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get_mut(&user_id) {
-            Some(n) if *n > 1 => {
-                *n -= 1;
-                false
-            }
-            Some(_) => {
-                map.remove(&user_id);
-                true
-            }
-            None => false,
+        let n = map.entry(user_id).or_insert(0);
+        *n = (*n as i64 + delta).max(0) as usize;
+        let now = *n;
+        if now == 0 {
+            map.remove(&user_id);
+        }
+        now
+    }
+
+    /// Counts a new connection; `true` if the user just came online.
+    pub async fn connect(&self, user_id: i64) -> bool {
+        if self.local_change(user_id, 1) != 1 {
+            return false; // Another tab here: they were online already.
+        }
+        match &self.shared {
+            None => true,
+            Some(shared) => match shared.join(user_id).await {
+                Ok(instances) => instances == 1,
+                Err(e) => {
+                    tracing::warn!("presence: redis: {e}; answering from this instance");
+                    true
+                }
+            },
         }
     }
 
-    pub fn is_online(&self, user_id: i64) -> bool {
+    /// Counts a closed connection; `true` if the user just went offline.
+    pub async fn disconnect(&self, user_id: i64) -> bool {
+        let before = self
+            .connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user_id)
+            .copied()
+            .unwrap_or(0);
+        if before == 0 || self.local_change(user_id, -1) != 0 {
+            return false;
+        }
+        match &self.shared {
+            None => true,
+            Some(shared) => match shared.leave(user_id).await {
+                Ok(instances) => instances == 0,
+                Err(e) => {
+                    tracing::warn!("presence: redis: {e}; answering from this instance");
+                    true
+                }
+            },
+        }
+    }
+
+    fn online_here(&self, user_id: i64) -> bool {
         let map = self.connections.lock().unwrap_or_else(|e| e.into_inner());
         map.contains_key(&user_id)
+    }
+
+    /// Which of these users are online (anywhere).
+    pub async fn online(&self, user_ids: &[i64]) -> Vec<i64> {
+        if let Some(shared) = &self.shared {
+            match shared.online(user_ids).await {
+                Ok(online) => return online,
+                Err(e) => tracing::warn!("presence: redis: {e}; answering from this instance"),
+            }
+        }
+        user_ids
+            .iter()
+            .copied()
+            .filter(|id| self.online_here(*id))
+            .collect()
+    }
+
+    /// Pushes this instance's claims forward (and forgets expired ones).
+    async fn refresh(&self) {
+        let Some(shared) = &self.shared else { return };
+        let users: Vec<i64> = self
+            .connections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        if let Err(e) = shared.refresh(&users).await {
+            tracing::warn!("presence: redis refresh: {e}");
+        }
+    }
+}
+
+impl RedisPresence {
+    fn expiry() -> i64 {
+        now_ms() + TTL.as_millis() as i64
+    }
+
+    /// Adds this instance to the user's set; returns how many instances have them.
+    async fn join(&self, user_id: i64) -> redis::RedisResult<i64> {
+        let mut conn = self.conn.clone();
+        let (count,): (i64,) = redis::pipe()
+            .atomic()
+            .cmd("ZREMRANGEBYSCORE")
+            .arg(key(user_id))
+            .arg("-inf")
+            .arg(now_ms())
+            .ignore()
+            .cmd("ZADD")
+            .arg(key(user_id))
+            .arg(Self::expiry())
+            .arg(&self.instance)
+            .ignore()
+            .cmd("ZCARD")
+            .arg(key(user_id))
+            .query_async(&mut conn)
+            .await?;
+        Ok(count)
+    }
+
+    /// Removes this instance from the user's set; returns how many remain.
+    async fn leave(&self, user_id: i64) -> redis::RedisResult<i64> {
+        let mut conn = self.conn.clone();
+        let (count,): (i64,) = redis::pipe()
+            .atomic()
+            .cmd("ZREM")
+            .arg(key(user_id))
+            .arg(&self.instance)
+            .ignore()
+            .cmd("ZREMRANGEBYSCORE")
+            .arg(key(user_id))
+            .arg("-inf")
+            .arg(now_ms())
+            .ignore()
+            .cmd("ZCARD")
+            .arg(key(user_id))
+            .query_async(&mut conn)
+            .await?;
+        Ok(count)
+    }
+
+    async fn online(&self, user_ids: &[i64]) -> redis::RedisResult<Vec<i64>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        for id in user_ids {
+            pipe.cmd("ZCOUNT").arg(key(*id)).arg(now_ms()).arg("+inf");
+        }
+        let counts: Vec<i64> = pipe.query_async(&mut conn).await?;
+        Ok(user_ids
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(id, _)| *id)
+            .collect())
+    }
+
+    async fn refresh(&self, users: &[i64]) -> redis::RedisResult<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn.clone();
+        let mut pipe = redis::pipe();
+        for id in users {
+            pipe.cmd("ZADD")
+                .arg(key(*id))
+                .arg(Self::expiry())
+                .arg(&self.instance)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(key(*id))
+                .arg(TTL.as_millis() as i64 * 2)
+                .ignore();
+        }
+        pipe.query_async::<()>(&mut conn).await
     }
 }
 
@@ -87,10 +287,7 @@ pub async fn online_on_board(svc: &Services, board_id: i64) -> AppResult<Vec<i64
         board_id,
     )
     .await?;
-    Ok(members
-        .into_iter()
-        .filter(|id| svc.presence.is_online(*id))
-        .collect())
+    Ok(svc.presence.online(&members).await)
 }
 
 /// The members of a room who are online now.
@@ -101,10 +298,7 @@ pub async fn online_in_room(svc: &Services, room_id: i64) -> AppResult<Vec<i64>>
         room_id,
     )
     .await?;
-    Ok(members
-        .into_iter()
-        .filter(|id| svc.presence.is_online(*id))
-        .collect())
+    Ok(svc.presence.online(&members).await)
 }
 
 /// A one-column list of ids (the membership lookups above).
@@ -116,15 +310,15 @@ async fn ids(svc: &Services, sql: &str, key: i64) -> AppResult<Vec<i64>> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn several_tabs_count_once() {
+    #[tokio::test]
+    async fn several_tabs_count_once() {
         let p = Presence::default();
-        assert!(p.connect(1), "first tab: online");
-        assert!(!p.connect(1), "second tab: already online");
-        assert!(!p.disconnect(1), "one tab left: still online");
-        assert!(p.is_online(1));
-        assert!(p.disconnect(1), "last tab: offline");
-        assert!(!p.is_online(1));
-        assert!(!p.disconnect(1), "unknown: nothing happens");
+        assert!(p.connect(1).await, "first tab: online");
+        assert!(!p.connect(1).await, "second tab: already online");
+        assert!(!p.disconnect(1).await, "one tab left: still online");
+        assert_eq!(p.online(&[1, 2]).await, vec![1]);
+        assert!(p.disconnect(1).await, "last tab: offline");
+        assert!(p.online(&[1]).await.is_empty());
+        assert!(!p.disconnect(1).await, "unknown: nothing happens");
     }
 }

@@ -175,7 +175,7 @@ impl TestServer {
             .expect("open database");
         let mut args = ServeArgs::for_address("127.0.0.1:0".parse::<SocketAddr>().unwrap());
         configure(&mut args);
-        let services = server::services(pool, &args).expect("services");
+        let services = server::services(pool, &args).await.expect("services");
         let (tx, rx) = oneshot::channel::<()>();
         let running = server::start(services.clone(), &args, async {
             let _ = rx.await;
