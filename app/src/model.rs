@@ -224,6 +224,9 @@ pub struct Message {
     /// Room members this message @mentions (resolved by the server).
     #[serde(default)]
     pub mentions: Vec<User>,
+    /// Its number in the room: 1, 2, 3… with no gaps (ids grow too, but not by one).
+    #[serde(default)]
+    pub seq: i64,
 }
 
 /// A page of history, oldest first.

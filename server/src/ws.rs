@@ -236,6 +236,8 @@ struct Connection {
     default_place: Option<Place>,
     /// Subscribed rooms, with the highest message id sent on this socket.
     rooms: HashMap<i64, i64>,
+    /// The `seq` of the last message sent per room, where known.
+    room_seq: HashMap<i64, i64>,
     /// Subscribed boards (presence of their members).
     boards: std::collections::HashSet<i64>,
     /// Subscribed comment threads, with the highest change `seq` sent.
@@ -275,6 +277,7 @@ impl Connection {
             user,
             default_place,
             rooms: HashMap::new(),
+            room_seq: HashMap::new(),
             boards: std::collections::HashSet::new(),
             tasks: HashMap::new(),
             own_topic: false,
@@ -431,7 +434,10 @@ impl Connection {
                 Ok(topic) => {
                     sub.unsubscribe(topic);
                     match topic {
-                        Topic::Room(room_id) => self.rooms.remove(&room_id).map(|_| ()),
+                        Topic::Room(room_id) => {
+                            self.room_seq.remove(&room_id);
+                            self.rooms.remove(&room_id).map(|_| ())
+                        }
                         Topic::Board(board_id) => self.boards.remove(&board_id).then_some(()),
                         Topic::Task(task_id) => self.tasks.remove(&task_id).map(|_| ()),
                         Topic::User(_) => std::mem::take(&mut self.own_topic).then_some(()),
@@ -614,6 +620,8 @@ impl Connection {
             },
         };
         self.rooms.insert(room_id, last_sent);
+        self.note_room_seq(room_id, after.is_some() && !resync, last_sent)
+            .await;
         let online = presence::online_in_room(&self.svc, room_id)
             .await
             .unwrap_or_default();
@@ -627,6 +635,22 @@ impl Connection {
             frame["type"] = json!("resync");
         }
         send(socket, &frame).await
+    }
+
+    /// Records where this socket stands in a room by number: the `seq` of
+    /// message `last_id` when it has everything up to there (`replayed`), or
+    /// else the room's last `seq` now (it follows the room from here on; the
+    /// subscription is registered already, so later messages all count).
+    async fn note_room_seq(&mut self, room_id: i64, replayed: bool, last_id: i64) {
+        let pool = &self.svc.pool;
+        let seq = match replayed {
+            true => chat::seq_at(pool, room_id, last_id).await.ok(),
+            false => chat::last_seq(pool, room_id).await.ok(),
+        };
+        match seq {
+            Some(seq) => self.room_seq.insert(room_id, seq),
+            None => self.room_seq.remove(&room_id),
+        };
     }
 
     /// Sends every message of a room after id `after`, oldest first.
@@ -691,9 +715,11 @@ impl Connection {
             match self.replay_room(socket, room_id, last).await {
                 Replay::Done { last, .. } => {
                     self.rooms.insert(room_id, last);
+                    self.note_room_seq(room_id, true, last).await;
                 }
                 Replay::TooFar => {
                     self.rooms.insert(room_id, 0);
+                    self.note_room_seq(room_id, false, 0).await;
                     let frame =
                         json!({"type": "resync", "topic": Topic::Room(room_id).to_string()});
                     if !send(socket, &frame).await {
@@ -796,15 +822,62 @@ impl Connection {
         send(socket, &frame).await
     }
 
+    /// Whether to send a live message: not if this socket sent it already
+    /// (replay) or is not in the room. Messages are numbered per room without
+    /// gaps (`seq`): when one arrives before an earlier one (two instances
+    /// relayed them in another order), the missing ones are sent first from
+    /// the database, so the client sees every message once, in order.
+    /// `None`: the socket is gone.
+    async fn admit_message(
+        &mut self,
+        socket: &mut WebSocket,
+        message: &app::model::Message,
+    ) -> Option<bool> {
+        let room_id = message.room_id;
+        let last_id = *self.rooms.get(&room_id)?;
+        match self.room_seq.get(&room_id).copied() {
+            Some(seen) if message.seq > 0 => {
+                if message.seq <= seen {
+                    return Some(false);
+                }
+                if message.seq > seen + 1 {
+                    let missing =
+                        chat::messages_between(&self.svc.pool, room_id, seen, message.seq).await;
+                    match missing {
+                        Ok(missing) => {
+                            for m in &missing {
+                                let frame = json!({"type": "message", "message": m}).to_string();
+                                if socket.feed(WsMessage::Text(frame.into())).await.is_err() {
+                                    return None;
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!("filling a gap in room {room_id}: {e}"),
+                    }
+                }
+                self.room_seq.insert(room_id, message.seq);
+                self.rooms.insert(room_id, last_id.max(message.id));
+                Some(true)
+            }
+            _ => {
+                // Where this socket stands is not known by number: by id.
+                if message.id <= last_id {
+                    return Some(false);
+                }
+                self.rooms.insert(room_id, message.id);
+                if message.seq > 0 {
+                    self.room_seq.insert(room_id, message.seq);
+                }
+                Some(true)
+            }
+        }
+    }
+
     async fn on_event(&mut self, socket: &mut WebSocket, delivery: &Arc<Delivery>) -> bool {
         let relevant = match &delivery.event {
-            Event::Message { message } => match self.rooms.get_mut(&message.room_id) {
-                // Already sent by the replay, or not subscribed (any more).
-                Some(last) if message.id > *last => {
-                    *last = message.id;
-                    true
-                }
-                _ => false,
+            Event::Message { message } => match self.admit_message(socket, message).await {
+                Some(send) => send,
+                None => return false,
             },
             Event::Comment { comment } => match self.tasks.get_mut(&comment.task_id) {
                 // Already sent by the replay (or a newer state of it was).

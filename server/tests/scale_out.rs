@@ -162,6 +162,7 @@ async fn messages(s: &mut Socket, n: usize) -> Vec<String> {
 }
 
 struct Setup {
+    db_url: String,
     _db: common::PgDatabase,
     redis: Redis,
     /// The two instances run as long as the test holds them.
@@ -202,6 +203,7 @@ async fn setup() -> Setup {
     .await;
     let task = ada.task(board, cols[0], "Cross-instance").await;
     Setup {
+        db_url: db_url.clone(),
         _db: db,
         redis,
         _instances: (a, b),
@@ -362,4 +364,82 @@ async fn a_user_is_online_while_any_instance_has_a_tab_of_theirs() {
     // ...and when the last one closes, he is offline everywhere.
     drop(bob_a);
     assert_eq!(presence_change(&mut ada_ws).await, (bob_id, false));
+}
+
+/// A connection to the instances' shared database.
+async fn pool_of(s: &Setup) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&s.db_url).await.unwrap()
+}
+
+/// The next `n` messages' (seq, content) on a socket (other frames skipped).
+async fn numbered(s: &mut Socket, n: usize) -> Vec<(i64, String)> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let f = next(s).await;
+        if f["type"] == "message" {
+            got.push((
+                f["message"]["seq"].as_i64().unwrap(),
+                f["message"]["content"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    got
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_on_two_instances_reach_everyone_in_order_once() {
+    let s = setup().await;
+    let (_a, b) = &s._instances;
+    let carol = b.user("carol").await;
+    s.ada
+        .post(
+            &format!("/api/boards/{}/members", s.board),
+            json!({"username": "carol"}),
+        )
+        .await;
+    s.ada
+        .post(
+            &format!("/messaging/room/{}/members/", s.room),
+            json!({"username": "carol"}),
+        )
+        .await;
+    let mut bob_ws = connect(&s.bob, "/ws").await;
+    next(&mut bob_ws).await;
+    subscribe(&mut bob_ws, &format!("room:{}", s.room)).await;
+    let mut ada_ws = connect(&s.ada, "/ws").await;
+    next(&mut ada_ws).await;
+    subscribe(&mut ada_ws, &format!("room:{}", s.room)).await;
+
+    // ada writes through A while carol writes through B, at the same time.
+    let per_writer = 40;
+    let room = s.room;
+    let (ada, carol) = (&s.ada, &carol);
+    tokio::join!(
+        async {
+            for i in 0..per_writer {
+                ada.send_chat(room, &format!("ada #{i}")).await;
+            }
+        },
+        async {
+            for i in 0..per_writer {
+                carol.send_chat(room, &format!("carol #{i}")).await;
+            }
+        }
+    );
+    let total = 2 * per_writer;
+    let stored: Vec<(i64, String)> =
+        sqlx::query_as::<_, (i64, String)>("SELECT seq, content FROM chat_messages ORDER BY seq")
+            .fetch_all(&pool_of(&s).await)
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), total);
+    assert_eq!(
+        stored.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        (1..=total as i64).collect::<Vec<_>>(),
+        "numbered 1..n without gaps"
+    );
+    // Both readers, on either instance, get exactly the stored sequence.
+    assert_eq!(numbered(&mut bob_ws, total).await, stored, "bob on B");
+    assert_eq!(numbered(&mut ada_ws, total).await, stored, "ada on A");
 }

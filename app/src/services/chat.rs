@@ -446,6 +446,9 @@ async fn run_writer(
             }
         }
         let created_at = now_ms();
+        // Rooms are locked in one order by every writer (no deadlock between
+        // instances); each room's messages keep their order (stable sort).
+        batch.sort_by_key(|(m, _)| m.room_id);
         let (messages, replies): (Vec<PendingMessage>, Vec<_>) = batch.into_iter().unzip();
         let ids = match insert_batch(&pool, &messages, created_at).await {
             Ok(ids) => ids.into_iter().map(Ok).collect(),
@@ -466,7 +469,7 @@ async fn run_writer(
         };
         let mut notified = Vec::new();
         for ((pending, reply), id) in messages.into_iter().zip(replies).zip(ids) {
-            let result = id.map(|(id, notes)| {
+            let result = id.map(|(id, seq, notes)| {
                 notified.extend(notes);
                 Message {
                     id,
@@ -475,6 +478,7 @@ async fn run_writer(
                     content: pending.content,
                     created_at,
                     mentions: pending.mentions,
+                    seq,
                 }
             });
             if let Ok(message) = &result {
@@ -500,23 +504,32 @@ async fn run_writer(
 }
 
 /// Inserts messages with their mentions and notifications in one
-/// transaction. Returns each message's id and the notifications it made.
+/// transaction. Each takes its room's next `seq` first (which locks the room
+/// row until the commit). Returns each message's id, seq and notifications.
 async fn insert_batch(
     pool: &AnyPool,
     batch: &[PendingMessage],
     created_at: i64,
-) -> AppResult<Vec<(i64, Vec<i64>)>> {
+) -> AppResult<Vec<(i64, i64, Vec<i64>)>> {
     let mut tx = pool.begin().await?;
     let mut ids = Vec::with_capacity(batch.len());
     for m in batch {
+        let seq: Option<(i64,)> = sqlx::query_as(
+            "UPDATE chat_rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+        )
+        .bind(m.room_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (seq,) = seq.ok_or_else(|| AppError::not_found("room"))?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO chat_messages (room_id, author_id, content, created_at)
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO chat_messages (room_id, author_id, content, created_at, seq)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(m.room_id)
         .bind(m.author.id)
         .bind(&m.content)
         .bind(created_at)
+        .bind(seq)
         .fetch_one(&mut *tx)
         .await?;
         let mut notified = Vec::new();
@@ -539,7 +552,7 @@ async fn insert_batch(
             )
             .await?;
         }
-        ids.push((id, notified));
+        ids.push((id, seq, notified));
     }
     tx.commit().await?;
     Ok(ids)
@@ -571,42 +584,21 @@ pub async fn history(
     messages_page(&svc.pool, room_id, cursor, limit).await
 }
 
-/// The history query itself (also used to replay what a client missed).
-pub async fn messages_page(
-    pool: &AnyPool,
-    room_id: i64,
-    cursor: Cursor,
-    limit: i64,
-) -> AppResult<HistoryPage> {
-    const SELECT: &str = "SELECT m.id, m.room_id, m.content, m.created_at,
-                                 u.id, u.username, u.display_name
-                          FROM chat_messages m JOIN users u ON u.id = m.author_id
-                          WHERE m.room_id = $1";
-    let ascending = cursor.after.is_some();
-    let sql = if ascending {
-        format!("{SELECT} AND m.id > $2 ORDER BY m.id ASC LIMIT $3")
-    } else {
-        format!("{SELECT} AND m.id < $2 ORDER BY m.id DESC LIMIT $3")
-    };
-    let bound = cursor.after.or(cursor.before).unwrap_or(i64::MAX);
-    type Row = (i64, i64, String, i64, i64, String, String);
-    let mut rows: Vec<Row> = sqlx::query_as(&sql)
-        .bind(room_id)
-        .bind(bound)
-        .bind(limit + 1)
-        .fetch_all(pool)
-        .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    if !ascending {
-        rows.reverse();
-    }
+const SELECT: &str = "SELECT m.id, m.room_id, m.content, m.created_at, m.seq,
+                             u.id, u.username, u.display_name
+                      FROM chat_messages m JOIN users u ON u.id = m.author_id
+                      WHERE m.room_id = $1";
+
+type MessageRow = (i64, i64, String, i64, i64, i64, String, String);
+
+/// Rows to messages, with their stored mentions (one extra query for all).
+async fn to_messages(pool: &AnyPool, rows: Vec<MessageRow>) -> AppResult<Vec<Message>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut mentioned = mentions::load(pool, Mentioning::Message, &ids).await?;
-    let messages: Vec<Message> = rows
+    Ok(rows
         .into_iter()
         .map(
-            |(id, room_id, content, created_at, uid, username, display_name)| Message {
+            |(id, room_id, content, created_at, seq, uid, username, display_name)| Message {
                 id,
                 room_id,
                 author: User {
@@ -617,9 +609,78 @@ pub async fn messages_page(
                 content,
                 created_at,
                 mentions: mentioned.remove(&id).unwrap_or_default(),
+                seq,
             },
         )
-        .collect();
+        .collect())
+}
+
+/// The messages of a room numbered strictly between two `seq`s, in order:
+/// what a connection fills a gap with when a later message arrived first.
+pub async fn messages_between(
+    pool: &AnyPool,
+    room_id: i64,
+    after_seq: i64,
+    before_seq: i64,
+) -> AppResult<Vec<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{SELECT} AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT 1000"
+    ))
+    .bind(room_id)
+    .bind(after_seq)
+    .bind(before_seq)
+    .fetch_all(pool)
+    .await?;
+    to_messages(pool, rows).await
+}
+
+/// The `seq` of the room's last committed message (0 if none).
+pub async fn last_seq(pool: &AnyPool, room_id: i64) -> AppResult<i64> {
+    let seq: Option<(i64,)> = sqlx::query_as("SELECT last_seq FROM chat_rooms WHERE id = $1")
+        .bind(room_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(seq.map_or(0, |(s,)| s))
+}
+
+/// The `seq` of the last message of a room up to id `id` (0 if none).
+pub async fn seq_at(pool: &AnyPool, room_id: i64, id: i64) -> AppResult<i64> {
+    let seq: Option<(i64,)> = sqlx::query_as(
+        "SELECT seq FROM chat_messages WHERE room_id = $1 AND id <= $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(room_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(seq.map_or(0, |(s,)| s))
+}
+
+/// The history query itself (also used to replay what a client missed).
+pub async fn messages_page(
+    pool: &AnyPool,
+    room_id: i64,
+    cursor: Cursor,
+    limit: i64,
+) -> AppResult<HistoryPage> {
+    let ascending = cursor.after.is_some();
+    let sql = if ascending {
+        format!("{SELECT} AND m.id > $2 ORDER BY m.id ASC LIMIT $3")
+    } else {
+        format!("{SELECT} AND m.id < $2 ORDER BY m.id DESC LIMIT $3")
+    };
+    let bound = cursor.after.or(cursor.before).unwrap_or(i64::MAX);
+    let mut rows: Vec<MessageRow> = sqlx::query_as(&sql)
+        .bind(room_id)
+        .bind(bound)
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    if !ascending {
+        rows.reverse();
+    }
+    let messages = to_messages(pool, rows).await?;
     let (has_older, has_newer) = if ascending {
         let has_older = match messages.first() {
             Some(first) => exists(pool, room_id, "<", first.id).await?,

@@ -408,6 +408,7 @@ mod tests {
                 content: format!("m{id}"),
                 created_at: 0,
                 mentions: vec![],
+                seq: id,
             },
         }
     }
