@@ -737,7 +737,8 @@ impl Connection {
                     self.tasks.insert(task_id, last);
                 }
                 Replay::TooFar => {
-                    self.tasks.insert(task_id, 0);
+                    let now = comments::current_seq(&self.svc.pool, task_id).await;
+                    self.tasks.insert(task_id, now.unwrap_or(0));
                     let frame =
                         json!({"type": "resync", "topic": Topic::Task(task_id).to_string()});
                     if !send(socket, &frame).await {
@@ -784,11 +785,24 @@ impl Connection {
         }
         // Register first, replay second (as for rooms): `seq` drops repeats.
         sub.subscribe(Topic::Task(task_id));
+        // Without `after`, the thread is followed from its current change on.
         let (last_sent, replayed, resync) = match after.filter(|a| *a >= 0) {
-            None => (0, 0, false),
+            None => (
+                comments::current_seq(&self.svc.pool, task_id)
+                    .await
+                    .unwrap_or(0),
+                0,
+                false,
+            ),
             Some(after) => match self.replay_task(socket, task_id, after).await {
                 Replay::Done { last, replayed } => (last, replayed, false),
-                Replay::TooFar => (0, MAX_REPLAY, true),
+                Replay::TooFar => (
+                    comments::current_seq(&self.svc.pool, task_id)
+                        .await
+                        .unwrap_or(0),
+                    MAX_REPLAY,
+                    true,
+                ),
                 Replay::Closed => return false,
                 Replay::Failed(e) => {
                     return matches!(self.app_error(socket, e, None).await, Flow::Continue)
@@ -873,19 +887,47 @@ impl Connection {
         }
     }
 
+    /// Whether to send a live comment change. Changes are numbered per task
+    /// without gaps: one that overtook an earlier one (relayed by another
+    /// instance) makes this socket send every change since its last from the
+    /// database first. `None`: the socket is gone.
+    async fn admit_comment(
+        &mut self,
+        socket: &mut WebSocket,
+        comment: &app::model::Comment,
+    ) -> Option<bool> {
+        let task_id = comment.task_id;
+        let mut last = *self.tasks.get(&task_id)?;
+        if comment.seq <= last {
+            return Some(false); // Sent already (or a newer state of it was).
+        }
+        if comment.seq > last + 1 {
+            match comments::changes_since(&self.svc.pool, task_id, last, 100).await {
+                Ok((changes, _)) => {
+                    for c in changes.iter().filter(|c| c.seq < comment.seq) {
+                        let frame = json!({"type": "comment", "comment": c}).to_string();
+                        if socket.feed(WsMessage::Text(frame.into())).await.is_err() {
+                            return None;
+                        }
+                        last = last.max(c.seq);
+                    }
+                }
+                Err(e) => tracing::warn!("filling a gap in task {task_id}: {e}"),
+            }
+        }
+        self.tasks.insert(task_id, last.max(comment.seq));
+        Some(true)
+    }
+
     async fn on_event(&mut self, socket: &mut WebSocket, delivery: &Arc<Delivery>) -> bool {
         let relevant = match &delivery.event {
             Event::Message { message } => match self.admit_message(socket, message).await {
                 Some(send) => send,
                 None => return false,
             },
-            Event::Comment { comment } => match self.tasks.get_mut(&comment.task_id) {
-                // Already sent by the replay (or a newer state of it was).
-                Some(last) if comment.seq > *last => {
-                    *last = comment.seq;
-                    true
-                }
-                _ => false,
+            Event::Comment { comment } => match self.admit_comment(socket, comment).await {
+                Some(send) => send,
+                None => return false,
             },
             Event::Typing {
                 room_id,

@@ -84,7 +84,7 @@ async fn one(pool: &AnyPool, comment_id: i64) -> AppResult<Comment> {
 }
 
 /// The task's latest change number.
-async fn current_seq(pool: &AnyPool, task_id: i64) -> AppResult<i64> {
+pub async fn current_seq(pool: &AnyPool, task_id: i64) -> AppResult<i64> {
     let (seq,): (i64,) = sqlx::query_as("SELECT comment_seq FROM tasks WHERE id = $1")
         .bind(task_id)
         .fetch_one(pool)
