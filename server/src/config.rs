@@ -32,6 +32,16 @@ pub enum Command {
     Migrate,
     /// Create a user account (e.g. the first administrator when sign-up is disabled).
     CreateUser(CreateUserArgs),
+    /// Copy the SQLite database to a file while TaskFlow keeps running
+    /// (a consistent snapshot). For PostgreSQL use pg_dump.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (must not exist yet).
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 /// Settings every command uses.

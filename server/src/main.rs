@@ -30,6 +30,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| e.message().to_string())?;
     let services = server::services(pool, &cli.serve).await?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Backup(args) => {
+            app::services::storage::backup(&services.pool, &args.to)
+                .await
+                .map_err(|e| e.message().to_string())?;
+            println!("backed up to {}", args.to.display());
+            Ok(())
+        }
         Command::Migrate => {
             tracing::info!(database = %app::services::storage::redact(&cli.global.database_url), "migrations applied");
             Ok(())

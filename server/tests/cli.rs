@@ -136,6 +136,42 @@ async fn migrate_then_create_user_then_log_in() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("taken"));
 
+    // An online backup (SQLite) is a database TaskFlow runs on.
+    let url = if common::on_postgres() {
+        url
+    } else {
+        let copy = dir.path().join("backup.db");
+        let out = taskflow()
+            .args([
+                "backup",
+                "--to",
+                copy.to_str().unwrap(),
+                "--database-url",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let again = taskflow()
+            .args([
+                "backup",
+                "--to",
+                copy.to_str().unwrap(),
+                "--database-url",
+                &url,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            !again.status.success(),
+            "an existing file is never overwritten"
+        );
+        format!("sqlite://{}", copy.display())
+    };
     let srv = TestServer::start_on(dir, url).await;
     let c = srv.client();
     let (status, user) = c

@@ -130,6 +130,31 @@ pub async fn migrate(pool: &AnyPool) -> AppResult<()> {
     Ok(())
 }
 
+/// Writes a consistent copy of a SQLite database to `to` while others keep
+/// using it (`VACUUM INTO`: a snapshot, compacted). PostgreSQL has pg_dump.
+pub async fn backup(pool: &AnyPool, to: &std::path::Path) -> AppResult<()> {
+    if dialect(pool).await? == Dialect::Postgres {
+        return Err(AppError::invalid(
+            "this database is PostgreSQL: back it up with pg_dump (see docs/deploy.md)",
+        ));
+    }
+    if to.exists() {
+        return Err(AppError::invalid(format!(
+            "{} exists already: choose a new file",
+            to.display()
+        )));
+    }
+    let path = to
+        .to_str()
+        .ok_or_else(|| AppError::invalid("the backup path must be valid UTF-8"))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(path)
+        .execute(pool)
+        .await
+        .map_err(|e| AppError::Internal(format!("backup to {path} failed: {e}")))?;
+    Ok(())
+}
+
 /// Is the database answering? (Used by `/healthz`.)
 pub async fn ping(pool: &AnyPool) -> AppResult<()> {
     sqlx::query("SELECT 1").execute(pool).await?;
