@@ -248,6 +248,64 @@ pub struct Hub {
     stats: Arc<HubStats>,
     /// Bumped when deliveries may have been lost (see [`Hub::request_resync`]).
     resync: Arc<tokio::sync::watch::Sender<u64>>,
+    reorder: Arc<Reorder>,
+}
+
+/// How long a room message that overtook an earlier one waits for it.
+pub const REORDER_WAIT: std::time::Duration = std::time::Duration::from_millis(40);
+
+/// Puts room messages back in `seq` order before fan-out. Messages written by
+/// different instances can reach an instance in another order than their
+/// numbers (each instance publishes after its own commit). Held back here,
+/// once per instance, the overtaking message waits up to [`REORDER_WAIT`]
+/// for the missing one (normally in flight); after that it goes anyway, and
+/// each connection fills the gap from the database (`ws::admit_message`).
+/// Nothing is ever dropped here: connections drop repeats themselves.
+#[derive(Default)]
+struct Reorder {
+    rooms: Mutex<HashMap<i64, RoomOrder>>,
+}
+
+#[derive(Default)]
+struct RoomOrder {
+    /// The `seq` expected next (0: not known yet).
+    next: i64,
+    held: std::collections::BTreeMap<i64, Arc<Delivery>>,
+    timer_armed: bool,
+}
+
+impl Reorder {
+    /// What can be delivered now, in order, and whether to arm the timer.
+    fn offer(&self, room_id: i64, seq: i64, event: &Arc<Delivery>) -> (Vec<Arc<Delivery>>, bool) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        let room = rooms.entry(room_id).or_default();
+        if room.next != 0 && seq > room.next {
+            room.held.insert(seq, event.clone());
+            let arm = !std::mem::replace(&mut room.timer_armed, true);
+            return (Vec::new(), arm);
+        }
+        let mut ready = vec![event.clone()];
+        room.next = room.next.max(seq + 1);
+        while let Some(next) = room.held.remove(&room.next) {
+            ready.push(next);
+            room.next += 1;
+        }
+        (ready, false)
+    }
+
+    /// The timer ran out: everything held goes, in order.
+    fn flush(&self, room_id: i64) -> Vec<Arc<Delivery>> {
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(room) = rooms.get_mut(&room_id) else {
+            return Vec::new();
+        };
+        room.timer_armed = false;
+        let held = std::mem::take(&mut room.held);
+        if let Some((&last, _)) = held.iter().next_back() {
+            room.next = room.next.max(last + 1);
+        }
+        held.into_values().collect()
+    }
 }
 
 /// Counters for logs and the benchmark.
@@ -272,6 +330,7 @@ impl Hub {
             next_id: Arc::new(AtomicU64::new(1)),
             stats: Arc::default(),
             resync: Arc::new(tokio::sync::watch::channel(0).0),
+            reorder: Arc::default(),
         }
     }
 
@@ -309,8 +368,32 @@ impl Hub {
             .publish(self, topic, Arc::new(Delivery::new(event)));
     }
 
-    /// Delivers to this process's subscribers of `topic`. Never blocks.
+    /// Delivers to this process's subscribers of `topic`, room messages in
+    /// `seq` order (see [`Reorder`]). Never blocks.
     pub fn deliver_local(&self, topic: Topic, event: &Arc<Delivery>) {
+        let (Topic::Room(room_id), Event::Message { message }) = (topic, &event.event) else {
+            return self.fan_out(topic, event);
+        };
+        if message.seq <= 0 {
+            return self.fan_out(topic, event);
+        }
+        let (ready, arm_timer) = self.reorder.offer(room_id, message.seq, event);
+        for delivery in ready {
+            self.fan_out(topic, &delivery);
+        }
+        if arm_timer {
+            let hub = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(REORDER_WAIT).await;
+                for delivery in hub.reorder.flush(room_id) {
+                    hub.fan_out(topic, &delivery);
+                }
+            });
+        }
+    }
+
+    /// Puts an event in the queue of every local subscriber of `topic`.
+    fn fan_out(&self, topic: Topic, event: &Arc<Delivery>) {
         let targets: Vec<Arc<SubscriberShared>> = {
             let registry = self.registry.lock().unwrap_or_else(|e| e.into_inner());
             match registry.topics.get(&topic) {
@@ -451,6 +534,35 @@ mod tests {
         for bad in ["room", "room:x", "room:0", "room:-1", "planet:1", ""] {
             assert!(bad.parse::<Topic>().is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn room_messages_are_put_back_in_order() {
+        let hub = Hub::default();
+        let mut sub = hub.subscriber(16);
+        sub.subscribe(Topic::Room(1));
+        let ids = |sub: &mut Subscriber| {
+            let mut got = Vec::new();
+            while let Some((_, d)) = sub.try_recv() {
+                if let Event::Message { message } = &d.event {
+                    got.push(message.seq);
+                }
+            }
+            got
+        };
+        hub.publish(Topic::Room(1), message(1));
+        hub.publish(Topic::Room(1), message(3));
+        assert_eq!(ids(&mut sub), vec![1], "3 waits for 2");
+        hub.publish(Topic::Room(1), message(2));
+        assert_eq!(ids(&mut sub), vec![2, 3]);
+        // A gap nobody fills: after the wait, what was held goes anyway.
+        hub.publish(Topic::Room(1), message(5));
+        assert!(ids(&mut sub).is_empty());
+        tokio::time::sleep(REORDER_WAIT * 3).await;
+        assert_eq!(ids(&mut sub), vec![5]);
+        // Late and repeated ones are not dropped here (connections do that).
+        hub.publish(Topic::Room(1), message(4));
+        assert_eq!(ids(&mut sub), vec![4]);
     }
 
     #[tokio::test]

@@ -23,12 +23,18 @@ use tokio_tungstenite::tungstenite::Message as Ws;
 #[derive(Parser)]
 #[command(about = "Load generator for TaskFlow's real-time chat")]
 struct Cli {
-    /// The server's base URL.
-    #[arg(long, default_value = "http://127.0.0.1:3000", global = true)]
-    url: String,
-    /// PID of the server, to report its resident memory.
-    #[arg(long, global = true)]
-    server_pid: Option<u32>,
+    /// The server's base URL; several (comma-separated) to spread the clients
+    /// over instances of one deployment (round robin).
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:3000",
+        global = true,
+        value_delimiter = ','
+    )]
+    url: Vec<String>,
+    /// PID of the server (several: the instances), to report resident memory.
+    #[arg(long, global = true, value_delimiter = ',')]
+    server_pid: Vec<u32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,6 +76,15 @@ struct Api {
 }
 
 impl Api {
+    /// The same session, talking to another instance of the deployment.
+    fn on(&self, base: &str) -> Api {
+        Api {
+            http: self.http.clone(),
+            base: base.to_string(),
+            cookie: self.cookie.clone(),
+        }
+    }
+
     async fn signup(base: &str, username: &str) -> Api {
         let http = reqwest::Client::new();
         let res = http
@@ -203,8 +218,16 @@ fn bench_fields(frame: &str) -> Option<(u64, u64)> {
     Some((seq.parse().ok()?, sent.parse().ok()?))
 }
 
-fn rss_mib(pid: Option<u32>) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+/// The servers' resident memory, summed over their processes.
+fn rss_mib(pids: &[u32]) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|pid| rss_of(*pid)).sum()
+}
+
+fn rss_of(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
         .lines()
         .find(|l| l.starts_with("VmRSS:"))?
@@ -233,7 +256,7 @@ async fn main() {
     let cli = Cli::parse();
     clock();
     match cli.command {
-        Command::Idle { connections } => idle(&cli.url, cli.server_pid, connections).await,
+        Command::Idle { connections } => idle(&cli.url, &cli.server_pid, connections).await,
         Command::Fanout {
             subscribers,
             rate,
@@ -242,7 +265,7 @@ async fn main() {
         } => {
             fanout(
                 &cli.url,
-                cli.server_pid,
+                &cli.server_pid,
                 subscribers,
                 &rate,
                 seconds,
@@ -253,14 +276,14 @@ async fn main() {
     }
 }
 
-async fn idle(base: &str, pid: Option<u32>, connections: usize) {
-    let (_owner, members, room) = setup(base, 10).await;
+async fn idle(urls: &[String], pid: &[u32], connections: usize) {
+    let (_owner, members, room) = setup(&urls[0], 10).await;
     let before = rss_mib(pid);
     let mut sockets = Vec::with_capacity(connections);
     let mut times = Vec::with_capacity(connections);
     let started = Instant::now();
     for i in 0..connections {
-        let (mut s, t) = connect(&members[i % members.len()]).await;
+        let (mut s, t) = connect(&members[i % members.len()].on(&urls[i % urls.len()])).await;
         subscribe(&mut s, room).await;
         sockets.push(s);
         times.push(t.as_micros() as u64);
@@ -285,15 +308,15 @@ async fn idle(base: &str, pid: Option<u32>, connections: usize) {
 }
 
 async fn fanout(
-    base: &str,
-    pid: Option<u32>,
+    urls: &[String],
+    pid: &[u32],
     subscribers: usize,
     rates: &[u64],
     seconds: u64,
     senders: usize,
 ) {
     let users = subscribers.clamp(1, 50);
-    let (_owner, members, room) = setup(base, users + senders).await;
+    let (_owner, members, room) = setup(&urls[0], users + senders).await;
     let (listeners, sender_apis) = members.split_at(users);
     let rss_before = rss_mib(pid);
     let collected = Arc::new(Collected {
@@ -306,7 +329,8 @@ async fn fanout(
     let mut connect_times = Vec::new();
     let connect_started = Instant::now();
     for i in 0..subscribers {
-        let (mut socket, t) = connect(&listeners[i % listeners.len()]).await;
+        let api = listeners[i % listeners.len()].on(&urls[i % urls.len()]);
+        let (mut socket, t) = connect(&api).await;
         subscribe(&mut socket, room).await;
         connect_times.push(t.as_micros() as u64);
         let collected = collected.clone();
@@ -341,8 +365,8 @@ async fn fanout(
     // Senders read their own sockets all the time (acks, echoes): a client
     // that stops reading is, by design, disconnected by the server.
     let mut sender_sockets = Vec::new();
-    for api in sender_apis {
-        let (mut s, _) = connect(api).await;
+    for (j, api) in sender_apis.iter().enumerate() {
+        let (mut s, _) = connect(&api.on(&urls[j % urls.len()])).await;
         subscribe(&mut s, room).await;
         let (sink, mut stream) = s.split();
         tokio::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
