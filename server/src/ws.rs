@@ -375,7 +375,7 @@ impl Connection {
     /// Cleanup: stop showing this user as typing, and maybe as online.
     async fn finish(self) {
         for &place in self.typing_sent.keys() {
-            self.publish_typing(place, false);
+            self.publish_typing(place, false).await;
         }
         if self.svc.presence.disconnect(self.user.id).await {
             let _ = presence::announce(&self.svc, self.user.id, false).await;
@@ -465,7 +465,7 @@ impl Connection {
                         None => return self.missing("room_id", socket, client_id).await,
                     },
                 };
-                self.post(place, content, client_id);
+                self.post(place, content, client_id).await;
                 Flow::Continue
             }
             ClientFrame::Comment {
@@ -474,7 +474,7 @@ impl Connection {
                 client_id,
             } => match task_id.or(self.default_place.and_then(Place::task)) {
                 Some(task_id) => {
-                    self.post(Place::Task(task_id), content, client_id);
+                    self.post(Place::Task(task_id), content, client_id).await;
                     Flow::Continue
                 }
                 None => self.missing("task_id", socket, client_id).await,
@@ -512,7 +512,7 @@ impl Connection {
                 } else if self.typing_sent.remove(&place).is_none() {
                     return Flow::Continue;
                 }
-                self.publish_typing(place, is_typing);
+                self.publish_typing(place, is_typing).await;
                 Flow::Continue
             }
             ClientFrame::Read {
@@ -538,10 +538,10 @@ impl Connection {
 
     /// Posts a chat message or a comment in its own task (a busy database
     /// never stalls deliveries); the ack or error comes back as a [`Reply`].
-    fn post(&mut self, place: Place, content: String, client_id: Option<String>) {
+    async fn post(&mut self, place: Place, content: String, client_id: Option<String>) {
         // Sending ends the sender's typing hint at once.
         if self.typing_sent.remove(&place).is_some() {
-            self.publish_typing(place, false);
+            self.publish_typing(place, false).await;
         }
         let (svc, user, replies) = (self.svc.clone(), self.user.clone(), self.replies_tx.clone());
         tokio::spawn(async move {
@@ -565,7 +565,11 @@ impl Connection {
         });
     }
 
-    fn publish_typing(&self, place: Place, is_typing: bool) {
+    async fn publish_typing(&self, place: Place, is_typing: bool) {
+        self.svc
+            .presence
+            .set_typing(place.topic(), &self.user, is_typing)
+            .await;
         let (room_id, task_id) = match place {
             Place::Room(id) => (Some(id), None),
             Place::Task(id) => (None, Some(id)),
@@ -625,11 +629,13 @@ impl Connection {
         let online = presence::online_in_room(&self.svc, room_id)
             .await
             .unwrap_or_default();
+        let typing = self.svc.presence.typing_now(topic).await;
         let mut frame = json!({
             "type": "subscribed",
             "topic": topic.to_string(),
             "replayed": replayed,
             "online": online,
+            "typing": typing,
         });
         if resync {
             frame["type"] = json!("resync");
@@ -811,7 +817,8 @@ impl Connection {
         };
         self.tasks.insert(task_id, last_sent);
         let kind = if resync { "resync" } else { "subscribed" };
-        let frame = json!({"type": kind, "topic": Topic::Task(task_id).to_string(), "replayed": replayed, "seq": last_sent});
+        let typing = self.svc.presence.typing_now(Topic::Task(task_id)).await;
+        let frame = json!({"type": kind, "topic": Topic::Task(task_id).to_string(), "replayed": replayed, "seq": last_sent, "typing": typing});
         send(socket, &frame).await
     }
 

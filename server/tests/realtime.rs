@@ -513,3 +513,43 @@ async fn board_topics_carry_the_members_presence() {
     .await;
     assert_eq!(next_of(&mut m, "error").await["code"], "not_found");
 }
+
+#[tokio::test]
+async fn a_tab_opening_a_room_sees_who_is_typing_there() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let (mut ada, _) = subscribed(&t.ada, t.room, None).await;
+    send(
+        &mut ada,
+        json!({"type": "typing", "room_id": t.room, "is_typing": true}),
+    )
+    .await;
+    // Typing frames are not answered: give the server a moment to record it.
+    send(&mut ada, json!({"type": "ping"})).await;
+    next_of(&mut ada, "pong").await;
+    let mut bob = connect(&t.bob, "/ws").await;
+    next(&mut bob).await;
+    send(
+        &mut bob,
+        json!({"type": "subscribe", "topic": format!("room:{}", t.room)}),
+    )
+    .await;
+    let f = next_of(&mut bob, "subscribed").await;
+    assert_eq!(f["typing"][0]["username"], "ada");
+    // Sending ends it: the next tab sees nobody typing.
+    send(
+        &mut ada,
+        json!({"type": "message", "room_id": t.room, "content": "done", "client_id": "x"}),
+    )
+    .await;
+    next_skipping(&mut ada, "ack", &["message"]).await;
+    let mut third = connect(&t.bob, "/ws").await;
+    next(&mut third).await;
+    send(
+        &mut third,
+        json!({"type": "subscribe", "topic": format!("room:{}", t.room)}),
+    )
+    .await;
+    let f = next_skipping(&mut third, "subscribed", &["message"]).await;
+    assert_eq!(f["typing"], json!([]));
+}

@@ -248,6 +248,19 @@ async fn two_instances_deliver_to_each_others_clients_in_order_once() {
         got = next_skipping(&mut ada_ws, "message", &[]).await;
     }
 
+    // Who is typing is shared too: ada types on A; a tab opening the room on
+    // B sees it in its `subscribed` frame.
+    send(
+        &mut ada_ws,
+        json!({"type": "typing", "room_id": s.room, "is_typing": true}),
+    )
+    .await;
+    next_skipping(&mut bob_ws, "typing", &["message", "ack"]).await;
+    let mut late = connect(&s.bob, "/ws").await;
+    next(&mut late).await;
+    let subscribed = subscribe(&mut late, &format!("room:{}", s.room)).await;
+    assert_eq!(subscribed["typing"][0]["username"], "ada");
+
     // A mention made on A updates bob's bell on B.
     let (status, body) = s
         .ada

@@ -9,6 +9,10 @@
 //! and leaving the set and counting it happen in one Redis transaction, so
 //! exactly one instance sees the first arrival and the last departure. If
 //! Redis cannot be reached, the instance answers from its own counts.
+//!
+//! Who is typing where is kept the same way (in process, or a Redis hash per
+//! room or thread whose entries and key expire after [`TYPING_TTL`]), so a
+//! client that opens a room sees who is typing there right now.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,16 +22,25 @@ use super::hub::{Event, Topic};
 use super::storage::now_ms;
 use super::Services;
 use crate::error::AppResult;
+use crate::model::User;
 
 /// How long an instance's claim that a user is online lasts without refresh.
 pub const TTL: Duration = Duration::from_secs(30);
 /// How often an instance refreshes its claims.
 pub const REFRESH: Duration = Duration::from_secs(10);
 
+/// A typing hint lasts this long after the last "typing" frame.
+pub const TYPING_TTL: Duration = Duration::from_secs(10);
+
+/// The users typing in one room or thread, each with when the hint ends (ms).
+type TypingHere = HashMap<i64, (User, i64)>;
+
 /// Open connections per user (on this instance), and the shared view.
 #[derive(Default)]
 pub struct Presence {
     connections: Mutex<HashMap<i64, usize>>,
+    /// Who is typing where (without Redis).
+    typing: Mutex<HashMap<Topic, TypingHere>>,
     shared: Option<RedisPresence>,
 }
 
@@ -52,6 +65,7 @@ impl Presence {
         let conn = redis::aio::ConnectionManager::new_with_config(client, config).await?;
         let presence = std::sync::Arc::new(Self {
             connections: Mutex::default(),
+            typing: Mutex::default(),
             shared: Some(RedisPresence {
                 conn,
                 instance: format!("{:016x}", rand::random::<u64>()),
@@ -143,6 +157,52 @@ impl Presence {
             .collect()
     }
 
+    /// Records that `user` started (or stopped) typing in a room or thread.
+    pub async fn set_typing(&self, topic: Topic, user: &User, is_typing: bool) {
+        let until = now_ms() + TYPING_TTL.as_millis() as i64;
+        if let Some(shared) = &self.shared {
+            match shared.set_typing(topic, user, is_typing, until).await {
+                Ok(()) => return,
+                Err(e) => tracing::warn!("typing: redis: {e}; kept on this instance"),
+            }
+        }
+        let mut typing = self.typing.lock().unwrap_or_else(|e| e.into_inner());
+        let here = typing.entry(topic).or_default();
+        if is_typing {
+            here.insert(user.id, (user.clone(), until));
+        } else {
+            here.remove(&user.id);
+        }
+        let now = now_ms();
+        here.retain(|_, (_, until)| *until > now);
+        if here.is_empty() {
+            typing.remove(&topic);
+        }
+    }
+
+    /// Who is typing in a room or thread now.
+    pub async fn typing_now(&self, topic: Topic) -> Vec<User> {
+        if let Some(shared) = &self.shared {
+            match shared.typing_now(topic).await {
+                Ok(users) => return users,
+                Err(e) => tracing::warn!("typing: redis: {e}; answering from this instance"),
+            }
+        }
+        let now = now_ms();
+        let typing = self.typing.lock().unwrap_or_else(|e| e.into_inner());
+        let mut users: Vec<User> = typing
+            .get(&topic)
+            .map(|here| {
+                here.values()
+                    .filter(|(_, until)| *until > now)
+                    .map(|(user, _)| user.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        users.sort_by_key(|u| u.id);
+        users
+    }
+
     /// Pushes this instance's claims forward (and forgets expired ones).
     async fn refresh(&self) {
         let Some(shared) = &self.shared else { return };
@@ -223,6 +283,56 @@ impl RedisPresence {
             .filter(|(_, n)| *n > 0)
             .map(|(id, _)| *id)
             .collect())
+    }
+
+    async fn set_typing(
+        &self,
+        topic: Topic,
+        user: &User,
+        is_typing: bool,
+        until: i64,
+    ) -> redis::RedisResult<()> {
+        let key = format!("taskflow:typing:{topic}");
+        let mut conn = self.conn.clone();
+        if is_typing {
+            let entry = serde_json::json!({"user": user, "until": until}).to_string();
+            redis::pipe()
+                .atomic()
+                .cmd("HSET")
+                .arg(&key)
+                .arg(user.id)
+                .arg(entry)
+                .ignore()
+                .cmd("PEXPIRE")
+                .arg(&key)
+                .arg(TYPING_TTL.as_millis() as i64)
+                .ignore()
+                .query_async::<()>(&mut conn)
+                .await
+        } else {
+            redis::cmd("HDEL")
+                .arg(&key)
+                .arg(user.id)
+                .query_async::<()>(&mut conn)
+                .await
+        }
+    }
+
+    async fn typing_now(&self, topic: Topic) -> redis::RedisResult<Vec<User>> {
+        let mut conn = self.conn.clone();
+        let entries: HashMap<String, String> = redis::cmd("HGETALL")
+            .arg(format!("taskflow:typing:{topic}"))
+            .query_async(&mut conn)
+            .await?;
+        let now = now_ms();
+        let mut users: Vec<User> = entries
+            .values()
+            .filter_map(|v| serde_json::from_str::<serde_json::Value>(v).ok())
+            .filter(|v| v["until"].as_i64().is_some_and(|until| until > now))
+            .filter_map(|v| serde_json::from_value::<User>(v["user"].clone()).ok())
+            .collect();
+        users.sort_by_key(|u| u.id);
+        Ok(users)
     }
 
     async fn refresh(&self, users: &[i64]) -> redis::RedisResult<()> {
@@ -309,6 +419,23 @@ async fn ids(svc: &Services, sql: &str, key: i64) -> AppResult<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn typing_is_remembered_until_it_stops() {
+        let p = Presence::default();
+        let ada = User {
+            id: 1,
+            username: "ada".into(),
+            display_name: "Ada".into(),
+        };
+        let room = Topic::Room(5);
+        assert!(p.typing_now(room).await.is_empty());
+        p.set_typing(room, &ada, true).await;
+        assert_eq!(p.typing_now(room).await, vec![ada.clone()]);
+        assert!(p.typing_now(Topic::Room(6)).await.is_empty(), "per room");
+        p.set_typing(room, &ada, false).await;
+        assert!(p.typing_now(room).await.is_empty());
+    }
 
     #[tokio::test]
     async fn several_tabs_count_once() {

@@ -323,6 +323,16 @@ mod browser {
             .unwrap_or_default()
     }
 
+    /// Who the server says is typing now (in a `subscribed` frame).
+    fn typing_hints(frame: &Value) -> Vec<TypingHint> {
+        let until = now_ms() + TYPING_EXPIRY_MS;
+        serde_json::from_value::<Vec<User>>(frame["typing"].clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|user| TypingHint { user, until })
+            .collect()
+    }
+
     fn tab_hidden() -> bool {
         web_sys::window()
             .and_then(|w| w.document())
@@ -710,13 +720,17 @@ mod browser {
                 }
                 "room" if Some(id) == self.room.get_untracked() => {
                     self.online.set(ids(frame, "online"));
+                    self.typing.set(typing_hints(frame));
                     if kind == "resync" {
                         self.load_newest(id);
                     }
                     self.mark_read_now();
                 }
-                "task" if Some(id) == self.thread.get_untracked() && kind == "resync" => {
-                    self.load_thread(id);
+                "task" if Some(id) == self.thread.get_untracked() => {
+                    self.thread_typing.set(typing_hints(frame));
+                    if kind == "resync" {
+                        self.load_thread(id);
+                    }
                 }
                 _ => {}
             }
