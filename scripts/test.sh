@@ -22,6 +22,10 @@ else
   cargo check -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate
 fi
 
+# PostgreSQL and Redis (the scale-out tests use both): start local ones that
+# are stopped. Where they are missing, those tests fail and say so.
+"$here/services.sh" || true
+
 tf_log "unit and integration tests (SQLite)"
 cargo test -p app -p server 2>&1 | tee "$logs/cargo-test.log"
 
@@ -29,7 +33,6 @@ cargo test -p app -p server 2>&1 | tee "$logs/cargo-test.log"
 # own fresh database there. PostgreSQL must be reachable (services.sh starts a
 # local one that is stopped); otherwise these tests fail and say why.
 tf_log "integration tests (PostgreSQL)"
-"$here/services.sh" || true
 TASKFLOW_TEST_DATABASE=${TASKFLOW_TEST_DATABASE:-postgres://postgres@127.0.0.1:5432/postgres} \
   cargo test -p server --tests 2>&1 | tee "$logs/cargo-test-pg.log"
 
