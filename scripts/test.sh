@@ -27,14 +27,15 @@ fi
 "$here/services.sh" || true
 
 tf_log "unit and integration tests (SQLite)"
-cargo test -p app -p server 2>&1 | tee "$logs/cargo-test.log"
+# (Time limits: a hung test fails the run instead of stalling CI.)
+timeout 1500 cargo test -p app -p server 2>&1 | tee "$logs/cargo-test.log"
 
 # The whole integration suite again on PostgreSQL: each test server gets its
 # own fresh database there. PostgreSQL must be reachable (services.sh starts a
 # local one that is stopped); otherwise these tests fail and say why.
 tf_log "integration tests (PostgreSQL)"
 TASKFLOW_TEST_DATABASE=${TASKFLOW_TEST_DATABASE:-postgres://postgres@127.0.0.1:5432/postgres} \
-  cargo test -p server --tests 2>&1 | tee "$logs/cargo-test-pg.log"
+  timeout 1200 cargo test -p server --tests 2>&1 | tee "$logs/cargo-test-pg.log"
 
 "$here/build.sh"
 

@@ -270,6 +270,8 @@ impl Client {
         Client {
             http: reqwest::Client::builder()
                 .cookie_provider(jar.clone())
+                // A hung request fails the test instead of hanging the run.
+                .timeout(std::time::Duration::from_secs(60))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
