@@ -127,6 +127,7 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await expect(b2.getByRole("heading", { name: "Notifications" })).toBeVisible();
   await expect(b2.getByRole("link", { name: /Amy Adams mentioned you/ })).toBeVisible();
   await expect(b2.getByText("0 unread")).toBeVisible();
+  await shot(b2, testInfo, "15-notifications-page");
 
   // A mention in a chat room: the notification opens the room on the message.
   const chat = (page: Page) => page.getByRole("region", { name: "Chat" });

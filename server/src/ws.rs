@@ -240,8 +240,12 @@ struct Connection {
     room_seq: HashMap<i64, i64>,
     /// Subscribed boards (presence of their members).
     boards: std::collections::HashSet<i64>,
-    /// Subscribed comment threads, with the highest change `seq` sent.
-    tasks: HashMap<i64, i64>,
+    /// Subscribed comment threads: their board, and the highest change `seq` sent.
+    tasks: HashMap<i64, (i64, i64)>,
+    /// The board of each subscribed room (to revoke them with the board).
+    room_boards: HashMap<i64, i64>,
+    /// Topics this socket lost access to, to unsubscribe from the hub.
+    revoked: Vec<Topic>,
     /// Subscribed to the user's own topic (notifications).
     own_topic: bool,
     typing_sent: HashMap<Place, Instant>,
@@ -280,6 +284,8 @@ impl Connection {
             room_seq: HashMap::new(),
             boards: std::collections::HashSet::new(),
             tasks: HashMap::new(),
+            room_boards: HashMap::new(),
+            revoked: Vec::new(),
             own_topic: false,
             typing_sent: HashMap::new(),
             last_heard: Instant::now(),
@@ -337,6 +343,9 @@ impl Connection {
                                 let Some((_, more)) = sub.try_recv() else { break };
                                 open = self.on_event(&mut socket, &more).await;
                                 batch += 1;
+                            }
+                            for topic in self.revoked.drain(..) {
+                                sub.unsubscribe(topic);
                             }
                             open && socket.flush().await.is_ok()
                         }
@@ -436,6 +445,7 @@ impl Connection {
                     match topic {
                         Topic::Room(room_id) => {
                             self.room_seq.remove(&room_id);
+                            self.room_boards.remove(&room_id);
                             self.rooms.remove(&room_id).map(|_| ())
                         }
                         Topic::Board(board_id) => self.boards.remove(&board_id).then_some(()),
@@ -605,9 +615,10 @@ impl Connection {
             Topic::Task(task_id) => return self.subscribe_task(socket, sub, task_id, after).await,
             Topic::User(user_id) => return self.subscribe_own(socket, sub, user_id).await,
         };
-        if let Err(e) = chat::member_room(&self.svc.pool, room_id, self.user.id).await {
-            return matches!(self.app_error(socket, e, None).await, Flow::Continue);
-        }
+        match chat::member_room(&self.svc.pool, room_id, self.user.id).await {
+            Ok(room) => self.room_boards.insert(room_id, room.board_id),
+            Err(e) => return matches!(self.app_error(socket, e, None).await, Flow::Continue),
+        };
         // Register first, replay second: nothing published in between is lost,
         // and the id check in `on_event` drops what the replay already sent.
         sub.subscribe(topic);
@@ -736,15 +747,16 @@ impl Connection {
                 Replay::Failed(e) => tracing::warn!("catch-up of room {room_id}: {e}"),
             }
         }
-        let tasks: Vec<(i64, i64)> = self.tasks.iter().map(|(t, l)| (*t, *l)).collect();
-        for (task_id, last) in tasks {
+        let tasks: Vec<(i64, i64, i64)> =
+            self.tasks.iter().map(|(t, (b, l))| (*t, *b, *l)).collect();
+        for (task_id, board_id, last) in tasks {
             match self.replay_task(socket, task_id, last).await {
                 Replay::Done { last, .. } => {
-                    self.tasks.insert(task_id, last);
+                    self.tasks.insert(task_id, (board_id, last));
                 }
                 Replay::TooFar => {
                     let now = comments::current_seq(&self.svc.pool, task_id).await;
-                    self.tasks.insert(task_id, now.unwrap_or(0));
+                    self.tasks.insert(task_id, (board_id, now.unwrap_or(0)));
                     let frame =
                         json!({"type": "resync", "topic": Topic::Task(task_id).to_string()});
                     if !send(socket, &frame).await {
@@ -786,9 +798,10 @@ impl Connection {
         task_id: i64,
         after: Option<i64>,
     ) -> bool {
-        if let Err(e) = comments::task_board(&self.svc.pool, task_id, self.user.id).await {
-            return matches!(self.app_error(socket, e, None).await, Flow::Continue);
-        }
+        let board_id = match comments::task_board(&self.svc.pool, task_id, self.user.id).await {
+            Ok((board_id, _)) => board_id,
+            Err(e) => return matches!(self.app_error(socket, e, None).await, Flow::Continue),
+        };
         // Register first, replay second (as for rooms): `seq` drops repeats.
         sub.subscribe(Topic::Task(task_id));
         // Without `after`, the thread is followed from its current change on.
@@ -815,7 +828,7 @@ impl Connection {
                 }
             },
         };
-        self.tasks.insert(task_id, last_sent);
+        self.tasks.insert(task_id, (board_id, last_sent));
         let kind = if resync { "resync" } else { "subscribed" };
         let typing = self.svc.presence.typing_now(Topic::Task(task_id)).await;
         let frame = json!({"type": kind, "topic": Topic::Task(task_id).to_string(), "replayed": replayed, "seq": last_sent, "typing": typing});
@@ -855,7 +868,9 @@ impl Connection {
         message: &app::model::Message,
     ) -> Option<bool> {
         let room_id = message.room_id;
-        let last_id = *self.rooms.get(&room_id)?;
+        let Some(&last_id) = self.rooms.get(&room_id) else {
+            return Some(false); // Not (or no longer) subscribed.
+        };
         match self.room_seq.get(&room_id).copied() {
             Some(seen) if message.seq > 0 => {
                 if message.seq <= seen {
@@ -904,7 +919,10 @@ impl Connection {
         comment: &app::model::Comment,
     ) -> Option<bool> {
         let task_id = comment.task_id;
-        let mut last = *self.tasks.get(&task_id)?;
+        let Some(&(_, last)) = self.tasks.get(&task_id) else {
+            return Some(false); // Not (or no longer) subscribed.
+        };
+        let mut last = last;
         if comment.seq <= last {
             return Some(false); // Sent already (or a newer state of it was).
         }
@@ -922,8 +940,48 @@ impl Connection {
                 Err(e) => tracing::warn!("filling a gap in task {task_id}: {e}"),
             }
         }
-        self.tasks.insert(task_id, last.max(comment.seq));
+        let board_id = self.tasks.get(&task_id).map_or(0, |(b, _)| *b);
+        self.tasks
+            .insert(task_id, (board_id, last.max(comment.seq)));
         Some(true)
+    }
+
+    /// Stops following a room (or a whole board: its presence, rooms and
+    /// threads) the user was just removed from. The hub subscriptions go in
+    /// the loop, which holds the subscriber (see `revoked`).
+    fn revoke(&mut self, board_id: i64, room_id: Option<i64>) {
+        let rooms: Vec<i64> = match room_id {
+            Some(room_id) => vec![room_id],
+            None => self
+                .room_boards
+                .iter()
+                .filter(|(_, b)| **b == board_id)
+                .map(|(r, _)| *r)
+                .collect(),
+        };
+        for room_id in rooms {
+            self.rooms.remove(&room_id);
+            self.room_seq.remove(&room_id);
+            self.room_boards.remove(&room_id);
+            self.typing_sent.remove(&Place::Room(room_id));
+            self.revoked.push(Topic::Room(room_id));
+        }
+        if room_id.is_none() {
+            if self.boards.remove(&board_id) {
+                self.revoked.push(Topic::Board(board_id));
+            }
+            let tasks: Vec<i64> = self
+                .tasks
+                .iter()
+                .filter(|(_, (b, _))| *b == board_id)
+                .map(|(t, _)| *t)
+                .collect();
+            for task_id in tasks {
+                self.tasks.remove(&task_id);
+                self.typing_sent.remove(&Place::Task(task_id));
+                self.revoked.push(Topic::Task(task_id));
+            }
+        }
     }
 
     async fn on_event(&mut self, socket: &mut WebSocket, delivery: &Arc<Delivery>) -> bool {
@@ -951,6 +1009,16 @@ impl Connection {
             Event::Notification { .. }
             | Event::NotificationsUpdated { .. }
             | Event::RoomRead { .. } => self.own_topic,
+            Event::AccessChanged {
+                board_id,
+                room_id,
+                member,
+            } => {
+                if !member {
+                    self.revoke(*board_id, *room_id);
+                }
+                self.own_topic
+            }
         };
         if !relevant {
             return true;

@@ -553,3 +553,58 @@ async fn a_tab_opening_a_room_sees_who_is_typing_there() {
     let f = next_skipping(&mut third, "subscribed", &["message"]).await;
     assert_eq!(f["typing"], json!([]));
 }
+
+#[tokio::test]
+async fn removed_members_stop_receiving_at_once() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let (mut bob, _) = subscribed(&t.bob, t.room, None).await;
+    let me = t.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    send(
+        &mut bob,
+        json!({"type": "subscribe", "topic": format!("user:{me}")}),
+    )
+    .await;
+    next_of(&mut bob, "subscribed").await;
+    http_send(&t.ada, t.room, "before").await;
+    assert_eq!(
+        next_of(&mut bob, "message").await["message"]["content"],
+        "before"
+    );
+
+    // ada removes bob from the room: his open socket is told, and gets
+    // nothing more from it.
+    let (status, _) = t
+        .ada
+        .delete(&format!("/messaging/room/{}/members/{me}/", t.room))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let f = next_of(&mut bob, "access_changed").await;
+    assert_eq!(
+        (f["room_id"].clone(), f["member"].clone()),
+        (json!(t.room), json!(false))
+    );
+    http_send(&t.ada, t.room, "after removal").await;
+    quiet(&mut bob, 400).await;
+
+    // Added back: told so, and subscribing works again.
+    t.ada
+        .post(
+            &format!("/messaging/room/{}/members/", t.room),
+            json!({"username": "bob"}),
+        )
+        .await;
+    let f = next_of(&mut bob, "access_changed").await;
+    assert_eq!(f["member"], true);
+    send(
+        &mut bob,
+        json!({"type": "subscribe", "topic": format!("room:{}", t.room)}),
+    )
+    .await;
+    next_of(&mut bob, "subscribed").await;
+    http_send(&t.ada, t.room, "welcome back").await;
+    assert_eq!(
+        next_of(&mut bob, "message").await["message"]["content"],
+        "welcome back"
+    );
+}

@@ -4,6 +4,7 @@
 
 use sqlx::AnyPool;
 
+use super::hub::{Event, Topic};
 use super::storage::{begin_board_change, now_ms};
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -270,6 +271,10 @@ pub async fn add_member(
         Err(e) => return Err(e.into()),
     }
     tx.commit().await?;
+    svc.hub.publish(
+        Topic::User(new_member.id),
+        Event::access(board_id, None, true),
+    );
     Ok(Member {
         user: new_member,
         role: Role::Member,
@@ -319,5 +324,8 @@ pub async fn remove_member(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    // Their open sockets stop receiving the board and its rooms at once.
+    svc.hub
+        .publish(Topic::User(member_id), Event::access(board_id, None, false));
     Ok(())
 }

@@ -321,7 +321,13 @@ pub async fn add_room_member(
     .execute(&svc.pool)
     .await;
     match inserted {
-        Ok(_) => Ok(new_member),
+        Ok(_) => {
+            svc.hub.publish(
+                Topic::User(new_member.id),
+                Event::access(room.board_id, Some(room_id), true),
+            );
+            Ok(new_member)
+        }
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(AppError::conflict(
             format!("{} is already in this room", new_member.username),
         )),
@@ -350,6 +356,11 @@ pub async fn remove_room_member(
     if removed == 0 {
         return Err(AppError::not_found("room member"));
     }
+    // Their open sockets stop receiving the room at once.
+    svc.hub.publish(
+        Topic::User(member_id),
+        Event::access(room.board_id, Some(room_id), false),
+    );
     Ok(())
 }
 

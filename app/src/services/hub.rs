@@ -119,6 +119,25 @@ pub enum Event {
     },
     /// The user's read pointer in a room moved (in any tab).
     RoomRead { room_id: i64, last_read_id: i64 },
+    /// The user was added to or removed from a board (`room_id` absent) or
+    /// one of its rooms. Live sockets stop delivering what they lost access to.
+    AccessChanged {
+        board_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<i64>,
+        member: bool,
+    },
+}
+
+impl Event {
+    /// Tells a user's tabs that their access changed.
+    pub fn access(board_id: i64, room_id: Option<i64>, member: bool) -> Self {
+        Event::AccessChanged {
+            board_id,
+            room_id,
+            member,
+        }
+    }
 }
 
 impl Event {

@@ -697,6 +697,15 @@ mod browser {
                         }
                     });
                 }
+                // Added to or removed from this board or one of its rooms.
+                "access_changed" if frame["board_id"].as_i64() == self.board.get_untracked() => {
+                    let whole_board = frame["room_id"].is_null();
+                    if whole_board && frame["member"] == false {
+                        self.notice
+                            .set(Some("You were removed from this board.".into()));
+                    }
+                    self.refresh_rooms();
+                }
                 "subscribed" | "resync" => self.on_subscribed(kind, &frame),
                 _ => {}
             }
@@ -858,7 +867,17 @@ mod browser {
                         self.subscribe(format!("room:{}", r.room.id), None);
                     }
                 }
+                let first = rooms.first().map(|r| r.room.id);
+                let open_gone = open.is_some_and(|o| !rooms.iter().any(|r| r.room.id == o));
                 self.rooms.set(rooms);
+                if open_gone {
+                    // The open room is no longer ours: show another one.
+                    self.room.set(None);
+                    self.messages.set(Vec::new());
+                    if let Some(first) = first {
+                        self.open_room(first);
+                    }
+                }
             });
         }
 
