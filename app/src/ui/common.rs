@@ -76,8 +76,35 @@ pub fn day(ms: i64) -> String {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        format!("day {}", ms.div_euclid(86_400_000))
+        utc_date(ms)
     }
+}
+
+/// A timestamp's day in UTC, written like the browser's `toDateString()`
+/// ("Thu Nov 26 2026"): what the server renders before the page is live.
+#[cfg_attr(feature = "hydrate", allow(dead_code))]
+pub fn utc_date(ms: i64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = ms.div_euclid(86_400_000);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{} {} {:02} {year}",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        day
+    )
 }
 
 /// A modal dialog: a backdrop, focus moved inside, Esc or a backdrop click closes.
@@ -314,5 +341,18 @@ pub mod browser {
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = id;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_date;
+
+    #[test]
+    fn dates_read_like_the_browsers() {
+        assert_eq!(utc_date(0), "Thu Jan 01 1970");
+        assert_eq!(utc_date(1_795_670_671_308), "Thu Nov 26 2026");
+        assert_eq!(utc_date(951_782_400_000), "Tue Feb 29 2000");
+        assert_eq!(utc_date(-86_400_000), "Wed Dec 31 1969");
     }
 }
