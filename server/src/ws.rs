@@ -1005,6 +1005,7 @@ impl Connection {
                         || task_id.is_some_and(|id| self.tasks.contains_key(&id)))
             }
             Event::Presence { room_id, .. } => self.rooms.contains_key(room_id),
+            Event::RoomChanged { room, .. } => self.rooms.contains_key(&room.id),
             Event::BoardPresence { board_id, .. } => self.boards.contains(board_id),
             Event::Notification { .. }
             | Event::NotificationsUpdated { .. }

@@ -608,3 +608,25 @@ async fn removed_members_stop_receiving_at_once() {
         "welcome back"
     );
 }
+
+#[tokio::test]
+async fn room_renames_archives_and_deletions_reach_open_sockets() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let (mut bob, _) = subscribed(&t.bob, t.room, None).await;
+    let path = format!("/messaging/room/{}/", t.room);
+    let (status, _) = t.ada.patch(&path, json!({"name": "Lobby"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let f = next_of(&mut bob, "room_changed").await;
+    assert_eq!(
+        (f["room"]["name"].clone(), f["deleted"].clone()),
+        (json!("Lobby"), json!(false))
+    );
+    t.ada.patch(&path, json!({"archived": true})).await;
+    let f = next_of(&mut bob, "room_changed").await;
+    assert!(f["room"]["archived_at"].is_i64());
+    let (status, _) = t.ada.delete(&path).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let f = next_of(&mut bob, "room_changed").await;
+    assert_eq!(f["deleted"], true);
+}

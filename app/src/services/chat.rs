@@ -270,7 +270,16 @@ pub async fn update_room(
             .await?;
     }
     tx.commit().await?;
-    member_room(&svc.pool, room_id, user.id).await
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    // Every open tab of its members shows the new name or state at once.
+    svc.hub.publish(
+        Topic::Room(room_id),
+        Event::RoomChanged {
+            room: room.clone(),
+            deleted: false,
+        },
+    );
+    Ok(room)
 }
 
 /// Deletes a room and its history.
@@ -281,6 +290,13 @@ pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult
         .bind(room_id)
         .execute(&svc.pool)
         .await?;
+    svc.hub.publish(
+        Topic::Room(room_id),
+        Event::RoomChanged {
+            room,
+            deleted: true,
+        },
+    );
     Ok(())
 }
 

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Notify};
 
-use crate::model::{Comment, Message, Notification, User};
+use crate::model::{Comment, Message, Notification, Room, User};
 
 /// What a subscriber can listen to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -117,6 +117,8 @@ pub enum Event {
         removed: Vec<i64>,
         all_read: bool,
     },
+    /// A room was renamed, archived, restored or deleted.
+    RoomChanged { room: Room, deleted: bool },
     /// The user's read pointer in a room moved (in any tab).
     RoomRead { room_id: i64, last_read_id: i64 },
     /// The user was added to or removed from a board (`room_id` absent) or

@@ -706,6 +706,33 @@ mod browser {
                     }
                     self.refresh_rooms();
                 }
+                "room_changed" => {
+                    let Ok(room) =
+                        serde_json::from_value::<crate::model::Room>(frame["room"].clone())
+                    else {
+                        return;
+                    };
+                    let id = room.id;
+                    if frame["deleted"] == true {
+                        self.rooms.update(|rooms| rooms.retain(|r| r.room.id != id));
+                        if self.room.get_untracked() == Some(id) {
+                            self.room.set(None);
+                            self.messages.set(Vec::new());
+                            self.notice
+                                .set(Some(format!("#{} was deleted.", room.name)));
+                            let first = self.rooms.with_untracked(|r| r.first().map(|r| r.room.id));
+                            if let Some(first) = first {
+                                self.open_room(first);
+                            }
+                        }
+                    } else {
+                        self.rooms.update(|rooms| {
+                            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == id) {
+                                r.room = room;
+                            }
+                        });
+                    }
+                }
                 "subscribed" | "resync" => self.on_subscribed(kind, &frame),
                 _ => {}
             }
