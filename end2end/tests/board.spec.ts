@@ -1,42 +1,11 @@
-import { test, expect, Page, BrowserContext, TestInfo } from "@playwright/test";
-import * as path from "path";
+import { test, expect, Page } from "@playwright/test";
+import { run, PASSWORD, shot, signUp, hydrated, watchErrors } from "./helpers";
 
 // Two colleagues share a board; a third person is kept out.
 // Each run uses fresh names, so it never depends on earlier runs' data.
-const run = Date.now().toString(36).slice(-6);
 const alice = `alice_${run}`;
 const bob = `bob_${run}`;
 const carol = `carol_${run}`;
-const PASSWORD = "correct horse battery";
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  const file = path.join(testInfo.outputDir, "..", "screenshots", `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
-
-/** Fails the test on any uncaught error in the page. */
-function watchErrors(page: Page, errors: string[]) {
-  page.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
-}
-
-async function hydrated(page: Page) {
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
-}
-
-async function signUp(context: BrowserContext, username: string, displayName: string, errors: string[]) {
-  const page = await context.newPage();
-  watchErrors(page, errors);
-  await page.goto("/signup");
-  await hydrated(page);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Display name").fill(displayName);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/boards$/);
-  await expect(page.getByRole("heading", { name: "Your boards" })).toBeVisible();
-  return page;
-}
 
 const column = (page: Page, name: string) => page.getByRole("region", { name: new RegExp(`^${name}\\b`) });
 const card = (page: Page, columnName: string, title: string) =>

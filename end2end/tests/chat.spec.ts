@@ -1,31 +1,10 @@
-import { test, expect, Page, BrowserContext, TestInfo } from "@playwright/test";
-import * as path from "path";
+import { test, expect, Page } from "@playwright/test";
+import { run, shot, signUp } from "./helpers";
 
 // Two colleagues chat in a board's room: typing hints, presence, and no lost or
 // doubled messages when one of them drops off the network for a while.
-const run = Date.now().toString(36).slice(-6);
 const alice = `ann_${run}`;
 const bob = `ben_${run}`;
-const PASSWORD = "correct horse battery";
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  const file = path.join(testInfo.outputDir, "..", "screenshots", `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
-
-async function signUp(context: BrowserContext, username: string, displayName: string, errors: string[]) {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
-  await page.goto("/signup");
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Display name").fill(displayName);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/boards$/);
-  return page;
-}
 
 const chat = (page: Page) => page.getByRole("region", { name: "Chat" });
 const messages = (page: Page) => chat(page).getByRole("log");

@@ -1,32 +1,11 @@
-import { test, expect, Page, BrowserContext, TestInfo } from "@playwright/test";
-import * as path from "path";
+import { test, expect, Page } from "@playwright/test";
+import { run, shot, signUp, hydrated, watchErrors } from "./helpers";
 
 // A mentions B in a task comment, picking B from the autocomplete with the
 // keyboard; B's bell counts up live (in every tab), B follows the notification
 // to the highlighted comment, and the count drops everywhere.
-const run = Date.now().toString(36).slice(-6);
 const ann = `amy_${run}`;
 const ben = `bea_${run}`;
-const PASSWORD = "correct horse battery";
-
-async function shot(page: Page, testInfo: TestInfo, name: string) {
-  const file = path.join(testInfo.outputDir, "..", "screenshots", `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  await testInfo.attach(name, { path: file, contentType: "image/png" });
-}
-
-async function signUp(context: BrowserContext, username: string, displayName: string, errors: string[]) {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
-  await page.goto("/signup");
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Display name").fill(displayName);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/boards$/);
-  return page;
-}
 
 const bellCount = (page: Page) => page.getByTestId("bell-count");
 
@@ -40,7 +19,7 @@ test("a mention in a task comment reaches its person live and leads back to the 
   // the background and she allowed desktop notifications (the browser's
   // Notification API is recorded instead of shown).
   const b2 = await ctxB.newPage();
-  b2.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
+  watchErrors(b2, errors);
   await b2.addInitScript(() => {
     const shown: { title: string; body?: string }[] = [];
     (window as any).__desktopNotes = shown;
@@ -55,7 +34,7 @@ test("a mention in a task comment reaches its person live and leads back to the 
   });
   const desktopNotes = () => b2.evaluate(() => (window as any).__desktopNotes.map((n: { title: string }) => n.title));
   await b2.goto("/boards");
-  await expect(b2.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  await hydrated(b2);
   await expect(b.getByRole("button", { name: /^Notifications/ }).or(b.getByLabel(/^Notifications/))).toBeVisible();
   await expect(bellCount(b)).toHaveCount(0);
 

@@ -115,19 +115,7 @@ async fn open_room_socket(
     QueryParams(resume): QueryParams<ResumeQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match handshake(&state, &headers).await {
-        Ok(user) => user,
-        Err(e) => return e.into_response(),
-    };
-    let room_id = match parse_id(&room_id) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    // Refuse before upgrading when the room is not theirs.
-    if let Err(e) = chat::member_room(&state.services.pool, room_id, user.id).await {
-        return HttpError::App(e).into_response();
-    }
-    upgrade(ws, state, user, Some((Place::Room(room_id), resume.after)))
+    open_bound_socket(ws, state, &headers, &room_id, resume, Place::Room).await
 }
 
 async fn open_task_socket(
@@ -137,18 +125,33 @@ async fn open_task_socket(
     QueryParams(resume): QueryParams<ResumeQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let user = match handshake(&state, &headers).await {
-        Ok(user) => user,
-        Err(e) => return e.into_response(),
+    open_bound_socket(ws, state, &headers, &task_id, resume, Place::Task).await
+}
+
+/// A compat socket bound to one room or thread: refused before upgrading
+/// unless the user may follow it.
+async fn open_bound_socket(
+    ws: WebSocketUpgrade,
+    state: AppState,
+    headers: &HeaderMap,
+    raw_id: &str,
+    resume: ResumeQuery,
+    place: fn(i64) -> Place,
+) -> Response {
+    let checked = async {
+        let user = handshake(&state, headers).await?;
+        let place = place(parse_id(raw_id)?);
+        let pool = &state.services.pool;
+        match place {
+            Place::Room(id) => chat::member_room(pool, id, user.id).await.map(|_| ())?,
+            Place::Task(id) => comments::task_board(pool, id, user.id).await.map(|_| ())?,
+        }
+        Ok::<_, HttpError>((user, place))
     };
-    let task_id = match parse_id(&task_id) {
-        Ok(id) => id,
-        Err(e) => return e.into_response(),
-    };
-    if let Err(e) = comments::task_board(&state.services.pool, task_id, user.id).await {
-        return HttpError::App(e).into_response();
+    match checked.await {
+        Ok((user, place)) => upgrade(ws, state, user, Some((place, resume.after))),
+        Err(e) => e.into_response(),
     }
-    upgrade(ws, state, user, Some((Place::Task(task_id), resume.after)))
 }
 
 fn upgrade(

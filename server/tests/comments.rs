@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::ws::{connect, next, next_of, next_skipping, quiet, send, Socket};
+use common::ws::{connect, next, next_of, next_skipping, open_subscribed, quiet, send};
 use common::{assert_error, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -33,15 +33,7 @@ async fn team(srv: &TestServer) -> Team {
     let (carol, _) = srv.user("carol").await;
     let (eve, _) = srv.user("eve").await;
     let (board, cols) = ada.board("Team").await;
-    for u in ["bob", "carol"] {
-        let (status, body) = ada
-            .post(
-                &format!("/api/boards/{board}/members"),
-                json!({"username": u}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-    }
+    ada.add_to_board(board, &["bob", "carol"]).await;
     let task = ada.task(board, cols[0], "Ship it").await;
     Team {
         ada,
@@ -366,12 +358,7 @@ async fn mentions_notify_the_people_who_can_see_them_once() {
 
     // An edit that adds a mention notifies only the newly mentioned.
     let (dave, _) = srv.user("dave").await;
-    t.ada
-        .post(
-            &format!("/api/boards/{}/members", t.board),
-            json!({"username": "dave"}),
-        )
-        .await;
+    t.ada.add_to_board(t.board, &["dave"]).await;
     let (status, edited) = t
         .ada
         .patch(
@@ -400,21 +387,8 @@ async fn mentions_notify_the_people_who_can_see_them_once() {
 async fn chat_mentions_notify_room_members_only() {
     let srv = TestServer::start().await;
     let t = team(&srv).await;
-    let (_, room) = t
-        .ada
-        .post(
-            &format!("/messaging/board/{}/rooms/create/", t.board),
-            json!({"name": "General"}),
-        )
-        .await;
-    let room = room["id"].as_i64().unwrap();
-    t.ada
-        .post(
-            &format!("/messaging/room/{room}/members/"),
-            json!({"username": "bob"}),
-        )
-        .await;
     // carol is on the board but not in the room.
+    let room = t.ada.room(t.board, "General", &["bob"]).await;
     let m = t.ada.send_chat(room, "hey @bob and @carol").await;
     assert_eq!(usernames(&m["mentions"]), vec!["bob"]);
     assert_eq!(unread(&t.bob).await, 1);
@@ -521,12 +495,7 @@ async fn mention_autocomplete_ranks_board_members() {
     let srv = TestServer::start().await;
     let t = team(&srv).await;
     srv.user("bobby").await;
-    t.ada
-        .post(
-            &format!("/api/boards/{}/members", t.board),
-            json!({"username": "bobby"}),
-        )
-        .await;
+    t.ada.add_to_board(t.board, &["bobby"]).await;
     srv.user("bobcat").await; // not on the board
     let (status, list) = t
         .ada
@@ -553,35 +522,13 @@ async fn mention_autocomplete_ranks_board_members() {
     assert_eq!(usernames(&list), vec!["ada"]);
 }
 
-/// Opens /ws, subscribes to a topic and returns the socket once subscribed,
-/// with the frames replayed before.
-async fn subscribe(c: &Client, topic: &str, after: Option<i64>) -> (Socket, Vec<Value>, Value) {
-    let mut s = connect(c, "/ws").await;
-    assert_eq!(next(&mut s).await["type"], "hello");
-    let mut frame = json!({"type": "subscribe", "topic": topic});
-    if let Some(a) = after {
-        frame["after"] = json!(a);
-    }
-    send(&mut s, frame).await;
-    let mut replay = Vec::new();
-    loop {
-        let f = next(&mut s).await;
-        match f["type"].as_str().unwrap() {
-            "comment" => replay.push(f["comment"].clone()),
-            "subscribed" => return (s, replay, f),
-            "typing" | "presence" => {}
-            other => panic!("unexpected {other}: {f}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn comments_arrive_live_and_a_thread_resumes_without_gap_or_duplicate() {
     let srv = TestServer::start().await;
     let t = team(&srv).await;
     let topic = format!("task:{}", t.task);
-    let (mut ada, _, _) = subscribe(&t.ada, &topic, None).await;
-    let (mut bob, _, _) = subscribe(&t.bob, &topic, Some(0)).await;
+    let (mut ada, _, _) = open_subscribed(&t.ada, &topic, None).await;
+    let (mut bob, _, _) = open_subscribed(&t.bob, &topic, Some(0)).await;
 
     // Strangers get an error and no data.
     let mut eve = connect(&t.eve, "/ws").await;
@@ -635,7 +582,7 @@ async fn comments_arrive_live_and_a_thread_resumes_without_gap_or_duplicate() {
 
     // Resuming from the last change seen: each changed comment once, in its
     // latest state, in change order.
-    let (mut bob, replay, subscribed) = subscribe(&t.bob, &topic, Some(seen)).await;
+    let (mut bob, replay, subscribed) = open_subscribed(&t.bob, &topic, Some(seen)).await;
     let got: Vec<(i64, String, bool)> = replay
         .iter()
         .map(|c| {
@@ -674,9 +621,9 @@ async fn the_users_topic_carries_live_notification_counts() {
     let srv = TestServer::start().await;
     let t = team(&srv).await;
     let own = format!("user:{}", t.ids.bob);
-    let (mut tab1, _, subscribed) = subscribe(&t.bob, &own, None).await;
+    let (mut tab1, _, subscribed) = open_subscribed(&t.bob, &own, None).await;
     assert_eq!(subscribed["unread"], 0);
-    let (mut tab2, _, _) = subscribe(&t.bob, &own, None).await;
+    let (mut tab2, _, _) = open_subscribed(&t.bob, &own, None).await;
 
     // Someone else's topic is refused.
     let mut s = connect(&t.bob, "/ws").await;

@@ -6,7 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::ws::{connect, next, next_of, next_skipping, quiet, send, try_connect, Socket};
+use common::ws::{
+    connect, next, next_of, next_skipping, open_subscribed, quiet, send, try_connect, Socket,
+};
 use common::{Client, TestServer};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
@@ -15,23 +17,8 @@ use tokio_tungstenite::tungstenite::Message as Ws;
 
 /// Opens /ws and subscribes to a room; returns the socket after `subscribed`.
 async fn subscribed(c: &Client, room: i64, after: Option<i64>) -> (Socket, Vec<Value>) {
-    let mut s = connect(c, "/ws").await;
-    assert_eq!(next(&mut s).await["type"], "hello");
-    let mut frame = json!({"type": "subscribe", "topic": format!("room:{room}")});
-    if let Some(a) = after {
-        frame["after"] = json!(a);
-    }
-    send(&mut s, frame).await;
-    let mut replay = Vec::new();
-    loop {
-        let f = next(&mut s).await;
-        match f["type"].as_str().unwrap() {
-            "message" => replay.push(f["message"].clone()),
-            "subscribed" => return (s, replay),
-            "presence" | "typing" => {}
-            other => panic!("unexpected {other}: {f}"),
-        }
-    }
+    let (s, replay, _) = open_subscribed(c, &format!("room:{room}"), after).await;
+    (s, replay)
 }
 
 struct Team {
@@ -47,25 +34,8 @@ async fn team(srv: &TestServer) -> Team {
     let (bob, _) = srv.user("bob").await;
     let (eve, _) = srv.user("eve").await;
     let (board, _) = ada.board("Team").await;
-    for u in ["bob", "eve"] {
-        ada.post(
-            &format!("/api/boards/{board}/members"),
-            json!({"username": u}),
-        )
-        .await;
-    }
-    let (_, room) = ada
-        .post(
-            &format!("/messaging/board/{board}/rooms/create/"),
-            json!({"name": "General"}),
-        )
-        .await;
-    let room = room["id"].as_i64().unwrap();
-    ada.post(
-        &format!("/messaging/room/{room}/members/"),
-        json!({"username": "bob"}),
-    )
-    .await;
+    ada.add_to_board(board, &["bob", "eve"]).await;
+    let room = ada.room(board, "General", &["bob"]).await;
     Team {
         ada,
         bob,

@@ -184,23 +184,8 @@ async fn setup() -> Setup {
     let ada = a.user("ada").await;
     let bob = b.user("bob").await;
     let (board, cols) = ada.board("Shared").await;
-    ada.post(
-        &format!("/api/boards/{board}/members"),
-        json!({"username": "bob"}),
-    )
-    .await;
-    let (_, room) = ada
-        .post(
-            &format!("/messaging/board/{board}/rooms/create/"),
-            json!({"name": "General"}),
-        )
-        .await;
-    let room = room["id"].as_i64().unwrap();
-    ada.post(
-        &format!("/messaging/room/{room}/members/"),
-        json!({"username": "bob"}),
-    )
-    .await;
+    ada.add_to_board(board, &["bob"]).await;
+    let room = ada.room(board, "General", &["bob"]).await;
     let task = ada.task(board, cols[0], "Cross-instance").await;
     Setup {
         db_url: db_url.clone(),
@@ -405,12 +390,7 @@ async fn concurrent_writers_on_two_instances_reach_everyone_in_order_once() {
     let s = setup().await;
     let (_a, b) = &s._instances;
     let carol = b.user("carol").await;
-    s.ada
-        .post(
-            &format!("/api/boards/{}/members", s.board),
-            json!({"username": "carol"}),
-        )
-        .await;
+    s.ada.add_to_board(s.board, &["carol"]).await;
     s.ada
         .post(
             &format!("/messaging/room/{}/members/", s.room),

@@ -11,6 +11,7 @@ use super::boards::role_on;
 use super::hub::{Event, Topic};
 use super::mentions::{self, Audience, Mentioning};
 use super::notifications::{self, MentionSite};
+use super::paging::Keyset;
 use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -585,14 +586,7 @@ async fn insert_batch(
     Ok(ids)
 }
 
-/// Where a history page starts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cursor {
-    /// Messages with ids below this (older), newest of them first taken.
-    pub before: Option<i64>,
-    /// Messages with ids above this (newer), oldest first: resuming after a gap.
-    pub after: Option<i64>,
-}
+pub use super::paging::Cursor;
 
 /// A page of a room's history, oldest message first. With no cursor: the
 /// newest page. Keyset pagination on (room_id, id): each page is one index range.
@@ -604,9 +598,7 @@ pub async fn history(
     limit: Option<i64>,
 ) -> AppResult<HistoryPage> {
     let limit = validate::page_limit(limit)?;
-    if cursor.before.is_some() && cursor.after.is_some() {
-        return Err(AppError::invalid("give `before` or `after`, not both"));
-    }
+    let cursor = cursor.check()?;
     member_room(&svc.pool, room_id, user.id).await?;
     messages_page(&svc.pool, room_id, cursor, limit).await
 }
@@ -682,6 +674,14 @@ pub async fn seq_at(pool: &AnyPool, room_id: i64, id: i64) -> AppResult<i64> {
     Ok(seq.map_or(0, |(s,)| s))
 }
 
+/// How message history is paged: (room_id, id) ranges.
+const MESSAGES: Keyset = Keyset {
+    select: SELECT,
+    id: "m.id",
+    table: "chat_messages",
+    scope: "room_id",
+};
+
 /// The history query itself (also used to replay what a client missed).
 pub async fn messages_page(
     pool: &AnyPool,
@@ -689,54 +689,14 @@ pub async fn messages_page(
     cursor: Cursor,
     limit: i64,
 ) -> AppResult<HistoryPage> {
-    let ascending = cursor.after.is_some();
-    let sql = if ascending {
-        format!("{SELECT} AND m.id > $2 ORDER BY m.id ASC LIMIT $3")
-    } else {
-        format!("{SELECT} AND m.id < $2 ORDER BY m.id DESC LIMIT $3")
-    };
-    let bound = cursor.after.or(cursor.before).unwrap_or(i64::MAX);
-    let mut rows: Vec<MessageRow> = sqlx::query_as(&sql)
-        .bind(room_id)
-        .bind(bound)
-        .bind(limit + 1)
-        .fetch_all(pool)
+    let page = MESSAGES
+        .page(pool, room_id, cursor, limit, |r: &MessageRow| r.0)
         .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    if !ascending {
-        rows.reverse();
-    }
-    let messages = to_messages(pool, rows).await?;
-    let (has_older, has_newer) = if ascending {
-        let has_older = match messages.first() {
-            Some(first) => exists(pool, room_id, "<", first.id).await?,
-            None => exists(pool, room_id, "<=", bound).await?,
-        };
-        (has_older, more)
-    } else {
-        let has_newer = match messages.last() {
-            Some(last) => exists(pool, room_id, ">", last.id).await?,
-            None => cursor.before.is_some() && exists(pool, room_id, ">=", bound).await?,
-        };
-        (more, has_newer)
-    };
     Ok(HistoryPage {
-        messages,
-        has_older,
-        has_newer,
+        messages: to_messages(pool, page.rows).await?,
+        has_older: page.has_older,
+        has_newer: page.has_newer,
     })
-}
-
-async fn exists(pool: &AnyPool, room_id: i64, op: &str, id: i64) -> AppResult<bool> {
-    let found: Option<(i64,)> = sqlx::query_as(&format!(
-        "SELECT id FROM chat_messages WHERE room_id = $1 AND id {op} $2 LIMIT 1"
-    ))
-    .bind(room_id)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    Ok(found.is_some())
 }
 
 /// Moves the caller's read pointer forward (never back) to `message_id`.

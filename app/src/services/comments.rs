@@ -14,6 +14,7 @@ use super::boards::role_on;
 use super::hub::{Event, Topic};
 use super::mentions::{self, Audience, Mentioning};
 use super::notifications::{self, MentionSite};
+use super::paging::Keyset;
 use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -33,9 +34,16 @@ pub async fn task_board(pool: &AnyPool, task_id: i64, user_id: i64) -> AppResult
     Ok((board_id, role))
 }
 
-const SELECT: &str = "SELECT c.id, c.task_id, c.content, c.created_at, c.edited_at, c.deleted_at,
+/// The columns of a comment row (`Row`), with its author.
+macro_rules! select_comments {
+    () => {
+        "SELECT c.id, c.task_id, c.content, c.created_at, c.edited_at, c.deleted_at,
         c.seq, u.id, u.username, u.display_name
-    FROM task_comments c JOIN users u ON u.id = c.author_id";
+    FROM task_comments c JOIN users u ON u.id = c.author_id"
+    };
+}
+const SELECT: &str = select_comments!();
+const SELECT_IN_TASK: &str = concat!(select_comments!(), " WHERE c.task_id = $1");
 
 type Row = (
     i64,
@@ -103,12 +111,15 @@ async fn next_seq(tx: &mut Transaction<'static, Any>, task_id: i64) -> AppResult
     seq.map(|(s,)| s).ok_or_else(|| AppError::not_found("task"))
 }
 
-/// Where a page of comments starts (by comment id).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub before: Option<i64>,
-    pub after: Option<i64>,
-}
+pub use super::paging::Cursor;
+
+/// How threads are paged: (task_id, id) ranges.
+const COMMENTS: Keyset = Keyset {
+    select: SELECT_IN_TASK,
+    id: "c.id",
+    table: "task_comments",
+    scope: "task_id",
+};
 
 /// A page of a task's thread, oldest first: the newest page with no cursor.
 /// Keyset pagination on (task_id, id).
@@ -120,56 +131,19 @@ pub async fn history(
     limit: Option<i64>,
 ) -> AppResult<CommentPage> {
     let limit = validate::page_limit(limit)?;
-    if cursor.before.is_some() && cursor.after.is_some() {
-        return Err(AppError::invalid("give `before` or `after`, not both"));
-    }
+    let cursor = cursor.check()?;
     task_board(&svc.pool, task_id, user.id).await?;
     let pool = &svc.pool;
     // Read the change number first: a change committed while the page is
     // read then has a higher `seq` and reaches the client by the replay.
     let seq = current_seq(pool, task_id).await?;
-    let ascending = cursor.after.is_some();
-    let bound = cursor.after.or(cursor.before).unwrap_or(i64::MAX);
-    let sql = if ascending {
-        format!("{SELECT} WHERE c.task_id = $1 AND c.id > $2 ORDER BY c.id ASC LIMIT $3")
-    } else {
-        format!("{SELECT} WHERE c.task_id = $1 AND c.id < $2 ORDER BY c.id DESC LIMIT $3")
-    };
-    let mut rows: Vec<Row> = sqlx::query_as(&sql)
-        .bind(task_id)
-        .bind(bound)
-        .bind(limit + 1)
-        .fetch_all(pool)
+    let page = COMMENTS
+        .page(pool, task_id, cursor, limit, |r: &Row| r.0)
         .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    if !ascending {
-        rows.reverse();
-    }
-    let exists = |op: &'static str, id: i64| async move {
-        let found: Option<(i64,)> = sqlx::query_as(&format!(
-            "SELECT id FROM task_comments WHERE task_id = $1 AND id {op} $2 LIMIT 1"
-        ))
-        .bind(task_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-        AppResult::Ok(found.is_some())
-    };
-    let (first, last) = (rows.first().map(|r| r.0), rows.last().map(|r| r.0));
-    let (has_older, has_newer) = if ascending {
-        (exists("<", first.unwrap_or(bound + 1)).await?, more)
-    } else {
-        let newer = match last {
-            Some(last) => exists(">", last).await?,
-            None => cursor.before.is_some() && exists(">=", bound).await?,
-        };
-        (more, newer)
-    };
     Ok(CommentPage {
-        comments: with_mentions(pool, rows).await?,
-        has_older,
-        has_newer,
+        comments: with_mentions(pool, page.rows).await?,
+        has_older: page.has_older,
+        has_newer: page.has_newer,
         seq,
     })
 }
@@ -183,7 +157,7 @@ pub async fn changes_since(
     limit: i64,
 ) -> AppResult<(Vec<Comment>, bool)> {
     let mut rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE c.task_id = $1 AND c.seq > $2 ORDER BY c.seq ASC LIMIT $3"
+        "{SELECT_IN_TASK} AND c.seq > $2 ORDER BY c.seq ASC LIMIT $3"
     ))
     .bind(task_id)
     .bind(seq)

@@ -13,6 +13,7 @@ pub mod hub;
 pub mod hub_redis;
 pub mod mentions;
 pub mod notifications;
+pub mod paging;
 pub mod positions;
 pub mod presence;
 pub mod ratelimit;

@@ -226,44 +226,36 @@ impl RedisPresence {
 
     /// Adds this instance to the user's set; returns how many instances have them.
     async fn join(&self, user_id: i64) -> redis::RedisResult<i64> {
-        let mut conn = self.conn.clone();
-        let (count,): (i64,) = redis::pipe()
-            .atomic()
-            .cmd("ZREMRANGEBYSCORE")
-            .arg(key(user_id))
-            .arg("-inf")
-            .arg(now_ms())
-            .ignore()
-            .cmd("ZADD")
-            .arg(key(user_id))
-            .arg(Self::expiry())
-            .arg(&self.instance)
-            .ignore()
-            .cmd("ZCARD")
-            .arg(key(user_id))
-            .query_async(&mut conn)
-            .await?;
-        Ok(count)
+        self.change(user_id, true).await
     }
 
     /// Removes this instance from the user's set; returns how many remain.
     async fn leave(&self, user_id: i64) -> redis::RedisResult<i64> {
+        self.change(user_id, false).await
+    }
+
+    /// In one transaction: forgets expired claims, adds or removes ours, and
+    /// counts what is left (so exactly one instance sees 1 on arrival, 0 on
+    /// the last departure).
+    async fn change(&self, user_id: i64, join: bool) -> redis::RedisResult<i64> {
         let mut conn = self.conn.clone();
-        let (count,): (i64,) = redis::pipe()
-            .atomic()
-            .cmd("ZREM")
-            .arg(key(user_id))
-            .arg(&self.instance)
-            .ignore()
+        let mut pipe = redis::pipe();
+        pipe.atomic()
             .cmd("ZREMRANGEBYSCORE")
             .arg(key(user_id))
             .arg("-inf")
             .arg(now_ms())
+            .ignore();
+        if join {
+            pipe.cmd("ZADD").arg(key(user_id)).arg(Self::expiry());
+        } else {
+            pipe.cmd("ZREM").arg(key(user_id));
+        }
+        pipe.arg(&self.instance)
             .ignore()
             .cmd("ZCARD")
-            .arg(key(user_id))
-            .query_async(&mut conn)
-            .await?;
+            .arg(key(user_id));
+        let (count,): (i64,) = pipe.query_async(&mut conn).await?;
         Ok(count)
     }
 

@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 
+use super::chat::{Composer, Unsent};
 use super::common::{browser, clock, day, Avatar, RichText};
-use super::live::{Live, OutState, Target};
+use super::live::{Live, Target};
 use super::mention_input::MentionTextarea;
 use crate::api::comments::{delete_comment, edit_comment};
 use crate::model::Comment;
@@ -56,39 +57,16 @@ pub fn CommentThread(
                 <For each=move || live.comments.get() key=|c| (c.id, c.seq) let:comment>
                     <CommentItem comment viewer_id is_owner board_id error />
                 </For>
-                <For each=move || live.outbox.with(|o| o.iter().filter(|i| i.target == Target::Task(task_id)).cloned().collect::<Vec<_>>())
-                    key=|i| (i.client_id.clone(), format!("{:?}", i.state)) let:item>
-                    {
-                        let id_retry = item.client_id.clone();
-                        let id_discard = item.client_id.clone();
-                        let (class, note) = match &item.state {
-                            OutState::Sending => ("comment pending", "Sending…".to_string()),
-                            OutState::Waiting => ("comment pending", "Not sent yet — will send when back online".to_string()),
-                            OutState::Failed(why) => ("comment failed", format!("Not sent: {why}")),
-                        };
-                        let failed = matches!(item.state, OutState::Failed(_));
-                        view! {
-                            <li class=class>
-                                <div class="msg-body">
-                                    <p class="msg-text"><RichText text=item.content.clone() /></p>
-                                    <p class="msg-state">{note}
-                                        {failed.then(|| view! {
-                                            <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.retry(id_retry.clone())>"Retry"</button>
-                                            <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.discard(id_discard.clone())>"Discard"</button>
-                                        })}
-                                    </p>
-                                </div>
-                            </li>
-                        }
-                    }
-                </For>
+                <Unsent target=Target::Task(task_id) />
             </ol>
             <Show when=empty>
                 <p class="muted">"No comments yet. Start the discussion — type @ to mention someone."</p>
             </Show>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <p class="typing-line" aria-live="polite">{typing}</p>
-            <CommentComposer task_id board_id />
+            <Composer target=Target::Task(task_id) board_id id="comment-composer" button="Comment"
+                label="Write a comment".to_string()
+                placeholder="Write a comment… (@ to mention)".to_string() />
         </section>
     }
     .into_any()
@@ -190,36 +168,6 @@ fn CommentItem(
                 }}
             </div>
         </li>
-    }
-    .into_any()
-}
-
-#[component]
-fn CommentComposer(task_id: i64, board_id: i64) -> impl IntoView {
-    let live = expect_context::<Live>();
-    let text = NodeRef::<leptos::html::Textarea>::new();
-    let target = Target::Task(task_id);
-    let send = move || {
-        let Some(el) = text.get_untracked() else {
-            return;
-        };
-        let content = el.value();
-        if content.trim().is_empty() {
-            return;
-        }
-        el.set_value("");
-        live.send(target, content);
-    };
-    view! {
-        <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
-            <label for="comment-composer" class="sr-only">"Write a comment"</label>
-            <MentionTextarea id="comment-composer" board_id node_ref=text maxlength=MESSAGE_MAX above=true
-                placeholder=Signal::derive(|| "Write a comment… (@ to mention)".to_string())
-                on_enter=Callback::new(move |()| send())
-                on_change=Callback::new(move |typing: bool| live.typing(target, typing))
-                on_blur=Callback::new(move |()| live.typing(target, false)) />
-            <button type="submit" class="btn btn-primary">"Comment"</button>
-        </form>
     }
     .into_any()
 }

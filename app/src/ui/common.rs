@@ -127,20 +127,9 @@ pub fn Modal(
         }
     };
     let on_backdrop = move |ev: leptos::ev::MouseEvent| {
-        #[cfg(feature = "hydrate")]
-        {
-            let backdrop = match (ev.target(), ev.current_target()) {
-                (Some(t), Some(c)) => {
-                    wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(c)
-                }
-                _ => false,
-            };
-            if backdrop {
-                on_close.run(());
-            }
+        if browser::on_itself(&ev) {
+            on_close.run(());
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
     };
     view! {
         <div class="overlay" on:click=on_backdrop on:keydown=on_keydown>
@@ -205,6 +194,25 @@ pub fn NotFound() -> impl IntoView {
 
 /// Browser-only helpers; on the server they do nothing.
 pub mod browser {
+    /// Whether a click landed on the element that listens (a dialog's
+    /// backdrop), not on something inside it.
+    pub fn on_itself(ev: &leptos::ev::MouseEvent) -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            match (ev.target(), ev.current_target()) {
+                (Some(t), Some(c)) => {
+                    wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(c)
+                }
+                _ => false,
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = ev;
+            false
+        }
+    }
+
     /// Asks the user to confirm a destructive action.
     pub fn confirm(message: &str) -> bool {
         #[cfg(feature = "hydrate")]

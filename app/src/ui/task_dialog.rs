@@ -74,22 +74,11 @@ pub fn TaskDialog() -> impl IntoView {
         "task-title".into()
     });
 
+    // Only a click on the backdrop itself closes the dialog.
     let on_backdrop = move |ev: leptos::ev::MouseEvent| {
-        // Only a click on the backdrop itself closes the dialog.
-        #[cfg(feature = "hydrate")]
-        {
-            let backdrop = match (ev.target(), ev.current_target()) {
-                (Some(t), Some(c)) => {
-                    wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(c)
-                }
-                _ => false,
-            };
-            if backdrop {
-                close.run(());
-            }
+        if browser::on_itself(&ev) {
+            close.run(());
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
     };
 
     view! {

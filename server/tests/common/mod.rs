@@ -368,6 +368,41 @@ impl Client {
         (id, columns)
     }
 
+    /// Adds existing users to a board this client owns (asserting `201`).
+    pub async fn add_to_board(&self, board: i64, usernames: &[&str]) {
+        for u in usernames {
+            let (status, body) = self
+                .post(
+                    &format!("/api/boards/{board}/members"),
+                    json!({"username": u}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "add {u}: {body}");
+        }
+    }
+
+    /// Creates a room on a board with these board members in it; returns its id.
+    pub async fn room(&self, board: i64, name: &str, members: &[&str]) -> i64 {
+        let (status, room) = self
+            .post(
+                &format!("/messaging/board/{board}/rooms/create/"),
+                json!({"name": name}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{room}");
+        let room = room["id"].as_i64().unwrap();
+        for u in members {
+            let (status, body) = self
+                .post(
+                    &format!("/messaging/room/{room}/members/"),
+                    json!({"username": u}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "add {u} to the room: {body}");
+        }
+        room
+    }
+
     /// Posts a chat message over HTTP and returns it (asserting `201`).
     pub async fn send_chat(&self, room: i64, content: &str) -> Value {
         let (status, body) = self

@@ -98,3 +98,31 @@ pub async fn quiet(s: &mut Socket, ms: u64) {
         }
     }
 }
+
+/// Opens /ws as `c`, subscribes to `topic` (resuming after `after`), and
+/// returns the socket once subscribed, with what was replayed before (the
+/// `message` or `comment` payloads) and the `subscribed` frame.
+pub async fn open_subscribed(
+    c: &Client,
+    topic: &str,
+    after: Option<i64>,
+) -> (Socket, Vec<Value>, Value) {
+    let mut s = connect(c, "/ws").await;
+    assert_eq!(next(&mut s).await["type"], "hello");
+    let mut frame = serde_json::json!({"type": "subscribe", "topic": topic});
+    if let Some(a) = after {
+        frame["after"] = serde_json::json!(a);
+    }
+    send(&mut s, frame).await;
+    let mut replay = Vec::new();
+    loop {
+        let f = next(&mut s).await;
+        match f["type"].as_str().unwrap() {
+            "message" => replay.push(f["message"].clone()),
+            "comment" => replay.push(f["comment"].clone()),
+            "subscribed" => return (s, replay, f),
+            "presence" | "typing" => {}
+            other => panic!("unexpected {other}: {f}"),
+        }
+    }
+}

@@ -282,38 +282,50 @@ fn RoomView(room_id: i64) -> impl IntoView {
                         }
                     }).collect_view())
                 }}
-                <For each=move || live.outbox.with(|o| o.iter().filter(|i| i.target == Target::Room(room_id)).cloned().collect::<Vec<_>>())
-                    key=|i| (i.client_id.clone(), format!("{:?}", i.state)) let:item>
-                    {
-                        let id_retry = item.client_id.clone();
-                        let id_discard = item.client_id.clone();
-                        let (class, note) = match &item.state {
-                            OutState::Sending => ("msg pending", "Sending…".to_string()),
-                            OutState::Waiting => ("msg pending", "Not sent yet — will send when back online".to_string()),
-                            OutState::Failed(why) => ("msg failed", format!("Not sent: {why}")),
-                        };
-                        let failed = matches!(item.state, OutState::Failed(_));
-                        view! {
-                            <li class=class>
-                                <div class="msg-body">
-                                    <p class="msg-text"><RichText text=item.content.clone() /></p>
-                                    <p class="msg-state">{note}
-                                        {failed.then(|| view! {
-                                            <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.retry(id_retry.clone())>"Retry"</button>
-                                            <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.discard(id_discard.clone())>"Discard"</button>
-                                        })}
-                                    </p>
-                                </div>
-                            </li>
-                        }
-                    }
-                </For>
+                <Unsent target=Target::Room(room_id) />
             </ol>
             <p class="typing-line" aria-live="polite">{typing}</p>
             <Show when=move || !archived() fallback=|| view! { <p class="muted pad">"This room is archived: read-only."</p> }>
-                <Composer room_id board_id room_name=Signal::derive(room_name) />
+                <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
+                    label=Signal::derive(move || format!("Message #{}", room_name()))
+                    placeholder=Signal::derive(move || format!("Message #{}", room_name())) />
             </Show>
         </div>
+    }
+}
+
+/// The texts of this tab not yet acknowledged for a room or thread: sending,
+/// waiting for the connection, or failed (with Retry and Discard).
+#[component]
+pub fn Unsent(target: Target) -> impl IntoView {
+    let live = expect_context::<Live>();
+    view! {
+        <For each=move || live.outbox.with(|o| o.iter().filter(|i| i.target == target).cloned().collect::<Vec<_>>())
+            key=|i| (i.client_id.clone(), format!("{:?}", i.state)) let:item>
+            {
+                let id_retry = item.client_id.clone();
+                let id_discard = item.client_id.clone();
+                let (class, note) = match &item.state {
+                    OutState::Sending => ("msg pending", "Sending…".to_string()),
+                    OutState::Waiting => ("msg pending", "Not sent yet — will send when back online".to_string()),
+                    OutState::Failed(why) => ("msg failed", format!("Not sent: {why}")),
+                };
+                let failed = matches!(item.state, OutState::Failed(_));
+                view! {
+                    <li class=class>
+                        <div class="msg-body">
+                            <p class="msg-text"><RichText text=item.content.clone() /></p>
+                            <p class="msg-state">{note}
+                                {failed.then(|| view! {
+                                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.retry(id_retry.clone())>"Retry"</button>
+                                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.discard(id_discard.clone())>"Discard"</button>
+                                })}
+                            </p>
+                        </div>
+                    </li>
+                }
+            }
+        </For>
     }
 }
 
@@ -507,11 +519,20 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
     }
 }
 
+/// A composer for a room or a thread: Enter sends (through the outbox),
+/// Shift+Enter adds a line, @ suggests people, typing hints go out.
 #[component]
-fn Composer(room_id: i64, board_id: i64, room_name: Signal<String>) -> impl IntoView {
+pub fn Composer(
+    target: Target,
+    board_id: i64,
+    /// The textarea's id (tests and links find it by its label).
+    id: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] placeholder: Signal<String>,
+    button: &'static str,
+) -> impl IntoView {
     let live = expect_context::<Live>();
     let text = NodeRef::<leptos::html::Textarea>::new();
-    let target = Target::Room(room_id);
     let send = move || {
         let Some(el) = text.get_untracked() else {
             return;
@@ -525,15 +546,15 @@ fn Composer(room_id: i64, board_id: i64, room_name: Signal<String>) -> impl Into
     };
     view! {
         <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
-            <label for="composer" class="sr-only">{move || format!("Message #{}", room_name.get())}</label>
-            <MentionTextarea id="composer" board_id node_ref=text maxlength=MESSAGE_MAX above=true
-                placeholder=Signal::derive(move || format!("Message #{}", room_name.get()))
+            <label for=id class="sr-only">{move || label.get()}</label>
+            <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
                 on_enter=Callback::new(move |()| send())
                 on_change=Callback::new(move |typing: bool| live.typing(target, typing))
                 on_blur=Callback::new(move |()| live.typing(target, false)) />
-            <button type="submit" class="btn btn-primary">"Send"</button>
+            <button type="submit" class="btn btn-primary">{button}</button>
         </form>
     }
+    .into_any()
 }
 
 #[cfg(test)]
