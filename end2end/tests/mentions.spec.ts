@@ -95,11 +95,34 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await expect(bellCount(b2)).toHaveCount(0);
   await shot(b, testInfo, "13-landed-on-comment");
 
-  // Bea answers; Amy, who still has the thread open, sees it arrive live.
+  // Bea answers; Amy, who still has the thread open, sees her typing, then
+  // the comment arrive live.
   const reply = landed.getByRole("textbox", { name: "Write a comment" });
-  await reply.fill("On it!");
+  await reply.pressSequentially("On it", { delay: 20 });
+  await expect(dialog.getByText("Bea Brown is typing…")).toBeVisible();
+  await reply.pressSequentially("!");
   await reply.press("Enter");
   await expect(thread.getByText("On it!")).toBeVisible();
+  await expect(dialog.getByText("Bea Brown is typing…")).toHaveCount(0);
+
+  // Bea edits her comment: Amy sees the new text, marked "edited".
+  const mine = landed.locator("li.comment", { hasText: "On it!" });
+  await mine.hover();
+  await mine.getByRole("button", { name: "Edit" }).click();
+  // (While editing, the text is in the box: find the box in the dialog.)
+  const edit = landed.getByRole("textbox", { name: "Edit comment" });
+  await expect(edit).toHaveValue("On it!");
+  await edit.fill("On it, done by Thursday.");
+  await edit.press("Enter");
+  const amysView = thread.locator("li.comment", { hasText: "done by Thursday" });
+  await expect(amysView).toBeVisible();
+  await expect(amysView.getByText("(edited)")).toBeVisible();
+  // Amy owns the board: she may delete any comment; Bea sees it go.
+  a.once("dialog", (d) => d.accept());
+  await amysView.hover();
+  await amysView.getByRole("button", { name: "Delete" }).click();
+  await expect(landed.getByText("comment deleted")).toBeVisible();
+  await expect(landed.getByText("done by Thursday")).toHaveCount(0);
 
   // The notifications page lists it, read.
   await b2.goto("/notifications");
