@@ -112,17 +112,26 @@ test("a mention in a task comment reaches its person live and leads back to the 
   // (While editing, the text is in the box: find the box in the dialog.)
   const edit = landed.getByRole("textbox", { name: "Edit comment" });
   await expect(edit).toHaveValue("On it!");
-  await edit.fill("On it, done by Thursday.");
+  await edit.fill("On it, done by Thursday. ");
+  // The edit mentions Amy, picked from the suggestions with the mouse.
+  await edit.pressSequentially("@am", { delay: 20 });
+  await landed.getByRole("option", { name: /Amy Adams/ }).click();
+  await expect(edit).toHaveValue(`On it, done by Thursday. @${ann} `);
   await edit.press("Enter");
   const amysView = thread.locator("li.comment", { hasText: "done by Thursday" });
   await expect(amysView).toBeVisible();
   await expect(amysView.getByText("(edited)")).toBeVisible();
-  // Amy owns the board: she may delete any comment; Bea sees it go.
+  await expect(amysView.locator(".mention-me")).toHaveText(`@${ann}`);
+  // Newly mentioned by the edit: Amy's bell counts it.
+  await expect(bellCount(a)).toHaveText("1");
+  // Amy owns the board: she may delete any comment; Bea sees it go, and the
+  // notification it caused is withdrawn.
   a.once("dialog", (d) => d.accept());
   await amysView.hover();
   await amysView.getByRole("button", { name: "Delete" }).click();
   await expect(landed.getByText("comment deleted")).toBeVisible();
   await expect(landed.getByText("done by Thursday")).toHaveCount(0);
+  await expect(bellCount(a)).toHaveCount(0);
 
   // The notifications page lists it, read.
   await b2.goto("/notifications");
