@@ -37,6 +37,9 @@ pub enum AppError {
     Network(String),
 }
 
+/// What the browser says when a request did not get through.
+pub const UNREACHABLE: &str = "Can't reach TaskFlow — check your connection.";
+
 /// The result type of every service call and server function.
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -55,6 +58,13 @@ impl AppError {
     }
     pub fn login_required() -> Self {
         Self::Unauthenticated("you need to log in".into())
+    }
+    /// The server could not be reached (offline, or it is restarting).
+    pub fn unreachable() -> Self {
+        Self::Network(UNREACHABLE.into())
+    }
+    pub fn is_network(&self) -> bool {
+        matches!(self, Self::Network(_))
     }
 
     /// The stable machine-readable code sent to API clients.
@@ -114,7 +124,14 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Request(m) | E::Deserialization(m) | E::Response(m) => Self::Network(m),
+            // The browser's own words ("TypeError: Failed to fetch") mean
+            // nothing to the person at the keyboard: say what happened.
+            E::Request(m) | E::Deserialization(m) | E::Response(m) => {
+                #[cfg(feature = "hydrate")]
+                web_sys::console::warn_1(&format!("TaskFlow: request failed: {m}").into());
+                let _ = m;
+                Self::unreachable()
+            }
             E::Args(m) | E::MissingArg(m) | E::Serialization(m) => Self::InvalidInput(m),
             other => Self::Internal(other.to_string()),
         }

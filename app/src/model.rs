@@ -98,6 +98,9 @@ pub struct Task {
     pub created_by: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// How many comments it has (not counting deleted ones).
+    #[serde(default)]
+    pub comment_count: i64,
 }
 
 /// A whole board: what the board page and `GET /api/boards/{id}` show.
@@ -269,6 +272,9 @@ pub struct CommentPage {
     /// The task's latest change number: subscribe with `after` = this to get
     /// every change from here on.
     pub seq: i64,
+    /// How many comments the task has (not counting deleted ones).
+    #[serde(default)]
+    pub count: i64,
 }
 
 /// What a notification is about.
@@ -345,59 +351,154 @@ pub struct NotificationPage {
     pub unread: i64,
 }
 
-/// Changes to a room; `None` leaves a field as it is.
+/// A change to a field that may be empty (like a task's assignee): leave it,
+/// clear it, or set it. On the wire "leave it" is the field being absent —
+/// it can never be written as `null`, which means "clear" (so a client that
+/// only moves a task cannot unassign it by accident).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    /// Absent on the wire: the field stays as it is.
+    #[default]
+    Keep,
+    /// `null` on the wire: the field becomes empty.
+    Clear,
+    /// A value on the wire.
+    Set(T),
+}
+
+impl<T> Change<T> {
+    pub fn is_keep(&self) -> bool {
+        matches!(self, Self::Keep)
+    }
+
+    /// The new value, if the field changes: `Some(None)` clears it.
+    pub fn new_value(self) -> Option<Option<T>> {
+        match self {
+            Self::Keep => None,
+            Self::Clear => Some(None),
+            Self::Set(v) => Some(Some(v)),
+        }
+    }
+}
+
+impl<T> From<Option<T>> for Change<T> {
+    /// The value a form shows: empty clears, a value sets.
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Clear, Self::Set)
+    }
+}
+
+impl<T: Serialize> Serialize for Change<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // Only reached when a container forgets `skip_serializing_if`:
+            // refuse rather than send a `null` that would clear the field.
+            Self::Keep => Err(serde::ser::Error::custom(
+                "Change::Keep must be skipped (skip_serializing_if = \"Change::is_keep\")",
+            )),
+            Self::Clear => s.serialize_none(),
+            Self::Set(v) => s.serialize_some(v),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Change<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Absent fields never get here (`#[serde(default)]` gives `Keep`).
+        Ok(Option::<T>::deserialize(d)?.into())
+    }
+}
+
+/// Changes to a room; an absent field is left as it is (`null` is refused).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoomPatch {
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub description: Option<String>,
     /// `true` archives (read-only), `false` brings it back.
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub archived: Option<bool>,
 }
 
-/// Fields to change on a task; `None` leaves a field as it is.
+/// Fields to change on a task; an absent field is left as it is. The
+/// browser never sends a field it does not change: `null` is only ever
+/// "unassign" (`assignee_id`), and is refused for the other fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskPatch {
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub title: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub description: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub column_id: Option<i64>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub position: Option<i64>,
-    /// `Some(None)` (JSON `null`) unassigns; absent leaves it unchanged.
-    #[serde(default, with = "double_option")]
-    pub assignee_id: Option<Option<i64>>,
+    /// Absent keeps the assignee, `null` unassigns, an id assigns.
+    #[serde(default, skip_serializing_if = "Change::is_keep")]
+    pub assignee_id: Change<i64>,
 }
 
-/// Fields to change on a column.
+/// Fields to change on a column; an absent field is left as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnPatch {
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub position: Option<i64>,
 }
 
-/// Tells "field absent" from "field is null" for PATCH bodies.
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &Option<Option<i64>>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            None => s.serialize_none(),
-            Some(inner) => inner.serialize(s),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
-        Option::<i64>::deserialize(d).map(Some)
+/// A patch field that, when present, must hold a value: `null` for a field
+/// that cannot be empty is a client bug, not "leave it".
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    match Option::<T>::deserialize(d)? {
+        Some(v) => Ok(Some(v)),
+        None => Err(serde::de::Error::custom(
+            "null is not a value here: leave the field out to keep it",
+        )),
     }
 }
 
@@ -450,6 +551,7 @@ mod tests {
                         created_by: 1,
                         created_at: 0,
                         updated_at: 0,
+                        comment_count: 0,
                     }
                 })
                 .collect(),
@@ -492,11 +594,81 @@ mod tests {
     #[test]
     fn task_patch_tells_null_from_absent() {
         let p: TaskPatch = serde_json::from_str(r#"{"assignee_id":null}"#).unwrap();
-        assert_eq!(p.assignee_id, Some(None));
+        assert_eq!(p.assignee_id, Change::Clear);
         let p: TaskPatch = serde_json::from_str(r#"{"assignee_id":7}"#).unwrap();
-        assert_eq!(p.assignee_id, Some(Some(7)));
+        assert_eq!(p.assignee_id, Change::Set(7));
         let p: TaskPatch = serde_json::from_str(r#"{"title":"x"}"#).unwrap();
-        assert_eq!(p.assignee_id, None);
+        assert_eq!(p.assignee_id, Change::Keep);
         assert!(serde_json::from_str::<TaskPatch>(r#"{"titel":"x"}"#).is_err());
+        // `null` only means "clear" where a field can be empty.
+        for body in [
+            r#"{"title":null}"#,
+            r#"{"column_id":null}"#,
+            r#"{"position":null}"#,
+            r#"{"description":null}"#,
+        ] {
+            assert!(serde_json::from_str::<TaskPatch>(body).is_err(), "{body}");
+        }
+        assert!(serde_json::from_str::<ColumnPatch>(r#"{"name":null}"#).is_err());
+    }
+
+    /// What the browser sends is exactly the fields it changes: a move or a
+    /// text edit has no `assignee_id` at all, so it cannot unassign.
+    #[test]
+    fn task_patches_on_the_wire_hold_only_what_changes() {
+        let wire = |p: &TaskPatch| serde_json::to_string(p).unwrap();
+        let moved = TaskPatch {
+            column_id: Some(3),
+            position: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(wire(&moved), r#"{"column_id":3,"position":0}"#);
+        let edited = TaskPatch {
+            title: Some("T".into()),
+            description: Some("D".into()),
+            ..Default::default()
+        };
+        assert_eq!(wire(&edited), r#"{"title":"T","description":"D"}"#);
+        let unassigned = TaskPatch {
+            assignee_id: None.into(),
+            ..Default::default()
+        };
+        assert_eq!(wire(&unassigned), r#"{"assignee_id":null}"#);
+        let assigned = TaskPatch {
+            assignee_id: Some(5).into(),
+            ..Default::default()
+        };
+        assert_eq!(wire(&assigned), r#"{"assignee_id":5}"#);
+        assert_eq!(wire(&TaskPatch::default()), "{}");
+        // And each reads back as it was meant.
+        for p in [moved, edited, unassigned, assigned, TaskPatch::default()] {
+            assert_eq!(serde_json::from_str::<TaskPatch>(&wire(&p)).unwrap(), p);
+        }
+        // The server function's argument object (`{"task_id":…,"patch":…}`).
+        let rpc = serde_json::json!({"task_id": 1, "patch": TaskPatch { position: Some(2), ..Default::default() }});
+        assert_eq!(rpc.to_string(), r#"{"patch":{"position":2},"task_id":1}"#);
+
+        let column = ColumnPatch {
+            position: Some(1),
+            name: None,
+        };
+        assert_eq!(serde_json::to_string(&column).unwrap(), r#"{"position":1}"#);
+        let room = RoomPatch {
+            archived: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&room).unwrap(),
+            r#"{"archived":true}"#
+        );
+    }
+
+    #[test]
+    fn keep_is_never_written_as_null() {
+        #[derive(Serialize)]
+        struct Forgot {
+            a: Change<i64>,
+        }
+        assert!(serde_json::to_string(&Forgot { a: Change::Keep }).is_err());
     }
 }

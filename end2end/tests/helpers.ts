@@ -1,4 +1,5 @@
-import { expect, Page, BrowserContext, TestInfo } from "@playwright/test";
+import { expect, test, Page, BrowserContext, TestInfo } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 import * as path from "path";
 
 // What every browser test shares: fresh names per run, sign-up, hydration,
@@ -38,4 +39,118 @@ export async function signUp(context: BrowserContext, username: string, displayN
   await expect(page).toHaveURL(/\/boards$/);
   await expect(page.getByRole("heading", { name: "Your boards" })).toBeVisible();
   return page;
+}
+
+/** A JSON API call in a browser context (sharing its session cookie). */
+export async function api(context: BrowserContext, method: "GET" | "POST" | "PATCH" | "DELETE", path: string, data?: unknown) {
+  const base = test.info().project.use.baseURL ?? "";
+  const response = await context.request.fetch(path, {
+    method,
+    data,
+    headers: method === "GET" ? {} : { Origin: base },
+  });
+  const text = await response.text();
+  return { status: response.status(), body: text ? JSON.parse(text) : null };
+}
+
+/** Signs up through the API (fast); the context is then logged in. */
+export async function apiSignUp(context: BrowserContext, username: string, displayName: string) {
+  const { status, body } = await api(context, "POST", "/api/auth/signup", { username, password: PASSWORD, display_name: displayName });
+  expect(status, JSON.stringify(body)).toBe(201);
+  return body as { id: number; username: string; display_name: string };
+}
+
+/** A board with its columns (To do, Doing, Done and any `extra`). */
+export async function apiBoard(context: BrowserContext, name: string, extra: string[] = []) {
+  const { body: board } = await api(context, "POST", "/api/boards", { name });
+  for (const column of extra) await api(context, "POST", `/api/boards/${board.id}/columns`, { name: column });
+  const { body: detail } = await api(context, "GET", `/api/boards/${board.id}`);
+  return { id: board.id as number, columns: (detail.columns as { id: number; name: string }[]).map((c) => c.id) };
+}
+
+/** Sends chat messages through the API, waiting out the rate limit. */
+export async function apiSend(context: BrowserContext, roomId: number, texts: string[]) {
+  for (const content of texts) {
+    for (;;) {
+      const { status, body } = await api(context, "POST", `/messaging/room/${roomId}/send/`, { content });
+      if (status === 201) break;
+      expect(status, JSON.stringify(body)).toBe(429);
+      await new Promise((r) => setTimeout(r, (body.error.retry_after_ms ?? 200) + 20));
+    }
+  }
+}
+
+/** Opens a board page and waits until it is hydrated and live. */
+export async function openBoard(page: Page, boardId: number) {
+  await page.goto(`/boards/${boardId}`);
+  await hydrated(page);
+  // (On a phone the chat pane is closed: the badge is there, not shown.)
+  await expect(page.locator(".chat .conn")).toHaveText("Live");
+}
+
+/** Adds a board member from the Members tab of the board's side pane, then shows the Chat tab again. */
+export async function addMember(page: Page, username: string, displayName: string) {
+  await page.getByRole("tab", { name: /^Members/ }).click();
+  await page.getByLabel("Add a member by username").fill(username);
+  await page.getByRole("complementary").getByRole("button", { name: "Add", exact: true }).click();
+  await expect(page.getByRole("complementary").getByText(displayName)).toBeVisible();
+  await page.getByRole("tab", { name: /^Chat/ }).click();
+}
+
+/** Fails on any critical or serious accessibility violation (axe-core) on the page as it is now. */
+export async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === "critical" || v.impact === "serious")
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(" | ")}`);
+  expect(bad, `axe on ${what}`).toEqual([]);
+}
+
+/** Whether the page scrolls sideways (it never should). */
+export async function pageOverflowX(page: Page) {
+  return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+}
+
+/** A team as the issue tried it: three people, a board of 6 columns and 17
+ *  tasks, 3 rooms, and `messages` chat messages in the first room (the first
+ *  one says "The very first message"). */
+export async function seedTeam(browser: import("@playwright/test").Browser, prefix: string, messages = 140) {
+  const names = [["Ann", "Archer"], ["Bob", "Baker"], ["Cy", "Cole"]];
+  const contexts: BrowserContext[] = [];
+  const users: { id: number; username: string; display_name: string }[] = [];
+  for (const [first, last] of names) {
+    const context = await browser.newContext();
+    contexts.push(context);
+    users.push(await apiSignUp(context, `${prefix}${first.toLowerCase()}_${run}`, `${first} ${last}`));
+  }
+  const [owner] = contexts;
+  const { id: board, columns } = await apiBoard(owner, "Launch plan", ["Review", "Blocked", "Later"]);
+  for (const u of users.slice(1)) await api(owner, "POST", `/api/boards/${board}/members`, { username: u.username });
+  const titles = [
+    "Write the spec", "Design the UI", "Book the venue", "Draft the press release", "Pick a date",
+    "Invite speakers", "Order badges", "Plan the catering", "Set up the stream", "Test the projector",
+    "Print the schedule", "Hire a photographer", "Write the thank-you mail", "Collect feedback",
+    "Pay the invoices", "Archive the slides", "Celebrate",
+  ];
+  const tasks: number[] = [];
+  for (const [i, title] of titles.entries()) {
+    const { body } = await api(owner, "POST", `/api/boards/${board}/tasks`, { column_id: columns[i % columns.length], title });
+    tasks.push(body.id);
+  }
+  const rooms: number[] = [];
+  for (const name of ["general", "launch-day", "venue"]) {
+    const { body: room } = await api(owner, "POST", `/messaging/board/${board}/rooms/create/`, { name });
+    for (const u of users.slice(1)) await api(owner, "POST", `/messaging/room/${room.id}/members/`, { username: u.username });
+    rooms.push(room.id);
+  }
+  if (messages > 0) {
+    await apiSend(contexts[1], rooms[0], ["The very first message"]);
+    // The rest from all three at once (each has its own rate budget).
+    const per = Math.ceil((messages - 1) / 3);
+    await Promise.all(contexts.map((c, who) =>
+      apiSend(c, rooms[0], Array.from({ length: Math.min(per, messages - 1 - who * per) }, (_, i) =>
+        `Update ${who + 1}.${i + 1}: ${["on track", "needs a look", "done, see the doc", "blocked on the venue"][i % 4]}`)),
+    ));
+  }
+  return { contexts, users, board, columns, tasks, rooms };
 }

@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { run, shot, signUp, hydrated, watchErrors } from "./helpers";
+import { run, shot, signUp, hydrated, watchErrors, addMember } from "./helpers";
 
 // A mentions B in a task comment, picking B from the autocomplete with the
 // keyboard; B's bell counts up live (in every tab), B follows the notification
@@ -42,9 +42,7 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await a.getByLabel("New board name").fill("Launch");
   await a.getByRole("button", { name: "Create board" }).click();
   await expect(a).toHaveURL(/\/boards\/\d+$/);
-  await a.getByLabel("Add a member by username").fill(ben);
-  await a.getByRole("complementary").getByRole("button", { name: "Add" }).click();
-  await expect(a.getByRole("complementary").getByText("Bea Brown")).toBeVisible();
+  await addMember(a, ben, "Bea Brown");
   const todo = a.getByRole("region", { name: /^To do/ });
   await todo.getByPlaceholder("Add a task…").fill("Write the press release");
   await todo.getByRole("button", { name: "Add" }).click();
@@ -141,7 +139,7 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await shot(b2, testInfo, "15-notifications-page");
 
   // A mention in a chat room: the notification opens the room on the message.
-  const chat = (page: Page) => page.getByRole("region", { name: "Chat" });
+  const chat = (page: Page) => page.getByRole("region", { name: "Chat", exact: true });
   await a.getByRole("dialog").getByRole("button", { name: "Close" }).first().click();
   await chat(a).getByRole("button", { name: "New room" }).click();
   await a.getByLabel("Room name").fill("standup");

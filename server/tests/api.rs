@@ -544,3 +544,155 @@ async fn tests_run_on_the_requested_database() {
     };
     assert_eq!(dialect(&srv.services.pool).await.unwrap(), expected);
 }
+
+/// The browser changes tasks through server functions with patches built
+/// from `app::model::TaskPatch`: a move or a text edit must never unassign
+/// (it once did, sending `"assignee_id": null` for "unchanged").
+#[tokio::test]
+async fn browser_patches_keep_the_assignee() {
+    use app::model::TaskPatch;
+    let srv = TestServer::start().await;
+    let (ada, _) = srv.user("ada").await;
+    let (_, bob_id) = srv.user("bob").await;
+    let (board, cols) = ada.board("B").await;
+    ada.add_to_board(board, &["bob"]).await;
+    let task = ada.task(board, cols[0], "Spec").await;
+    ada.task(board, cols[1], "Other").await;
+    let (status, _) = ada
+        .patch(
+            &format!("/api/tasks/{task}"),
+            json!({"assignee_id": bob_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let rpc = |patch: TaskPatch| {
+        let body = json!({"task_id": task, "patch": patch}).to_string();
+        let ada = &ada;
+        async move {
+            ada.raw(
+                Method::POST,
+                "/rpc/tasks/update",
+                Some("application/json"),
+                body,
+            )
+            .await
+        }
+    };
+    let steps = [
+        // A drag or Alt+→ to the next column, Alt+↓ within it, the Column select.
+        TaskPatch {
+            column_id: Some(cols[1]),
+            position: Some(0),
+            ..Default::default()
+        },
+        TaskPatch {
+            column_id: Some(cols[1]),
+            position: Some(1),
+            ..Default::default()
+        },
+        TaskPatch {
+            column_id: Some(cols[2]),
+            position: Some(0),
+            ..Default::default()
+        },
+        // Save in the dialog (title and description), Enter in the title.
+        TaskPatch {
+            title: Some("Spec v2".into()),
+            description: Some("More detail".into()),
+            ..Default::default()
+        },
+    ];
+    for patch in steps {
+        let (status, body) = rpc(patch.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{patch:?}: {body}");
+        let (_, stored) = ada.get(&format!("/api/tasks/{task}")).await;
+        assert_eq!(stored["assignee_id"], bob_id, "after {patch:?}: {stored}");
+    }
+    let (_, stored) = ada.get(&format!("/api/tasks/{task}")).await;
+    assert_eq!(stored["title"], "Spec v2");
+    assert_eq!(stored["column_id"], cols[2]);
+
+    // Unassigning is still one explicit null away.
+    let (status, body) = rpc(TaskPatch {
+        assignee_id: None.into(),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["assignee_id"], serde_json::Value::Null);
+
+    // A null where a field cannot be empty is refused, and changes nothing.
+    for bad in [
+        json!({"title": null}),
+        json!({"column_id": null}),
+        json!({"position": null}),
+        json!({"description": null}),
+    ] {
+        assert_error(
+            &ada.patch(&format!("/api/tasks/{task}"), bad.clone()).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        );
+    }
+    let (_, after) = ada.get(&format!("/api/tasks/{task}")).await;
+    assert_eq!(after["title"], "Spec v2");
+    assert_eq!(after["column_id"], cols[2]);
+}
+
+/// Errors from board changes read as plain language, without internal ids.
+#[tokio::test]
+async fn board_errors_name_no_internal_ids() {
+    let srv = TestServer::start().await;
+    let (ada, _) = srv.user("ada").await;
+    let (_, eve_id) = srv.user("eve").await;
+    let (board, cols) = ada.board("B").await;
+    let (other, other_cols) = ada.board("Other").await;
+    let _ = other;
+    let task = ada.task(board, cols[0], "T").await;
+    for (body, id) in [
+        (json!({"column_id": other_cols[0]}), other_cols[0]),
+        (json!({"assignee_id": eve_id}), eve_id),
+    ] {
+        let got = ada.patch(&format!("/api/tasks/{task}"), body).await;
+        assert_error(&got, StatusCode::BAD_REQUEST, "invalid_input");
+        let message = got.1["error"]["message"].as_str().unwrap_or_default();
+        assert!(!message.contains(&id.to_string()), "{message}");
+        assert!(!message.is_empty());
+    }
+}
+
+/// Cards show how many comments a task has: kept by every post and deletion.
+#[tokio::test]
+async fn tasks_count_their_comments() {
+    let srv = TestServer::start().await;
+    let (ada, _) = srv.user("ada").await;
+    let (board, cols) = ada.board("B").await;
+    let task = ada.task(board, cols[0], "T").await;
+    let path = format!("/messaging/task/{task}/comments/");
+    let mut ids = Vec::new();
+    for text in ["one", "two", "three"] {
+        let (status, c) = ada.post(&path, json!({"content": text})).await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let count = |board: &serde_json::Value| board["tasks"][0]["comment_count"].clone();
+    assert_eq!(count(&ada.get(&format!("/api/boards/{board}")).await.1), 3);
+    // An edit changes nothing; a deletion counts once, even when repeated.
+    ada.patch(
+        &format!("/messaging/comment/{}/", ids[0]),
+        json!({"content": "uno"}),
+    )
+    .await;
+    for _ in 0..2 {
+        let (status, _) = ada.delete(&format!("/messaging/comment/{}/", ids[1])).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(count(&ada.get(&format!("/api/boards/{board}")).await.1), 2);
+    assert_eq!(
+        ada.get(&format!("/api/tasks/{task}")).await.1["comment_count"],
+        2
+    );
+    let (_, page) = ada.get(&path).await;
+    assert_eq!(page["count"], 2, "{page}");
+}

@@ -148,7 +148,7 @@ pub async fn get_board(svc: &Services, user: &User, board_id: i64) -> AppResult<
     .await?;
     let tasks = sqlx::query_as::<_, Task>(
         "SELECT t.id, t.board_id, t.column_id, t.title, t.description, t.position,
-                t.assignee_id, t.created_by, t.created_at, t.updated_at
+                t.assignee_id, t.created_by, t.created_at, t.updated_at, t.comment_count
          FROM tasks t JOIN board_columns c ON c.id = t.column_id
          WHERE t.board_id = $1
          ORDER BY c.position, t.position, t.id",

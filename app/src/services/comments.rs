@@ -100,12 +100,19 @@ pub async fn current_seq(pool: &AnyPool, task_id: i64) -> AppResult<i64> {
     Ok(seq)
 }
 
-/// Takes the task's next change number (and, until commit, its write lock).
-async fn next_seq(tx: &mut Transaction<'static, Any>, task_id: i64) -> AppResult<i64> {
+/// Takes the task's next change number (and, until commit, its write lock),
+/// adding `count_change` to its comment count (+1 new, -1 deleted, 0 edited).
+async fn next_seq(
+    tx: &mut Transaction<'static, Any>,
+    task_id: i64,
+    count_change: i64,
+) -> AppResult<i64> {
     let seq: Option<(i64,)> = sqlx::query_as(
-        "UPDATE tasks SET comment_seq = comment_seq + 1 WHERE id = $1 RETURNING comment_seq",
+        "UPDATE tasks SET comment_seq = comment_seq + 1, comment_count = comment_count + $2
+         WHERE id = $1 RETURNING comment_seq",
     )
     .bind(task_id)
+    .bind(count_change)
     .fetch_optional(&mut **tx)
     .await?;
     seq.map(|(s,)| s).ok_or_else(|| AppError::not_found("task"))
@@ -136,7 +143,11 @@ pub async fn history(
     let pool = &svc.pool;
     // Read the change number first: a change committed while the page is
     // read then has a higher `seq` and reaches the client by the replay.
-    let seq = current_seq(pool, task_id).await?;
+    let (seq, count): (i64, i64) =
+        sqlx::query_as("SELECT comment_seq, comment_count FROM tasks WHERE id = $1")
+            .bind(task_id)
+            .fetch_one(pool)
+            .await?;
     let page = COMMENTS
         .page(pool, task_id, cursor, limit, |r: &Row| r.0)
         .await?;
@@ -145,6 +156,7 @@ pub async fn history(
         has_older: page.has_older,
         has_newer: page.has_newer,
         seq,
+        count,
     })
 }
 
@@ -202,7 +214,7 @@ pub async fn post(svc: &Services, user: &User, task_id: i64, content: &str) -> A
     // Publishing in commit order is what makes `seq` resumable.
     let _order = svc.comment_order.lock().await;
     let mut tx = svc.pool.begin().await?;
-    let seq = next_seq(&mut tx, task_id).await?;
+    let seq = next_seq(&mut tx, task_id, 1).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO task_comments (task_id, author_id, content, created_at, seq)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -265,7 +277,7 @@ pub async fn edit(
         .collect();
     let _order = svc.comment_order.lock().await;
     let mut tx = svc.pool.begin().await?;
-    let seq = next_seq(&mut tx, old.task_id).await?;
+    let seq = next_seq(&mut tx, old.task_id, 0).await?;
     sqlx::query("UPDATE task_comments SET content = $1, edited_at = $2, seq = $3 WHERE id = $4")
         .bind(&content)
         .bind(now_ms())
@@ -303,13 +315,22 @@ pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<C
     }
     let _order = svc.comment_order.lock().await;
     let mut tx = svc.pool.begin().await?;
-    let seq = next_seq(&mut tx, old.task_id).await?;
-    sqlx::query("UPDATE task_comments SET content = '', deleted_at = $1, seq = $2 WHERE id = $3")
-        .bind(now_ms())
-        .bind(seq)
-        .bind(comment_id)
-        .execute(&mut *tx)
-        .await?;
+    let seq = next_seq(&mut tx, old.task_id, -1).await?;
+    // Only a comment not yet deleted: a concurrent second deletion must not
+    // count it twice (its transaction rolls back and answers the comment).
+    let deleted = sqlx::query(
+        "UPDATE task_comments SET content = '', deleted_at = $1, seq = $2
+         WHERE id = $3 AND deleted_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(seq)
+    .bind(comment_id)
+    .execute(&mut *tx)
+    .await?;
+    if deleted.rows_affected() == 0 {
+        tx.rollback().await?;
+        return one(&svc.pool, comment_id).await;
+    }
     mentions::store(&mut tx, Mentioning::Comment, comment_id, &[]).await?;
     let withdrawn = notifications::delete_for_comment(&mut tx, comment_id).await?;
     tx.commit().await?;

@@ -5,11 +5,11 @@ use super::positions::{self, List};
 use super::storage::{begin_board_change, now_ms};
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{Task, TaskPatch, User};
+use crate::model::{Change, Task, TaskPatch, User};
 use crate::validate;
 
 const TASK_COLUMNS: &str = "id, board_id, column_id, title, description, position, \
-                            assignee_id, created_by, created_at, updated_at";
+                            assignee_id, created_by, created_at, updated_at, comment_count";
 
 async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
@@ -46,9 +46,11 @@ async fn column_on_board(
         .await?;
     match found {
         Some((b,)) if b == board_id => Ok(()),
-        _ => Err(AppError::invalid(format!(
-            "column {column_id} is not a column of this board"
-        ))),
+        // Plain words for the person reading it (no ids): the column was
+        // usually deleted by someone else meanwhile.
+        _ => Err(AppError::invalid(
+            "that column is not on this board any more (it may have been deleted)",
+        )),
     }
 }
 
@@ -64,9 +66,9 @@ async fn check_assignee(
             .bind(assignee_id)
             .fetch_optional(&mut **tx)
             .await?;
-    found.map(|_| ()).ok_or_else(|| {
-        AppError::invalid(format!("user {assignee_id} is not a member of this board"))
-    })
+    found
+        .map(|_| ())
+        .ok_or_else(|| AppError::invalid("that person is not a member of this board"))
 }
 
 /// Adds a task at the bottom of a column.
@@ -147,7 +149,7 @@ pub async fn update_task(
     if let Some(column_id) = patch.column_id {
         column_on_board(&mut tx, column_id, current.board_id).await?;
     }
-    if let Some(Some(assignee)) = patch.assignee_id {
+    if let Change::Set(assignee) = patch.assignee_id {
         check_assignee(&mut tx, current.board_id, assignee).await?;
     }
     if patch.column_id.is_some() || patch.position.is_some() {
@@ -177,7 +179,7 @@ pub async fn update_task(
     .bind(task_id)
     .execute(&mut *tx)
     .await?;
-    if let Some(assignee) = patch.assignee_id {
+    if let Some(assignee) = patch.assignee_id.new_value() {
         sqlx::query("UPDATE tasks SET assignee_id = $1 WHERE id = $2")
             .bind(assignee)
             .bind(task_id)

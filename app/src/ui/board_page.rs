@@ -1,9 +1,18 @@
-//! `/boards/:board_id`: the kanban board — columns, task cards, members.
+//! `/boards/:board_id`: the kanban board — columns and task cards on the
+//! left, a side pane with the board's chat and members on the right.
 //!
 //! The page renders fully on the server. Once hydrated, every change is sent
 //! through a server function, shown at once where that is safe (drag-and-drop
 //! and keyboard moves are applied locally first), then the board is reloaded
-//! from the server so what you see is what is stored.
+//! from the server so what you see is what is stored. A change that fails is
+//! undone on screen and explained next to where it was made, with a Retry
+//! when the server could not be reached; when the live connection comes back
+//! the board reloads itself.
+//!
+//! Layout: the page never scrolls sideways — only the columns area does. The
+//! pane is resizable (drag or arrow keys on its edge) and can be hidden; on a
+//! phone the columns snap one at a time and the pane opens full screen from
+//! the header's Chat button.
 
 use std::future::Future;
 
@@ -14,35 +23,93 @@ use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
 
 use super::chat::ChatPanel;
-use super::common::{browser, Avatar, ErrorNote, NotFound};
-use super::live::Live;
+use super::common::{browser, char_len, Avatar, CharCount, ErrorNote, NotFound};
+use super::live::{Live, LiveStatus};
 use super::RequireUser;
 use crate::api::boards::*;
-use crate::error::AppError;
-use crate::model::{BoardDetail, Column, ColumnPatch, Role, Task, TaskPatch};
+use crate::error::{AppError, AppResult};
+use crate::model::{BoardDetail, Column, ColumnPatch, Role, RoomSummary, Task, TaskPatch};
 use crate::validate::{BOARD_NAME_MAX, COLUMN_NAME_MAX, TASK_TITLE_MAX};
 
-/// The board being shown, shared by its columns, cards and the task dialog.
+/// Where on the board a change was made: its failure is shown there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spot {
+    /// The board header (rename, delete).
+    Board,
+    /// A column's header (rename, move, delete).
+    Column(i64),
+    /// A column's "Add a task" form.
+    NewTask(i64),
+    /// A card (moved by drag-and-drop or the keyboard).
+    Card(i64),
+    /// The "New column" form.
+    NewColumn,
+    /// The members tab (add, remove, leave).
+    Members,
+    /// The task dialog of this task.
+    Task(i64),
+}
+
+/// A change that did not go through.
+#[derive(Clone)]
+pub struct Failure {
+    pub at: Spot,
+    /// In plain words, for the person who made the change.
+    pub message: String,
+    /// The server could not be reached (the change may be retried).
+    pub offline: bool,
+    pub retry: Option<Callback<()>>,
+}
+
+/// What "not saved because the server is away" says.
+pub const NOT_SAVED: &str = "Can't reach TaskFlow — not saved.";
+
+/// The side pane's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneTab {
+    Chat,
+    Members,
+}
+
+/// The pane's width limits (px) and its default.
+pub const PANE_MIN: i32 = 360;
+pub const PANE_DEFAULT: i32 = 380;
+const PANE_WIDTH_KEY: &str = "taskflow.pane.width";
+const PANE_HIDDEN_KEY: &str = "taskflow.pane.hidden";
+
+/// The board being shown, shared by its columns, cards, pane and task dialog.
 #[derive(Clone, Copy)]
 pub struct BoardState {
     pub board: RwSignal<BoardDetail>,
-    /// The last failed change, shown in a banner.
-    pub error: RwSignal<Option<String>>,
+    /// The last change that failed, shown at its [`Spot`].
+    pub failure: RwSignal<Option<Failure>>,
     /// Polite announcements for screen readers ("Moved … to Done").
     pub status: RwSignal<String>,
     /// The task being dragged, and where it would land (column, index).
     drag: RwSignal<Option<i64>>,
     drop_at: RwSignal<Option<(i64, i64)>>,
+    /// Changes sent and not answered yet: a reload answered meanwhile would
+    /// show a state older than the screen, so only the last one applies.
+    in_flight: StoredValue<u32>,
+    pub pane_tab: RwSignal<PaneTab>,
+    /// Desktop: the user hid the pane (remembered in this browser).
+    pub pane_hidden: RwSignal<bool>,
+    /// Phone: the pane is open over the board.
+    pub pane_open: RwSignal<bool>,
 }
 
 impl BoardState {
     fn new(board: BoardDetail) -> Self {
         Self {
             board: RwSignal::new(board),
-            error: RwSignal::new(None),
+            failure: RwSignal::new(None),
             status: RwSignal::new(String::new()),
             drag: RwSignal::new(None),
             drop_at: RwSignal::new(None),
+            in_flight: StoredValue::new(0),
+            pane_tab: RwSignal::new(PaneTab::Chat),
+            pane_hidden: RwSignal::new(false),
+            pane_open: RwSignal::new(false),
         }
     }
 
@@ -54,67 +121,228 @@ impl BoardState {
         self.board.with(|b| b.role == Role::Owner)
     }
 
-    /// Sends a change to the server, then reloads the board from it.
-    pub fn run<T: 'static>(self, call: impl Future<Output = Result<T, AppError>> + 'static) {
-        self.run_then(call, |_| {});
+    /// The failure shown at `at`, if the last failed change was made there.
+    pub fn failure_at(self, at: Spot) -> Option<Failure> {
+        self.failure
+            .with(|f| f.as_ref().filter(|f| f.at == at).cloned())
     }
 
-    /// Like [`run`](Self::run), with something to do after a success.
-    pub fn run_then<T: 'static>(
+    /// Sends a change, then reloads the board; `then` runs after a success.
+    pub fn send<T, Fut>(
         self,
-        call: impl Future<Output = Result<T, AppError>> + 'static,
-        then: impl FnOnce(T) + 'static,
-    ) {
+        at: Spot,
+        call: impl Fn() -> Fut + Clone + Send + Sync + 'static,
+        then: impl Fn(T) + Clone + Send + Sync + 'static,
+    ) where
+        T: 'static,
+        Fut: Future<Output = AppResult<T>> + 'static,
+    {
+        self.change(at, None::<fn(&mut BoardDetail)>, call, then);
+    }
+
+    /// Applies `local` on screen at once, sends the change, then reloads. A
+    /// failure puts the screen back as it was before and says so at `at`;
+    /// when the server could not be reached it offers to retry.
+    pub fn change<T, Fut, L>(
+        self,
+        at: Spot,
+        local: Option<L>,
+        call: impl Fn() -> Fut + Clone + Send + Sync + 'static,
+        then: impl Fn(T) + Clone + Send + Sync + 'static,
+    ) where
+        T: 'static,
+        Fut: Future<Output = AppResult<T>> + 'static,
+        L: Fn(&mut BoardDetail) + Clone + Send + Sync + 'static,
+    {
+        let before = local.as_ref().map(|_| self.board.get_untracked());
+        if let Some(apply) = &local {
+            self.board.update(|b| apply(b));
+        }
+        self.in_flight.update_value(|n| *n += 1);
+        let request = call.clone()();
         spawn_local(async move {
-            match call.await {
+            let result = request.await;
+            self.in_flight.update_value(|n| *n = n.saturating_sub(1));
+            match result {
                 Ok(value) => {
-                    self.error.set(None);
+                    // It went through: a note about this spot, or about the
+                    // server being away, is out of date.
+                    self.failure.update(|f| {
+                        if f.as_ref().is_some_and(|f| f.at == at || f.offline) {
+                            *f = None;
+                        }
+                    });
                     then(value);
+                    self.reload().await;
                 }
-                Err(e) => self.error.set(Some(e.message().to_string())),
+                Err(error) => {
+                    if let Some(before) = before {
+                        self.board.set(before);
+                    }
+                    let offline = error.is_network();
+                    let retry = offline.then(|| {
+                        let (local, call, then) = (local.clone(), call.clone(), then.clone());
+                        Callback::new(move |()| {
+                            self.failure.set(None);
+                            self.change(at, local.clone(), call.clone(), then.clone());
+                        })
+                    });
+                    self.failure.set(Some(Failure {
+                        at,
+                        message: if offline {
+                            NOT_SAVED.to_string()
+                        } else {
+                            plain(&error)
+                        },
+                        offline,
+                        retry,
+                    }));
+                    // While the server is away a reload would fail too: the
+                    // board reloads itself when the connection is back.
+                    if !offline {
+                        self.reload().await;
+                        // What it was about may be gone now (a column deleted
+                        // meanwhile): then the board itself says it.
+                        if !self.spot_exists(at) {
+                            self.failure.update(|f| {
+                                if let Some(f) = f.as_mut().filter(|f| f.at == at) {
+                                    f.at = Spot::Board;
+                                }
+                            });
+                        }
+                    }
+                }
             }
-            self.reload().await;
         });
     }
 
-    async fn reload(self) {
+    /// Whether the place a failure would be shown at is on the board.
+    fn spot_exists(self, at: Spot) -> bool {
+        self.board.with_untracked(|b| match at {
+            Spot::Column(id) | Spot::NewTask(id) => b.columns.iter().any(|c| c.id == id),
+            Spot::Card(id) | Spot::Task(id) => b.task(id).is_some(),
+            Spot::Board | Spot::NewColumn | Spot::Members => true,
+        })
+    }
+
+    /// Loads the board from the server, unless a change is still on its way
+    /// (its own reload will follow).
+    pub async fn reload(self) {
+        if self.in_flight.get_value() > 0 {
+            return;
+        }
         match get_board(self.id()).await {
-            Ok(board) => self.board.set(board),
-            Err(e) => self.error.set(Some(e.message().to_string())),
+            Ok(board) if self.in_flight.get_value() == 0 => self.board.set(board),
+            Ok(_) => {}
+            Err(e) if e.is_network() => {}
+            Err(e) => self.failure.set(Some(Failure {
+                at: Spot::Board,
+                message: plain(&e),
+                offline: false,
+                retry: None,
+            })),
         }
     }
 
-    /// Moves a task (optimistically), announces it and keeps focus on its card.
+    /// The connection is back: show what is stored now, and drop the notes
+    /// that only said the server was away.
+    fn refresh_after_reconnect(self) {
+        self.failure.update(|f| {
+            if f.as_ref().is_some_and(|f| f.offline) {
+                *f = None;
+            }
+        });
+        spawn_local(async move { self.reload().await });
+    }
+
+    /// Moves a task (on screen at once), announces it and keeps focus on its card.
     pub fn move_task(self, task_id: i64, column_id: i64, position: i64) {
-        self.board
-            .update(|b| b.move_task(task_id, column_id, position));
-        let (title, column, pos) = self.board.with_untracked(|b| {
-            let task = b.task(task_id);
+        let mut preview = self.board.get_untracked();
+        preview.move_task(task_id, column_id, position);
+        let (title, column, pos) = {
+            let task = preview.task(task_id);
             (
                 task.map(|t| t.title.clone()).unwrap_or_default(),
-                b.columns
+                preview
+                    .columns
                     .iter()
                     .find(|c| c.id == column_id)
                     .map(|c| c.name.clone())
                     .unwrap_or_default(),
                 task.map_or(0, |t| t.position),
             )
-        });
+        };
         self.status
             .set(format!("Moved “{title}” to {column}, position {}", pos + 1));
+        // Only where it goes: the patch cannot touch the assignee or the text.
         let patch = TaskPatch {
             column_id: Some(column_id),
             position: Some(position),
             ..Default::default()
         };
-        self.run(update_task(task_id, patch));
+        self.change(
+            Spot::Card(task_id),
+            Some(move |b: &mut BoardDetail| b.move_task(task_id, column_id, position)),
+            move || update_task(task_id, patch.clone()),
+            |_| {},
+        );
+    }
+
+    /// Shows the pane on `tab` (opening it on a phone, unhiding it on a desktop).
+    pub fn show_pane(self, tab: PaneTab) {
+        self.pane_tab.set(tab);
+        if browser::is_narrow() {
+            self.pane_open.set(true);
+        } else if self.pane_hidden.get_untracked() {
+            self.pane_hidden.set(false);
+            browser::store(PANE_HIDDEN_KEY, "");
+        }
+        browser::focus_soon(match tab {
+            PaneTab::Chat => "pane-tab-chat".into(),
+            PaneTab::Members => "pane-tab-members".into(),
+        });
+    }
+
+    /// Hides the pane (closes it on a phone).
+    pub fn hide_pane(self) {
+        if browser::is_narrow() {
+            self.pane_open.set(false);
+        } else {
+            self.pane_hidden.set(true);
+            browser::store(PANE_HIDDEN_KEY, "1");
+        }
+        browser::focus_soon("pane-toggle".into());
+    }
+
+    /// Whether the pane is on screen now.
+    pub fn pane_visible(self) -> bool {
+        if browser::is_narrow() {
+            self.pane_open.get()
+        } else {
+            !self.pane_hidden.get()
+        }
     }
 }
 
+/// A service error in words for the person who made the change: the
+/// server's message as a sentence.
+pub fn plain(error: &AppError) -> String {
+    let message = error.message();
+    let mut chars = message.chars();
+    let mut text: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Something went wrong.".into(),
+    };
+    if !text.ends_with(['.', '!', '?', ')']) {
+        text.push('.');
+    }
+    text
+}
+
 /// Shows the board's rooms in the chat panel, goes live once in the browser
-/// (board presence, rooms, the room a link asked for), and stops following
-/// the board when the page goes away.
-fn follow_board(board_id: i64, rooms: &[crate::model::RoomSummary]) {
+/// (board presence, rooms, the room a link asked for or the one last open),
+/// and stops following the board when the page goes away.
+fn follow_board(board_id: i64, rooms: &[RoomSummary]) {
     let live = expect_context::<Live>();
     live.show_board(board_id, rooms.to_vec());
     let query = leptos_router::hooks::use_query_map();
@@ -148,15 +376,17 @@ pub fn use_board() -> BoardState {
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let params = use_params_map();
-    let board_id = move || {
+    // A memo: opening a task changes the route's params, and the board must
+    // not reload for it (that remounted the page and lost the chat's scroll).
+    let board_id = Memo::new(move |_| {
         params
             .read()
             .get("board_id")
             .and_then(|s| s.parse::<i64>().ok())
-    };
+    });
     // The board and its chat rooms load together: one wait, and no nested
     // suspense boundaries to hydrate.
-    let data = Resource::new(board_id, |id| async move {
+    let data = Resource::new(move || board_id.get(), |id| async move {
         let Some(id) = id else {
             return (Err(AppError::not_found("board")), Ok(Vec::new()));
         };
@@ -183,78 +413,142 @@ pub fn BoardPage() -> impl IntoView {
 }
 
 #[component]
-fn BoardView(
-    board: BoardDetail,
-    rooms: Result<Vec<crate::model::RoomSummary>, AppError>,
-) -> impl IntoView {
+fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
     let state = BoardState::new(board);
     provide_context(state);
+    let live = expect_context::<Live>();
     follow_board(state.id(), rooms.as_deref().unwrap_or_default());
+    // Back online after a drop: what is stored now, within moments. (The
+    // value is whether the connection dropped since it was last live.)
+    Effect::new(move |dropped: Option<bool>| match live.status.get() {
+        LiveStatus::Reconnecting(_) => true,
+        LiveStatus::Live if dropped == Some(true) => {
+            state.refresh_after_reconnect();
+            false
+        }
+        LiveStatus::Live => false,
+        _ => dropped.unwrap_or(false),
+    });
     let columns = move || state.board.with(|b| b.columns.clone());
     // On the server, leptos_axum renders the head after the body, outside the
     // request's reactive arena: the title must not read a signal there (it
-    // panicked under concurrent requests). In the browser it follows renames.
+    // panicked under concurrent requests). In the browser it follows renames
+    // and leads with what is unread: mentions plus this board's chat.
     let first_name = state.board.with_untracked(|b| b.name.clone());
     let title = move || {
         if cfg!(feature = "ssr") {
             first_name.clone()
         } else {
-            state.board.with(|b| b.name.clone())
+            let name = state.board.with(|b| b.name.clone());
+            let unread = live.unread_notes.get()
+                + live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
+            if unread > 0 {
+                format!("({unread}) {name}")
+            } else {
+                name
+            }
         }
     };
+    // The pane's width and whether it is hidden, as this browser last left them.
+    let pane_width = RwSignal::new(PANE_DEFAULT);
+    Effect::new(move |_| {
+        if let Some(w) = browser::stored(PANE_WIDTH_KEY).and_then(|w| w.parse::<i32>().ok()) {
+            pane_width.set(w.max(PANE_MIN));
+        }
+        state
+            .pane_hidden
+            .set(browser::stored(PANE_HIDDEN_KEY).as_deref() == Some("1"));
+    });
     view! {
         <Title text=title />
-        <div class="board-page">
+        <div class="board-page" class:pane-hidden=move || state.pane_hidden.get()
+            class:pane-open=move || state.pane_open.get()>
             <BoardHeader />
             <p class="sr-only" role="status" aria-live="polite">{move || state.status.get()}</p>
-            {move || state.error.get().map(|message| view! {
-                <div class="note note-error banner" role="alert">
-                    <span>{message}</span>
-                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| state.error.set(None)>"Dismiss"</button>
+            <div class="board-main" style=move || format!("--pane-w: {}px", pane_width.get())>
+                <div class="board-columns">
+                    <div class="columns" role="region" aria-label="Columns">
+                        <For each=columns key=|c| (c.id, c.name.clone(), c.position) let:column>
+                            <ColumnView column />
+                        </For>
+                        <AddColumn />
+                    </div>
+                    <p class="hint muted">
+                        "Tip: drag cards between columns, or focus a card and press Alt + arrow keys to move it."
+                    </p>
                 </div>
-            })}
-            <div class="board-body">
-                <div class="columns" aria-label="Columns">
-                    <For each=columns key=|c| (c.id, c.name.clone(), c.position) let:column>
-                        <ColumnView column />
-                    </For>
-                    <AddColumn />
-                </div>
-                <div class="sidebar">
-                    <MembersPanel />
-                    <ChatPanel rooms />
-                </div>
+                <PaneResizer width=pane_width />
+                <BoardPane rooms />
             </div>
-            <p class="hint muted">
-                "Tip: drag cards between columns, or focus a card and press Alt + arrow keys to move it."
-            </p>
-            <Outlet />
+            // Its own boundary: opening or closing a task loads the child
+            // route asynchronously, and without this the board's Suspense
+            // would take the whole page off screen meanwhile (the chat lost
+            // its scroll position, the card its focus).
+            <Transition>
+                <Outlet />
+            </Transition>
         </div>
+    }
+}
+
+/// A failure note for one spot: the plain message, Retry when it may help.
+#[component]
+pub fn FailureNote(at: Spot) -> impl IntoView {
+    let state = use_board();
+    move || {
+        state.failure_at(at).map(|f| {
+            view! {
+                <div class="failure" role="alert">
+                    <span>{f.message.clone()}</span>
+                    {f.retry.map(|retry| view! {
+                        <button type="button" class="btn btn-sm" on:click=move |_| retry.run(())>"Retry"</button>
+                    })}
+                    <button type="button" class="btn btn-ghost btn-sm" aria-label="Dismiss"
+                        on:click=move |_| state.failure.set(None)>"✕"</button>
+                </div>
+            }
+        })
     }
 }
 
 #[component]
 fn BoardHeader() -> impl IntoView {
     let state = use_board();
+    let live = expect_context::<Live>();
     let renaming = RwSignal::new(false);
     let name_input = NodeRef::<leptos::html::Input>::new();
+    let name_len = RwSignal::new(0usize);
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(input) = name_input.get() else {
             return;
         };
         let name = input.value();
+        if char_len(name.trim()) > BOARD_NAME_MAX {
+            return;
+        }
         renaming.set(false);
-        state.run(rename_board(state.id(), name));
+        let board_id = state.id();
+        state.send(
+            Spot::Board,
+            move || rename_board(board_id, name.clone()),
+            |_| {},
+        );
+    };
+    let start_renaming = move |_| {
+        name_len.set(state.board.with_untracked(|b| char_len(&b.name)));
+        renaming.set(true);
     };
     let delete = move |_| {
         let name = state.board.with_untracked(|b| b.name.clone());
         if browser::confirm(&format!(
             "Delete the board “{name}” with all its columns and tasks? This cannot be undone."
         )) {
-            state.run(delete_board(state.id()));
+            let board_id = state.id();
+            state.send(Spot::Board, move || delete_board(board_id), |_| {});
         }
     };
+    let chat_unread = move || live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
     view! {
         <div class="board-head">
             <A href="/boards" attr:class="back-link">"← Boards"</A>
@@ -264,19 +558,62 @@ fn BoardHeader() -> impl IntoView {
             >
                 <form class="inline-form" on:submit=rename aria-label="Rename board">
                     <label for="board-name" class="sr-only">"Board name"</label>
-                    <input id="board-name" node_ref=name_input type="text" required maxlength=BOARD_NAME_MAX
-                        prop:value=move || state.board.with_untracked(|b| b.name.clone()) autofocus />
+                    <input id="board-name" node_ref=name_input type="text" required aria-describedby="board-name-count"
+                        prop:value=move || state.board.with_untracked(|b| b.name.clone()) autofocus
+                        on:input=move |ev| name_len.set(char_len(&event_target_value(&ev))) />
+                    <CharCount len=name_len.into() max=BOARD_NAME_MAX id="board-name" />
                     <button type="submit" class="btn btn-primary btn-sm">"Save"</button>
                     <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| renaming.set(false)>"Cancel"</button>
                 </form>
             </Show>
             <Show when=move || state.is_owner() && !renaming.get()>
                 <div class="board-actions">
-                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| renaming.set(true)>"Rename"</button>
+                    <button type="button" class="btn btn-ghost btn-sm" on:click=start_renaming>"Rename"</button>
                     <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete board"</button>
                 </div>
             </Show>
+            <span class="spacer"></span>
+            <MemberStack />
+            <button type="button" id="pane-toggle" class="btn btn-sm pane-toggle" aria-controls="board-pane"
+                aria-expanded=move || state.pane_visible().to_string()
+                on:click=move |_| if state.pane_visible() { state.hide_pane() } else { state.show_pane(PaneTab::Chat) }>
+                "Chat"
+                {move || (chat_unread() > 0).then(|| view! {
+                    <span class="badge">{chat_unread()}<span class="sr-only">" unread"</span></span>
+                })}
+            </button>
+            <FailureNote at=Spot::Board />
         </div>
+    }
+}
+
+/// The board's people in the header (a few avatars with presence); a click
+/// opens the Members tab.
+#[component]
+fn MemberStack() -> impl IntoView {
+    let state = use_board();
+    let live = expect_context::<Live>();
+    const SHOWN: usize = 5;
+    let members = move || state.board.with(|b| b.members.clone());
+    let count = move || state.board.with(|b| b.members.len());
+    view! {
+        <button type="button" class="member-stack" on:click=move |_| state.show_pane(PaneTab::Members)
+            aria-label=move || format!("Members: {}", count())>
+            <ul class="stack-list" aria-label="Board members">
+                {move || members().into_iter().take(SHOWN).map(|m| {
+                    let id = m.user.id;
+                    let presence = move || live.presence(live.board_online, id);
+                    view! {
+                        <li class=move || format!("who-item {}", presence().class())>
+                            <Avatar name=m.user.display_name.clone() small=true />
+                            <span class="dot" aria-hidden="true"></span>
+                            <span class="sr-only">{format!("{} (@{})", m.user.display_name, m.user.username)}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || (count() > SHOWN).then(|| view! { <span class="stack-more">{format!("+{}", count() - SHOWN)}</span> })}
+        </button>
     }
 }
 
@@ -287,7 +624,16 @@ fn ColumnView(column: Column) -> impl IntoView {
     let heading_id = format!("column-{column_id}-name");
     let renaming = RwSignal::new(false);
     let name_input = NodeRef::<leptos::html::Input>::new();
+    let name_len = RwSignal::new(char_len(&column.name));
     let title_input = NodeRef::<leptos::html::Input>::new();
+    let title_len = RwSignal::new(0usize);
+    let menu = NodeRef::<leptos::html::Details>::new();
+    browser::dismissable_menu(menu);
+    let close_menu = move || {
+        if let Some(d) = menu.get_untracked() {
+            browser::close_menu(&d);
+        }
+    };
     let tasks = move || {
         state
             .board
@@ -296,30 +642,43 @@ fn ColumnView(column: Column) -> impl IntoView {
     let count = move || state.board.with(|b| b.tasks_in(column_id).count());
     let position = column.position;
     let column_name = column.name.clone();
+    let is_last = move || position + 1 >= state.board.with(|b| b.columns.len() as i64);
 
     let rename = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(input) = name_input.get() else {
             return;
         };
+        let name = input.value();
+        if char_len(name.trim()) > COLUMN_NAME_MAX {
+            return;
+        }
         renaming.set(false);
         let patch = ColumnPatch {
-            name: Some(input.value()),
+            name: Some(name),
             position: None,
         };
-        state.run(update_column(column_id, patch));
+        state.send(
+            Spot::Column(column_id),
+            move || update_column(column_id, patch.clone()),
+            |_| {},
+        );
     };
     let shift = move |by: i64| {
+        close_menu();
         let patch = ColumnPatch {
             name: None,
             position: Some(position + by),
         };
-        state.run_then(update_column(column_id, patch), move |_| {
-            browser::focus_soon(format!("column-{column_id}-menu"));
-        });
+        state.send(
+            Spot::Column(column_id),
+            move || update_column(column_id, patch.clone()),
+            move |_| browser::focus_soon(format!("column-{column_id}-menu")),
+        );
     };
     let name_for_delete = column.name.clone();
     let delete = move |_| {
+        close_menu();
         let n = count();
         let msg = if n == 0 {
             format!("Delete the column “{name_for_delete}”?")
@@ -329,20 +688,37 @@ fn ColumnView(column: Column) -> impl IntoView {
             )
         };
         if browser::confirm(&msg) {
-            state.run(delete_column(column_id));
+            state.send(
+                Spot::Column(column_id),
+                move || delete_column(column_id),
+                |_| {},
+            );
         }
     };
+    // The typed title stays in the field until the server has the task.
     let add_task = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(input) = title_input.get() else {
             return;
         };
         let title = input.value();
-        if title.trim().is_empty() {
+        if title.trim().is_empty() || char_len(title.trim()) > TASK_TITLE_MAX {
             return;
         }
-        input.set_value("");
-        state.run(create_task(state.id(), column_id, title, None));
+        let board_id = state.id();
+        let sent = title.clone();
+        state.send(
+            Spot::NewTask(column_id),
+            move || create_task(board_id, column_id, title.clone(), None),
+            move |_| {
+                if let Some(input) = title_input.get_untracked() {
+                    if input.value() == sent {
+                        input.set_value("");
+                        title_len.set(0);
+                    }
+                }
+            },
+        );
     };
 
     // Drag-and-drop: dropping on the list's empty space appends to the column.
@@ -366,6 +742,7 @@ fn ColumnView(column: Column) -> impl IntoView {
         state.drop_at.set(None);
     };
     let is_drop_target = move || state.drop_at.get().map(|(c, _)| c) == Some(column_id);
+    let new_task_id = format!("new-task-{column_id}");
 
     view! {
         <section class="column" aria-labelledby=heading_id.clone() class:drop-target=is_drop_target>
@@ -382,33 +759,42 @@ fn ColumnView(column: Column) -> impl IntoView {
                         }
                     }
                 >
-                    <form class="inline-form" on:submit=rename aria-label="Rename column">
+                    <form class="inline-form column-rename" on:submit=rename aria-label="Rename column">
                         <label class="sr-only" for=format!("column-{column_id}-rename")>"Column name"</label>
                         <input id=format!("column-{column_id}-rename") node_ref=name_input type="text" required
-                            maxlength=COLUMN_NAME_MAX prop:value=column_name.clone() autofocus />
+                            aria-describedby=format!("column-{column_id}-rename-count")
+                            prop:value=column_name.clone() autofocus
+                            on:input=move |ev| name_len.set(char_len(&event_target_value(&ev))) />
                         <button type="submit" class="btn btn-primary btn-sm">"Save"</button>
+                        <CharCount len=name_len.into() max=COLUMN_NAME_MAX id=format!("column-{column_id}-rename") />
                     </form>
                 </Show>
-                <details class="column-menu">
+                <details class="column-menu" node_ref=menu>
                     <summary id=format!("column-{column_id}-menu") aria-label=format!("Column actions for {}", column.name)>"⋯"</summary>
                     <div class="menu">
-                        <button type="button" class="menu-item" on:click=move |_| renaming.set(true)>"Rename"</button>
-                        <button type="button" class="menu-item" disabled=move || position == 0 on:click=move |_| shift(-1)>"Move left"</button>
-                        <button type="button" class="menu-item" disabled=move || position + 1 >= state.board.with(|b| b.columns.len() as i64) on:click=move |_| shift(1)>"Move right"</button>
+                        <button type="button" class="menu-item" on:click=move |_| { close_menu(); renaming.set(true); }>"Rename"</button>
+                        <button type="button" class="menu-item" disabled={move || position == 0} on:click=move |_| shift(-1)>"Move left"</button>
+                        <button type="button" class="menu-item" disabled={is_last} on:click=move |_| shift(1)>"Move right"</button>
                         <button type="button" class="menu-item danger" on:click=delete>"Delete column"</button>
                     </div>
                 </details>
             </header>
+            <FailureNote at=Spot::Column(column_id) />
             <ol class="cards" on:dragover=on_dragover on:drop=on_drop aria-label=format!("Tasks in {}", column.name)>
-                <For each=tasks key=|t| (t.id, t.position, t.column_id, t.title.clone(), t.assignee_id) let:task>
+                <For each=tasks key=|t| (t.id, t.position, t.column_id, t.title.clone(), t.assignee_id, t.comment_count, t.description.is_empty()) let:task>
                     <TaskCard task />
                 </For>
             </ol>
             <form class="add-task" on:submit=add_task aria-label=format!("Add a task to {}", column.name)>
-                <label class="sr-only" for=format!("new-task-{column_id}")>{format!("New task in {}", column.name)}</label>
-                <input id=format!("new-task-{column_id}") node_ref=title_input type="text" placeholder="Add a task…"
-                    maxlength=TASK_TITLE_MAX />
-                <button type="submit" class="btn btn-sm">"Add"</button>
+                <div class="add-task-row">
+                    <label class="sr-only" for=new_task_id.clone()>{format!("New task in {}", column.name)}</label>
+                    <input id=new_task_id.clone() node_ref=title_input type="text" placeholder="Add a task…"
+                        aria-describedby=format!("{new_task_id}-count")
+                        on:input=move |ev| title_len.set(char_len(&event_target_value(&ev))) />
+                    <button type="submit" class="btn btn-sm">"Add"</button>
+                </div>
+                <CharCount len=title_len.into() max=TASK_TITLE_MAX id=new_task_id.clone() />
+                <FailureNote at=Spot::NewTask(column_id) />
             </form>
         </section>
     }
@@ -424,6 +810,7 @@ fn TaskCard(task: Task) -> impl IntoView {
             .map(|m| m.user.display_name.clone())
     });
     let href = format!("/boards/{}/tasks/{id}", task.board_id);
+    let comments = task.comment_count;
 
     let on_dragstart = move |ev: leptos::ev::DragEvent| {
         #[cfg(feature = "hydrate")]
@@ -441,12 +828,11 @@ fn TaskCard(task: Task) -> impl IntoView {
     };
     // Hovering a card: the dragged card takes this card's place, which moves aside.
     let on_dragover = move |ev: leptos::ev::DragEvent| {
-        let Some(dragged) = state.drag.get_untracked() else {
+        if state.drag.get_untracked().is_none() {
             return;
-        };
+        }
         ev.prevent_default();
         ev.stop_propagation();
-        let _ = dragged;
         if state.drop_at.get_untracked() != Some((column_id, position)) {
             state.drop_at.set(Some((column_id, position)));
         }
@@ -484,12 +870,23 @@ fn TaskCard(task: Task) -> impl IntoView {
                 attr:draggable="true" on:dragstart=on_dragstart on:dragend=on_dragend on:keydown=on_keydown
                 attr:data-task-id=id.to_string()
                 attr:aria-describedby="card-help">
-                <span class="card-title">{task.title.clone()}</span>
-                {(!task.description.is_empty()).then(|| view! { <span class="card-desc-mark" title="Has a description">"≡"</span> })}
-                {assignee.map(|name| view! {
-                    <span class="card-assignee"><Avatar name=name.clone() small=true /><span class="sr-only">{format!("Assigned to {name}")}</span></span>
-                })}
+                <span class="card-title" dir="auto">{task.title.clone()}</span>
+                <span class="card-meta">
+                    {(!task.description.is_empty()).then(|| view! {
+                        <span class="card-desc-mark" title="Has a description">"≡"<span class="sr-only">", has a description"</span></span>
+                    })}
+                    {(comments > 0).then(|| view! {
+                        <span class="card-comments" title=format!("{comments} comment(s)")>
+                            <span aria-hidden="true">"💬 "</span>{comments}
+                            <span class="sr-only">{if comments == 1 { " comment" } else { " comments" }}</span>
+                        </span>
+                    })}
+                    {assignee.map(|name| view! {
+                        <span class="card-assignee"><Avatar name=name.clone() small=true /><span class="sr-only">{format!(", assigned to {name}")}</span></span>
+                    })}
+                </span>
             </A>
+            <FailureNote at=Spot::Card(id) />
         </li>
     }
 }
@@ -498,24 +895,180 @@ fn TaskCard(task: Task) -> impl IntoView {
 fn AddColumn() -> impl IntoView {
     let state = use_board();
     let input = NodeRef::<leptos::html::Input>::new();
+    let len = RwSignal::new(0usize);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(el) = input.get() else { return };
         let name = el.value();
-        if name.trim().is_empty() {
+        if name.trim().is_empty() || char_len(name.trim()) > COLUMN_NAME_MAX {
             return;
         }
-        el.set_value("");
-        state.run(create_column(state.id(), name));
+        let board_id = state.id();
+        let sent = name.clone();
+        state.send(
+            Spot::NewColumn,
+            move || create_column(board_id, name.clone()),
+            move |_| {
+                if let Some(el) = input.get_untracked() {
+                    if el.value() == sent {
+                        el.set_value("");
+                        len.set(0);
+                    }
+                }
+            },
+        );
     };
     view! {
         <section class="column column-new" aria-label="Add a column">
             <span id="card-help" class="sr-only">"Press Alt and an arrow key to move this card."</span>
             <form class="stack" on:submit=submit>
                 <label for="new-column-name">"New column"</label>
-                <input id="new-column-name" node_ref=input type="text" placeholder="Column name" maxlength=COLUMN_NAME_MAX />
+                <input id="new-column-name" node_ref=input type="text" placeholder="Column name"
+                    aria-describedby="new-column-name-count"
+                    on:input=move |ev| len.set(char_len(&event_target_value(&ev))) />
+                <CharCount len=len.into() max=COLUMN_NAME_MAX id="new-column-name" />
                 <button type="submit" class="btn btn-sm">"Add column"</button>
+                <FailureNote at=Spot::NewColumn />
             </form>
+        </section>
+    }
+}
+
+/// The draggable edge of the pane; arrow keys resize it too.
+#[component]
+fn PaneResizer(width: RwSignal<i32>) -> impl IntoView {
+    let handle = NodeRef::<leptos::html::Div>::new();
+    let dragging = RwSignal::new(false);
+    // The widest the pane may be: the columns keep at least 300 px.
+    let max_width = move || {
+        #[cfg(feature = "hydrate")]
+        {
+            let viewport = web_sys::window()
+                .and_then(|w| w.inner_width().ok())
+                .and_then(|v| v.as_f64())
+                .unwrap_or(1366.0) as i32;
+            (viewport - 300).clamp(PANE_MIN, 900)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        900
+    };
+    let set = move |w: i32| width.set(w.clamp(PANE_MIN, max_width()));
+    let save = move || browser::store(PANE_WIDTH_KEY, &width.get_untracked().to_string());
+    let on_pointerdown = move |ev: leptos::ev::PointerEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = handle.get_untracked() {
+            let _ = el.set_pointer_capture(ev.pointer_id());
+        }
+        ev.prevent_default();
+        dragging.set(true);
+    };
+    let on_pointermove = move |ev: leptos::ev::PointerEvent| {
+        if !dragging.get_untracked() {
+            return;
+        }
+        // The pane's right edge is the window's: its width is what is right of the pointer.
+        #[cfg(feature = "hydrate")]
+        {
+            let viewport = web_sys::window()
+                .and_then(|w| w.inner_width().ok())
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0) as i32;
+            set(viewport - ev.client_x());
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let on_pointerup = move |_| {
+        if dragging.get_untracked() {
+            dragging.set(false);
+            save();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let step = if ev.shift_key() { 64 } else { 16 };
+        let w = width.get_untracked();
+        let next = match ev.key().as_str() {
+            "ArrowLeft" => w + step,
+            "ArrowRight" => w - step,
+            "Home" => max_width(),
+            "End" => PANE_MIN,
+            _ => return,
+        };
+        ev.prevent_default();
+        set(next);
+        save();
+    };
+    view! {
+        <div class="pane-resizer" class:dragging=move || dragging.get() node_ref=handle
+            role="separator" aria-orientation="vertical" tabindex="0"
+            aria-label="Resize the chat pane" aria-controls="board-pane"
+            aria-valuemin=PANE_MIN.to_string() aria-valuemax=move || max_width().to_string()
+            aria-valuenow=move || width.get().to_string()
+            on:pointerdown=on_pointerdown on:pointermove=on_pointermove on:pointerup=on_pointerup
+            on:pointercancel=on_pointerup on:keydown=on_keydown></div>
+    }
+}
+
+/// The side pane: Chat and Members as tabs.
+#[component]
+fn BoardPane(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
+    let state = use_board();
+    let live = expect_context::<Live>();
+    let tab = state.pane_tab;
+    let chat_unread = move || live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
+    let select = move |t: PaneTab| {
+        tab.set(t);
+        browser::focus_soon(match t {
+            PaneTab::Chat => "pane-tab-chat".into(),
+            PaneTab::Members => "pane-tab-members".into(),
+        });
+    };
+    let on_tab_key = move |ev: leptos::ev::KeyboardEvent| {
+        if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight") {
+            ev.prevent_default();
+            select(if tab.get_untracked() == PaneTab::Chat {
+                PaneTab::Members
+            } else {
+                PaneTab::Chat
+            });
+        }
+    };
+    // On a phone the pane covers the board: Esc closes it.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && !ev.default_prevented() && state.pane_open.get_untracked() {
+            ev.prevent_default();
+            state.hide_pane();
+        }
+    };
+    view! {
+        <section id="board-pane" class="pane" aria-label="Board side panel" on:keydown=on_keydown>
+            <div class="pane-head">
+                <div class="tabs pane-tabs" role="tablist" aria-label="Chat and members" on:keydown=on_tab_key>
+                    <button type="button" id="pane-tab-chat" role="tab" class="tab"
+                        aria-selected=move || (tab.get() == PaneTab::Chat).to_string()
+                        aria-controls="pane-chat" tabindex=move || if tab.get() == PaneTab::Chat { "0" } else { "-1" }
+                        on:click=move |_| select(PaneTab::Chat)>
+                        "Chat"
+                        {move || (chat_unread() > 0).then(|| view! { <span class="badge">{chat_unread()}<span class="sr-only">" unread"</span></span> })}
+                    </button>
+                    <button type="button" id="pane-tab-members" role="tab" class="tab"
+                        aria-selected=move || (tab.get() == PaneTab::Members).to_string()
+                        aria-controls="pane-members" tabindex=move || if tab.get() == PaneTab::Members { "0" } else { "-1" }
+                        on:click=move |_| select(PaneTab::Members)>
+                        "Members " <span class="count">{move || state.board.with(|b| b.members.len())}</span>
+                    </button>
+                </div>
+                <button type="button" class="btn btn-ghost btn-sm" aria-label="Hide chat and members"
+                    title="Hide" on:click=move |_| state.hide_pane()>"✕"</button>
+            </div>
+            <div id="pane-chat" class="pane-panel" role="tabpanel" aria-labelledby="pane-tab-chat"
+                hidden=move || tab.get() != PaneTab::Chat>
+                <ChatPanel rooms />
+            </div>
+            <div id="pane-members" class="pane-panel pane-scroll" role="tabpanel" aria-labelledby="pane-tab-members"
+                hidden=move || tab.get() != PaneTab::Members>
+                <MembersPanel />
+            </div>
         </section>
     }
 }
@@ -531,17 +1084,22 @@ fn MembersPanel() -> impl IntoView {
         if username.trim().is_empty() {
             return;
         }
-        el.set_value("");
         let board_id = state.id();
-        state.run_then(add_member(board_id, username), move |m| {
-            state
-                .status
-                .set(format!("Added {} to the board", m.user.display_name));
-        });
+        state.send(
+            Spot::Members,
+            move || add_member(board_id, username.clone()),
+            move |m| {
+                if let Some(el) = input.get_untracked() {
+                    el.set_value("");
+                }
+                state
+                    .status
+                    .set(format!("Added {} to the board", m.user.display_name));
+            },
+        );
     };
     let members = move || state.board.with(|b| b.members.clone());
     let live = expect_context::<Live>();
-    let live_online = move |user_id: i64| live.board_online.with(|o| o.contains(&user_id));
     let navigate = leptos_router::hooks::use_navigate();
     let leave = move |_| {
         if !browser::confirm("Leave this board? You will lose access to it.") {
@@ -552,7 +1110,16 @@ fn MembersPanel() -> impl IntoView {
         spawn_local(async move {
             match remove_member(board_id, me).await {
                 Ok(()) => navigate("/boards", Default::default()),
-                Err(e) => state.error.set(Some(e.message())),
+                Err(e) => state.failure.set(Some(Failure {
+                    at: Spot::Members,
+                    message: if e.is_network() {
+                        NOT_SAVED.into()
+                    } else {
+                        plain(&e)
+                    },
+                    offline: e.is_network(),
+                    retry: None,
+                })),
             }
         });
     };
@@ -569,18 +1136,19 @@ fn MembersPanel() -> impl IntoView {
                             let name = name.clone();
                             move |_| {
                                 if browser::confirm(&format!("Remove {name} from this board?")) {
-                                    state.run(remove_member(state.id(), user_id));
+                                    let board_id = state.id();
+                                    state.send(Spot::Members, move || remove_member(board_id, user_id), |_| {});
                                 }
                             }
                         };
-                        let online = move || live_online(user_id);
+                        let presence = move || live.presence(live.board_online, user_id);
                         view! {
-                            <li class="member" class:online=online>
-                                <span class="who-item" class:online=online>
+                            <li class=move || format!("member {}", presence().class())>
+                                <span class=move || format!("who-item {}", presence().class())>
                                     <Avatar name=name.clone() />
                                     <span class="dot" aria-hidden="true"></span>
                                 </span>
-                                <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
+                                <span class="sr-only">{move || presence().label()}</span>
                                 <span class="member-name">
                                     {name.clone()}
                                     <span class="muted">" @"{member.user.username.clone()}</span>
@@ -605,6 +1173,7 @@ fn MembersPanel() -> impl IntoView {
                     </div>
                 </form>
             </Show>
+            <FailureNote at=Spot::Members />
             <Show when=move || !state.is_owner()>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=leave.clone()>"Leave board"</button>
             </Show>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::chat::{Composer, Unsent};
-use super::common::{browser, clock, day, Avatar, RichText};
+use super::common::{browser, clock, day, Avatar, LongText};
 use super::live::{Live, Target};
 use super::mention_input::MentionTextarea;
 use crate::api::comments::{delete_comment, edit_comment};
@@ -53,12 +53,14 @@ pub fn CommentThread(
                     "Load older comments"
                 </button>
             </Show>
-            <ol class="comments" role="log" aria-label="Comments on this task">
-                <For each=move || live.comments.get() key=|c| (c.id, c.seq) let:comment>
-                    <CommentItem comment viewer_id is_owner board_id error />
-                </For>
-                <Unsent target=Target::Task(task_id) />
-            </ol>
+            <div class="comments" role="log" tabindex="0" aria-label="Comments on this task">
+                <ol class="comment-list">
+                    <For each=move || live.comments.get() key=|c| (c.id, c.seq) let:comment>
+                        <CommentItem comment viewer_id is_owner board_id error />
+                    </For>
+                    <Unsent target=Target::Task(task_id) />
+                </ol>
+            </div>
             <Show when=empty>
                 <p class="muted">"No comments yet. Start the discussion — type @ to mention someone."</p>
             </Show>
@@ -127,7 +129,7 @@ fn CommentItem(
             <Avatar name=comment.author.display_name.clone() />
             <div class="msg-body">
                 <p class="msg-meta">
-                    <strong>{comment.author.display_name.clone()}</strong>
+                    <strong dir="auto">{comment.author.display_name.clone()}</strong>
                     <time class="muted" title=when>{clock(comment.created_at)}</time>
                     {comment.edited_at.filter(|_| !deleted).map(|_| view! { <span class="muted small">"(edited)"</span> })}
                     <span class="spacer"></span>
@@ -151,7 +153,7 @@ fn CommentItem(
                             fallback={
                                 let content = content.clone();
                                 let mentions = mentions.clone();
-                                move || view! { <p class="msg-text"><RichText text=content.clone() mentions=mentions.clone() me=Some(viewer_id) /></p> }
+                                move || view! { <LongText text=content.clone() mentions=mentions.clone() me=Some(viewer_id) /> }
                             }>
                             <form class="stack edit-comment" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(); }>
                                 <label for=edit_id.clone() class="sr-only">"Edit comment"</label>

@@ -49,6 +49,46 @@ pub fn RichText(
         .collect_view()
 }
 
+/// Longer texts than this (lines, or characters) may be collapsed.
+pub const COLLAPSE_LINES: usize = 15;
+const COLLAPSE_CHARS: usize = 600;
+
+/// A message or comment text (`dir="auto"`, so right-to-left text reads
+/// right). A long one is cut to about 15 lines behind "Show more".
+#[component]
+pub fn LongText(
+    #[prop(into)] text: String,
+    #[prop(optional)] mentions: Vec<User>,
+    #[prop(default = None)] me: Option<i64>,
+) -> impl IntoView {
+    // Only long texts are measured; short ones can never overflow.
+    let long = text.lines().count() > COLLAPSE_LINES || text.chars().count() > COLLAPSE_CHARS;
+    let expanded = RwSignal::new(false);
+    // Server-side (and until measured) a long text counts as overflowing.
+    let overflows = RwSignal::new(long);
+    let node = NodeRef::<leptos::html::P>::new();
+    if long {
+        Effect::new(move |_| {
+            if let Some(el) = node.get() {
+                request_animation_frame(move || {
+                    overflows.set(el.scroll_height() > el.client_height() + 2);
+                });
+            }
+        });
+    }
+    view! {
+        <p class="msg-text" dir="auto" class:clamped=move || long && !expanded.get() node_ref=node>
+            <RichText text=text mentions=mentions me=me />
+        </p>
+        <Show when=move || long && (overflows.get() || expanded.get())>
+            <button type="button" class="show-more" aria-expanded=move || expanded.get().to_string()
+                on:click=move |_| expanded.update(|e| *e = !*e)>
+                {move || if expanded.get() { "Show less" } else { "Show more" }}
+            </button>
+        </Show>
+    }
+}
+
 /// Hours and minutes of a timestamp, in the browser's time zone.
 pub fn clock(ms: i64) -> String {
     #[cfg(feature = "hydrate")]
@@ -107,7 +147,9 @@ pub fn utc_date(ms: i64) -> String {
     )
 }
 
-/// A modal dialog: a backdrop, focus moved inside, Esc or a backdrop click closes.
+/// A modal dialog: a backdrop, focus moved inside and kept there (Tab and
+/// Shift+Tab cycle within it), Esc or a backdrop click closes, and focus goes
+/// back to what opened it.
 #[component]
 pub fn Modal(
     #[prop(into)] title: String,
@@ -119,11 +161,15 @@ pub fn Modal(
 ) -> impl IntoView {
     let title_id = format!("{focus}-dialog-title");
     let labelled_by = title_id.clone();
+    browser::return_focus_on_cleanup();
     browser::focus_soon(focus);
+    let dialog = NodeRef::<leptos::html::Div>::new();
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" && !ev.default_prevented() {
             ev.prevent_default();
             on_close.run(());
+        } else if let Some(el) = dialog.get_untracked() {
+            browser::keep_tab_inside(&ev, &el);
         }
     };
     let on_backdrop = move |ev: leptos::ev::MouseEvent| {
@@ -133,7 +179,7 @@ pub fn Modal(
     };
     view! {
         <div class="overlay" on:click=on_backdrop on:keydown=on_keydown>
-            <div class="dialog dialog-sm" role="dialog" aria-modal="true" aria-labelledby=labelled_by>
+            <div class="dialog dialog-sm" role="dialog" aria-modal="true" aria-labelledby=labelled_by node_ref=dialog>
                 <div class="dialog-body stack">
                     <div class="dialog-head">
                         <h2 id=title_id>{title}</h2>
@@ -145,6 +191,40 @@ pub fn Modal(
         </div>
     }
     .into_any()
+}
+
+/// A live character count for a text field with a limit: quiet until the
+/// text nears the limit, then "57 / 60", and a plain message once it is over
+/// (the field itself never cuts what was typed or pasted).
+#[component]
+pub fn CharCount(
+    /// The field's current length in characters.
+    len: Signal<usize>,
+    max: usize,
+    /// The field's id (the count describes it: `{id}-count`).
+    #[prop(into)]
+    id: String,
+) -> impl IntoView {
+    let near = move || len.get() * 5 >= max * 4;
+    let over = move || len.get() > max;
+    view! {
+        <span id=format!("{id}-count") class="char-count" class:over=over aria-live="polite">
+            {move || {
+                if over() {
+                    format!("Too long: {} of at most {max} characters", len.get())
+                } else if near() {
+                    format!("{} / {max}", len.get())
+                } else {
+                    String::new()
+                }
+            }}
+        </span>
+    }
+}
+
+/// How many characters a field holds (what limits count, not bytes).
+pub fn char_len(text: &str) -> usize {
+    text.chars().count()
 }
 
 /// An error message for the user, announced by screen readers.
@@ -329,6 +409,245 @@ pub mod browser {
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = (id, done);
+    }
+
+    /// The value stored under `key` in this browser (localStorage).
+    pub fn stored(key: &str) -> Option<String> {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()?
+                .local_storage()
+                .ok()??
+                .get_item(key)
+                .ok()?
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = key;
+            None
+        }
+    }
+
+    /// Stores a value in this browser (an empty value removes the key).
+    pub fn store(key: &str, value: &str) {
+        #[cfg(feature = "hydrate")]
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = if value.is_empty() {
+                storage.remove_item(key)
+            } else {
+                storage.set_item(key, value)
+            };
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (key, value);
+    }
+
+    /// Whether the window is phone-sized (the layout's one breakpoint).
+    pub fn is_narrow() -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()
+                .and_then(|w| w.match_media("(max-width: 760px)").ok().flatten())
+                .is_some_and(|m| m.matches())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        false
+    }
+
+    /// Keeps Tab and Shift+Tab inside `container` (a modal dialog): from the
+    /// last focusable element Tab goes to the first, and back.
+    pub fn keep_tab_inside(ev: &leptos::ev::KeyboardEvent, container: &leptos::web_sys::Element) {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if ev.key() != "Tab" || ev.alt_key() || ev.ctrl_key() || ev.meta_key() {
+                return;
+            }
+            const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), \
+                select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+            let Ok(list) = container.query_selector_all(FOCUSABLE) else {
+                return;
+            };
+            let items: Vec<web_sys::HtmlElement> = (0..list.length())
+                .filter_map(|i| list.item(i))
+                .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                // Only what is shown (not in a hidden tab panel).
+                .filter(|el| el.get_client_rects().length() > 0)
+                .collect();
+            let (Some(first), Some(last)) = (items.first(), items.last()) else {
+                ev.prevent_default();
+                return;
+            };
+            let active = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element());
+            let is = |el: &web_sys::HtmlElement| {
+                active.as_ref().is_some_and(|a| {
+                    wasm_bindgen::JsValue::from(a) == wasm_bindgen::JsValue::from(el)
+                })
+            };
+            let inside = active
+                .as_ref()
+                .is_some_and(|a| container.contains(Some(a.unchecked_ref())));
+            if ev.shift_key() && (is(first) || !inside) {
+                ev.prevent_default();
+                let _ = last.focus();
+            } else if !ev.shift_key() && (is(last) || !inside) {
+                ev.prevent_default();
+                let _ = first.focus();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, container);
+    }
+
+    /// Gives focus back, when the current reactive owner is cleaned up (a
+    /// dialog closes), to the element that had it now: the same element if it
+    /// is still on the page, else the element now carrying its id (a card
+    /// re-rendered while its dialog was open).
+    pub fn return_focus_on_cleanup() {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let opener = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element())
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            let Some(opener) = opener else { return };
+            let id = opener.id();
+            // The browser is one thread: the wrapper only satisfies `Send`.
+            let opener = send_wrapper::SendWrapper::new(opener);
+            leptos::prelude::on_cleanup(move || {
+                let opener = opener.take();
+                leptos::task::spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(0).await;
+                    let target = if opener.is_connected() {
+                        Some(opener)
+                    } else if !id.is_empty() {
+                        web_sys::window()
+                            .and_then(|w| w.document())
+                            .and_then(|d| d.get_element_by_id(&id))
+                            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    } else {
+                        None
+                    };
+                    if let Some(el) = target {
+                        let _ = el.focus();
+                    }
+                });
+            });
+        }
+    }
+
+    /// The id of the first `items` element in view in a scroller, and how far
+    /// below the scroller's top it is (px): what to keep in place while
+    /// content is added above it.
+    pub fn first_in_view(scroller: &leptos::web_sys::Element, items: &str) -> (String, f64) {
+        #[cfg(feature = "hydrate")]
+        {
+            let top = scroller.get_bounding_client_rect().top();
+            if let Ok(list) = scroller.query_selector_all(items) {
+                for i in 0..list.length() {
+                    let Some(el) = list
+                        .item(i)
+                        .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                    else {
+                        continue;
+                    };
+                    let rect = el.get_bounding_client_rect();
+                    if rect.bottom() > top && !el.id().is_empty() {
+                        return (el.id(), rect.top() - top);
+                    }
+                }
+            }
+            (String::new(), 0.0)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (scroller, items);
+            (String::new(), 0.0)
+        }
+    }
+
+    /// Scrolls so that the element `id` is again `offset` px below the
+    /// scroller's top (see [`first_in_view`]).
+    pub fn keep_in_place(scroller: &leptos::web_sys::Element, id: &str, offset: f64) {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(id))
+            else {
+                return;
+            };
+            let now = el.get_bounding_client_rect().top() - scroller.get_bounding_client_rect().top();
+            let by = (now - offset).round() as i32;
+            scroller.set_scroll_top(scroller.scroll_top() + by);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (scroller, id, offset);
+    }
+
+    /// Makes a `<details>` menu behave like a menu: a click outside it or Esc
+    /// closes it (Esc puts focus back on its summary), and so does choosing
+    /// an item (call [`close_menu`] from the item).
+    pub fn dismissable_menu(details: leptos::prelude::NodeRef<leptos::html::Details>) {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::prelude::*;
+            use wasm_bindgen::JsCast;
+            let inside =
+                move |target: Option<web_sys::EventTarget>| match (details.get_untracked(), target)
+                {
+                    (Some(d), Some(t)) => t
+                        .dyn_into::<web_sys::Node>()
+                        .ok()
+                        .is_some_and(|node| d.contains(Some(&node))),
+                    _ => false,
+                };
+            let click = window_event_listener(leptos::ev::click, move |ev| {
+                if let Some(d) = details.get_untracked() {
+                    if d.open() && !inside(ev.target()) {
+                        d.set_open(false);
+                    }
+                }
+            });
+            let key = window_event_listener(leptos::ev::keydown, move |ev| {
+                let Some(d) = details.get_untracked() else {
+                    return;
+                };
+                if ev.key() == "Escape" && d.open() && inside(ev.target()) {
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    close_menu(&d);
+                }
+            });
+            on_cleanup(move || {
+                click.remove();
+                key.remove();
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = details;
+    }
+
+    /// Closes a `<details>` menu and puts focus back on its summary.
+    pub fn close_menu(details: &leptos::web_sys::HtmlDetailsElement) {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            details.set_open(false);
+            if let Some(summary) = details
+                .query_selector("summary")
+                .ok()
+                .flatten()
+                .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = summary.focus();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = details;
     }
 
     /// Moves keyboard focus to the element with this id, once it is rendered.

@@ -63,10 +63,42 @@ pub struct TypingHint {
     pub until: u64,
 }
 
+/// Whether someone is here, as far as this tab can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Online,
+    Offline,
+    /// This tab is not connected live: it cannot know.
+    Unknown,
+}
+
+impl Presence {
+    /// The CSS class of a presence dot.
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Offline => "offline",
+            Self::Unknown => "unknown",
+        }
+    }
+    /// In words, for screen readers and tooltips.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Offline => "offline",
+            Self::Unknown => "presence unknown (not connected)",
+        }
+    }
+}
+
 /// How long a typing hint lasts after the last typing frame.
 pub const TYPING_EXPIRY_MS: u64 = 10_000;
 /// A composer sends "typing" at most this often.
 pub const TYPING_SEND_INTERVAL_MS: u64 = 3_000;
+/// A socket silent this long (ms) is asked for a sign of life ...
+pub const QUIET_BEFORE_PING_MS: u64 = 15_000;
+/// ... and given up on if the ping is not answered within this long.
+pub const PING_ANSWER_MS: u64 = 10_000;
 /// A notification link to an old message or comment loads at most this many
 /// older pages to reach it.
 pub const MAX_PAGES_TO_FOCUS: usize = 20;
@@ -90,6 +122,8 @@ pub struct Live {
     /// The open room's messages, by id, each once.
     pub messages: RwSignal<Vec<Message>>,
     pub has_older: RwSignal<bool>,
+    /// An older page of the open room is being loaded.
+    pub older_loading: RwSignal<bool>,
     /// The read pointer when the room was opened (for the "new messages" line).
     pub read_marker: RwSignal<i64>,
     pub typing: RwSignal<Vec<TypingHint>>,
@@ -104,6 +138,9 @@ pub struct Live {
     /// Its comments, by id, each once (deleted ones as placeholders).
     pub comments: RwSignal<Vec<Comment>>,
     pub comments_has_older: RwSignal<bool>,
+    /// How many comments the open thread has (not counting deleted ones),
+    /// once it is loaded; kept up to date by the live changes.
+    pub comment_count: RwSignal<Option<i64>>,
     pub thread_typing: RwSignal<Vec<TypingHint>>,
     /// A comment to scroll to and highlight.
     pub focus_comment: RwSignal<Option<i64>>,
@@ -137,6 +174,13 @@ struct Inner {
     /// When each place last got a "typing" frame from this tab.
     typing_sent: Vec<(Target, u64)>,
     polling: bool,
+    /// Bumped by every (re)connection attempt: a scheduled retry that finds
+    /// it changed knows another attempt took over.
+    connect_generation: u64,
+    /// When the socket last brought anything (ms), and when a ping went out
+    /// that nothing has answered yet: a socket can die without closing.
+    last_heard: u64,
+    ping_sent: Option<u64>,
     /// Resume point of the open room: the highest message id received from
     /// the room's stream (not from acks, which may overtake it); `None`
     /// until its history is loaded.
@@ -163,6 +207,7 @@ impl Live {
             room: RwSignal::new(None),
             messages: RwSignal::new(Vec::new()),
             has_older: RwSignal::new(false),
+            older_loading: RwSignal::new(false),
             read_marker: RwSignal::new(0),
             typing: RwSignal::new(Vec::new()),
             online: RwSignal::new(Vec::new()),
@@ -171,6 +216,7 @@ impl Live {
             thread: RwSignal::new(None),
             comments: RwSignal::new(Vec::new()),
             comments_has_older: RwSignal::new(false),
+            comment_count: RwSignal::new(None),
             thread_typing: RwSignal::new(Vec::new()),
             focus_comment: RwSignal::new(None),
             unread_notes: RwSignal::new(0),
@@ -202,19 +248,33 @@ impl Live {
         self.messages.with_untracked(|m| m.last().map(|m| m.id))
     }
 
-    /// Adds or updates a comment (a newer change wins); returns whether it was new.
+    /// Adds or updates a comment (a newer change wins); returns whether it
+    /// was new, and keeps the thread's comment count.
     fn upsert_comment(self, comment: Comment) -> bool {
         let mut added = false;
-        self.comments.update(
-            |list| match list.binary_search_by_key(&comment.id, |c| c.id) {
-                Ok(at) if list[at].seq < comment.seq => list[at] = comment,
+        let mut count_change = 0;
+        let deleted = comment.deleted_at.is_some();
+        self.comments.update(|list| {
+            let oldest = list.first().map(|c| c.id);
+            match list.binary_search_by_key(&comment.id, |c| c.id) {
+                Ok(at) if list[at].seq < comment.seq => {
+                    if deleted && list[at].deleted_at.is_none() {
+                        count_change = -1;
+                    }
+                    list[at] = comment;
+                }
                 Ok(_) => {}
                 Err(at) => {
+                    count_change = comment_count_change(&comment, oldest);
                     list.insert(at, comment);
                     added = true;
                 }
-            },
-        );
+            }
+        });
+        if count_change != 0 {
+            self.comment_count
+                .update(|c| *c = c.map(|n| (n + count_change).max(0)));
+        }
         added
     }
 
@@ -244,9 +304,40 @@ impl Live {
     }
 }
 
+/// How a comment this tab did not have changes the thread's count: a new
+/// one adds one; one that arrives deleted was counted only if it is older
+/// than everything loaded (it was in the count the page came with).
+fn comment_count_change(comment: &Comment, oldest_loaded: Option<i64>) -> i64 {
+    match comment.deleted_at {
+        None => 1,
+        Some(_) if oldest_loaded.is_some_and(|oldest| comment.id < oldest) => -1,
+        Some(_) => 0,
+    }
+}
+
+impl Live {
+    /// Whether a user is online in `online` (a room's or the board's list),
+    /// or unknown while this tab is not connected live.
+    pub fn presence(self, online: RwSignal<Vec<i64>>, user_id: i64) -> Presence {
+        if self.status.get() != LiveStatus::Live {
+            Presence::Unknown
+        } else if online.with(|o| o.contains(&user_id)) {
+            Presence::Online
+        } else {
+            Presence::Offline
+        }
+    }
+
+    /// Where this browser remembers the room last open on a board.
+    fn last_room_key(self, board_id: i64) -> String {
+        format!("taskflow.room.{}.{board_id}", self.my_id())
+    }
+}
+
 #[cfg(not(feature = "hydrate"))]
 impl Live {
     pub fn start(self, _user: &User) {}
+    pub fn reconnect_now(self) {}
     pub fn stop(self) {}
     pub fn enter_board(self) {}
     pub fn leave_board(self, _board_id: i64) {}
@@ -360,6 +451,30 @@ mod browser {
             }
             self.me.set(Some(user.clone()));
             self.connect();
+            // Back online, or back in this tab: try at once instead of waiting
+            // for the backoff; and what is now in view is read.
+            let reconnect_now = move || self.reconnect_now();
+            // (For the life of the tab: the handles are never removed.)
+            let _ = window_event_listener(leptos::ev::online, move |_| reconnect_now());
+            let _ = window_event_listener(leptos::ev::focus, move |_| reconnect_now());
+            // The network went away: the socket may never say so itself.
+            let _ = window_event_listener(leptos::ev::offline, move |_| self.connection_lost());
+            // A socket can also die silently (a laptop lid, a dropped route):
+            // after a quiet spell it is pinged, and given up on if nothing answers.
+            set_interval(move || self.check_alive(), Duration::from_secs(5));
+            let on_visible = Closure::<dyn FnMut()>::new(move || {
+                if !tab_hidden() {
+                    self.reconnect_now();
+                    self.mark_read_now();
+                }
+            });
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                let _ = doc.add_event_listener_with_callback(
+                    "visibilitychange",
+                    on_visible.as_ref().unchecked_ref(),
+                );
+            }
+            on_visible.forget();
             // Typing hints expire on the receiving side.
             set_interval(
                 move || {
@@ -388,10 +503,67 @@ mod browser {
             !self.inner.with_value(|i| i.started)
         }
 
+        /// Tries to connect now (the browser is back online, the tab got the
+        /// focus back, or the user asked), unless a socket is up or opening.
+        pub fn reconnect_now(self) {
+            let busy = self.inner.with_value(|i| {
+                i.socket.as_ref().is_some_and(|s| {
+                    matches!(s.ws.ready_state(), WebSocket::OPEN | WebSocket::CONNECTING)
+                })
+            });
+            if busy || self.stopped() {
+                return;
+            }
+            if matches!(self.status.get_untracked(), LiveStatus::Reconnecting(_)) {
+                self.status.set(LiveStatus::Connecting);
+            }
+            self.connect();
+        }
+
+        /// The connection is gone (whether or not the socket noticed): drop
+        /// it and retry with backoff.
+        fn connection_lost(self) {
+            let had = self
+                .inner
+                .try_update_value(|i| {
+                    i.ping_sent = None;
+                    i.socket.take().is_some()
+                })
+                .unwrap_or(false);
+            if had && !self.stopped() {
+                self.schedule_reconnect();
+            }
+        }
+
+        fn check_alive(self) {
+            let now = now_ms();
+            let (open, last_heard, ping_sent) = self.inner.with_value(|i| {
+                let open = i
+                    .socket
+                    .as_ref()
+                    .is_some_and(|s| s.ws.ready_state() == WebSocket::OPEN);
+                (open, i.last_heard, i.ping_sent)
+            });
+            if !open || now.saturating_sub(last_heard) < QUIET_BEFORE_PING_MS {
+                return;
+            }
+            match ping_sent {
+                Some(at) if now.saturating_sub(at) >= PING_ANSWER_MS => self.connection_lost(),
+                Some(_) => {}
+                None => {
+                    if self.send_frame(&json!({"type": "ping"})) {
+                        self.inner.update_value(|i| i.ping_sent = Some(now));
+                    }
+                }
+            }
+        }
+
         fn connect(self) {
             if self.stopped() {
                 return;
             }
+            // A retry scheduled before this attempt is void now.
+            self.inner.update_value(|i| i.connect_generation += 1);
             let Some(url) = socket_url() else { return };
             let Ok(ws) = WebSocket::new(&url) else {
                 self.schedule_reconnect();
@@ -399,6 +571,10 @@ mod browser {
             };
             let on_open = Closure::<dyn FnMut()>::new(move || self.on_open());
             let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+                self.inner.update_value(|i| {
+                    i.last_heard = now_ms();
+                    i.ping_sent = None;
+                });
                 if let Some(text) = ev.data().as_string() {
                     if let Ok(frame) = serde_json::from_str::<Value>(&text) {
                         self.on_frame(frame);
@@ -444,7 +620,15 @@ mod browser {
                     }
                 });
             }
-            set_timeout(move || self.connect(), Duration::from_millis(delay as u64));
+            let generation = self.inner.with_value(|i| i.connect_generation);
+            set_timeout(
+                move || {
+                    if self.inner.with_value(|i| i.connect_generation) == generation {
+                        self.connect();
+                    }
+                },
+                Duration::from_millis(delay as u64),
+            );
         }
 
         fn send_frame(self, frame: &Value) -> bool {
@@ -472,6 +656,8 @@ mod browser {
             self.inner.update_value(|i| {
                 i.attempts = 0;
                 i.ever_opened = true;
+                i.last_heard = now_ms();
+                i.ping_sent = None;
             });
             self.status.set(LiveStatus::Live);
             // Everything this tab follows, each resumed from where it was.
@@ -503,12 +689,21 @@ mod browser {
         }
 
         /// The board page is shown: follow it live and open a room (the one a
-        /// link asked for, or the first).
+        /// link asked for, else the one last open here, else the first).
         pub fn enter_board(self) {
             self.subscribe_board();
+            let last = self.board.get_untracked().and_then(|board_id| {
+                crate::ui::common::browser::stored(&self.last_room_key(board_id))
+                    .and_then(|r| r.parse::<i64>().ok())
+                    .filter(|r| {
+                        self.rooms
+                            .with_untracked(|rooms| rooms.iter().any(|x| x.room.id == *r))
+                    })
+            });
             let wanted = self
                 .room
                 .get_untracked()
+                .or(last)
                 .or_else(|| self.rooms.with_untracked(|r| r.first().map(|r| r.room.id)));
             self.room.set(None);
             if let Some(room_id) = wanted {
@@ -781,8 +976,18 @@ mod browser {
             );
             if Some(message.room_id) == self.room.get_untracked() {
                 let author = message.author.id;
+                let room_id = message.room_id;
                 if self.insert_message(message) {
                     self.typing.update(|t| t.retain(|h| h.user.id != author));
+                    if tab_hidden() && author != self.my_id() {
+                        // Nobody is looking: it stays unread (the tab title
+                        // counts it) until the tab is back in view.
+                        self.rooms.update(|rooms| {
+                            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                                r.unread += 1;
+                            }
+                        });
+                    }
                     self.mark_read_now();
                 }
             } else {
@@ -851,10 +1056,17 @@ mod browser {
                 return;
             }
             self.room.set(Some(room_id));
+            if let Some(board_id) = self.board.get_untracked() {
+                crate::ui::common::browser::store(
+                    &self.last_room_key(board_id),
+                    &room_id.to_string(),
+                );
+            }
             self.messages.set(Vec::new());
             self.typing.set(Vec::new());
             self.online.set(Vec::new());
             self.has_older.set(false);
+            self.older_loading.set(false);
             self.inner.update_value(|i| i.room_cursor = None);
             let marker = self.rooms.with_untracked(|r| {
                 r.iter()
@@ -968,7 +1180,7 @@ mod browser {
             }
         }
 
-        /// Loads the page before the oldest message shown.
+        /// Loads the page before the oldest message shown (one at a time).
         pub fn load_older(self) {
             let (Some(room_id), Some(first)) = (
                 self.room.get_untracked(),
@@ -976,15 +1188,25 @@ mod browser {
             ) else {
                 return;
             };
+            if self.older_loading.get_untracked() {
+                return;
+            }
+            self.older_loading.set(true);
             spawn_local(async move {
-                if let Ok(page) = rpc::room_history(room_id, Some(first), None).await {
-                    if self.room.get_untracked() == Some(room_id) {
+                let page = rpc::room_history(room_id, Some(first), None).await;
+                if self.room.get_untracked() != Some(room_id) {
+                    return;
+                }
+                match page {
+                    Ok(page) => {
                         self.has_older.set(page.has_older);
                         for m in page.messages {
                             self.insert_message(m);
                         }
                     }
+                    Err(e) => self.notice.set(Some(e.message())),
                 }
+                self.older_loading.set(false);
             });
         }
 
@@ -1012,6 +1234,7 @@ mod browser {
                         for c in page.comments {
                             self.upsert_comment(c);
                         }
+                        self.comment_count.set(Some(page.count));
                         self.inner.update_value(|i| i.comment_seq = page.seq);
                         if !self.subscribe(format!("task:{task_id}"), Some(page.seq))
                             && self.status.get_untracked() == LiveStatus::Fallback
@@ -1081,6 +1304,7 @@ mod browser {
             self.comments.set(Vec::new());
             self.thread_typing.set(Vec::new());
             self.comments_has_older.set(false);
+            self.comment_count.set(None);
             self.inner.update_value(|i| i.comment_seq = 0);
         }
 
@@ -1312,5 +1536,40 @@ mod browser {
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment_count_change;
+    use crate::model::{Comment, User};
+
+    fn comment(id: i64, deleted: bool) -> Comment {
+        Comment {
+            id,
+            task_id: 1,
+            author: User {
+                id: 1,
+                username: "a".into(),
+                display_name: "A".into(),
+            },
+            content: String::new(),
+            created_at: 0,
+            edited_at: None,
+            deleted_at: deleted.then_some(1),
+            seq: 1,
+            mentions: vec![],
+        }
+    }
+
+    #[test]
+    fn the_thread_count_follows_what_arrives() {
+        // A new comment adds one.
+        assert_eq!(comment_count_change(&comment(50, false), Some(10)), 1);
+        // Deleted and older than the loaded page: it was counted.
+        assert_eq!(comment_count_change(&comment(5, true), Some(10)), -1);
+        // Deleted and newer: created and deleted while away, never counted.
+        assert_eq!(comment_count_change(&comment(50, true), Some(10)), 0);
+        assert_eq!(comment_count_change(&comment(50, true), None), 0);
     }
 }

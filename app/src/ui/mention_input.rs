@@ -13,6 +13,19 @@ use crate::api::comments::suggest_mentions;
 use crate::mentions::typing_at;
 use crate::model::User;
 
+/// Sizes a textarea to its text (the stylesheet caps it at about ten lines,
+/// then it scrolls).
+pub fn fit_to_content(el: &leptos::web_sys::HtmlTextAreaElement) {
+    #[cfg(feature = "hydrate")]
+    {
+        let style = web_sys::HtmlElement::style(el);
+        let _ = style.set_property("height", "auto");
+        let _ = style.set_property("height", &format!("{}px", el.scroll_height() + 2));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = el;
+}
+
 /// Wait this long after the last keystroke before asking the server.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub const SUGGEST_DEBOUNCE_MS: u32 = 120;
@@ -167,6 +180,9 @@ pub fn MentionTextarea(
         }
     };
     let on_input = move |_| {
+        if let Some(el) = node_ref.get_untracked() {
+            fit_to_content(&el);
+        }
         lookup();
         if let Some(cb) = on_change {
             let empty = node_ref
@@ -187,14 +203,22 @@ pub fn MentionTextarea(
         move || open().then(|| option_id(active.get()))
     };
     let list_id_attr = list_id.clone();
+    // A field that starts with text (a draft, a comment being edited) fits it.
+    if !initial.is_empty() {
+        Effect::new(move |_| {
+            if let Some(el) = node_ref.get() {
+                request_animation_frame(move || fit_to_content(&el));
+            }
+        });
+    }
     view! {
         <div class="mention-field">
             <textarea id=id node_ref=node_ref rows=rows maxlength=maxlength
                 placeholder=move || placeholder.get()
                 title="Enter sends · Shift+Enter adds a line · @ mentions someone"
-                aria-autocomplete="list" aria-controls=list_id_attr
-                aria-expanded=move || open().to_string()
+                aria-autocomplete="list" aria-controls=move || open().then(|| list_id_attr.clone())
                 aria-activedescendant=active_descendant
+                data-suggesting=move || open().to_string()
                 prop:value=initial
                 on:keydown=on_keydown on:input=on_input on:click=move |_| lookup() on:blur=blur
             ></textarea>

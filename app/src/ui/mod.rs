@@ -190,8 +190,10 @@ fn Header() -> impl IntoView {
 #[component]
 fn UserMenu(user: User) -> impl IntoView {
     let auth = use_auth();
+    let details = NodeRef::<leptos::html::Details>::new();
+    common::browser::dismissable_menu(details);
     view! {
-        <details class="user-menu">
+        <details class="user-menu" node_ref=details>
             <summary aria-label=format!("Account menu for {}", user.display_name)>
                 <common::Avatar name=user.display_name.clone() />
                 <span class="user-name">{user.display_name.clone()}</span>

@@ -85,26 +85,8 @@ pub fn NotificationBell() -> impl IntoView {
             items.set(Some(page.map(|p| p.notifications).map_err(|e| e.message())));
         });
     });
-    // A click elsewhere closes it.
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let handle = window_event_listener(leptos::ev::click, move |ev| {
-            let inside = match (details.get_untracked(), ev.target()) {
-                (Some(d), Some(t)) => t
-                    .dyn_into::<web_sys::Node>()
-                    .ok()
-                    .is_some_and(|node| d.contains(Some(&node))),
-                _ => false,
-            };
-            if !inside && open.get_untracked() {
-                if let Some(d) = details.get_untracked() {
-                    d.set_open(false);
-                }
-            }
-        });
-        on_cleanup(move || handle.remove());
-    }
+    // A click elsewhere or Esc closes it.
+    browser::dismissable_menu(details);
     let close = move || {
         if let Some(d) = details.get_untracked() {
             d.set_open(false);
@@ -126,8 +108,7 @@ pub fn NotificationBell() -> impl IntoView {
     };
     view! {
         <details class="bell" node_ref=details
-            on:toggle=move |_| open.set(details.get_untracked().is_some_and(|d| d.open()))
-            on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { close(); }>
+            on:toggle=move |_| open.set(details.get_untracked().is_some_and(|d| d.open()))>
             <summary aria-label=label title="Notifications">
                 <svg class="bell-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
                     <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" fill="currentColor"/>

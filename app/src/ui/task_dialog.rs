@@ -1,17 +1,46 @@
 //! `/boards/:board_id/tasks/:task_id`: a task over the board, in two tabs —
 //! Details (title, description, column, assignee) and Comments (the live
 //! thread). `?comment=ID` opens the Comments tab on that comment.
+//!
+//! A modal dialog: focus stays inside it and returns to the card when it
+//! closes. Closing with an edited title or description asks first ("Discard
+//! changes?", with Save at hand), and so does leaving the page.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use super::board_page::{use_board, BoardState};
+use super::board_page::{use_board, BoardState, FailureNote, Spot};
 use super::comments::CommentThread;
-use super::common::{browser, Avatar};
+use super::common::{browser, char_len, Avatar, CharCount};
 use super::live::Live;
 use crate::api::boards::{delete_task, update_task};
-use crate::model::TaskPatch;
+use crate::model::{BoardDetail, Change, TaskPatch};
 use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
+
+/// The fields of the Details tab, shared with the dialog so that closing can
+/// tell whether something typed would be lost.
+#[derive(Clone, Copy)]
+struct Edits {
+    title: NodeRef<leptos::html::Input>,
+    description: NodeRef<leptos::html::Textarea>,
+}
+
+impl Edits {
+    /// What was typed and not saved, if anything: (title, description).
+    fn unsaved(self, state: BoardState, id: i64) -> Option<(String, String)> {
+        let (Some(t), Some(d)) = (self.title.get_untracked(), self.description.get_untracked())
+        else {
+            return None;
+        };
+        let (title, description) = (t.value(), d.value());
+        let changed = state.board.with_untracked(|b| {
+            b.task(id).is_some_and(|task| {
+                title.trim() != task.title || description.trim() != task.description
+            })
+        });
+        changed.then_some((title, description))
+    }
+}
 
 #[component]
 pub fn TaskDialog() -> impl IntoView {
@@ -25,7 +54,25 @@ pub fn TaskDialog() -> impl IntoView {
     });
     let navigate = use_navigate();
     let board_href = move || format!("/boards/{}", state.id());
-    let close = Callback::new(move |()| navigate(&board_href(), Default::default()));
+    let leave = Callback::new(move |()| navigate(&board_href(), Default::default()));
+    let edits = Edits {
+        title: NodeRef::new(),
+        description: NodeRef::new(),
+    };
+    // Asking "Discard changes?" instead of closing.
+    let asking = RwSignal::new(false);
+    let close = Callback::new(move |()| {
+        let dirty = task_id
+            .get_untracked()
+            .and_then(|id| edits.unsaved(state, id))
+            .is_some();
+        if dirty {
+            asking.set(true);
+            browser::focus_soon("discard-save".into());
+        } else {
+            leave.run(());
+        }
+    });
     let live = expect_context::<Live>();
     let query = use_query_map();
     let focus_comment = move || {
@@ -50,24 +97,37 @@ pub fn TaskDialog() -> impl IntoView {
         }
     });
 
-    // Esc closes the dialog wherever the focus is (unless an open list,
-    // like the mention suggestions, took it).
+    // Esc asks to close wherever the focus is (unless an open list, like the
+    // mention suggestions, took it); leaving the page with unsaved edits asks too.
     #[cfg(feature = "hydrate")]
     {
-        use wasm_bindgen::JsCast;
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-            let list_open = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .and_then(|el| el.get_attribute("aria-expanded"))
-                .is_some_and(|v| v == "true");
-            if ev.key() == "Escape" && !ev.default_prevented() && !list_open {
+            if ev.key() == "Escape" && !ev.default_prevented() {
                 ev.prevent_default();
-                close.run(());
+                if asking.get_untracked() {
+                    asking.set(false);
+                    browser::focus_soon("task-title".into());
+                } else {
+                    close.run(());
+                }
             }
         });
-        on_cleanup(move || handle.remove());
+        let unload = window_event_listener(leptos::ev::beforeunload, move |ev| {
+            let dirty = task_id
+                .get_untracked()
+                .and_then(|id| edits.unsaved(state, id))
+                .is_some();
+            if dirty {
+                ev.prevent_default();
+                ev.set_return_value("You have unsaved changes.");
+            }
+        });
+        on_cleanup(move || {
+            handle.remove();
+            unload.remove();
+        });
     }
+    browser::return_focus_on_cleanup();
     browser::focus_soon(if start_on_comments {
         "comment-composer".into()
     } else {
@@ -80,25 +140,95 @@ pub fn TaskDialog() -> impl IntoView {
             close.run(());
         }
     };
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if let Some(el) = dialog.get_untracked() {
+            browser::keep_tab_inside(&ev, &el);
+        }
+    };
+    let save_and_close = move |_| {
+        let Some(id) = task_id.get_untracked() else {
+            return;
+        };
+        asking.set(false);
+        if let Some((title, description)) = edits.unsaved(state, id) {
+            save_task(state, id, title, description, Some(leave));
+        }
+    };
 
     view! {
         <div class="overlay" on:click=on_backdrop>
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="task-dialog-title">
+            <div class="dialog dialog-task" role="dialog" aria-modal="true" aria-labelledby="task-dialog-title"
+                node_ref=dialog on:keydown=on_keydown>
                 {move || match task_id.get() {
                     Some(id) if state.board.with_untracked(|b| b.task(id).is_some()) => {
-                        view! { <TaskTabs id state close tab /> }.into_any()
+                        view! { <TaskTabs id state close tab edits /> }.into_any()
                     }
                     _ => view! {
                         <div class="dialog-body">
-                            <h2 id="task-dialog-title">"Task not found"</h2>
+                            <div class="dialog-head">
+                                <h2 id="task-dialog-title">"Task not found"</h2>
+                                <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| leave.run(())>"✕"</button>
+                            </div>
                             <p>"It may have been deleted, or moved to another board."</p>
                             <a class="btn" href=board_href()>"Back to the board"</a>
                         </div>
                     }.into_any(),
                 }}
+                <Show when=move || asking.get()>
+                    <div class="discard" role="alertdialog" aria-modal="true" aria-labelledby="discard-title"
+                        aria-describedby="discard-text">
+                        <h3 id="discard-title">"Discard changes?"</h3>
+                        <p id="discard-text">"You changed the title or description of this task and did not save it."</p>
+                        <div class="dialog-actions">
+                            <button type="button" id="discard-save" class="btn btn-primary" on:click=save_and_close>"Save changes"</button>
+                            <button type="button" class="btn btn-danger" on:click=move |_| { asking.set(false); leave.run(()); }>"Discard"</button>
+                            <button type="button" class="btn btn-ghost" on:click=move |_| {
+                                asking.set(false);
+                                browser::focus_soon("task-title".into());
+                            }>"Keep editing"</button>
+                        </div>
+                    </div>
+                </Show>
             </div>
         </div>
     }
+}
+
+/// Saves the title and description (only those: the assignee and the column
+/// are left as they are), then closes the dialog if asked to.
+fn save_task(
+    state: BoardState,
+    id: i64,
+    title: String,
+    description: String,
+    then_close: Option<Callback<()>>,
+) {
+    if char_len(title.trim()) > TASK_TITLE_MAX || char_len(&description) > TASK_DESCRIPTION_MAX {
+        return;
+    }
+    let patch = TaskPatch {
+        title: Some(title.clone()),
+        description: Some(description.clone()),
+        ..Default::default()
+    };
+    let (t, d) = (title.trim().to_string(), description.trim().to_string());
+    state.change(
+        Spot::Task(id),
+        Some(move |b: &mut BoardDetail| {
+            if let Some(task) = b.tasks.iter_mut().find(|task| task.id == id) {
+                task.title = t.clone();
+                task.description = d.clone();
+            }
+        }),
+        move || update_task(id, patch.clone()),
+        move |_| {
+            state.status.set("Task saved".into());
+            if let Some(close) = then_close {
+                close.run(());
+            }
+        },
+    );
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +240,14 @@ enum Tab {
 /// The two tabs. Both stay mounted once shown, so switching keeps unsaved
 /// edits and the live thread.
 #[component]
-fn TaskTabs(id: i64, state: BoardState, close: Callback<()>, tab: RwSignal<Tab>) -> impl IntoView {
+fn TaskTabs(
+    id: i64,
+    state: BoardState,
+    close: Callback<()>,
+    tab: RwSignal<Tab>,
+    edits: Edits,
+) -> impl IntoView {
+    let live = expect_context::<Live>();
     let (board_id, viewer_id) = state.board.with_untracked(|b| (b.id, b.viewer_id));
     let is_owner = Signal::derive(move || state.is_owner());
     // The thread mounts the first time its tab is shown, then stays.
@@ -120,6 +257,25 @@ fn TaskTabs(id: i64, state: BoardState, close: Callback<()>, tab: RwSignal<Tab>)
             comments_seen.set(true);
         }
     });
+    // The count on the tab (and the card): from the board, then from the
+    // open thread once it is live.
+    Effect::new(move |_| {
+        let Some(count) = live.comment_count.get() else {
+            return;
+        };
+        if live.thread.get_untracked() == Some(id) {
+            state.board.update(|b| {
+                if let Some(t) = b.tasks.iter_mut().find(|t| t.id == id) {
+                    t.comment_count = count;
+                }
+            });
+        }
+    });
+    let comment_count = move || {
+        state
+            .board
+            .with(|b| b.task(id).map_or(0, |t| t.comment_count))
+    };
     let select = move |t: Tab| {
         tab.set(t);
         if t == Tab::Comments {
@@ -159,15 +315,18 @@ fn TaskTabs(id: i64, state: BoardState, close: Callback<()>, tab: RwSignal<Tab>)
             <button type="button" id="tab-comments" role="tab" class="tab"
                 aria-selected=move || (tab.get() == Tab::Comments).to_string()
                 aria-controls="panel-comments" tabindex=move || if tab.get() == Tab::Comments { "0" } else { "-1" }
-                on:click=move |_| select(Tab::Comments)>"Comments"</button>
+                on:click=move |_| select(Tab::Comments)>
+                "Comments"
+                {move || (comment_count() > 0).then(|| view! { " " <span class="count">{comment_count()}</span> })}
+            </button>
         </div>
         <div id="panel-details" role="tabpanel" aria-labelledby="tab-details" hidden=move || tab.get() != Tab::Details>
-            <TaskForm id state close />
+            <TaskForm id state close edits />
         </div>
         <div id="panel-comments" role="tabpanel" aria-labelledby="tab-comments" class="dialog-body"
             hidden=move || tab.get() != Tab::Comments>
             <div class="dialog-head">
-                <h2 class="thread-title">{title}</h2>
+                <h2 class="thread-title" dir="auto">{title}</h2>
                 <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| close.run(())>"✕"</button>
             </div>
             <Show when=move || comments_seen.get()>
@@ -181,27 +340,19 @@ fn TaskTabs(id: i64, state: BoardState, close: Callback<()>, tab: RwSignal<Tab>)
 /// The editable task. Rendered once per task: reloading the board updates the
 /// selects in place and never takes the focus away from what you are typing.
 #[component]
-fn TaskForm(id: i64, state: BoardState, close: Callback<()>) -> impl IntoView {
+fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> impl IntoView {
     let task = state.board.with_untracked(|b| b.task(id).cloned());
     let Some(task) = task else {
         return ().into_any();
     };
-    let title_ref = NodeRef::<leptos::html::Input>::new();
-    let desc_ref = NodeRef::<leptos::html::Textarea>::new();
+    let title_len = RwSignal::new(char_len(&task.title));
     let current = move || state.board.with(|b| b.task(id).cloned());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(t), Some(d)) = (title_ref.get(), desc_ref.get()) else {
+        let (Some(t), Some(d)) = (edits.title.get(), edits.description.get()) else {
             return;
         };
-        let patch = TaskPatch {
-            title: Some(t.value()),
-            description: Some(d.value()),
-            ..Default::default()
-        };
-        state.run_then(update_task(id, patch), move |_| {
-            state.status.set("Task saved".into())
-        });
+        save_task(state, id, t.value(), d.value(), None);
     };
     let move_to = move |ev: leptos::ev::Event| {
         if let Ok(column_id) = event_target_value(&ev).parse::<i64>() {
@@ -212,18 +363,36 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>) -> impl IntoView {
         }
     };
     let assign = move |ev: leptos::ev::Event| {
-        let assignee = event_target_value(&ev).parse::<i64>().ok();
+        let assignee: Change<i64> = event_target_value(&ev).parse::<i64>().ok().into();
         let patch = TaskPatch {
-            assignee_id: Some(assignee),
+            assignee_id: assignee,
             ..Default::default()
         };
-        state.run(update_task(id, patch));
+        state.change(
+            Spot::Task(id),
+            Some(move |b: &mut BoardDetail| {
+                if let Some(t) = b.tasks.iter_mut().find(|t| t.id == id) {
+                    if let Some(a) = assignee.new_value() {
+                        t.assignee_id = a;
+                    }
+                }
+            }),
+            move || update_task(id, patch.clone()),
+            |_| {},
+        );
     };
+    let navigate = use_navigate();
     let delete = {
         let title = task.title.clone();
         move |_| {
             if browser::confirm(&format!("Delete the task “{title}”?")) {
-                state.run_then(delete_task(id), move |_| close.run(()));
+                let navigate = navigate.clone();
+                let board_href = format!("/boards/{}", state.id());
+                state.send(
+                    Spot::Task(id),
+                    move || delete_task(id),
+                    move |_| navigate(&board_href, Default::default()),
+                );
             }
         }
     };
@@ -238,10 +407,12 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>) -> impl IntoView {
             <div class="dialog-head">
                 <h2 id="task-dialog-title" class="sr-only">{format!("Task: {}", task.title)}</h2>
                 <label for="task-title" class="sr-only">"Title"</label>
-                <input id="task-title" class="title-input" node_ref=title_ref type="text" required
-                    maxlength=TASK_TITLE_MAX prop:value=task.title.clone() />
+                <input id="task-title" class="title-input" node_ref=edits.title type="text" required dir="auto"
+                    aria-describedby="task-title-count" prop:value=task.title.clone()
+                    on:input=move |ev| title_len.set(char_len(&event_target_value(&ev))) />
                 <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| close.run(())>"✕"</button>
             </div>
+            <CharCount len=title_len.into() max=TASK_TITLE_MAX id="task-title" />
             <div class="task-fields">
                 <label for="task-column">"Column"</label>
                 <select id="task-column" on:change=move_to
@@ -266,11 +437,12 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>) -> impl IntoView {
                 </select>
             </div>
             <label for="task-description">"Description"</label>
-            <textarea id="task-description" node_ref=desc_ref rows="6" maxlength=TASK_DESCRIPTION_MAX
+            <textarea id="task-description" node_ref=edits.description rows="6" dir="auto"
                 prop:value=task.description.clone() placeholder="Add more detail…"></textarea>
             {creator.map(|name| view! {
                 <p class="muted small creator"><Avatar name=name.clone() small=true />" Created by "{name}</p>
             })}
+            <FailureNote at=Spot::Task(id) />
             <div class="dialog-actions">
                 <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete task"</button>
                 <span class="spacer"></span>

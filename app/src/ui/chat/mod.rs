@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 
-use super::common::{browser, clock, day, Avatar, ErrorNote, Modal, RichText};
+use super::common::{browser, clock, day, Avatar, ErrorNote, LongText, Modal, RichText};
 use super::live::{Live, LiveStatus, OutState, Target};
-use super::mention_input::MentionTextarea;
+use super::mention_input::{fit_to_content, MentionTextarea};
 use crate::api::chat::{
     add_room_member, create_room, delete_room, get_room, remove_room_member, update_room,
 };
@@ -32,12 +32,17 @@ fn ChatBody() -> impl IntoView {
     let live = expect_context::<Live>();
     let creating = RwSignal::new(false);
     view! {
+        // One compact row: the rooms, how we are connected, a new room.
         <header class="chat-head">
-            <h2>"Chat"</h2>
-            <ConnectionBadge />
-            <button type="button" class="btn btn-sm" on:click=move |_| creating.set(true)>"New room"</button>
+            <h2 class="sr-only">"Chat"</h2>
+            <RoomList />
+            <div class="chat-tools">
+                <ConnectionBadge />
+                <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| creating.set(true)>
+                    <span aria-hidden="true">"+ "</span>"New room"
+                </button>
+            </div>
         </header>
-        <RoomList />
         <Show when=move || creating.get()>
             <Modal title="New room" focus="new-room-name" on_close=Callback::new(move |()| creating.set(false))>
                 <NewRoomForm on_done=Callback::new(move |()| creating.set(false)) />
@@ -58,6 +63,8 @@ fn ChatBody() -> impl IntoView {
     }
 }
 
+/// How the tab is connected. Before the page is live (server-rendered,
+/// hydrating) it says "Connecting…" in a neutral colour, not an alarm.
 #[component]
 fn ConnectionBadge() -> impl IntoView {
     let live = expect_context::<Live>();
@@ -70,9 +77,16 @@ fn ConnectionBadge() -> impl IntoView {
     let class = move || match live.status.get() {
         LiveStatus::Live => "conn conn-live",
         LiveStatus::Fallback => "conn conn-fallback",
-        _ => "conn conn-off",
+        LiveStatus::Connecting => "conn conn-connecting",
+        LiveStatus::Reconnecting(_) => "conn conn-off",
     };
-    view! { <span class=class role="status" aria-live="polite">{text}</span> }
+    let offline = move || matches!(live.status.get(), LiveStatus::Reconnecting(_));
+    view! {
+        <span class=class role="status" aria-live="polite">{text}</span>
+        <Show when=offline>
+            <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.reconnect_now()>"Reconnect now"</button>
+        </Show>
+    }
 }
 
 #[component]
@@ -186,6 +200,54 @@ pub fn typing_line(names: &[String]) -> Option<String> {
     }
 }
 
+/// Consecutive messages of one author within this long share one header.
+pub const GROUP_WITHIN_MS: i64 = 5 * 60_000;
+/// Older history loads when the reader scrolls this close to the top (px).
+const LOAD_OLDER_WITHIN_PX: i32 = 300;
+
+/// A message as the list shows it: after a day separator or the "new
+/// messages" line, and whether it continues the previous one's group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub message: Message,
+    pub day: Option<String>,
+    pub new_marker: bool,
+    pub continued: bool,
+}
+
+/// The rows of a room's messages (oldest first): day separators, the line
+/// before the first unread message of others (`marker` = last read id), and
+/// groups of one author's messages within [`GROUP_WITHIN_MS`].
+pub fn rows(list: &[Message], marker: i64, me: Option<i64>) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::with_capacity(list.len());
+    let mut last_day = String::new();
+    let mut marked = false;
+    for m in list {
+        let this_day = day(m.created_at);
+        let separator = (this_day != last_day).then(|| this_day.clone());
+        last_day = this_day;
+        let new_marker = !marked && m.id > marker && Some(m.author.id) != me;
+        marked |= new_marker;
+        let continued = separator.is_none()
+            && !new_marker
+            && out.last().is_some_and(|prev| {
+                prev.message.author.id == m.author.id
+                    && m.created_at - prev.message.created_at < GROUP_WITHIN_MS
+            });
+        out.push(Row {
+            message: m.clone(),
+            day: separator,
+            new_marker,
+            continued,
+        });
+    }
+    out
+}
+
+/// An open room. It scrolls like a chat: it stays at the newest message while
+/// you are there (however fast they come), keeps your place while you read
+/// older ones (with a "new messages ↓" button for what arrived meanwhile),
+/// and loads older history as you scroll up, keeping what you read in place.
 #[component]
 fn RoomView(room_id: i64) -> impl IntoView {
     let live = expect_context::<Live>();
@@ -202,25 +264,107 @@ fn RoomView(room_id: i64) -> impl IntoView {
             browser::reveal_when_ready(format!("message-{target}"), || {});
         }
     });
-    let list_ref = NodeRef::<leptos::html::Ol>::new();
-    // Follow new messages unless the reader scrolled up.
-    let stick = RwSignal::new(true);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    // Whether the reader follows the newest message: only their own scrolling
+    // up turns it off (new content growing below never does).
+    let stick = StoredValue::new(true);
+    let last_top = StoredValue::new(0i32);
+    let unseen = RwSignal::new(0usize);
+    // Before an older page is put above: the first message in view, and how
+    // far below the top of the list it was (px).
+    let anchor = StoredValue::new(None::<(String, f64)>);
+    let to_bottom = move || {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+            last_top.set_value(el.scroll_top());
+        }
+        stick.set_value(true);
+        unseen.set(0);
+    };
+    let load_older = move || {
+        if live.older_loading.get_untracked() || !live.has_older.get_untracked() {
+            return;
+        }
+        if let Some(el) = scroller.get_untracked() {
+            anchor.set_value(Some(browser::first_in_view(&el, "li.msg")));
+        }
+        live.load_older();
+    };
     let on_scroll = move |_| {
-        if let Some(el) = list_ref.get() {
-            stick.set(el.scroll_top() + el.client_height() >= el.scroll_height() - 48);
-            if el.scroll_top() == 0 && live.has_older.get_untracked() {
-                live.load_older();
-            }
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
+        let top = el.scroll_top();
+        if top + el.client_height() >= el.scroll_height() - 24 {
+            stick.set_value(true);
+            unseen.set(0);
+        } else if top < last_top.get_value() - 1 {
+            stick.set_value(false);
+        }
+        last_top.set_value(top);
+        if top < LOAD_OLDER_WITHIN_PX {
+            load_older();
         }
     };
-    Effect::new(move |_| {
-        live.messages.track();
-        live.outbox.track();
-        if stick.get_untracked() {
-            if let Some(el) = list_ref.get() {
-                request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
+    // New messages (or texts of ours being sent): follow them at the bottom,
+    // count them for the reader who scrolled up.
+    Effect::new(move |before: Option<(Option<i64>, usize)>| {
+        let last = live.messages.with(|m| m.last().map(|m| m.id));
+        let pending = live.outbox.with(|o| {
+            o.iter()
+                .filter(|i| i.target == Target::Room(room_id))
+                .count()
+        });
+        let (last_before, pending_before) = before.unwrap_or((None, 0));
+        let me = live.me.with_untracked(|m| m.as_ref().map(|u| u.id));
+        let (theirs, mine) = match last_before {
+            Some(prev) => live.messages.with_untracked(|list| {
+                list.iter().rev().take_while(|m| m.id > prev).fold(
+                    (0usize, false),
+                    |(n, mine), m| {
+                        if Some(m.author.id) == me {
+                            (n, true)
+                        } else {
+                            (n + 1, mine)
+                        }
+                    },
+                )
+            }),
+            None => (0, false),
+        };
+        let sent = pending > pending_before || mine;
+        request_animation_frame(move || {
+            if anchor.get_value().is_some() {
+                return;
             }
+            if sent || stick.get_value() {
+                to_bottom();
+            } else if theirs > 0 {
+                unseen.update(|n| *n += theirs);
+            }
+        });
+        (last, pending)
+    });
+    // An older page arrived: keep the message that was on screen where it was,
+    // and keep loading while the reader is still near the top.
+    Effect::new(move |was_loading: Option<bool>| {
+        let loading = live.older_loading.get();
+        if was_loading == Some(true) && !loading {
+            request_animation_frame(move || {
+                let Some(el) = scroller.get_untracked() else {
+                    return;
+                };
+                if let Some((id, offset)) = anchor.get_value() {
+                    anchor.set_value(None);
+                    browser::keep_in_place(&el, &id, offset);
+                    last_top.set_value(el.scroll_top());
+                }
+                if el.scroll_top() < LOAD_OLDER_WITHIN_PX {
+                    load_older();
+                }
+            });
         }
+        loading
     });
     let typing = move || {
         let names: Vec<String> = live
@@ -242,10 +386,16 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 .any(|r| r.room.id == room_id && r.room.archived_at.is_some())
         })
     };
+    let shown = Memo::new(move |_| {
+        let marker = live.read_marker.get();
+        let me = live.me.with(|m| m.as_ref().map(|u| u.id));
+        live.messages.with(|list| rows(list, marker, me))
+    });
+    let me = Signal::derive(move || live.me.with(|m| m.as_ref().map(|u| u.id)));
     view! {
         <div class="room">
             <div class="room-head">
-                <h3>"#"{room_name}</h3>
+                <h3 dir="auto">"#"{room_name}</h3>
                 <Transition>
                     {move || Suspend::new(async move {
                         detail.await.ok().map(|d: RoomDetail| view! { <WhoIsHere members=d.members /> })
@@ -260,30 +410,33 @@ fn RoomView(room_id: i64) -> impl IntoView {
                     <RoomMembers room_id detail />
                 </Modal>
             </Show>
-            <ol class="messages" role="log" aria-label=move || format!("Messages in #{}", room_name()) node_ref=list_ref on:scroll=on_scroll>
-                <Show when=move || live.has_older.get()>
-                    <li class="older"><button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.load_older()>"Load older messages"</button></li>
+            <div class="messages-wrap">
+                <div class="messages" role="log" tabindex="0" aria-label=move || format!("Messages in #{}", room_name())
+                    node_ref=scroller on:scroll=on_scroll>
+                    <ol class="message-list">
+                        <Show when=move || live.has_older.get()>
+                            <li class="older">
+                                {move || if live.older_loading.get() {
+                                    view! { <span class="muted small">"Loading older messages…"</span> }.into_any()
+                                } else {
+                                    view! { <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| load_older()>"Load older messages"</button> }.into_any()
+                                }}
+                            </li>
+                        </Show>
+                        <For each=move || shown.get() key=|r| (r.message.id, r.day.clone(), r.new_marker, r.continued) let:row>
+                            {row.day.map(|d| view! { <li class="day">{d}</li> })}
+                            {row.new_marker.then(|| view! { <li class="new-marker">"New messages"</li> })}
+                            <MessageItem message=row.message continued=row.continued me />
+                        </For>
+                        <Unsent target=Target::Room(room_id) />
+                    </ol>
+                </div>
+                <Show when=move || { unseen.get() > 0 }>
+                    <button type="button" class="btn btn-primary btn-sm new-below" on:click=move |_| to_bottom()>
+                        {move || match unseen.get() { 1 => "1 new message ↓".to_string(), n => format!("{n} new messages ↓") }}
+                    </button>
                 </Show>
-                {move || {
-                    let marker = live.read_marker.get();
-                    let me = live.me.with(|m| m.as_ref().map(|u| u.id));
-                    let mut last_day = String::new();
-                    let mut marked = false;
-                    live.messages.with(|list| list.iter().map(|m| {
-                        let this_day = day(m.created_at);
-                        let separator = (this_day != last_day).then(|| this_day.clone());
-                        last_day = this_day;
-                        let new_line = !marked && m.id > marker && Some(m.author.id) != me;
-                        marked |= new_line;
-                        view! {
-                            {separator.map(|d| view! { <li class="day" role="separator">{d}</li> })}
-                            {new_line.then(|| view! { <li class="new-marker" role="separator">"New messages"</li> })}
-                            <MessageItem message=m.clone() me />
-                        }
-                    }).collect_view())
-                }}
-                <Unsent target=Target::Room(room_id) />
-            </ol>
+            </div>
             <p class="typing-line" aria-live="polite">{typing}</p>
             <Show when=move || !archived() fallback=|| view! { <p class="muted pad">"This room is archived: read-only."</p> }>
                 <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
@@ -314,7 +467,7 @@ pub fn Unsent(target: Target) -> impl IntoView {
                 view! {
                     <li class=class>
                         <div class="msg-body">
-                            <p class="msg-text"><RichText text=item.content.clone() /></p>
+                            <p class="msg-text" dir="auto"><RichText text=item.content.clone() /></p>
                             <p class="msg-state">{note}
                                 {failed.then(|| view! {
                                     <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.retry(id_retry.clone())>"Retry"</button>
@@ -329,18 +482,33 @@ pub fn Unsent(target: Target) -> impl IntoView {
     }
 }
 
+/// One message. A message that continues its author's group shows no
+/// avatar or name (screen readers still hear the name), only its time.
 #[component]
-fn MessageItem(message: Message, me: Option<i64>) -> impl IntoView {
+fn MessageItem(message: Message, continued: bool, me: Signal<Option<i64>>) -> impl IntoView {
+    let me = me.get_untracked();
     let mentions_me = me.is_some_and(|me| message.mentions.iter().any(|u| u.id == me));
+    let name = message.author.display_name.clone();
     view! {
-        <li class="msg" class:msg-mentions-me=mentions_me id=format!("message-{}", message.id) data-id=message.id.to_string()>
-            <Avatar name=message.author.display_name.clone() />
+        <li class="msg" class:msg-cont=continued class:msg-mentions-me=mentions_me
+            id=format!("message-{}", message.id) data-id=message.id.to_string()>
+            {if continued {
+                view! { <time class="msg-side-time muted" aria-hidden="true">{clock(message.created_at)}</time> }.into_any()
+            } else {
+                view! { <Avatar name=name.clone() /> }.into_any()
+            }}
             <div class="msg-body">
-                <p class="msg-meta">
-                    <strong>{message.author.display_name.clone()}</strong>
-                    <time class="muted">{clock(message.created_at)}</time>
-                </p>
-                <p class="msg-text"><RichText text=message.content.clone() mentions=message.mentions.clone() me=me /></p>
+                {if continued {
+                    view! { <span class="sr-only">{format!("{name}, {}:", clock(message.created_at))}</span> }.into_any()
+                } else {
+                    view! {
+                        <p class="msg-meta">
+                            <strong dir="auto">{name.clone()}</strong>
+                            <time class="muted">{clock(message.created_at)}</time>
+                        </p>
+                    }.into_any()
+                }}
+                <LongText text=message.content.clone() mentions=message.mentions.clone() me=me />
             </div>
         </li>
     }
@@ -353,13 +521,14 @@ fn WhoIsHere(members: Vec<crate::model::User>) -> impl IntoView {
         <ul class="who" aria-label="Who's here">
             {members.into_iter().map(|m| {
                 let id = m.id;
-                let online = move || live.online.with(|o| o.contains(&id));
+                let presence = move || live.presence(live.online, id);
                 let name = m.display_name.clone();
                 view! {
-                    <li class="who-item" class:online=online title=move || format!("{} — {}", name, if online() { "online" } else { "offline" })>
+                    <li class=move || format!("who-item {}", presence().class())
+                        title=move || format!("{} — {}", name, presence().label())>
                         <Avatar name=m.display_name.clone() small=true />
                         <span class="dot" aria-hidden="true"></span>
-                        <span class="sr-only">{move || format!("{} is {}", m.display_name, if online() { "online" } else { "offline" })}</span>
+                        <span class="sr-only">{move || format!("{} is {}", m.display_name, presence().label())}</span>
                     </li>
                 }
             }).collect_view()}
@@ -520,7 +689,10 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
 }
 
 /// A composer for a room or a thread: Enter sends (through the outbox),
-/// Shift+Enter adds a line, @ suggests people, typing hints go out.
+/// Shift+Enter adds a line, @ suggests people, typing hints go out. It grows
+/// with its text up to about ten lines. What is typed and not sent is kept
+/// per room or thread in this browser, so it survives switching rooms,
+/// closing the task and reloading.
 #[component]
 pub fn Composer(
     target: Target,
@@ -533,6 +705,22 @@ pub fn Composer(
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let text = NodeRef::<leptos::html::Textarea>::new();
+    // The board page knows who is looking: the draft is theirs.
+    let viewer = super::board_page::use_board()
+        .board
+        .with_untracked(|b| b.viewer_id);
+    let key = move || draft_key(viewer, target);
+    // What was typed here before (the browser has it; the server renders empty).
+    let draft = if cfg!(feature = "hydrate") {
+        browser::stored(&key()).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let keep_draft = move || {
+        if let Some(el) = text.get_untracked() {
+            browser::store(&key(), &el.value());
+        }
+    };
     let send = move || {
         let Some(el) = text.get_untracked() else {
             return;
@@ -542,14 +730,17 @@ pub fn Composer(
             return;
         }
         el.set_value("");
+        fit_to_content(&el);
+        browser::store(&key(), "");
         live.send(target, content);
     };
     view! {
         <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
             <label for=id class="sr-only">{move || label.get()}</label>
             <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
+                initial=draft
                 on_enter=Callback::new(move |()| send())
-                on_change=Callback::new(move |typing: bool| live.typing(target, typing))
+                on_change=Callback::new(move |typing: bool| { keep_draft(); live.typing(target, typing) })
                 on_blur=Callback::new(move |()| live.typing(target, false)) />
             <button type="submit" class="btn btn-primary">{button}</button>
         </form>
@@ -557,9 +748,57 @@ pub fn Composer(
     .into_any()
 }
 
+/// Where a room's or thread's unsent text is kept in this browser.
+pub fn draft_key(user_id: i64, target: Target) -> String {
+    match target {
+        Target::Room(id) => format!("taskflow.draft.{user_id}.room.{id}"),
+        Target::Task(id) => format!("taskflow.draft.{user_id}.task.{id}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::typing_line;
+    use super::{rows, typing_line, GROUP_WITHIN_MS};
+    use crate::model::{Message, User};
+
+    fn msg(id: i64, author: i64, at: i64) -> Message {
+        Message {
+            id,
+            room_id: 1,
+            author: User {
+                id: author,
+                username: format!("u{author}"),
+                display_name: format!("U{author}"),
+            },
+            content: "hi".into(),
+            created_at: at,
+            mentions: vec![],
+            seq: id,
+        }
+    }
+
+    #[test]
+    fn one_authors_messages_within_five_minutes_share_a_header() {
+        let day = 86_400_000 * 20_000; // a day's start, far from any edge
+        let list = [
+            msg(1, 7, day + 1_000),
+            msg(2, 7, day + 2_000), // same author, soon: continued
+            msg(3, 8, day + 3_000), // someone else: new header
+            msg(4, 8, day + 3_000 + GROUP_WITHIN_MS), // 5 min later: new header
+            msg(5, 8, day + 4_000 + GROUP_WITHIN_MS), // continued
+            msg(6, 8, day + 86_400_000 + 10), // next day: separator, new header
+            msg(7, 8, day + 86_400_000 + 20), // unread starts here: marker, new header
+        ];
+        let shown = rows(&list, 6, Some(7));
+        let continued: Vec<bool> = shown.iter().map(|r| r.continued).collect();
+        assert_eq!(continued, [false, true, false, false, true, false, false]);
+        let days: Vec<bool> = shown.iter().map(|r| r.day.is_some()).collect();
+        assert_eq!(days, [true, false, false, false, false, true, false]);
+        let marker: Vec<bool> = shown.iter().map(|r| r.new_marker).collect();
+        assert_eq!(marker, [false, false, false, false, false, false, true]);
+        // Nobody else's unread message: no marker (one's own never count).
+        assert!(rows(&list, 6, Some(8)).iter().all(|r| !r.new_marker));
+    }
 
     #[test]
     fn typing_lines() {
