@@ -386,17 +386,20 @@ pub fn BoardPage() -> impl IntoView {
     });
     // The board and its chat rooms load together: one wait, and no nested
     // suspense boundaries to hydrate.
-    let data = Resource::new(move || board_id.get(), |id| async move {
-        let Some(id) = id else {
-            return (Err(AppError::not_found("board")), Ok(Vec::new()));
-        };
-        let board = get_board(id).await;
-        let rooms = match &board {
-            Ok(_) => crate::api::chat::list_rooms(id).await,
-            Err(_) => Ok(Vec::new()),
-        };
-        (board, rooms)
-    });
+    let data = Resource::new(
+        move || board_id.get(),
+        |id| async move {
+            let Some(id) = id else {
+                return (Err(AppError::not_found("board")), Ok(Vec::new()));
+            };
+            let board = get_board(id).await;
+            let rooms = match &board {
+                Ok(_) => crate::api::chat::list_rooms(id).await,
+                Err(_) => Ok(Vec::new()),
+            };
+            (board, rooms)
+        },
+    );
     view! {
         <RequireUser>
             <Suspense fallback=|| view! { <p class="muted pad">"Loading board…"</p> }>
@@ -554,7 +557,11 @@ fn BoardHeader() -> impl IntoView {
             <A href="/boards" attr:class="back-link">"← Boards"</A>
             <Show
                 when=move || renaming.get()
-                fallback=move || view! { <h1 class="board-title">{move || state.board.with(|b| b.name.clone())}</h1> }
+                fallback=move || view! {
+                    <h1 class="board-title" dir="auto" title=move || state.board.with(|b| b.name.clone())>
+                        {move || state.board.with(|b| b.name.clone())}
+                    </h1>
+                }
             >
                 <form class="inline-form" on:submit=rename aria-label="Rename board">
                     <label for="board-name" class="sr-only">"Board name"</label>

@@ -580,7 +580,8 @@ pub mod browser {
             else {
                 return;
             };
-            let now = el.get_bounding_client_rect().top() - scroller.get_bounding_client_rect().top();
+            let now =
+                el.get_bounding_client_rect().top() - scroller.get_bounding_client_rect().top();
             let by = (now - offset).round() as i32;
             scroller.set_scroll_top(scroller.scroll_top() + by);
         }

@@ -23,8 +23,8 @@ use crate::model::{Comment, Message, RoomSummary, User};
 pub enum LiveStatus {
     Connecting,
     Live,
-    /// Disconnected; the next attempt is in this many milliseconds.
-    Reconnecting(u32),
+    /// Disconnected; the next attempt is at this time (ms since the epoch).
+    Reconnecting(u64),
     /// WebSockets do not get through: long polling and HTTP sends.
     Fallback,
 }
@@ -613,7 +613,8 @@ mod browser {
                 self.status.set(LiveStatus::Fallback);
                 self.start_polling();
             } else if self.status.get_untracked() != LiveStatus::Fallback {
-                self.status.set(LiveStatus::Reconnecting(delay));
+                self.status
+                    .set(LiveStatus::Reconnecting(now_ms() + u64::from(delay)));
                 self.outbox.update(|o| {
                     for item in o.iter_mut().filter(|i| i.state == OutState::Sending) {
                         item.state = OutState::Waiting;

@@ -68,10 +68,26 @@ fn ChatBody() -> impl IntoView {
 #[component]
 fn ConnectionBadge() -> impl IntoView {
     let live = expect_context::<Live>();
+    // The countdown to the next attempt ticks while offline.
+    let now = RwSignal::new(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        now.set(js_sys::Date::now() as u64);
+        // (Only the offline text reads it: while live nothing re-renders.)
+        if let Ok(tick) = set_interval_with_handle(
+            move || now.set(js_sys::Date::now() as u64),
+            std::time::Duration::from_millis(500),
+        ) {
+            on_cleanup(move || tick.clear());
+        }
+    }
     let text = move || match live.status.get() {
         LiveStatus::Connecting => "Connecting…".to_string(),
         LiveStatus::Live => "Live".to_string(),
-        LiveStatus::Reconnecting(ms) => format!("Offline — retrying in {} s", ms.div_ceil(1000)),
+        LiveStatus::Reconnecting(at) => match at.saturating_sub(now.get()).div_ceil(1000) {
+            0 => "Offline — reconnecting…".to_string(),
+            s => format!("Offline — retrying in {s} s"),
+        },
         LiveStatus::Fallback => "Live over HTTP (WebSocket blocked)".to_string(),
     };
     let class = move || match live.status.get() {
