@@ -494,6 +494,23 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     }
 }
 
+/// After an add went through: empties its field, unless the user has typed
+/// something else meanwhile (that stays).
+fn clear_if_unchanged(
+    input: NodeRef<leptos::html::Input>,
+    sent: &str,
+    len: Option<RwSignal<usize>>,
+) {
+    if let Some(el) = input.get_untracked() {
+        if el.value() == sent {
+            el.set_value("");
+            if let Some(len) = len {
+                len.set(0);
+            }
+        }
+    }
+}
+
 /// A failure note for one spot: the plain message, Retry when it may help.
 #[component]
 pub fn FailureNote(at: Spot) -> impl IntoView {
@@ -717,14 +734,7 @@ fn ColumnView(column: Column) -> impl IntoView {
         state.send(
             Spot::NewTask(column_id),
             move || create_task(board_id, column_id, title.clone(), None),
-            move |_| {
-                if let Some(input) = title_input.get_untracked() {
-                    if input.value() == sent {
-                        input.set_value("");
-                        title_len.set(0);
-                    }
-                }
-            },
+            move |_| clear_if_unchanged(title_input, &sent, Some(title_len)),
         );
     };
 
@@ -915,14 +925,7 @@ fn AddColumn() -> impl IntoView {
         state.send(
             Spot::NewColumn,
             move || create_column(board_id, name.clone()),
-            move |_| {
-                if let Some(el) = input.get_untracked() {
-                    if el.value() == sent {
-                        el.set_value("");
-                        len.set(0);
-                    }
-                }
-            },
+            move |_| clear_if_unchanged(input, &sent, Some(len)),
         );
     };
     view! {
@@ -1092,13 +1095,12 @@ fn MembersPanel() -> impl IntoView {
             return;
         }
         let board_id = state.id();
+        let sent = username.clone();
         state.send(
             Spot::Members,
             move || add_member(board_id, username.clone()),
             move |m| {
-                if let Some(el) = input.get_untracked() {
-                    el.set_value("");
-                }
+                clear_if_unchanged(input, &sent, None);
                 state
                     .status
                     .set(format!("Added {} to the board", m.user.display_name));
