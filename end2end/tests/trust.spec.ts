@@ -274,6 +274,7 @@ test("honest when the server is away: undone on screen, presence unknown, back b
   await expect(card(a, "Doing", "Theo moves this")).toBeVisible({ timeout: 5_000 });
   const took = Date.now() - back;
   testInfo.annotations.push({ type: "reload after reconnect (ms)", description: String(took) });
+  console.log(`back online → board reloaded and note cleared in ${took} ms`);
   await expect(chat(a).getByText("Live", { exact: true })).toBeVisible();
   await expect(presence(a).and(a.locator(".online"))).toHaveCount(2);
   expect((await api(ctxA, "GET", `/api/tasks/${moving.id}`)).body.column_id).toBe(columns[0]);
