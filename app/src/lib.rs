@@ -1,7 +1,7 @@
 //! TaskFlow's shared crate.
 //!
 //! - [`model`], [`error`], [`validate`], [`mentions`], [`richtext`]: types
-//!   and rules both sides share.
+//!   and rules both sides share; [`protocol`]: the real-time wire, typed.
 //! - [`api`]: server functions, the UI's calls to the server.
 //! - [`services`] (feature `ssr`): the service layer — accounts, boards,
 //!   columns, tasks, chat, comments, mentions, notifications — that both the server functions and the JSON API call.
@@ -14,6 +14,7 @@ pub mod api;
 pub mod error;
 pub mod mentions;
 pub mod model;
+pub mod protocol;
 pub mod richtext;
 #[cfg(feature = "ssr")]
 pub mod services;

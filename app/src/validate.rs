@@ -140,6 +140,19 @@ pub fn message(raw: &str) -> AppResult<String> {
     Ok(text.to_string())
 }
 
+/// A client's own id for a text it sends (see `protocol::ClientFrame`): 1 to
+/// 64 printable ASCII characters, or none.
+pub fn client_id(raw: Option<&str>) -> AppResult<Option<String>> {
+    let Some(id) = raw else { return Ok(None) };
+    let max = crate::protocol::CLIENT_ID_MAX;
+    if id.is_empty() || id.len() > max || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::invalid(format!(
+            "client_id must be 1 to {max} printable ASCII characters"
+        )));
+    }
+    Ok(Some(id.to_string()))
+}
+
 /// A history page size: default when absent, 1..=100 otherwise.
 pub fn page_limit(raw: Option<i64>) -> AppResult<i64> {
     match raw {

@@ -10,13 +10,14 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use app::services::hub::{Event, Topic};
+use app::services::hub::Event;
+use app::services::stream::{self, Stream};
 use app::services::{comments, mentions, notifications};
 
 use crate::api::parse_id;
 use crate::error::HttpResult;
-use crate::extract::{CurrentUser, JsonBody, QueryParams};
-use crate::messaging::{wait_for, HistoryQuery, PollQuery, SendBody};
+use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
+use crate::messaging::{HistoryQuery, PollQuery, SendBody};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -66,7 +67,14 @@ async fn create(
     Path(task_id): Path<String>,
     JsonBody(body): JsonBody<SendBody>,
 ) -> HttpResult<impl IntoResponse> {
-    let comment = comments::post(&s.services, &u, parse_id(&task_id)?, &body.content).await?;
+    let comment = comments::post(
+        &s.services,
+        &u,
+        parse_id(&task_id)?,
+        &body.content,
+        body.client_id.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
@@ -105,31 +113,35 @@ async fn remove(
 }
 
 /// Long poll for clients without WebSockets: every change after change
-/// `after` (a `seq`) as soon as there is one, or none when `timeout` runs out.
+/// `after` (a `seq`) as soon as there is one, or none when `timeout` runs out
+/// (or the user loses the board, or logs out: then an error).
 async fn long_poll(
     State(s): State<AppState>,
-    CurrentUser(u): CurrentUser,
+    CurrentSession(session): CurrentSession,
     Path(task_id): Path<String>,
     QueryParams(q): QueryParams<PollQuery>,
 ) -> HttpResult<impl IntoResponse> {
-    let task_id = parse_id(&task_id)?;
-    comments::task_board(&s.services.pool, task_id, u.id).await?;
-    // Listen first, then look: a change committed in between is not missed.
-    let mut sub = s.services.hub.subscriber(16);
-    sub.subscribe(Topic::Task(task_id));
-    let pool = &s.services.pool;
-    let (mut changes, mut more) = comments::changes_since(pool, task_id, q.after, 100).await?;
-    if changes.is_empty() {
-        wait_for(
-            &mut sub,
-            q.wait(),
-            s.stopping.clone(),
-            |event| matches!(event, Event::Comment { comment } if comment.seq > q.after),
-        )
-        .await;
-        (changes, more) = comments::changes_since(pool, task_id, q.after, 100).await?;
-    }
-    Ok(Json(json!({ "comments": changes, "has_more": more })))
+    let stream = Stream::Thread(parse_id(&task_id)?);
+    let polled = stream::poll(
+        &s.services,
+        &session,
+        stream,
+        q.after,
+        q.wait(),
+        s.stopping.clone(),
+    )
+    .await?;
+    let changes: Vec<_> = polled
+        .events
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::Comment { comment } => Some(comment),
+            _ => None,
+        })
+        .collect();
+    Ok(Json(
+        json!({ "comments": changes, "has_more": polled.more }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -182,7 +194,7 @@ async fn count(
     State(s): State<AppState>,
     CurrentUser(u): CurrentUser,
 ) -> HttpResult<impl IntoResponse> {
-    let unread = notifications::unread_count(&s.services.pool, u.id).await?;
+    let unread = notifications::unread(&s.services, &u).await?;
     Ok(Json(json!({ "unread": unread })))
 }
 

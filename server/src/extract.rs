@@ -26,6 +26,20 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The session of a request (the user, and which session: long polls end
+/// when it does); 401 without a valid one.
+pub struct CurrentSession(pub auth::Session);
+
+impl FromRequestParts<AppState> for CurrentSession {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
+        Ok(CurrentSession(
+            auth::require_session(&state.services, &parts.headers).await?,
+        ))
+    }
+}
+
 /// A JSON body. Wrong content type → 415, too large → 413, broken JSON →
 /// 400 `invalid_json`, wrong fields or types → 400 `invalid_input`.
 pub struct JsonBody<T>(pub T);

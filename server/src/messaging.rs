@@ -8,12 +8,14 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use app::model::RoomPatch;
+use app::model::{HistoryPage, RoomPatch};
 use app::services::chat::{self, Cursor};
+use app::services::hub::Event;
+use app::services::stream::{self, Stream};
 
 use crate::api::parse_id;
 use crate::error::HttpResult;
-use crate::extract::{CurrentUser, JsonBody, QueryParams};
+use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -110,10 +112,13 @@ async fn delete_room(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A message or comment; `client_id` makes a repeat answer with the first.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SendBody {
     pub content: String,
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 async fn send(
@@ -122,7 +127,14 @@ async fn send(
     Path(room_id): Path<String>,
     JsonBody(body): JsonBody<SendBody>,
 ) -> HttpResult<impl IntoResponse> {
-    let message = chat::post_message(&s.services, &u, parse_id(&room_id)?, &body.content).await?;
+    let message = chat::post_message(
+        &s.services,
+        &u,
+        parse_id(&room_id)?,
+        &body.content,
+        body.client_id.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 
@@ -209,58 +221,36 @@ impl PollQuery {
 }
 
 /// Long poll, for clients without WebSockets: the messages after `after` as
-/// soon as there are any, or an empty page when `timeout` runs out.
+/// soon as there are any, or an empty page when `timeout` runs out (or the
+/// user loses the room, or logs out: then an error).
 async fn long_poll(
     State(s): State<AppState>,
-    CurrentUser(u): CurrentUser,
+    CurrentSession(session): CurrentSession,
     Path(room_id): Path<String>,
     QueryParams(q): QueryParams<PollQuery>,
 ) -> HttpResult<impl IntoResponse> {
-    use app::services::hub::{Event, Topic};
-    let room_id = parse_id(&room_id)?;
-    let wait = q.wait();
-    chat::member_room(&s.services.pool, room_id, u.id).await?;
-    // Listen first, then look: a message committed in between is not missed.
-    let mut sub = s.services.hub.subscriber(16);
-    sub.subscribe(Topic::Room(room_id));
-    let cursor = Cursor {
-        before: None,
-        after: Some(q.after),
-    };
-    let page = chat::messages_page(&s.services.pool, room_id, cursor, 100).await?;
-    if !page.messages.is_empty() {
-        return Ok(Json(page));
-    }
-    wait_for(
-        &mut sub,
-        wait,
+    let stream = Stream::Room(parse_id(&room_id)?);
+    let polled = stream::poll(
+        &s.services,
+        &session,
+        stream,
+        q.after,
+        q.wait(),
         s.stopping.clone(),
-        |event| matches!(event, Event::Message { message } if message.id > q.after),
     )
-    .await;
-    Ok(Json(
-        chat::messages_page(&s.services.pool, room_id, cursor, 100).await?,
-    ))
-}
-
-/// Long-poll helper: waits until an event on `sub` passes `wanted`, the
-/// time runs out, or the server stops.
-pub(crate) async fn wait_for(
-    sub: &mut app::services::hub::Subscriber,
-    wait: std::time::Duration,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-    wanted: impl Fn(&app::services::hub::Event) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        tokio::select! {
-            event = sub.recv() => match event {
-                Some((_, delivery)) if wanted(&delivery.event) => return,
-                Some(_) => continue,
-                None => return,
-            },
-            _ = tokio::time::sleep_until(deadline) => return,
-            _ = stopping.changed() => return,
-        }
-    }
+    .await?;
+    let messages: Vec<_> = polled
+        .events
+        .into_iter()
+        .filter_map(|event| match event {
+            Event::Message { message } => Some(message),
+            _ => None,
+        })
+        .collect();
+    let has_older = messages.first().map_or(q.after > 0, |m| m.seq > 1);
+    Ok(Json(HistoryPage {
+        messages,
+        has_older,
+        has_newer: polled.more,
+    }))
 }

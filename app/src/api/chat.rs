@@ -68,11 +68,16 @@ pub async fn room_history(
     chat::history(&svc, &user, room_id, cursor, Some(50)).await
 }
 
-/// Sends over HTTP (the fallback when no WebSocket is up).
+/// Sends over HTTP (the fallback when no WebSocket is up). The same
+/// `client_id` again answers with the message stored the first time.
 #[server(prefix = "/rpc", endpoint = "rooms/send")]
-pub async fn send_message(room_id: i64, content: String) -> Result<Message, AppError> {
+pub async fn send_message(
+    room_id: i64,
+    content: String,
+    client_id: Option<String>,
+) -> Result<Message, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    chat::post_message(&svc, &user, room_id, &content).await
+    chat::post_message(&svc, &user, room_id, &content, client_id.as_deref()).await
 }
 
 #[server(prefix = "/rpc", endpoint = "rooms/read")]

@@ -21,11 +21,16 @@ pub async fn comment_history(task_id: i64, before: Option<i64>) -> Result<Commen
     comments::history(&svc, &user, task_id, cursor, Some(50)).await
 }
 
-/// Posts over HTTP (the fallback when no WebSocket is up).
+/// Posts over HTTP (the fallback when no WebSocket is up). The same
+/// `client_id` again answers with the comment stored the first time.
 #[server(prefix = "/rpc", endpoint = "comments/post")]
-pub async fn post_comment(task_id: i64, content: String) -> Result<Comment, AppError> {
+pub async fn post_comment(
+    task_id: i64,
+    content: String,
+    client_id: Option<String>,
+) -> Result<Comment, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    comments::post(&svc, &user, task_id, &content).await
+    comments::post(&svc, &user, task_id, &content, client_id.as_deref()).await
 }
 
 #[server(prefix = "/rpc", endpoint = "comments/edit")]

@@ -12,6 +12,7 @@ use http::HeaderMap;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::hub::{Event, Topic};
 use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -131,13 +132,64 @@ async fn start_session(svc: &Services, user: User) -> AppResult<NewSession> {
     })
 }
 
-/// Ends the session of this token (no error if there was none).
+/// Ends the session of this token (no error if there was none). Its open
+/// real-time connections close, on every instance.
 pub async fn logout(svc: &Services, token: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .execute(&svc.pool)
-        .await?;
+    let hash = token_hash(token);
+    let ended: Option<(i64,)> =
+        sqlx::query_as("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(&hash)
+            .fetch_optional(&svc.pool)
+            .await?;
+    if let Some((user_id,)) = ended {
+        svc.hub.publish(
+            Topic::User(user_id),
+            Event::SessionEnded {
+                session: session_reference(&hash),
+            },
+        );
+    }
     Ok(())
+}
+
+/// A request's session: whose it is, a reference to it (safe to pass
+/// between servers: it cannot be turned back into the token or its key), and
+/// when it expires.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub reference: String,
+    pub expires_at: i64,
+}
+
+/// The session of a request (401 without a valid one).
+pub async fn require_session(svc: &Services, headers: &HeaderMap) -> AppResult<Session> {
+    let token = session_token(headers).ok_or_else(AppError::login_required)?;
+    let hash = token_hash(&token);
+    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name, s.expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(&hash)
+    .bind(now_ms())
+    .fetch_optional(&svc.pool)
+    .await?;
+    let (id, username, display_name, expires_at) = row.ok_or_else(AppError::login_required)?;
+    Ok(Session {
+        user: User {
+            id,
+            username,
+            display_name,
+        },
+        reference: session_reference(&hash),
+        expires_at,
+    })
+}
+
+fn session_reference(key: &str) -> String {
+    let digest = Sha256::digest(format!("taskflow session reference {key}").as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
 /// The user a session token belongs to, if it is valid and not expired.

@@ -12,7 +12,7 @@ use crate::model::{BoardDetail, BoardSummary, Column, Member, Role, Task, User};
 use crate::validate;
 
 /// The caller's role on a board, or 404 if the board does not exist or they are not a member.
-pub async fn role_on(pool: &AnyPool, board_id: i64, user_id: i64) -> AppResult<Role> {
+pub(crate) async fn role_on(pool: &AnyPool, board_id: i64, user_id: i64) -> AppResult<Role> {
     let role: Option<(String,)> =
         sqlx::query_as("SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2")
             .bind(board_id)

@@ -45,7 +45,7 @@ fn name_key(name: &str) -> String {
 }
 
 /// A room the user is a member of, or 404.
-pub async fn member_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
+pub(crate) async fn member_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
     let row: Option<RoomRow> = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS} FROM chat_rooms r
          JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
@@ -383,18 +383,45 @@ pub async fn remove_room_member(
 
 /// Stores a message and publishes it to the room. It is committed before this
 /// returns: whatever the caller acknowledges is durable. Room members it
-/// @mentions are notified.
+/// @mentions are notified. With a `client_id` already used by this author,
+/// nothing is written: the stored message is the answer.
 pub async fn post_message(
     svc: &Services,
     user: &User,
     room_id: i64,
     content: &str,
+    client_id: Option<&str>,
 ) -> AppResult<Message> {
+    submit_message(svc, user, room_id, content, client_id)
+        .await?
+        .committed()
+        .await
+}
+
+/// Checks a message and queues it for the group commit without waiting for
+/// it: messages submitted one after the other are committed, numbered and
+/// published in that order (one connection's burst stays in order), while
+/// the writer still batches across connections. The ticket resolves once
+/// the message is committed.
+pub async fn submit_message(
+    svc: &Services,
+    user: &User,
+    room_id: i64,
+    content: &str,
+    client_id: Option<&str>,
+) -> AppResult<Ticket> {
     let content = validate::message(content)?;
+    let client_id = validate::client_id(client_id)?;
+    let room = member_room(&svc.pool, room_id, user.id).await?;
+    // A repeat (its ack was lost) costs no rate budget and writes nothing.
+    if let Some(id) = &client_id {
+        if let Some(sent) = sent_before(&svc.pool, user.id, id).await? {
+            return repeat_of(sent, room_id).map(Ticket::Stored);
+        }
+    }
     svc.message_limiter
         .check(user.id)
         .map_err(|wait| AppError::RateLimited(wait.as_millis().max(1) as u64))?;
-    let room = member_room(&svc.pool, room_id, user.id).await?;
     if room.archived_at.is_some() {
         return Err(AppError::invalid(
             "this room is archived: it takes no new messages",
@@ -402,14 +429,65 @@ pub async fn post_message(
     }
     let mentions = mentions::resolve(&svc.pool, Audience::Room(room_id), &content).await?;
     svc.message_writer
-        .append(PendingMessage {
+        .enqueue(PendingMessage {
             room_id,
             board_id: room.board_id,
             author: user.clone(),
             content,
             mentions,
+            client_id,
         })
         .await
+        .map(Ticket::Queued)
+}
+
+/// A repeated `client_id` must name a message of the same room.
+fn repeat_of(sent: Message, room_id: i64) -> AppResult<Message> {
+    if sent.room_id == room_id {
+        Ok(sent)
+    } else {
+        Err(AppError::conflict(
+            "this client_id was already used for a message in another room",
+        ))
+    }
+}
+
+/// The message this author already sent under `client_id`, if any.
+async fn sent_before(
+    pool: &AnyPool,
+    author_id: i64,
+    client_id: &str,
+) -> AppResult<Option<Message>> {
+    let id: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM chat_messages WHERE author_id = $1 AND client_id = $2")
+            .bind(author_id)
+            .bind(client_id)
+            .fetch_optional(pool)
+            .await?;
+    match id {
+        Some((id,)) => message_by_id(pool, id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A message on its way to the database (see [`submit_message`]).
+pub enum Ticket {
+    /// In the writer's queue.
+    Queued(tokio::sync::oneshot::Receiver<AppResult<Message>>),
+    /// Stored before (a repeat): nothing more to do.
+    Stored(Message),
+}
+
+impl Ticket {
+    /// Waits until the message is committed (and published).
+    pub async fn committed(self) -> AppResult<Message> {
+        match self {
+            Ticket::Stored(message) => Ok(message),
+            Ticket::Queued(answer) => answer
+                .await
+                .map_err(|_| AppError::Internal("the message writer has stopped".into()))?,
+        }
+    }
 }
 
 /// Group commit for chat messages.
@@ -419,8 +497,9 @@ pub async fn post_message(
 /// then publishes the messages in id order and answers each sender. So under
 /// load throughput is not bound by one fsync per message, every room's
 /// messages are published in the order of their ids (which is what lets a
-/// resuming client ask for "everything after id N"), and nobody is told
-/// "sent" before the message is on disk.
+/// resuming client ask for "everything after id N"), messages queued one
+/// after the other keep that order, and nobody is told "sent" before the
+/// message is on disk.
 #[derive(Clone)]
 pub struct MessageWriter {
     tx: tokio::sync::mpsc::Sender<Queued>,
@@ -435,8 +514,9 @@ pub struct PendingMessage {
     pub board_id: i64,
     pub author: User,
     pub content: String,
-    /// The room members it mentions (resolved by `post_message`).
+    /// The room members it mentions (resolved by `submit_message`).
     pub mentions: Vec<User>,
+    pub client_id: Option<String>,
 }
 
 type Queued = (
@@ -451,13 +531,32 @@ impl MessageWriter {
         Self { tx }
     }
 
-    /// Queues a message and waits until it is committed and published.
-    pub async fn append(&self, pending: PendingMessage) -> AppResult<Message> {
+    /// Queues a message (in order); the receiver gets it once committed.
+    pub async fn enqueue(
+        &self,
+        pending: PendingMessage,
+    ) -> AppResult<tokio::sync::oneshot::Receiver<AppResult<Message>>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let gone = || AppError::Internal("the message writer has stopped".into());
-        self.tx.send((pending, reply)).await.map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        self.tx
+            .send((pending, reply))
+            .await
+            .map_err(|_| AppError::Internal("the message writer has stopped".into()))?;
+        Ok(answer)
     }
+}
+
+/// What writing one message of a batch came to.
+enum Written {
+    /// Stored now: its id, number and the notifications it made.
+    New {
+        id: i64,
+        seq: i64,
+        notified: Vec<i64>,
+    },
+    /// Its `client_id` was stored before: this message id.
+    Repeat(i64),
+    /// Refused (its author left the room meanwhile, the room is gone).
+    Refused(AppError),
 }
 
 async fn run_writer(
@@ -478,45 +577,56 @@ async fn run_writer(
         // instances); each room's messages keep their order (stable sort).
         batch.sort_by_key(|(m, _)| m.room_id);
         let (messages, replies): (Vec<PendingMessage>, Vec<_>) = batch.into_iter().unzip();
-        let ids = match insert_batch(&pool, &messages, created_at).await {
-            Ok(ids) => ids.into_iter().map(Ok).collect(),
-            // One bad apple (say, its room was just deleted) must not sink the
-            // others: retry them one by one.
+        let written = match insert_batch(&pool, &messages, created_at).await {
+            Ok(written) => written.into_iter().map(Ok).collect(),
+            // A failing batch (a database error, or another instance storing
+            // the same client_id at the same moment) must not sink the
+            // others: retry them one by one, in order.
             Err(_) if messages.len() > 1 => {
-                let mut ids = Vec::with_capacity(messages.len());
+                let mut written = Vec::with_capacity(messages.len());
                 for one in &messages {
-                    ids.push(
+                    written.push(
                         insert_batch(&pool, std::slice::from_ref(one), created_at)
                             .await
                             .map(|mut v| v.remove(0)),
                     );
                 }
-                ids
+                written
             }
             Err(e) => vec![Err(e)],
         };
         let mut notified = Vec::new();
-        for ((pending, reply), id) in messages.into_iter().zip(replies).zip(ids) {
-            let result = id.map(|(id, seq, notes)| {
-                notified.extend(notes);
-                Message {
+        for ((pending, reply), written) in messages.into_iter().zip(replies).zip(written) {
+            let result = match written {
+                Ok(Written::New {
                     id,
-                    room_id: pending.room_id,
-                    author: pending.author,
-                    content: pending.content,
-                    created_at,
-                    mentions: pending.mentions,
                     seq,
+                    notified: notes,
+                }) => {
+                    notified.extend(notes);
+                    let message = Message {
+                        id,
+                        room_id: pending.room_id,
+                        author: pending.author,
+                        content: pending.content,
+                        created_at,
+                        mentions: pending.mentions,
+                        seq,
+                    };
+                    hub.publish(
+                        Topic::Room(message.room_id),
+                        Event::Message {
+                            message: message.clone(),
+                        },
+                    );
+                    Ok(message)
                 }
-            });
-            if let Ok(message) = &result {
-                hub.publish(
-                    Topic::Room(message.room_id),
-                    Event::Message {
-                        message: message.clone(),
-                    },
-                );
-            }
+                // The first one was published and notified already.
+                Ok(Written::Repeat(id)) => message_by_id(&pool, id)
+                    .await
+                    .and_then(|m| repeat_of(m, pending.room_id)),
+                Ok(Written::Refused(e)) | Err(e) => Err(e),
+            };
             let _ = reply.send(result);
         }
         if !notified.is_empty() {
@@ -533,31 +643,61 @@ async fn run_writer(
 
 /// Inserts messages with their mentions and notifications in one
 /// transaction. Each takes its room's next `seq` first (which locks the room
-/// row until the commit). Returns each message's id, seq and notifications.
+/// row until the commit). Inside the transaction each is checked again: its
+/// author is still in the room (a message racing its author's removal does
+/// not land), and its `client_id` was not stored before.
 async fn insert_batch(
     pool: &AnyPool,
     batch: &[PendingMessage],
     created_at: i64,
-) -> AppResult<Vec<(i64, i64, Vec<i64>)>> {
+) -> AppResult<Vec<Written>> {
     let mut tx = pool.begin().await?;
-    let mut ids = Vec::with_capacity(batch.len());
+    let mut written = Vec::with_capacity(batch.len());
     for m in batch {
+        if let Some(client_id) = &m.client_id {
+            let before: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM chat_messages WHERE author_id = $1 AND client_id = $2",
+            )
+            .bind(m.author.id)
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((id,)) = before {
+                written.push(Written::Repeat(id));
+                continue;
+            }
+        }
+        let member: Option<(i64,)> = sqlx::query_as(
+            "SELECT user_id FROM chat_room_members WHERE room_id = $1 AND user_id = $2",
+        )
+        .bind(m.room_id)
+        .bind(m.author.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if member.is_none() {
+            written.push(Written::Refused(AppError::not_found("room")));
+            continue;
+        }
         let seq: Option<(i64,)> = sqlx::query_as(
             "UPDATE chat_rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
         )
         .bind(m.room_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let (seq,) = seq.ok_or_else(|| AppError::not_found("room"))?;
+        let Some((seq,)) = seq else {
+            written.push(Written::Refused(AppError::not_found("room")));
+            continue;
+        };
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO chat_messages (room_id, author_id, content, created_at, seq)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO chat_messages (room_id, author_id, content, created_at, seq, client_id)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(m.room_id)
         .bind(m.author.id)
         .bind(&m.content)
         .bind(created_at)
         .bind(seq)
+        .bind(m.client_id.as_deref())
         .fetch_one(&mut *tx)
         .await?;
         let mut notified = Vec::new();
@@ -580,10 +720,26 @@ async fn insert_batch(
             )
             .await?;
         }
-        ids.push((id, seq, notified));
+        written.push(Written::New { id, seq, notified });
     }
     tx.commit().await?;
-    Ok(ids)
+    Ok(written)
+}
+
+/// One message by id.
+async fn message_by_id(pool: &AnyPool, id: i64) -> AppResult<Message> {
+    let rows: Vec<MessageRow> = sqlx::query_as(
+        "SELECT m.id, m.room_id, m.content, m.created_at, m.seq,
+                u.id, u.username, u.display_name
+         FROM chat_messages m JOIN users u ON u.id = m.author_id WHERE m.id = $1",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    to_messages(pool, rows)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("message"))
 }
 
 pub use super::paging::Cursor;
@@ -634,27 +790,28 @@ async fn to_messages(pool: &AnyPool, rows: Vec<MessageRow>) -> AppResult<Vec<Mes
         .collect())
 }
 
-/// The messages of a room numbered strictly between two `seq`s, in order:
-/// what a connection fills a gap with when a later message arrived first.
-pub async fn messages_between(
+/// A room's messages numbered after `seq`, in order, at most `limit`, and
+/// whether more follow (what a follower replays or fills a gap with).
+pub(crate) async fn messages_after_seq(
     pool: &AnyPool,
     room_id: i64,
-    after_seq: i64,
-    before_seq: i64,
-) -> AppResult<Vec<Message>> {
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "{SELECT} AND m.seq > $2 AND m.seq < $3 ORDER BY m.seq LIMIT 1000"
-    ))
-    .bind(room_id)
-    .bind(after_seq)
-    .bind(before_seq)
-    .fetch_all(pool)
-    .await?;
-    to_messages(pool, rows).await
+    seq: i64,
+    limit: i64,
+) -> AppResult<(Vec<Message>, bool)> {
+    let mut rows: Vec<MessageRow> =
+        sqlx::query_as(&format!("{SELECT} AND m.seq > $2 ORDER BY m.seq LIMIT $3"))
+            .bind(room_id)
+            .bind(seq)
+            .bind(limit + 1)
+            .fetch_all(pool)
+            .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    Ok((to_messages(pool, rows).await?, more))
 }
 
 /// The `seq` of the room's last committed message (0 if none).
-pub async fn last_seq(pool: &AnyPool, room_id: i64) -> AppResult<i64> {
+pub(crate) async fn last_seq(pool: &AnyPool, room_id: i64) -> AppResult<i64> {
     let seq: Option<(i64,)> = sqlx::query_as("SELECT last_seq FROM chat_rooms WHERE id = $1")
         .bind(room_id)
         .fetch_optional(pool)
@@ -663,7 +820,7 @@ pub async fn last_seq(pool: &AnyPool, room_id: i64) -> AppResult<i64> {
 }
 
 /// The `seq` of the last message of a room up to id `id` (0 if none).
-pub async fn seq_at(pool: &AnyPool, room_id: i64, id: i64) -> AppResult<i64> {
+pub(crate) async fn seq_at(pool: &AnyPool, room_id: i64, id: i64) -> AppResult<i64> {
     let seq: Option<(i64,)> = sqlx::query_as(
         "SELECT seq FROM chat_messages WHERE room_id = $1 AND id <= $2 ORDER BY id DESC LIMIT 1",
     )
@@ -683,7 +840,7 @@ const MESSAGES: Keyset = Keyset {
 };
 
 /// The history query itself (also used to replay what a client missed).
-pub async fn messages_page(
+pub(crate) async fn messages_page(
     pool: &AnyPool,
     room_id: i64,
     cursor: Cursor,

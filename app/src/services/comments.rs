@@ -22,7 +22,11 @@ use crate::model::{Comment, CommentPage, NotificationKind, Role, User};
 use crate::validate;
 
 /// The board of a task the user may see, and their role on it (404 otherwise).
-pub async fn task_board(pool: &AnyPool, task_id: i64, user_id: i64) -> AppResult<(i64, Role)> {
+pub(crate) async fn task_board(
+    pool: &AnyPool,
+    task_id: i64,
+    user_id: i64,
+) -> AppResult<(i64, Role)> {
     let board: Option<(i64,)> = sqlx::query_as("SELECT board_id FROM tasks WHERE id = $1")
         .bind(task_id)
         .fetch_optional(pool)
@@ -92,7 +96,7 @@ async fn one(pool: &AnyPool, comment_id: i64) -> AppResult<Comment> {
 }
 
 /// The task's latest change number.
-pub async fn current_seq(pool: &AnyPool, task_id: i64) -> AppResult<i64> {
+pub(crate) async fn current_seq(pool: &AnyPool, task_id: i64) -> AppResult<i64> {
     let (seq,): (i64,) = sqlx::query_as("SELECT comment_seq FROM tasks WHERE id = $1")
         .bind(task_id)
         .fetch_one(pool)
@@ -162,7 +166,7 @@ pub async fn history(
 
 /// Every comment changed (created, edited, deleted) after change `seq`, in
 /// change order, at most `limit`; and whether more follow. Used to resume.
-pub async fn changes_since(
+pub(crate) async fn changes_since(
     pool: &AnyPool,
     task_id: i64,
     seq: i64,
@@ -203,29 +207,71 @@ fn site(board_id: i64, task_id: i64, comment_id: i64) -> MentionSite {
 }
 
 /// Posts a comment. It is committed before this returns, then published to
-/// the task's subscribers; each board member it @mentions is notified.
-pub async fn post(svc: &Services, user: &User, task_id: i64, content: &str) -> AppResult<Comment> {
+/// the task's subscribers; each board member it @mentions is notified. With a
+/// `client_id` this author used before, nothing is written: the stored
+/// comment is the answer (a re-sent comment whose ack was lost).
+pub async fn post(
+    svc: &Services,
+    user: &User,
+    task_id: i64,
+    content: &str,
+    client_id: Option<&str>,
+) -> AppResult<Comment> {
     let content = validate::message(content)?;
+    let client_id = validate::client_id(client_id)?;
+    let (board_id, _) = task_board(&svc.pool, task_id, user.id).await?;
+    if let Some(id) = &client_id {
+        if let Some(sent) = sent_before(&svc.pool, user.id, id).await? {
+            return repeat_of(sent, task_id);
+        }
+    }
     svc.message_limiter
         .check(user.id)
         .map_err(|wait| AppError::RateLimited(wait.as_millis().max(1) as u64))?;
-    let (board_id, _) = task_board(&svc.pool, task_id, user.id).await?;
     let mentioned = mentions::resolve(&svc.pool, Audience::Board(board_id), &content).await?;
     // Publishing in commit order is what makes `seq` resumable.
     let _order = svc.comment_order.lock().await;
     let mut tx = svc.pool.begin().await?;
+    // Checked again inside the transaction: a comment racing its author's
+    // removal from the board does not land.
+    let member: Option<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM board_members WHERE board_id = $1 AND user_id = $2")
+            .bind(board_id)
+            .bind(user.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if member.is_none() {
+        return Err(AppError::not_found("task"));
+    }
     let seq = next_seq(&mut tx, task_id, 1).await?;
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO task_comments (task_id, author_id, content, created_at, seq)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    let inserted = sqlx::query_as::<_, (i64,)>(
+        "INSERT INTO task_comments (task_id, author_id, content, created_at, seq, client_id)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(task_id)
     .bind(user.id)
     .bind(&content)
     .bind(now_ms())
     .bind(seq)
+    .bind(client_id.as_deref())
     .fetch_one(&mut *tx)
-    .await?;
+    .await;
+    let id = match inserted {
+        Ok((id,)) => id,
+        // Another instance stored the same client_id a moment ago: that one
+        // is the answer (this transaction rolls back, its number unused).
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() && client_id.is_some() => {
+            drop(tx);
+            let id = client_id.as_deref().unwrap_or_default();
+            return match sent_before(&svc.pool, user.id, id).await? {
+                Some(sent) => repeat_of(sent, task_id),
+                None => Err(AppError::Internal(
+                    "internal error, please try again".into(),
+                )),
+            };
+        }
+        Err(e) => return Err(e.into()),
+    };
     mentions::store(&mut tx, Mentioning::Comment, id, &mentioned).await?;
     let notified = notifications::insert_for_mentions(
         &mut tx,
@@ -240,6 +286,35 @@ pub async fn post(svc: &Services, user: &User, task_id: i64, content: &str) -> A
     publish(svc, &comment);
     notifications::publish_new(&svc.pool, &svc.hub, &notified).await?;
     Ok(comment)
+}
+
+/// The comment this author already posted under `client_id`, if any.
+async fn sent_before(
+    pool: &AnyPool,
+    author_id: i64,
+    client_id: &str,
+) -> AppResult<Option<Comment>> {
+    let id: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM task_comments WHERE author_id = $1 AND client_id = $2")
+            .bind(author_id)
+            .bind(client_id)
+            .fetch_optional(pool)
+            .await?;
+    match id {
+        Some((id,)) => one(pool, id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A repeated `client_id` must name a comment of the same task.
+fn repeat_of(sent: Comment, task_id: i64) -> AppResult<Comment> {
+    if sent.task_id == task_id {
+        Ok(sent)
+    } else {
+        Err(AppError::conflict(
+            "this client_id was already used for a comment on another task",
+        ))
+    }
 }
 
 /// A comment with its task's board, for the edit and delete rules.

@@ -20,143 +20,12 @@
 //! then replays what it is missing from the database.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Notify};
 
-use crate::model::{Comment, Message, Notification, Room, User};
-
-/// What a subscriber can listen to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Topic {
-    /// A chat room: messages, typing, presence.
-    Room(i64),
-    /// Board-wide events: who of the board's members is online.
-    Board(i64),
-    /// A task's comment thread: comment changes and typing.
-    Task(i64),
-    /// One user's own events: notifications, read pointers (all their tabs).
-    User(i64),
-}
-
-impl fmt::Display for Topic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Topic::Room(id) => write!(f, "room:{id}"),
-            Topic::Board(id) => write!(f, "board:{id}"),
-            Topic::Task(id) => write!(f, "task:{id}"),
-            Topic::User(id) => write!(f, "user:{id}"),
-        }
-    }
-}
-
-impl std::str::FromStr for Topic {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (kind, id) = s
-            .split_once(':')
-            .ok_or_else(|| format!("unknown topic {s:?} (expected e.g. \"room:12\")"))?;
-        let id: i64 = id
-            .parse()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(|| format!("bad id in topic {s:?}"))?;
-        match kind {
-            "room" => Ok(Topic::Room(id)),
-            "board" => Ok(Topic::Board(id)),
-            "task" => Ok(Topic::Task(id)),
-            "user" => Ok(Topic::User(id)),
-            _ => Err(format!("unknown topic kind {kind:?}")),
-        }
-    }
-}
-
-/// Something that happened, as delivered to subscribers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    /// A committed chat message.
-    Message { message: Message },
-    /// A comment was posted, edited or deleted (its current state).
-    Comment { comment: Comment },
-    /// Someone started or stopped typing in a room (`room_id`) or in a
-    /// task's comment thread (`task_id`).
-    Typing {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        room_id: Option<i64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        task_id: Option<i64>,
-        user: User,
-        is_typing: bool,
-    },
-    /// A room member came online or went offline.
-    Presence {
-        room_id: i64,
-        user_id: i64,
-        online: bool,
-    },
-    /// A board member came online or went offline.
-    BoardPresence {
-        board_id: i64,
-        user_id: i64,
-        online: bool,
-    },
-    /// A new notification for the topic's user, and their unread count.
-    Notification {
-        notification: Notification,
-        unread: i64,
-    },
-    /// The user's notifications changed elsewhere (another tab marked some
-    /// read, a mentioning comment was deleted): the new count, and which.
-    NotificationsUpdated {
-        unread: i64,
-        read: Vec<i64>,
-        removed: Vec<i64>,
-        all_read: bool,
-    },
-    /// A room was renamed, archived, restored or deleted.
-    RoomChanged { room: Room, deleted: bool },
-    /// The user's read pointer in a room moved (in any tab).
-    RoomRead { room_id: i64, last_read_id: i64 },
-    /// The user was added to or removed from a board (`room_id` absent) or
-    /// one of its rooms. Live sockets stop delivering what they lost access to.
-    AccessChanged {
-        board_id: i64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        room_id: Option<i64>,
-        member: bool,
-    },
-}
-
-impl Event {
-    /// Tells a user's tabs that their access changed.
-    pub fn access(board_id: i64, room_id: Option<i64>, member: bool) -> Self {
-        Event::AccessChanged {
-            board_id,
-            room_id,
-            member,
-        }
-    }
-}
-
-impl Event {
-    /// Hints (typing, presence) may be dropped under pressure; anything the
-    /// user must not miss never is.
-    pub fn is_droppable(&self) -> bool {
-        matches!(
-            self,
-            Event::Typing { .. } | Event::Presence { .. } | Event::BoardPresence { .. }
-        )
-    }
-
-    /// The WebSocket frame for this event (docs/realtime.md).
-    pub fn to_frame(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
+pub use crate::protocol::{Event, Topic};
 
 /// An event on its way to subscribers. Its frame is serialised once, on first
 /// use, and shared by every connection that sends it (a message to 1,000
@@ -498,6 +367,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Message, User};
 
     fn message(id: i64) -> Event {
         Event::Message {
@@ -542,19 +412,6 @@ mod tests {
         assert_eq!(frame["is_typing"], true);
         assert_eq!(frame["room_id"], 1);
         assert!(frame.get("task_id").is_none(), "absent, not null");
-    }
-
-    #[test]
-    fn topics_parse_and_print() {
-        assert_eq!("room:12".parse::<Topic>().unwrap(), Topic::Room(12));
-        assert_eq!(Topic::Room(12).to_string(), "room:12");
-        assert_eq!("board:3".parse::<Topic>().unwrap(), Topic::Board(3));
-        assert_eq!("task:4".parse::<Topic>().unwrap(), Topic::Task(4));
-        assert_eq!("user:5".parse::<Topic>().unwrap(), Topic::User(5));
-        assert_eq!(Topic::Task(4).to_string(), "task:4");
-        for bad in ["room", "room:x", "room:0", "room:-1", "planet:1", ""] {
-            assert!(bad.parse::<Topic>().is_err(), "{bad}");
-        }
     }
 
     #[tokio::test]

@@ -18,6 +18,7 @@ pub mod positions;
 pub mod presence;
 pub mod ratelimit;
 pub mod storage;
+pub mod stream;
 pub mod tasks;
 
 use std::sync::Arc;

@@ -133,8 +133,13 @@ fn from_row(row: Row) -> Notification {
     }
 }
 
+/// How many of the caller's notifications are unread.
+pub async fn unread(svc: &super::Services, user: &crate::model::User) -> AppResult<i64> {
+    unread_count(&svc.pool, user.id).await
+}
+
 /// The user's unread count.
-pub async fn unread_count(pool: &AnyPool, user_id: i64) -> AppResult<i64> {
+pub(crate) async fn unread_count(pool: &AnyPool, user_id: i64) -> AppResult<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND read_at IS NULL",
     )

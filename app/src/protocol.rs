@@ -1,0 +1,761 @@
+//! The real-time wire, typed once for both ends: what a client may send
+//! ([`ClientFrame`]), what the server sends ([`ServerFrame`], including every
+//! [`Event`]), the topics they name ([`Topic`]) and the error codes
+//! ([`ErrorCode`]). The server only ever writes these values and the browser
+//! only ever reads them, so renaming a field changes both or fails to compile.
+//! docs/realtime.md describes the protocol; a test parses its examples.
+//!
+//! To add an event: add a variant to [`Event`] (and say who gets it in the
+//! hub), document it in docs/realtime.md, and pin its JSON in the tests below.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::model::{Comment, Message, Notification, Room, User};
+
+/// Version of the protocol in docs/realtime.md (sent in `hello`).
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest client frame accepted; larger ones get a `too_large` error.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longest `client_id` a client may put on a message or comment.
+pub const CLIENT_ID_MAX: usize = 64;
+
+/// What a subscriber can listen to. On the wire: `"room:12"`, `"board:3"`,
+/// `"task:9"`, `"user:1"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A chat room: messages, typing, presence, its renames.
+    Room(i64),
+    /// Board-wide events: who of the board's members is online.
+    Board(i64),
+    /// A task's comment thread: comment changes and typing.
+    Task(i64),
+    /// One user's own events: notifications, read pointers (all their tabs).
+    User(i64),
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Topic::Room(id) => write!(f, "room:{id}"),
+            Topic::Board(id) => write!(f, "board:{id}"),
+            Topic::Task(id) => write!(f, "task:{id}"),
+            Topic::User(id) => write!(f, "user:{id}"),
+        }
+    }
+}
+
+/// Why a topic name is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadTopic(String);
+
+impl std::str::FromStr for Topic {
+    type Err = BadTopic;
+    fn from_str(s: &str) -> Result<Self, BadTopic> {
+        let (kind, id) = s
+            .split_once(':')
+            .ok_or_else(|| BadTopic(format!("unknown topic {s:?} (expected e.g. \"room:12\")")))?;
+        let id: i64 = id
+            .parse()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| BadTopic(format!("bad id in topic {s:?}")))?;
+        match kind {
+            "room" => Ok(Topic::Room(id)),
+            "board" => Ok(Topic::Board(id)),
+            "task" => Ok(Topic::Task(id)),
+            "user" => Ok(Topic::User(id)),
+            _ => Err(BadTopic(format!("unknown topic kind {kind:?}"))),
+        }
+    }
+}
+
+impl Serialize for Topic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Topic {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A topic as a client names it in `subscribe`/`unsubscribe`. The server
+/// parses it itself, so a name that is not a topic is answered with
+/// `bad_topic` (not a generic `bad_frame`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TopicName(String);
+
+impl TopicName {
+    pub fn parse(&self) -> Result<Topic, BadTopic> {
+        self.0.parse()
+    }
+}
+
+impl From<Topic> for TopicName {
+    fn from(topic: Topic) -> Self {
+        Self(topic.to_string())
+    }
+}
+
+/// Every frame a client may send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Follow a topic; with `after`, first get what was missed (a message id
+    /// for rooms, a change `seq` for threads).
+    Subscribe {
+        topic: TopicName,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<i64>,
+    },
+    Unsubscribe {
+        topic: TopicName,
+    },
+    /// A chat message (on a task-comments socket: a comment). `room_id` may
+    /// be left out on a room socket.
+    Message {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<i64>,
+        content: String,
+        /// The client's own id for this text: sending it again (after a lost
+        /// ack) stores nothing twice and gets the same ack.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// A comment on a task's thread.
+    Comment {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task_id: Option<i64>,
+        content: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    Typing {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task_id: Option<i64>,
+        is_typing: bool,
+    },
+    /// Moves the read pointer of a room forward.
+    Read {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<i64>,
+        message_id: i64,
+    },
+    Ping,
+}
+
+/// Something that happened, as delivered to subscribers (published through
+/// the hub, relayed between instances, sent as a frame of its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A committed chat message.
+    Message { message: Message },
+    /// A comment was posted, edited or deleted (its current state).
+    Comment { comment: Comment },
+    /// Someone started or stopped typing in a room (`room_id`) or in a
+    /// task's comment thread (`task_id`).
+    Typing {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        task_id: Option<i64>,
+        user: User,
+        is_typing: bool,
+    },
+    /// A room member came online or went offline.
+    Presence {
+        room_id: i64,
+        user_id: i64,
+        online: bool,
+    },
+    /// A board member came online or went offline.
+    BoardPresence {
+        board_id: i64,
+        user_id: i64,
+        online: bool,
+    },
+    /// A new notification for the topic's user, and their unread count.
+    Notification {
+        notification: Notification,
+        unread: i64,
+    },
+    /// The user's notifications changed elsewhere (another tab marked some
+    /// read, a mentioning comment was deleted): the new count, and which.
+    NotificationsUpdated {
+        unread: i64,
+        read: Vec<i64>,
+        removed: Vec<i64>,
+        all_read: bool,
+    },
+    /// A room was renamed, archived, restored or deleted.
+    RoomChanged { room: Room, deleted: bool },
+    /// The user's read pointer in a room moved (in any tab).
+    RoomRead { room_id: i64, last_read_id: i64 },
+    /// The user was added to or removed from a board (`room_id` absent) or
+    /// one of its rooms. Every connection of theirs stops delivering what
+    /// they lost access to.
+    AccessChanged {
+        board_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room_id: Option<i64>,
+        member: bool,
+    },
+    /// A session ended (logout): its connections close, on every instance.
+    /// Between servers only — never sent to a client. `session` is a
+    /// reference derived from the session key, not the key itself.
+    SessionEnded { session: String },
+}
+
+impl Event {
+    /// Tells a user's tabs that their access changed.
+    pub fn access(board_id: i64, room_id: Option<i64>, member: bool) -> Self {
+        Event::AccessChanged {
+            board_id,
+            room_id,
+            member,
+        }
+    }
+
+    /// Hints (typing, presence) may be dropped under pressure; anything the
+    /// user must not miss never is.
+    pub fn is_droppable(&self) -> bool {
+        matches!(
+            self,
+            Event::Typing { .. } | Event::Presence { .. } | Event::BoardPresence { .. }
+        )
+    }
+
+    /// Whether it is for the servers only (connections act on it; clients never see it).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Event::SessionEnded { .. })
+    }
+
+    /// The WebSocket frame for this event.
+    pub fn to_frame(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// What a subscriber is told when it starts following a topic (or must
+/// start over): what it got replayed, and the state of things now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub topic: Topic,
+    /// How many missed messages or changes were just sent.
+    #[serde(default)]
+    pub replayed: usize,
+    /// Who is online: the room's or the board's members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<Vec<i64>>,
+    /// Who is typing there now (rooms and threads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typing: Option<Vec<User>>,
+    /// The unread notification count (the user's topic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<i64>,
+    /// The last change sent (threads): resume with `after` = this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+}
+
+impl Snapshot {
+    pub fn of(topic: Topic) -> Self {
+        Self {
+            topic,
+            replayed: 0,
+            online: None,
+            typing: None,
+            unread: None,
+            seq: None,
+        }
+    }
+}
+
+/// The error codes of error frames (docs/realtime.md, "Errors").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, an unknown `type`, wrong field types, a binary frame, a missing id.
+    BadFrame,
+    /// Over [`MAX_FRAME_BYTES`].
+    TooLarge,
+    /// Not a topic name.
+    BadTopic,
+    /// Typing somewhere not subscribed to.
+    NotSubscribed,
+    InvalidInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    RateLimited,
+    Internal,
+}
+
+impl From<&AppError> for ErrorCode {
+    /// The one mapping from service errors to WebSocket error codes.
+    fn from(error: &AppError) -> Self {
+        match error {
+            AppError::InvalidInput(_) => Self::InvalidInput,
+            AppError::Unauthenticated(_) => Self::Unauthenticated,
+            AppError::Forbidden(_) => Self::Forbidden,
+            AppError::NotFound(_) => Self::NotFound,
+            AppError::Conflict(_) => Self::Conflict,
+            AppError::RateLimited(_) => Self::RateLimited,
+            AppError::Internal(_) | AppError::Network(_) => Self::Internal,
+        }
+    }
+}
+
+/// The answer to a `message` or `comment` frame, once it is committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+}
+
+/// An error frame: the request it answers changed nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorFrame {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// Every frame the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The first frame of every connection.
+    Hello {
+        protocol: u32,
+        user: User,
+        heartbeat_ms: u64,
+        max_frame_bytes: usize,
+    },
+    /// Now following the topic (after replaying what was missed).
+    Subscribed(Snapshot),
+    /// Too far behind to replay (or events may have been lost): reload the
+    /// newest page over HTTP; live events keep coming.
+    Resync(Snapshot),
+    Unsubscribed {
+        topic: Topic,
+    },
+    Ack(Ack),
+    Error(ErrorFrame),
+    /// The read pointer after a `read` frame.
+    Read {
+        room_id: i64,
+        last_read_id: i64,
+    },
+    Pong,
+    /// An event of a followed topic.
+    #[serde(untagged)]
+    Event(Event),
+}
+
+impl ServerFrame {
+    /// The error frame for a service error (with the `client_id` it answers).
+    pub fn failure(error: &AppError, client_id: Option<String>) -> Self {
+        Self::Error(ErrorFrame {
+            code: error.into(),
+            message: error.message(),
+            retry_after_ms: error.retry_after_ms(),
+            client_id,
+        })
+    }
+
+    /// An error frame of the protocol itself (a bad frame, a bad topic…).
+    pub fn refusal(code: ErrorCode, message: impl Into<String>, client_id: Option<String>) -> Self {
+        Self::Error(ErrorFrame {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+            client_id,
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user(id: i64) -> User {
+        User {
+            id,
+            username: format!("u{id}"),
+            display_name: format!("U {id}"),
+        }
+    }
+
+    fn message() -> Message {
+        Message {
+            id: 131,
+            room_id: 5,
+            author: user(1),
+            content: "hi".into(),
+            created_at: 7,
+            mentions: vec![],
+            seq: 12,
+        }
+    }
+
+    fn comment() -> Comment {
+        Comment {
+            id: 12,
+            task_id: 9,
+            author: user(1),
+            content: "done?".into(),
+            created_at: 7,
+            edited_at: None,
+            deleted_at: None,
+            seq: 42,
+            mentions: vec![],
+        }
+    }
+
+    fn room() -> Room {
+        Room {
+            id: 5,
+            board_id: 3,
+            name: "Lobby".into(),
+            description: String::new(),
+            created_by: 1,
+            created_at: 7,
+            archived_at: None,
+        }
+    }
+
+    fn notification() -> Notification {
+        Notification {
+            id: 7,
+            kind: crate::model::NotificationKind::CommentMention,
+            sender: user(2),
+            board_id: 3,
+            task_id: Some(9),
+            comment_id: Some(12),
+            room_id: None,
+            message_id: None,
+            context: "Ship it".into(),
+            snippet: "@u1 can you".into(),
+            link: "/boards/3/tasks/9?comment=12".into(),
+            created_at: 7,
+            read: false,
+        }
+    }
+
+    /// One of every event (a new variant must be added here: the match in
+    /// `every_event_is_listed` does not compile otherwise).
+    fn every_event() -> Vec<Event> {
+        vec![
+            Event::Message { message: message() },
+            Event::Comment { comment: comment() },
+            Event::Typing {
+                room_id: Some(5),
+                task_id: None,
+                user: user(2),
+                is_typing: true,
+            },
+            Event::Presence {
+                room_id: 5,
+                user_id: 2,
+                online: false,
+            },
+            Event::BoardPresence {
+                board_id: 3,
+                user_id: 2,
+                online: true,
+            },
+            Event::Notification {
+                notification: notification(),
+                unread: 3,
+            },
+            Event::NotificationsUpdated {
+                unread: 2,
+                read: vec![7],
+                removed: vec![],
+                all_read: false,
+            },
+            Event::RoomChanged {
+                room: room(),
+                deleted: false,
+            },
+            Event::RoomRead {
+                room_id: 5,
+                last_read_id: 131,
+            },
+            Event::access(3, Some(5), false),
+            Event::SessionEnded {
+                session: "5f2c".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_is_listed() {
+        for event in every_event() {
+            match event {
+                Event::Message { .. }
+                | Event::Comment { .. }
+                | Event::Typing { .. }
+                | Event::Presence { .. }
+                | Event::BoardPresence { .. }
+                | Event::Notification { .. }
+                | Event::NotificationsUpdated { .. }
+                | Event::RoomChanged { .. }
+                | Event::RoomRead { .. }
+                | Event::AccessChanged { .. }
+                | Event::SessionEnded { .. } => {}
+            }
+        }
+    }
+
+    fn every_server_frame() -> Vec<ServerFrame> {
+        let mut frames = vec![
+            ServerFrame::Hello {
+                protocol: PROTOCOL_VERSION,
+                user: user(1),
+                heartbeat_ms: 20_000,
+                max_frame_bytes: MAX_FRAME_BYTES,
+            },
+            ServerFrame::Subscribed(Snapshot {
+                topic: Topic::Room(5),
+                replayed: 3,
+                online: Some(vec![1, 7]),
+                typing: Some(vec![user(2)]),
+                unread: None,
+                seq: None,
+            }),
+            ServerFrame::Resync(Snapshot::of(Topic::Task(9))),
+            ServerFrame::Unsubscribed {
+                topic: Topic::Board(3),
+            },
+            ServerFrame::Ack(Ack {
+                client_id: Some("tab1-17".into()),
+                message: Some(message()),
+                comment: None,
+            }),
+            ServerFrame::Ack(Ack {
+                client_id: Some("tab1-18".into()),
+                message: None,
+                comment: Some(comment()),
+            }),
+            ServerFrame::failure(&AppError::RateLimited(80), Some("tab1-18".into())),
+            ServerFrame::refusal(ErrorCode::BadTopic, "unknown topic", None),
+            ServerFrame::Read {
+                room_id: 5,
+                last_read_id: 130,
+            },
+            ServerFrame::Pong,
+        ];
+        frames.extend(every_event().into_iter().map(ServerFrame::Event));
+        frames
+    }
+
+    fn every_client_frame() -> Vec<ClientFrame> {
+        vec![
+            ClientFrame::Subscribe {
+                topic: Topic::Room(5).into(),
+                after: Some(120),
+            },
+            ClientFrame::Subscribe {
+                topic: Topic::User(1).into(),
+                after: None,
+            },
+            ClientFrame::Unsubscribe {
+                topic: Topic::Room(5).into(),
+            },
+            ClientFrame::Message {
+                room_id: Some(5),
+                content: "hi".into(),
+                client_id: Some("tab1-17".into()),
+            },
+            ClientFrame::Comment {
+                task_id: Some(9),
+                content: "done?".into(),
+                client_id: None,
+            },
+            ClientFrame::Typing {
+                room_id: None,
+                task_id: Some(9),
+                is_typing: false,
+            },
+            ClientFrame::Read {
+                room_id: Some(5),
+                message_id: 130,
+            },
+            ClientFrame::Ping,
+        ]
+    }
+
+    #[test]
+    fn every_frame_round_trips() {
+        for frame in every_server_frame() {
+            let text = frame.to_json();
+            let back: ServerFrame = serde_json::from_str(&text).expect(&text);
+            assert_eq!(back, frame, "{text}");
+        }
+        for frame in every_client_frame() {
+            let text = serde_json::to_string(&frame).unwrap();
+            let back: ClientFrame = serde_json::from_str(&text).expect(&text);
+            assert_eq!(back, frame, "{text}");
+        }
+    }
+
+    /// The exact JSON of a sample of each: an accidental rename fails here.
+    #[test]
+    fn the_wire_is_pinned() {
+        let wire =
+            |f: &ServerFrame| serde_json::from_str::<serde_json::Value>(&f.to_json()).unwrap();
+        let u = |id: i64| json!({"id": id, "username": format!("u{id}"), "display_name": format!("U {id}")});
+        let pinned = [
+            json!({"type":"hello","protocol":1,"user":u(1),"heartbeat_ms":20000,"max_frame_bytes":65536}),
+            json!({"type":"subscribed","topic":"room:5","replayed":3,"online":[1,7],"typing":[u(2)]}),
+            json!({"type":"resync","topic":"task:9","replayed":0}),
+            json!({"type":"unsubscribed","topic":"board:3"}),
+            json!({"type":"ack","client_id":"tab1-17","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","created_at":7,"mentions":[],"seq":12}}),
+            json!({"type":"ack","client_id":"tab1-18","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","created_at":7,"edited_at":null,"deleted_at":null,"seq":42,"mentions":[]}}),
+            json!({"type":"error","code":"rate_limited","message":"too many messages: wait 80 ms","retry_after_ms":80,"client_id":"tab1-18"}),
+            json!({"type":"error","code":"bad_topic","message":"unknown topic"}),
+            json!({"type":"read","room_id":5,"last_read_id":130}),
+            json!({"type":"pong"}),
+            json!({"type":"message","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","created_at":7,"mentions":[],"seq":12}}),
+            json!({"type":"comment","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","created_at":7,"edited_at":null,"deleted_at":null,"seq":42,"mentions":[]}}),
+            json!({"type":"typing","room_id":5,"user":u(2),"is_typing":true}),
+            json!({"type":"presence","room_id":5,"user_id":2,"online":false}),
+            json!({"type":"board_presence","board_id":3,"user_id":2,"online":true}),
+            json!({"type":"notification","notification":{"id":7,"kind":"comment_mention","sender":u(2),"board_id":3,"task_id":9,"comment_id":12,"room_id":null,"message_id":null,"context":"Ship it","snippet":"@u1 can you","link":"/boards/3/tasks/9?comment=12","created_at":7,"read":false},"unread":3}),
+            json!({"type":"notifications_updated","unread":2,"read":[7],"removed":[],"all_read":false}),
+            json!({"type":"room_changed","room":{"id":5,"board_id":3,"name":"Lobby","description":"","created_by":1,"created_at":7,"archived_at":null},"deleted":false}),
+            json!({"type":"room_read","room_id":5,"last_read_id":131}),
+            json!({"type":"access_changed","board_id":3,"room_id":5,"member":false}),
+            json!({"type":"session_ended","session":"5f2c"}),
+        ];
+        let frames = every_server_frame();
+        assert_eq!(frames.len(), pinned.len());
+        for (frame, expected) in frames.iter().zip(pinned) {
+            assert_eq!(wire(frame), expected);
+        }
+        let client = [
+            json!({"type":"subscribe","topic":"room:5","after":120}),
+            json!({"type":"subscribe","topic":"user:1"}),
+            json!({"type":"unsubscribe","topic":"room:5"}),
+            json!({"type":"message","room_id":5,"content":"hi","client_id":"tab1-17"}),
+            json!({"type":"comment","task_id":9,"content":"done?"}),
+            json!({"type":"typing","task_id":9,"is_typing":false}),
+            json!({"type":"read","room_id":5,"message_id":130}),
+            json!({"type":"ping"}),
+        ];
+        for (frame, expected) in every_client_frame().iter().zip(client) {
+            assert_eq!(serde_json::to_value(frame).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn topics_parse_and_print() {
+        assert_eq!("room:12".parse::<Topic>().unwrap(), Topic::Room(12));
+        assert_eq!(Topic::Room(12).to_string(), "room:12");
+        assert_eq!("board:3".parse::<Topic>().unwrap(), Topic::Board(3));
+        assert_eq!("task:4".parse::<Topic>().unwrap(), Topic::Task(4));
+        assert_eq!("user:5".parse::<Topic>().unwrap(), Topic::User(5));
+        for bad in ["room", "room:x", "room:0", "room:-1", "planet:1", ""] {
+            assert!(bad.parse::<Topic>().is_err(), "{bad}");
+            assert!(TopicName(bad.into()).parse().is_err());
+        }
+        // A bad topic still reads as a frame: the server answers `bad_topic`.
+        let frame: ClientFrame =
+            serde_json::from_str(r#"{"type":"subscribe","topic":"planet:1"}"#).unwrap();
+        let ClientFrame::Subscribe { topic, .. } = frame else {
+            panic!("a subscribe frame")
+        };
+        assert!(topic.parse().is_err());
+    }
+
+    #[test]
+    fn unknown_fields_and_types_are_refused() {
+        for bad in [
+            r#"{"type":"subscribe","topic":"room:1","aftr":3}"#,
+            r#"{"type":"shout"}"#,
+            r#"{"type":"message","room_id":"five","content":"x"}"#,
+            r#"[]"#,
+        ] {
+            assert!(serde_json::from_str::<ClientFrame>(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Every example in docs/realtime.md reads as a frame of these types
+    /// (client → server in the request table, server → client elsewhere).
+    #[test]
+    fn the_documented_examples_are_frames() {
+        let doc = include_str!("../../docs/realtime.md");
+        let mut checked = (0, 0);
+        for line in doc.lines() {
+            // Rows of the request table: the first cell is what a client
+            // sends, later cells
+            // what the server answers. Elsewhere a frame may be either.
+            let request_row = line.starts_with("| `{\"type\"");
+            for (i, cell) in line.split(" | ").enumerate() {
+                for example in backquoted_json(cell) {
+                    let value: serde_json::Value =
+                        serde_json::from_str(&example).unwrap_or_else(|e| panic!("{example}: {e}"));
+                    let client = serde_json::from_value::<ClientFrame>(value.clone());
+                    let server = serde_json::from_value::<ServerFrame>(value);
+                    match (request_row, i) {
+                        (true, 0) => {
+                            client.unwrap_or_else(|e| panic!("client frame {example}: {e}"));
+                            checked.0 += 1;
+                        }
+                        (true, _) => {
+                            server.unwrap_or_else(|e| panic!("server frame {example}: {e}"));
+                            checked.1 += 1;
+                        }
+                        _ => assert!(client.is_ok() || server.is_ok(), "{example} is no frame"),
+                    }
+                }
+            }
+            // Example blocks: one server frame per line.
+            let line = line.trim();
+            if line.starts_with("{\"type\"") && line.ends_with('}') && !line.contains('…') {
+                serde_json::from_str::<ServerFrame>(line)
+                    .unwrap_or_else(|e| panic!("server frame {line}: {e}"));
+                checked.1 += 1;
+            }
+        }
+        assert!(checked.0 >= 8, "client examples found: {}", checked.0);
+        assert!(checked.1 >= 10, "server examples found: {}", checked.1);
+    }
+
+    /// The complete JSON objects written in backquotes in a piece of text
+    /// (examples with "…" in them are abbreviated and skipped).
+    fn backquoted_json(text: &str) -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.starts_with("{\"type\"") && !s.contains('…'))
+            .map(str::to_string)
+            .collect()
+    }
+}

@@ -1,0 +1,621 @@
+//! One WebSocket connection: a loop that owns the socket. It reads client
+//! frames, writes the hub's events (each follower gets each item once, in
+//! order — see `services::stream`), sends the answers to what the client
+//! posted, heartbeats, and closes when the session ends, access to a bound
+//! room goes, or the server stops.
+//!
+//! The connection is known to the hub under its user whatever it
+//! subscribed to (it always listens on the user's topic), so removal from a
+//! room or board, and logout, reach it on every path.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use futures_util::SinkExt;
+use tokio::sync::mpsc;
+
+use app::error::AppError;
+use app::protocol::{
+    Ack, ClientFrame, ErrorCode, ServerFrame, TopicName, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+};
+use app::services::auth::Session;
+use app::services::hub::{Delivery, Event, Subscriber, Topic};
+use app::services::stream::{self, CatchUp, Stream};
+use app::services::{chat, comments, presence, Services};
+
+use super::follows::Follows;
+use super::{close_code, HEARTBEAT_INTERVAL, IDLE_TIMEOUT, TYPING_MIN_INTERVAL};
+
+pub struct Connection {
+    svc: Services,
+    session: Session,
+    /// The stream of a bound (compat) socket: frames may leave out its id,
+    /// and it closes when that stream is no longer the user's.
+    bound: Option<Stream>,
+    follows: Follows,
+    /// When this connection last forwarded "typing" for a place.
+    typing_sent: HashMap<Stream, Instant>,
+    last_heard: Instant,
+    poster: Poster,
+    answers: mpsc::Receiver<ServerFrame>,
+}
+
+/// Whether the loop goes on.
+enum Flow {
+    Continue,
+    /// Closed (or to be closed) — stop.
+    Close,
+}
+
+fn flow(open: bool) -> Flow {
+    if open {
+        Flow::Continue
+    } else {
+        Flow::Close
+    }
+}
+
+impl Connection {
+    pub fn new(svc: Services, session: Session, bound: Option<Stream>) -> Self {
+        let (answers_tx, answers) = mpsc::channel(64);
+        let poster = Poster::start(svc.clone(), session.user.clone(), answers_tx);
+        Self {
+            svc,
+            session,
+            bound,
+            follows: Follows::default(),
+            typing_sent: HashMap::new(),
+            last_heard: Instant::now(),
+            poster,
+            answers,
+        }
+    }
+
+    fn me(&self) -> i64 {
+        self.session.user.id
+    }
+
+    pub async fn run(
+        mut self,
+        mut socket: WebSocket,
+        bound_after: Option<i64>,
+        mut stopping: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut sub = self.svc.hub.subscriber(self.svc.settings.connection_queue);
+        // Always on the user's topic: access changes and logout reach every
+        // connection, whatever it subscribed to.
+        sub.subscribe(Topic::User(self.me()));
+        if self.svc.presence.connect(self.me()).await {
+            let _ = presence::announce(&self.svc, self.me(), true).await;
+        }
+        tracing::debug!(user = %self.session.user.username, "websocket open");
+        let hello = ServerFrame::Hello {
+            protocol: PROTOCOL_VERSION,
+            user: self.session.user.clone(),
+            heartbeat_ms: HEARTBEAT_INTERVAL.as_millis() as u64,
+            max_frame_bytes: MAX_FRAME_BYTES,
+        };
+        let mut open = send(&mut socket, &hello).await;
+        if let (true, Some(stream)) = (open, self.bound) {
+            open = matches!(
+                self.subscribe(&mut socket, &sub, stream.topic().into(), bound_after)
+                    .await,
+                Flow::Continue
+            );
+        }
+        let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
+        heartbeat.tick().await;
+        let mut resync = self.svc.hub.resync_signal();
+        let expiry = session_deadline(self.session.expires_at);
+        tokio::pin!(expiry);
+        while open {
+            tokio::select! {
+                incoming = socket.recv() => {
+                    self.last_heard = Instant::now();
+                    open = match incoming {
+                        Some(Ok(frame)) => matches!(self.on_frame(&mut socket, &sub, frame).await, Flow::Continue),
+                        _ => false,
+                    };
+                }
+                event = sub.recv() => {
+                    open = match event {
+                        Some((_, event)) => {
+                            // Write what is already waiting too, then flush once:
+                            // under load a busy socket costs one syscall per batch.
+                            let mut open = self.on_event(&mut socket, &sub, &event).await;
+                            let mut batch = 0;
+                            while matches!(open, Flow::Continue) && batch < 64 {
+                                let Some((_, more)) = sub.try_recv() else { break };
+                                open = self.on_event(&mut socket, &sub, &more).await;
+                                batch += 1;
+                            }
+                            matches!(open, Flow::Continue) && socket.flush().await.is_ok()
+                        }
+                        None => {
+                            // Overflowed: too slow for the messages it must not miss.
+                            tracing::info!(user = %self.session.user.username, "closing a slow websocket");
+                            close(&mut socket, close_code::SLOW, "too slow: reconnect and resume").await;
+                            false
+                        }
+                    };
+                }
+                Some(answer) = self.answers.recv() => {
+                    open = send(&mut socket, &answer).await;
+                }
+                _ = resync.changed() => {
+                    open = self.catch_up(&mut socket).await;
+                }
+                _ = &mut expiry => {
+                    close(&mut socket, close_code::SESSION_ENDED, "session expired: log in again").await;
+                    open = false;
+                }
+                _ = stopping.changed() => {
+                    close(&mut socket, close_code::RESTART, "server restarting: reconnect and resume").await;
+                    open = false;
+                }
+                _ = heartbeat.tick() => {
+                    if self.last_heard.elapsed() > IDLE_TIMEOUT {
+                        close(&mut socket, close_code::IDLE, "no heartbeat").await;
+                        open = false;
+                    } else {
+                        open = socket.send(WsMessage::Ping(Vec::new().into())).await.is_ok();
+                    }
+                }
+            }
+        }
+        drop(sub);
+        self.finish().await;
+    }
+
+    /// Cleanup: stop showing this user as typing, and maybe as online.
+    async fn finish(self) {
+        for &stream in self.typing_sent.keys() {
+            self.publish_typing(stream, false).await;
+        }
+        if self.svc.presence.disconnect(self.me()).await {
+            let _ = presence::announce(&self.svc, self.me(), false).await;
+        }
+        tracing::debug!(user = %self.session.user.username, "websocket closed");
+    }
+
+    async fn on_frame(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        frame: WsMessage,
+    ) -> Flow {
+        let text = match frame {
+            WsMessage::Text(text) => text,
+            WsMessage::Close(_) => return Flow::Close,
+            WsMessage::Ping(_) | WsMessage::Pong(_) => return Flow::Continue,
+            WsMessage::Binary(_) => {
+                return refuse(
+                    socket,
+                    ErrorCode::BadFrame,
+                    "binary frames are not supported: send JSON text",
+                    None,
+                )
+                .await;
+            }
+        };
+        if text.len() > MAX_FRAME_BYTES {
+            let msg = format!(
+                "frame of {} bytes is over the {MAX_FRAME_BYTES}-byte limit",
+                text.len()
+            );
+            return refuse(socket, ErrorCode::TooLarge, msg, None).await;
+        }
+        let frame: ClientFrame = match serde_json::from_str(text.as_str()) {
+            Ok(f) => f,
+            Err(e) => {
+                let msg = format!("cannot read this frame: {e}");
+                return refuse(socket, ErrorCode::BadFrame, msg, None).await;
+            }
+        };
+        match frame {
+            ClientFrame::Ping => flow(send(socket, &ServerFrame::Pong).await),
+            ClientFrame::Subscribe { topic, after } => {
+                self.subscribe(socket, sub, topic, after).await
+            }
+            ClientFrame::Unsubscribe { topic } => match topic.parse() {
+                Ok(topic) => {
+                    self.follows.remove(topic);
+                    // The user's own topic stays registered: it carries
+                    // access changes and logout for the connection itself.
+                    if topic != Topic::User(self.me()) {
+                        sub.unsubscribe(topic);
+                    }
+                    flow(send(socket, &ServerFrame::Unsubscribed { topic }).await)
+                }
+                Err(e) => refuse(socket, ErrorCode::BadTopic, e.to_string(), None).await,
+            },
+            ClientFrame::Message {
+                room_id,
+                content,
+                client_id,
+            } => {
+                // On a task-comments socket, a "message" is a comment.
+                let stream = match (room_id, self.bound) {
+                    (None, Some(Stream::Thread(task))) => Stream::Thread(task),
+                    (Some(room), _) | (None, Some(Stream::Room(room))) => Stream::Room(room),
+                    (None, None) => return missing(socket, "room_id", client_id).await,
+                };
+                self.post(stream, content, client_id).await
+            }
+            ClientFrame::Comment {
+                task_id,
+                content,
+                client_id,
+            } => match task_id.or(match self.bound {
+                Some(Stream::Thread(task)) => Some(task),
+                _ => None,
+            }) {
+                Some(task) => self.post(Stream::Thread(task), content, client_id).await,
+                None => missing(socket, "task_id", client_id).await,
+            },
+            ClientFrame::Typing {
+                room_id,
+                task_id,
+                is_typing,
+            } => {
+                let stream = match (room_id, task_id, self.bound) {
+                    (Some(room), None, _) => Stream::Room(room),
+                    (None, Some(task), _) => Stream::Thread(task),
+                    (None, None, Some(bound)) => bound,
+                    _ => return missing(socket, "room_id or task_id", None).await,
+                };
+                self.typing(socket, stream, is_typing).await
+            }
+            ClientFrame::Read {
+                room_id,
+                message_id,
+            } => {
+                let room = room_id.or(match self.bound {
+                    Some(Stream::Room(room)) => Some(room),
+                    _ => None,
+                });
+                let Some(room_id) = room else {
+                    return missing(socket, "room_id", None).await;
+                };
+                match chat::mark_read(&self.svc, &self.session.user, room_id, message_id).await {
+                    Ok(last_read_id) => flow(
+                        send(
+                            socket,
+                            &ServerFrame::Read {
+                                room_id,
+                                last_read_id,
+                            },
+                        )
+                        .await,
+                    ),
+                    Err(e) => fail(socket, &e, None).await,
+                }
+            }
+        }
+    }
+
+    /// Hands a message or comment to this connection's poster (which keeps
+    /// the order they came in); its answer comes back on `answers`.
+    async fn post(&mut self, stream: Stream, content: String, client_id: Option<String>) -> Flow {
+        // Sending ends the sender's typing hint at once.
+        if self.typing_sent.remove(&stream).is_some() {
+            self.publish_typing(stream, false).await;
+        }
+        self.poster
+            .post(Post {
+                stream,
+                content,
+                client_id,
+            })
+            .await;
+        Flow::Continue
+    }
+
+    async fn typing(&mut self, socket: &mut WebSocket, stream: Stream, is_typing: bool) -> Flow {
+        if !self.follows.contains(stream.topic()) {
+            return refuse(
+                socket,
+                ErrorCode::NotSubscribed,
+                "subscribe to it first",
+                None,
+            )
+            .await;
+        }
+        let now = Instant::now();
+        let recently = self
+            .typing_sent
+            .get(&stream)
+            .is_some_and(|at| now.duration_since(*at) < TYPING_MIN_INTERVAL);
+        if is_typing && recently {
+            return Flow::Continue;
+        }
+        if is_typing {
+            self.typing_sent.insert(stream, now);
+        } else if self.typing_sent.remove(&stream).is_none() {
+            return Flow::Continue;
+        }
+        self.publish_typing(stream, is_typing).await;
+        Flow::Continue
+    }
+
+    async fn publish_typing(&self, stream: Stream, is_typing: bool) {
+        let topic = stream.topic();
+        self.svc
+            .presence
+            .set_typing(topic, &self.session.user, is_typing)
+            .await;
+        let (room_id, task_id) = match stream {
+            Stream::Room(id) => (Some(id), None),
+            Stream::Thread(id) => (None, Some(id)),
+        };
+        self.svc.hub.publish(
+            topic,
+            Event::Typing {
+                room_id,
+                task_id,
+                user: self.session.user.clone(),
+                is_typing,
+            },
+        );
+    }
+
+    /// Subscribes to a topic: the access check, then registration with the
+    /// hub, then the replay of what was missed (with `after`) and the
+    /// `subscribed` frame (see `services::stream::start`).
+    async fn subscribe(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        name: TopicName,
+        after: Option<i64>,
+    ) -> Flow {
+        let topic = match name.parse() {
+            Ok(topic) => topic,
+            Err(e) => return refuse(socket, ErrorCode::BadTopic, e.to_string(), None).await,
+        };
+        let board = match stream::authorize(&self.svc, &self.session.user, topic).await {
+            Ok(board) => board,
+            Err(e) => return fail(socket, &e, None).await,
+        };
+        sub.subscribe(topic);
+        match stream::start(&self.svc, topic, board, after).await {
+            Ok(started) => {
+                for event in &started.replay {
+                    if !send_text(socket, event.to_frame()).await {
+                        return Flow::Close;
+                    }
+                }
+                self.follows.insert(topic, started.follow);
+                flow(send(socket, &started.frame).await)
+            }
+            Err(e) => {
+                if topic != Topic::User(self.me()) {
+                    sub.unsubscribe(topic);
+                }
+                fail(socket, &e, None).await
+            }
+        }
+    }
+
+    /// Events may have been missed (the link between instances was down):
+    /// every followed stream replays from where this socket is.
+    async fn catch_up(&mut self, socket: &mut WebSocket) -> bool {
+        let svc = self.svc.clone();
+        for follow in self.follows.streams() {
+            match follow.catch_up(&svc).await {
+                Ok(CatchUp::Missed(events)) => {
+                    for event in events {
+                        if !send_text(socket, event.to_frame()).await {
+                            return false;
+                        }
+                    }
+                }
+                Ok(CatchUp::Resync(frame)) => {
+                    if !send(socket, &frame).await {
+                        return false;
+                    }
+                }
+                Err(e) => tracing::warn!("catching up {follow:?}: {e}"),
+            }
+        }
+        true
+    }
+
+    /// One event from the hub: queued on the socket (flushed by the caller)
+    /// if this client should have it.
+    async fn on_event(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        delivery: &Delivery,
+    ) -> Flow {
+        let event = &delivery.event;
+        match event {
+            Event::Message { .. } | Event::Comment { .. } => {
+                let svc = self.svc.clone();
+                let Some(follow) = self.follows.of_item(event) else {
+                    return Flow::Continue;
+                };
+                match follow.admit(&svc, event).await {
+                    Ok(Some(missing)) => {
+                        for earlier in missing {
+                            if !feed_text(socket, earlier.to_frame()).await {
+                                return Flow::Close;
+                            }
+                        }
+                    }
+                    Ok(None) => return Flow::Continue,
+                    // Sent anyway: the client drops what it has, and the gap
+                    // is filled by the next item or a catch-up.
+                    Err(e) => tracing::warn!("filling a gap: {e}"),
+                }
+            }
+            Event::SessionEnded { session } => {
+                if *session == self.session.reference {
+                    close(socket, close_code::SESSION_ENDED, "logged out").await;
+                    return Flow::Close;
+                }
+                return Flow::Continue;
+            }
+            Event::AccessChanged {
+                board_id,
+                room_id,
+                member: false,
+            } => {
+                for topic in self.follows.revoke(*board_id, *room_id) {
+                    sub.unsubscribe(topic);
+                    self.typing_sent.retain(|s, _| s.topic() != topic);
+                    if self.bound.is_some_and(|b| b.topic() == topic) {
+                        close(socket, close_code::ACCESS_ENDED, "no longer a member").await;
+                        return Flow::Close;
+                    }
+                }
+                if !self.follows.wants(event, self.me()) {
+                    return Flow::Continue;
+                }
+            }
+            _ if !self.follows.wants(event, self.me()) => return Flow::Continue,
+            _ => {}
+        }
+        // Serialised once for every connection that sends it.
+        flow(feed_text(socket, delivery.frame().to_owned()).await)
+    }
+}
+
+/// A connection's message or comment, in the order it came.
+struct Post {
+    stream: Stream,
+    content: String,
+    client_id: Option<String>,
+}
+
+/// Posts one connection's messages and comments one after the other, in
+/// the order the client sent them, and answers them in that order: a fast
+/// typist's burst (or an outbox flushing after a reconnect) is committed,
+/// numbered and delivered as it was typed. Messages are queued for the group
+/// commit without waiting for the commit, so a burst still goes in one batch.
+struct Poster {
+    posts: mpsc::Sender<Post>,
+}
+
+/// A post on its way: queued for the message writer, or done.
+enum Underway {
+    Message(chat::Ticket),
+    Done(Result<ServerFrame, AppError>),
+}
+
+impl Poster {
+    fn start(svc: Services, user: app::model::User, answers: mpsc::Sender<ServerFrame>) -> Self {
+        let (posts, mut incoming) = mpsc::channel::<Post>(64);
+        let (underway_tx, mut underway) = mpsc::channel::<(Option<String>, Underway)>(256);
+        // In order: check and queue (messages), or post (comments).
+        tokio::spawn(async move {
+            while let Some(post) = incoming.recv().await {
+                let client_id = post.client_id.as_deref();
+                let step = match post.stream {
+                    Stream::Room(room) => {
+                        match chat::submit_message(&svc, &user, room, &post.content, client_id)
+                            .await
+                        {
+                            Ok(ticket) => Underway::Message(ticket),
+                            Err(e) => Underway::Done(Err(e)),
+                        }
+                    }
+                    Stream::Thread(task) => Underway::Done(
+                        comments::post(&svc, &user, task, &post.content, client_id)
+                            .await
+                            .map(|comment| {
+                                ServerFrame::Ack(Ack {
+                                    client_id: post.client_id.clone(),
+                                    message: None,
+                                    comment: Some(comment),
+                                })
+                            }),
+                    ),
+                };
+                if underway_tx.send((post.client_id, step)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        // In the same order: wait for each commit, answer.
+        tokio::spawn(async move {
+            while let Some((client_id, step)) = underway.recv().await {
+                let result = match step {
+                    Underway::Message(ticket) => ticket.committed().await.map(|message| {
+                        ServerFrame::Ack(Ack {
+                            client_id: client_id.clone(),
+                            message: Some(message),
+                            comment: None,
+                        })
+                    }),
+                    Underway::Done(result) => result,
+                };
+                let answer = result.unwrap_or_else(|e| ServerFrame::failure(&e, client_id));
+                if answers.send(answer).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Self { posts }
+    }
+
+    async fn post(&self, post: Post) {
+        // Waits when 64 are queued already: the client's frames wait too.
+        let _ = self.posts.send(post).await;
+    }
+}
+
+/// Resolves when the session expires.
+async fn session_deadline(expires_at: i64) {
+    let now = app::services::storage::now_ms();
+    let left = std::time::Duration::from_millis(expires_at.saturating_sub(now).max(0) as u64);
+    tokio::time::sleep(left).await;
+}
+
+async fn missing(socket: &mut WebSocket, what: &str, client_id: Option<String>) -> Flow {
+    refuse(
+        socket,
+        ErrorCode::BadFrame,
+        format!("missing {what}"),
+        client_id,
+    )
+    .await
+}
+
+async fn refuse(
+    socket: &mut WebSocket,
+    code: ErrorCode,
+    message: impl Into<String>,
+    client_id: Option<String>,
+) -> Flow {
+    flow(send(socket, &ServerFrame::refusal(code, message, client_id)).await)
+}
+
+async fn fail(socket: &mut WebSocket, error: &AppError, client_id: Option<String>) -> Flow {
+    flow(send(socket, &ServerFrame::failure(error, client_id)).await)
+}
+
+/// Sends one frame; `false` if the socket is gone.
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+    send_text(socket, frame.to_json()).await
+}
+
+async fn send_text(socket: &mut WebSocket, text: String) -> bool {
+    socket.send(WsMessage::Text(text.into())).await.is_ok()
+}
+
+/// Queues a frame without flushing (the caller flushes after a batch).
+async fn feed_text(socket: &mut WebSocket, text: String) -> bool {
+    socket.feed(WsMessage::Text(text.into())).await.is_ok()
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let _ = socket
+        .send(WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: reason.to_string().into(),
+        })))
+        .await;
+}
