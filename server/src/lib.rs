@@ -90,7 +90,11 @@ pub fn router(
     let routes = generate_route_list(App);
     let leptos_context = {
         let services = services.clone();
-        move || provide_context(services.clone())
+        let stopping = app::api::Stopping(state.stopping.clone());
+        move || {
+            provide_context(services.clone());
+            provide_context(stopping.clone());
+        }
     };
     Router::new()
         .route("/healthz", get(healthz))

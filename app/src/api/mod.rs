@@ -9,6 +9,10 @@ pub mod auth;
 pub mod boards;
 pub mod chat;
 pub mod comments;
+pub mod live;
+
+#[cfg(feature = "ssr")]
+pub use ctx::Stopping;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {
@@ -34,6 +38,23 @@ pub(crate) mod ctx {
         let svc = services()?;
         let user = auth::require_user(&svc, &headers()).await?;
         Ok((svc, user))
+    }
+
+    /// The services and the request's session, or 401 (long polls end with it).
+    pub async fn session() -> AppResult<(Services, auth::Session)> {
+        let svc = services()?;
+        let session = auth::require_session(&svc, &headers()).await?;
+        Ok((svc, session))
+    }
+
+    /// Turns `true` when the server shuts down (long polls answer at once).
+    #[derive(Clone)]
+    pub struct Stopping(pub tokio::sync::watch::Receiver<bool>);
+
+    pub fn stopping() -> tokio::sync::watch::Receiver<bool> {
+        use_context::<Stopping>()
+            .map(|s| s.0)
+            .unwrap_or_else(|| tokio::sync::watch::channel(false).1)
     }
 
     /// Sets a response header (cookies) on the server function's response.

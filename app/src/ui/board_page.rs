@@ -355,10 +355,10 @@ fn follow_board(board_id: i64, rooms: &[RoomSummary]) {
     Effect::new(move |entered: Option<()>| {
         let (room, message) = linked();
         if message.is_some() {
-            live.focus_message.set(message);
+            live.room.focus.set(message);
         }
         if entered.is_none() {
-            live.room.set(room);
+            live.room.open.set(room);
             live.enter_board();
         } else if let Some(room) = room {
             // A notification link while already on this board.
@@ -443,7 +443,7 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
             first_name.clone()
         } else {
             let name = state.board.with(|b| b.name.clone());
-            let unread = live.unread_notes.get()
+            let unread = live.notifications.unread.get()
                 + live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
             if unread > 0 {
                 format!("({unread}) {name}")

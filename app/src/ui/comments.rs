@@ -30,32 +30,33 @@ pub fn CommentThread(
     on_cleanup(move || live.close_thread(task_id));
     // A notification's link: scroll to its comment once it is shown.
     Effect::new(move |_| {
-        let Some(target) = live.focus_comment.get() else {
+        let Some(target) = live.thread.focus.get() else {
             return;
         };
-        if live.comments.with(|c| c.iter().any(|c| c.id == target)) {
-            live.focus_comment.set(None);
+        if live.thread.items.with(|c| c.iter().any(|c| c.id == target)) {
+            live.thread.focus.set(None);
             browser::reveal_when_ready(format!("comment-{target}"), || {});
         }
     });
     let error = RwSignal::new(None::<String>);
     let typing = move || {
         let names: Vec<String> = live
-            .thread_typing
+            .thread
+            .typing
             .with(|t| t.iter().map(|h| h.user.display_name.clone()).collect());
         super::chat::typing_line(&names)
     };
-    let empty = move || live.comments.with(Vec::is_empty) && !live.comments_has_older.get();
+    let empty = move || live.thread.items.with(Vec::is_empty) && !live.thread.has_older.get();
     view! {
         <section class="thread" aria-label="Comments">
-            <Show when=move || live.comments_has_older.get()>
+            <Show when=move || live.thread.has_older.get()>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.load_older_comments()>
                     "Load older comments"
                 </button>
             </Show>
             <div class="comments" role="log" tabindex="0" aria-label="Comments on this task">
                 <ol class="comment-list">
-                    <For each=move || live.comments.get() key=|c| (c.id, c.seq) let:comment>
+                    <For each=move || live.thread.items.get() key=|c| (c.id, c.seq) let:comment>
                         <CommentItem comment viewer_id is_owner board_id error />
                     </For>
                     <Unsent target=Target::Task(task_id) />
@@ -100,7 +101,7 @@ fn CommentItem(
                 Ok(updated) => {
                     error.set(None);
                     editing.set(false);
-                    live.comment_changed(updated);
+                    live.receive_comment(updated);
                 }
                 Err(e) => error.set(Some(e.message())),
             }
@@ -114,7 +115,7 @@ fn CommentItem(
             match delete_comment(id).await {
                 Ok(gone) => {
                     error.set(None);
-                    live.comment_changed(gone);
+                    live.receive_comment(gone);
                 }
                 Err(e) => error.set(Some(e.message())),
             }

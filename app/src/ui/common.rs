@@ -442,6 +442,19 @@ pub mod browser {
         let _ = (key, value);
     }
 
+    /// Whether the tab is in the background (another tab, minimised).
+    pub fn tab_hidden() -> bool {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .map(|d| d.hidden())
+                .unwrap_or(false)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        false
+    }
+
     /// Whether the window is phone-sized (the layout's one breakpoint).
     pub fn is_narrow() -> bool {
         #[cfg(feature = "hydrate")]

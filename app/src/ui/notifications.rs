@@ -75,7 +75,7 @@ pub fn NotificationBell() -> impl IntoView {
     let navigate = use_navigate();
     // While open, the list follows every change (new, read elsewhere).
     Effect::new(move |_| {
-        live.notes_version.track();
+        live.notifications.version.track();
         if !open.get() {
             return;
         }
@@ -101,7 +101,7 @@ pub fn NotificationBell() -> impl IntoView {
             let _ = read_all_notifications().await;
         });
     };
-    let label = move || match live.unread_notes.get() {
+    let label = move || match live.notifications.unread.get() {
         0 => "Notifications, none unread".to_string(),
         1 => "Notifications, 1 unread".to_string(),
         n => format!("Notifications, {n} unread"),
@@ -114,7 +114,7 @@ pub fn NotificationBell() -> impl IntoView {
                     <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" fill="currentColor"/>
                 </svg>
                 {move || {
-                    let n = live.unread_notes.get();
+                    let n = live.notifications.unread.get();
                     (n > 0).then(|| view! {
                         <span class="badge bell-count" data-testid="bell-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
                     })
@@ -125,7 +125,7 @@ pub fn NotificationBell() -> impl IntoView {
                     <strong>"Notifications"</strong>
                     <span class="spacer"></span>
                     <button type="button" class="btn btn-ghost btn-xs" on:click=mark_all
-                        disabled=move || live.unread_notes.get() == 0>"Mark all read"</button>
+                        disabled=move || live.notifications.unread.get() == 0>"Mark all read"</button>
                 </div>
                 {move || match items.get() {
                     None => view! { <p class="muted pad">"Loading…"</p> }.into_any(),
@@ -170,7 +170,7 @@ fn NotificationList() -> impl IntoView {
     let navigate = use_navigate();
     // The first page follows live changes; older pages are appended on demand.
     let first = Resource::new(
-        move || live.notes_version.get(),
+        move || live.notifications.version.get(),
         |_| list_notifications(None, None),
     );
     let older = RwSignal::new(Vec::<Notification>::new());

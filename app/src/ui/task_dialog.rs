@@ -89,10 +89,10 @@ pub fn TaskDialog() -> impl IntoView {
         Tab::Details
     });
     // A notification's link: the Comments tab, scrolled to the comment.
-    live.focus_comment.set(focus_comment());
+    live.thread.focus.set(focus_comment());
     Effect::new(move |_| {
         if let Some(id) = focus_comment() {
-            live.focus_comment.set(Some(id));
+            live.thread.focus.set(Some(id));
             tab.set(Tab::Comments);
         }
     });
@@ -263,7 +263,7 @@ fn TaskTabs(
         let Some(count) = live.comment_count.get() else {
             return;
         };
-        if live.thread.get_untracked() == Some(id) {
+        if live.thread.open.get_untracked() == Some(id) {
             state.board.update(|b| {
                 if let Some(t) = b.tasks.iter_mut().find(|t| t.id == id) {
                     t.comment_count = count;

@@ -48,7 +48,7 @@ fn ChatBody() -> impl IntoView {
                 <NewRoomForm on_done=Callback::new(move |()| creating.set(false)) />
             </Modal>
         </Show>
-        {move || match live.room.get() {
+        {move || match live.room.open.get() {
             Some(room_id) => view! { <RoomView room_id /> }.into_any(),
             None if live.rooms.with(Vec::is_empty) => view! {
                 <p class="muted pad">"No rooms yet. Create one to talk about this board with your team."</p>
@@ -138,8 +138,8 @@ fn RoomList() -> impl IntoView {
                         };
                         view! {
                             <li>
-                                <button type="button" class="room-link" class:active=move || live.room.get() == Some(id)
-                                    aria-current=move || (live.room.get() == Some(id)).then_some("true")
+                                <button type="button" class="room-link" class:active=move || live.room.open.get() == Some(id)
+                                    aria-current=move || (live.room.open.get() == Some(id)).then_some("true")
                                     aria-label=label on:click=move |_| live.open_room(id)>
                                     <span class="hash" aria-hidden="true">"#"</span>
                                     <span class="room-name">{summary.room.name.clone()}</span>
@@ -272,11 +272,11 @@ fn RoomView(room_id: i64) -> impl IntoView {
     let managing = RwSignal::new(false);
     // A notification's link: scroll to its message once it is shown.
     Effect::new(move |_| {
-        let Some(target) = live.focus_message.get() else {
+        let Some(target) = live.room.focus.get() else {
             return;
         };
-        if live.messages.with(|m| m.iter().any(|m| m.id == target)) {
-            live.focus_message.set(None);
+        if live.room.items.with(|m| m.iter().any(|m| m.id == target)) {
+            live.room.focus.set(None);
             browser::reveal_when_ready(format!("message-{target}"), || {});
         }
     });
@@ -298,7 +298,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
         unseen.set(0);
     };
     let load_older = move || {
-        if live.older_loading.get_untracked() || !live.has_older.get_untracked() {
+        if live.room.older_loading.get_untracked() || !live.room.has_older.get_untracked() {
             return;
         }
         if let Some(el) = scroller.get_untracked() {
@@ -325,7 +325,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
     // New messages (or texts of ours being sent): follow them at the bottom,
     // count them for the reader who scrolled up.
     Effect::new(move |before: Option<(Option<i64>, usize)>| {
-        let last = live.messages.with(|m| m.last().map(|m| m.id));
+        let last = live.room.items.with(|m| m.last().map(|m| m.id));
         let pending = live.outbox.with(|o| {
             o.iter()
                 .filter(|i| i.target == Target::Room(room_id))
@@ -334,7 +334,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
         let (last_before, pending_before) = before.unwrap_or((None, 0));
         let me = live.me.with_untracked(|m| m.as_ref().map(|u| u.id));
         let (theirs, mine) = match last_before {
-            Some(prev) => live.messages.with_untracked(|list| {
+            Some(prev) => live.room.items.with_untracked(|list| {
                 list.iter().rev().take_while(|m| m.id > prev).fold(
                     (0usize, false),
                     |(n, mine), m| {
@@ -364,7 +364,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
     // An older page arrived: keep the message that was on screen where it was,
     // and keep loading while the reader is still near the top.
     Effect::new(move |was_loading: Option<bool>| {
-        let loading = live.older_loading.get();
+        let loading = live.room.older_loading.get();
         if was_loading == Some(true) && !loading {
             request_animation_frame(move || {
                 let Some(el) = scroller.get_untracked() else {
@@ -384,6 +384,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
     });
     let typing = move || {
         let names: Vec<String> = live
+            .room
             .typing
             .with(|t| t.iter().map(|h| h.user.display_name.clone()).collect());
         typing_line(&names)
@@ -405,7 +406,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
     let shown = Memo::new(move |_| {
         let marker = live.read_marker.get();
         let me = live.me.with(|m| m.as_ref().map(|u| u.id));
-        live.messages.with(|list| rows(list, marker, me))
+        live.room.items.with(|list| rows(list, marker, me))
     });
     let me = Signal::derive(move || live.me.with(|m| m.as_ref().map(|u| u.id)));
     view! {
@@ -430,9 +431,9 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 <div class="messages" role="log" tabindex="0" aria-label=move || format!("Messages in #{}", room_name())
                     node_ref=scroller on:scroll=on_scroll>
                     <ol class="message-list">
-                        <Show when=move || live.has_older.get()>
+                        <Show when=move || live.room.has_older.get()>
                             <li class="older">
-                                {move || if live.older_loading.get() {
+                                {move || if live.room.older_loading.get() {
                                     view! { <span class="muted small">"Loading older messages…"</span> }.into_any()
                                 } else {
                                     view! { <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| load_older()>"Load older messages"</button> }.into_any()
@@ -676,7 +677,7 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
                 Ok(()) => {
                     live.rooms
                         .update(|rooms| rooms.retain(|r| r.room.id != room_id));
-                    live.room.set(None);
+                    live.room.open.set(None);
                     if let Some(next) = live.rooms.with_untracked(|r| r.first().map(|r| r.room.id))
                     {
                         live.open_room(next);

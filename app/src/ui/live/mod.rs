@@ -1,0 +1,622 @@
+//! The browser's live connection: one WebSocket per tab, opened once the user
+//! is logged in, whatever the page. Over it the tab follows the user's own
+//! topic (notifications, read pointers) everywhere, and the board page, the
+//! open chat room and the open task's comment thread while they are shown.
+//! Every frame is an `app::protocol` value, both ways.
+//!
+//! - [`socket`]: the WebSocket — backoff with jitter, liveness, reading
+//!   [`ServerFrame`](crate::protocol::ServerFrame)s.
+//! - [`feed`]: one generic feed of items (a room's messages, a thread's
+//!   comments): history pages, live items each once, typing, a focus target.
+//! - [`outbox`]: texts typed and not yet acknowledged, each with its own
+//!   `client_id` kept across reconnects and retries (the server stores a
+//!   repeat once).
+//! - [`notifications`]: the unread count and desktop notifications.
+//! - [`fallback`]: long polling and HTTP sends when no WebSocket gets through.
+//!
+//! All state is in signals, so components just read it. On the server (SSR)
+//! nothing connects; the state renders as "connecting".
+
+// The connection machinery only runs in the browser.
+#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+
+mod fallback;
+pub mod feed;
+mod notifications;
+pub mod outbox;
+mod socket;
+
+use leptos::prelude::*;
+
+pub use feed::Feed;
+pub use notifications::Notifications;
+pub use outbox::{OutState, Outgoing};
+
+use crate::model::{Comment, Message, RoomSummary, User};
+use crate::protocol::{ClientFrame, Topic};
+use crate::ui::common::browser;
+
+/// How the tab is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveStatus {
+    Connecting,
+    Live,
+    /// Disconnected; the next attempt is at this time (ms since the epoch).
+    Reconnecting(u64),
+    /// WebSockets do not get through: long polling and HTTP sends.
+    Fallback,
+}
+
+/// Where a text is posted (and where someone types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A chat room.
+    Room(i64),
+    /// A task's comment thread.
+    Task(i64),
+}
+
+impl Target {
+    pub fn topic(self) -> Topic {
+        match self {
+            Target::Room(id) => Topic::Room(id),
+            Target::Task(id) => Topic::Task(id),
+        }
+    }
+}
+
+/// Who is typing, and until when (ms since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypingHint {
+    pub user: User,
+    pub until: u64,
+}
+
+/// Whether someone is here, as far as this tab can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Online,
+    Offline,
+    /// This tab is not connected live: it cannot know.
+    Unknown,
+}
+
+impl Presence {
+    /// The CSS class of a presence dot.
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Offline => "offline",
+            Self::Unknown => "unknown",
+        }
+    }
+    /// In words, for screen readers and tooltips.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Offline => "offline",
+            Self::Unknown => "presence unknown (not connected)",
+        }
+    }
+}
+
+/// How long a typing hint lasts after the last typing frame.
+pub const TYPING_EXPIRY_MS: u64 = 10_000;
+/// A composer sends "typing" at most this often.
+pub const TYPING_SEND_INTERVAL_MS: u64 = 3_000;
+/// A socket silent this long (ms) is asked for a sign of life ...
+pub const QUIET_BEFORE_PING_MS: u64 = 15_000;
+/// ... and given up on if the ping is not answered within this long.
+pub const PING_ANSWER_MS: u64 = 10_000;
+
+/// The tab's live state. Cheap to copy (signals); provided at the root.
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub status: RwSignal<LiveStatus>,
+    /// The logged-in user (from the server's hello).
+    pub me: RwSignal<Option<User>>,
+    /// The last error that is not tied to one text.
+    pub notice: RwSignal<Option<String>>,
+    pub outbox: RwSignal<Vec<Outgoing>>,
+
+    // The board page and its chat.
+    /// The board shown, if any.
+    pub board: RwSignal<Option<i64>>,
+    pub rooms: RwSignal<Vec<RoomSummary>>,
+    /// Board members online now (for the dots on the member list).
+    pub board_online: RwSignal<Vec<i64>>,
+    /// The open room's messages.
+    pub room: Feed<Message>,
+    /// The open room's members online now.
+    pub online: RwSignal<Vec<i64>>,
+    /// The read pointer when the room was opened (for the "new messages" line).
+    pub read_marker: RwSignal<i64>,
+
+    /// The open task's comment thread.
+    pub thread: Feed<Comment>,
+    /// How many comments the open thread has (not counting deleted ones),
+    /// once it is loaded; kept up to date by the live changes.
+    pub comment_count: RwSignal<Option<i64>>,
+
+    pub notifications: Notifications,
+
+    inner: StoredValue<Inner, InnerStorage>,
+}
+
+/// The browser's socket is not `Send`, so there the inner state is kept
+/// thread-local; on the server (which never connects) it must be `Sync`: a
+/// page's reactive owner may be dropped on another worker thread.
+#[cfg(feature = "hydrate")]
+type InnerStorage = LocalStorage;
+#[cfg(not(feature = "hydrate"))]
+type InnerStorage = SyncStorage;
+
+#[derive(Default)]
+struct Inner {
+    #[cfg(feature = "hydrate")]
+    socket: Option<socket::Socket>,
+    started: bool,
+    user_id: i64,
+    attempts: u32,
+    ever_opened: bool,
+    /// Bumped by every (re)connection attempt: a scheduled retry that finds
+    /// it changed knows another attempt took over.
+    connect_generation: u64,
+    /// When the socket last brought anything (ms), and when a ping went out
+    /// that nothing has answered yet: a socket can die without closing.
+    last_heard: u64,
+    ping_sent: Option<u64>,
+    next_client_id: u64,
+    tab: String,
+    /// When each place last got a "typing" frame from this tab.
+    typing_sent: Vec<(Target, u64)>,
+    polling: bool,
+    /// An HTTP send of the fallback is under way (they go one at a time, in order).
+    fallback_sending: bool,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Live {
+    pub fn new() -> Self {
+        Self {
+            status: RwSignal::new(LiveStatus::Connecting),
+            me: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            outbox: RwSignal::new(Vec::new()),
+            board: RwSignal::new(None),
+            rooms: RwSignal::new(Vec::new()),
+            board_online: RwSignal::new(Vec::new()),
+            room: Feed::new(),
+            online: RwSignal::new(Vec::new()),
+            read_marker: RwSignal::new(0),
+            thread: Feed::new(),
+            comment_count: RwSignal::new(None),
+            notifications: Notifications::new(),
+            inner: StoredValue::new_with_storage(Inner::default()),
+        }
+    }
+
+    fn my_id(self) -> i64 {
+        self.inner.with_value(|i| i.user_id)
+    }
+
+    /// Whether a user is online in `online` (a room's or the board's list),
+    /// or unknown while this tab is not connected live.
+    pub fn presence(self, online: RwSignal<Vec<i64>>, user_id: i64) -> Presence {
+        if self.status.get() != LiveStatus::Live {
+            Presence::Unknown
+        } else if online.with(|o| o.contains(&user_id)) {
+            Presence::Online
+        } else {
+            Presence::Offline
+        }
+    }
+
+    /// Connects (once per tab) for this user and keeps the state up to date.
+    pub fn start(self, user: &User) {
+        let first = self
+            .inner
+            .try_update_value(|i| {
+                let first = !i.started;
+                i.started = true;
+                i.user_id = user.id;
+                if first {
+                    i.tab = format!("{:x}", (random() * 1e12) as u64);
+                }
+                first
+            })
+            .unwrap_or(false);
+        if first {
+            self.me.set(Some(user.clone()));
+            socket::start(self);
+        }
+    }
+
+    /// Disconnects for good (the user logged out).
+    pub fn stop(self) {
+        self.inner.update_value(|i| {
+            i.started = false;
+            #[cfg(feature = "hydrate")]
+            {
+                i.socket = None;
+            }
+        });
+        self.status.set(LiveStatus::Connecting);
+        self.notifications.unread.set(0);
+    }
+
+    fn stopped(self) -> bool {
+        !self.inner.with_value(|i| i.started)
+    }
+
+    /// Tries to connect now (the user asked), unless a socket is up or opening.
+    pub fn reconnect_now(self) {
+        socket::reconnect_now(self);
+    }
+
+    fn subscribe(self, topic: Topic, after: Option<i64>) -> bool {
+        self.send_frame(&ClientFrame::Subscribe {
+            topic: topic.into(),
+            after,
+        })
+    }
+
+    fn unsubscribe(self, topic: Topic) {
+        self.send_frame(&ClientFrame::Unsubscribe {
+            topic: topic.into(),
+        });
+    }
+
+    fn send_frame(self, frame: &ClientFrame) -> bool {
+        socket::send(self, frame)
+    }
+
+    /// Everything this tab follows, each resumed from where it was (a new
+    /// socket just opened).
+    fn follow_everything(self) {
+        self.subscribe(Topic::User(self.my_id()), None);
+        self.subscribe_board();
+        if let Some(task) = self.thread.open.get_untracked() {
+            self.subscribe(Topic::Task(task), self.thread.cursor());
+        }
+    }
+
+    // ---- The board and its rooms --------------------------------------
+
+    /// Shows a board's rooms (synchronously, so the server and the browser
+    /// render the same list); [`enter_board`](Self::enter_board) then goes live.
+    pub fn show_board(self, board_id: i64, rooms: Vec<RoomSummary>) {
+        self.board.set(Some(board_id));
+        self.rooms.set(rooms);
+    }
+
+    /// The board (members' presence) and every room (unread counts); the
+    /// open room resumes from its last message.
+    fn subscribe_board(self) {
+        let Some(board_id) = self.board.get_untracked() else {
+            return;
+        };
+        self.subscribe(Topic::Board(board_id), None);
+        let open = self.room.open.get_untracked();
+        for room_id in self.room_ids() {
+            let after = if Some(room_id) == open {
+                self.room.cursor()
+            } else {
+                None
+            };
+            self.subscribe(Topic::Room(room_id), after);
+        }
+    }
+
+    fn room_ids(self) -> Vec<i64> {
+        self.rooms
+            .with_untracked(|r| r.iter().map(|r| r.room.id).collect())
+    }
+
+    /// Where this browser remembers the room last open on a board.
+    fn last_room_key(self, board_id: i64) -> String {
+        format!("taskflow.room.{}.{board_id}", self.my_id())
+    }
+
+    /// The board page is shown: follow it live and open a room (the one a
+    /// link asked for, else the one last open here, else the first).
+    pub fn enter_board(self) {
+        self.subscribe_board();
+        let last = self.board.get_untracked().and_then(|board_id| {
+            browser::stored(&self.last_room_key(board_id))
+                .and_then(|r| r.parse::<i64>().ok())
+                .filter(|r| self.room_ids().contains(r))
+        });
+        let wanted = self
+            .room
+            .open
+            .get_untracked()
+            .or(last)
+            .or_else(|| self.room_ids().first().copied());
+        self.room.open.set(None);
+        if let Some(room_id) = wanted {
+            self.open_room(room_id);
+        }
+    }
+
+    /// The board page is gone: stop following it (unless another board
+    /// page took over already).
+    pub fn leave_board(self, board_id: i64) {
+        if self.board.get_untracked() != Some(board_id) {
+            return;
+        }
+        self.unsubscribe(Topic::Board(board_id));
+        for room_id in self.room_ids() {
+            self.unsubscribe(Topic::Room(room_id));
+        }
+        self.board.set(None);
+        self.rooms.set(Vec::new());
+        self.room.close();
+        self.online.set(Vec::new());
+        self.board_online.set(Vec::new());
+    }
+
+    /// Opens a room: newest history over HTTP, then live updates.
+    pub fn open_room(self, room_id: i64) {
+        if self.room.open.get_untracked() == Some(room_id) {
+            self.room.reach_focus(self, room_id);
+            return;
+        }
+        if let Some(board_id) = self.board.get_untracked() {
+            browser::store(&self.last_room_key(board_id), &room_id.to_string());
+        }
+        self.room.close();
+        self.room.open.set(Some(room_id));
+        self.online.set(Vec::new());
+        let marker = self.rooms.with_untracked(|r| {
+            r.iter()
+                .find(|r| r.room.id == room_id)
+                .map(|r| (r.unread, r.last_message_id))
+        });
+        self.read_marker.set(match marker {
+            Some((unread, Some(last))) if unread > 0 => last - unread,
+            _ => i64::MAX,
+        });
+        if marker.is_none() {
+            // A room this tab did not know yet (created, or joined, since
+            // the page loaded; a notification's link): refresh the list.
+            self.refresh_rooms();
+        }
+        self.room.load_newest(self, room_id);
+    }
+
+    /// Subscribes this socket to a room for unread counts (a room just created).
+    pub fn watch_room(self, room_id: i64) {
+        self.subscribe(Topic::Room(room_id), None);
+    }
+
+    /// Loads the page before the oldest message shown (one at a time).
+    pub fn load_older(self) {
+        self.room.load_older(self);
+    }
+
+    /// Reloads the board's room list and follows the rooms that are new.
+    fn refresh_rooms(self) {
+        let Some(board_id) = self.board.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let Ok(rooms) = crate::api::chat::list_rooms(board_id).await else {
+                return;
+            };
+            if self.board.get_untracked() != Some(board_id) {
+                return;
+            }
+            let known = self.room_ids();
+            let open = self.room.open.get_untracked();
+            for r in rooms.iter().filter(|r| !known.contains(&r.room.id)) {
+                if Some(r.room.id) != open {
+                    self.subscribe(Topic::Room(r.room.id), None);
+                }
+            }
+            let first = rooms.first().map(|r| r.room.id);
+            let open_gone = open.is_some_and(|o| !rooms.iter().any(|r| r.room.id == o));
+            self.rooms.set(rooms);
+            if open_gone {
+                // The open room is no longer ours: show another one.
+                self.room.close();
+                if let Some(first) = first {
+                    self.open_room(first);
+                }
+            }
+        });
+    }
+
+    /// A message arrived (live, replayed, or acknowledged).
+    fn receive_message(self, message: Message) {
+        self.drop_echo(
+            Target::Room(message.room_id),
+            message.author.id,
+            &message.content,
+        );
+        if Some(message.room_id) != self.room.open.get_untracked() {
+            self.bump_unread(&message);
+            return;
+        }
+        let (author, room_id) = (message.author.id, message.room_id);
+        if self.room.upsert(message) == feed::Upserted::New {
+            self.room.typing.update(|t| t.retain(|h| h.user.id != author));
+            if browser::tab_hidden() && author != self.my_id() {
+                // Nobody is looking: it stays unread (the tab title counts
+                // it) until the tab is back in view.
+                self.rooms.update(|rooms| {
+                    if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                        r.unread += 1;
+                    }
+                });
+            }
+            self.mark_read_now();
+        }
+    }
+
+    /// Counts a message of a room that is not open as unread.
+    fn bump_unread(self, message: &Message) {
+        let mine = message.author.id == self.my_id();
+        self.rooms.update(|rooms| {
+            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) {
+                r.last_message_id = Some(message.id.max(r.last_message_id.unwrap_or(0)));
+                if !mine {
+                    r.unread += 1;
+                }
+            }
+        });
+    }
+
+    /// Moves the read pointer to the newest message shown (when the tab is visible).
+    pub fn mark_read_now(self) {
+        let (Some(room_id), Some(last)) = (self.room.open.get_untracked(), self.room.last_id())
+        else {
+            return;
+        };
+        if browser::tab_hidden() {
+            return;
+        }
+        self.rooms.update(|rooms| {
+            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                r.unread = 0;
+            }
+        });
+        let frame = ClientFrame::Read {
+            room_id: Some(room_id),
+            message_id: last,
+        };
+        if !self.send_frame(&frame) {
+            leptos::task::spawn_local(async move {
+                let _ = crate::api::chat::mark_read(room_id, last).await;
+            });
+        }
+    }
+
+    // ---- The open task's thread ---------------------------------------
+
+    /// Opens a task's comment thread: newest page over HTTP, then live.
+    pub fn open_thread(self, task_id: i64) {
+        if self.thread.open.get_untracked() == Some(task_id) {
+            return;
+        }
+        if let Some(previous) = self.thread.open.get_untracked() {
+            self.close_thread(previous);
+        }
+        self.thread.open.set(Some(task_id));
+        self.thread.load_newest(self, task_id);
+    }
+
+    /// Stops following a thread (if it is still the open one).
+    pub fn close_thread(self, task_id: i64) {
+        if self.thread.open.get_untracked() != Some(task_id) {
+            return;
+        }
+        self.unsubscribe(Topic::Task(task_id));
+        self.typing(Target::Task(task_id), false);
+        self.thread.close();
+        self.comment_count.set(None);
+    }
+
+    /// Loads the comments before the oldest shown.
+    pub fn load_older_comments(self) {
+        self.thread.load_older(self);
+    }
+
+    /// A comment change arrived (live, replayed, acknowledged, or from an
+    /// edit or deletion through a server function).
+    pub fn receive_comment(self, comment: Comment) {
+        if Some(comment.task_id) != self.thread.open.get_untracked() {
+            return;
+        }
+        self.drop_echo(
+            Target::Task(comment.task_id),
+            comment.author.id,
+            &comment.content,
+        );
+        let author = comment.author.id;
+        let change = feed::comment_count_change(&self.thread, &comment);
+        if self.thread.upsert(comment) == feed::Upserted::New {
+            self.thread
+                .typing
+                .update(|t| t.retain(|h| h.user.id != author));
+        }
+        if change != 0 {
+            self.comment_count
+                .update(|c| *c = c.map(|n| (n + change).max(0)));
+        }
+    }
+
+    /// Tells a room or thread this user is typing (at most every few
+    /// seconds), or stopped.
+    pub fn typing(self, target: Target, is_typing: bool) {
+        let now = now_ms();
+        let send = self
+            .inner
+            .try_update_value(|i| {
+                let last = i
+                    .typing_sent
+                    .iter()
+                    .find(|(t, _)| *t == target)
+                    .map(|(_, at)| *at);
+                if is_typing
+                    && last.is_some_and(|at| now.saturating_sub(at) < TYPING_SEND_INTERVAL_MS)
+                {
+                    return false;
+                }
+                if !is_typing && last.is_none() {
+                    return false;
+                }
+                i.typing_sent.retain(|(t, _)| *t != target);
+                if is_typing {
+                    i.typing_sent.push((target, now));
+                }
+                true
+            })
+            .unwrap_or(false);
+        if send {
+            let (room_id, task_id) = match target {
+                Target::Room(id) => (Some(id), None),
+                Target::Task(id) => (None, Some(id)),
+            };
+            self.send_frame(&ClientFrame::Typing {
+                room_id,
+                task_id,
+                is_typing,
+            });
+        }
+    }
+
+    /// Expires typing hints on the receiving side.
+    fn expire_typing(self) {
+        let now = now_ms();
+        for hints in [self.room.typing, self.thread.typing] {
+            if hints.with_untracked(|t| t.iter().any(|h| h.until <= now)) {
+                hints.update(|t| t.retain(|h| h.until > now));
+            }
+        }
+    }
+}
+
+/// Milliseconds since the epoch (the browser's clock).
+fn now_ms() -> u64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as u64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    0
+}
+
+fn random() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Math::random()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    0.5
+}

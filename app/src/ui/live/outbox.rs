@@ -1,0 +1,206 @@
+//! Texts typed in this tab and not acknowledged yet. Each gets its own
+//! `client_id` when typed and keeps it through reconnects, retries and the
+//! HTTP fallback: the server stores a text once whatever the number of
+//! tries, and answers a repeat with the stored one. They go in the order
+//! they were typed (over HTTP one at a time, so the order holds there too).
+
+use leptos::prelude::*;
+
+use super::{Live, LiveStatus, Target};
+use crate::error::AppError;
+use crate::protocol::ClientFrame;
+
+/// Where an outgoing text stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutState {
+    Sending,
+    /// Offline: it goes out when the connection is back.
+    Waiting,
+    Failed(String),
+}
+
+/// A text typed in this tab that the server has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub client_id: String,
+    pub target: Target,
+    pub content: String,
+    pub state: OutState,
+}
+
+impl Live {
+    /// Queues a text and sends it (now, or when the connection is back).
+    pub fn send(self, target: Target, content: String) {
+        let client_id = self.inner.try_update_value(|i| {
+            i.next_client_id += 1;
+            i.typing_sent.retain(|(t, _)| *t != target);
+            format!("{}-{}", i.tab, i.next_client_id)
+        });
+        let Some(client_id) = client_id else { return };
+        self.outbox.update(|o| {
+            o.push(Outgoing {
+                client_id,
+                target,
+                content,
+                state: OutState::Waiting,
+            })
+        });
+        self.flush_outbox();
+    }
+
+    /// Tries a failed text again (same `client_id`).
+    pub fn retry(self, client_id: String) {
+        self.set_state(&client_id, OutState::Waiting);
+        self.flush_outbox();
+    }
+
+    pub fn discard(self, client_id: String) {
+        self.outbox
+            .update(|o| o.retain(|i| i.client_id != client_id));
+    }
+
+    /// Sends what is waiting, in order: all at once over the socket (the
+    /// server keeps a connection's order), one at a time over HTTP.
+    pub(super) fn flush_outbox(self) {
+        match self.status.get_untracked() {
+            LiveStatus::Live => {
+                let waiting: Vec<Outgoing> = self.outbox.with_untracked(|o| {
+                    o.iter()
+                        .filter(|i| i.state == OutState::Waiting)
+                        .cloned()
+                        .collect()
+                });
+                for item in waiting {
+                    let frame = match item.target {
+                        Target::Room(room_id) => ClientFrame::Message {
+                            room_id: Some(room_id),
+                            content: item.content.clone(),
+                            client_id: Some(item.client_id.clone()),
+                        },
+                        Target::Task(task_id) => ClientFrame::Comment {
+                            task_id: Some(task_id),
+                            content: item.content.clone(),
+                            client_id: Some(item.client_id.clone()),
+                        },
+                    };
+                    if !self.send_frame(&frame) {
+                        break;
+                    }
+                    self.set_state(&item.client_id, OutState::Sending);
+                }
+            }
+            LiveStatus::Fallback => self.send_next_over_http(),
+            _ => {}
+        }
+    }
+
+    /// The fallback: the oldest waiting text over HTTP, then the next.
+    fn send_next_over_http(self) {
+        let busy = self
+            .inner
+            .try_update_value(|i| std::mem::replace(&mut i.fallback_sending, true))
+            .unwrap_or(true);
+        if busy {
+            return;
+        }
+        let next = self.outbox.with_untracked(|o| {
+            o.iter()
+                .find(|i| i.state == OutState::Waiting)
+                .cloned()
+        });
+        let Some(item) = next else {
+            self.inner.update_value(|i| i.fallback_sending = false);
+            return;
+        };
+        self.set_state(&item.client_id, OutState::Sending);
+        leptos::task::spawn_local(async move {
+            let id = Some(item.client_id.clone());
+            let sent = match item.target {
+                Target::Room(room) => {
+                    crate::api::chat::send_message(room, item.content.clone(), id)
+                        .await
+                        .map(|m| self.receive_message(m))
+                }
+                Target::Task(task) => {
+                    crate::api::comments::post_comment(task, item.content.clone(), id)
+                        .await
+                        .map(|c| self.receive_comment(c))
+                }
+            };
+            self.inner.update_value(|i| i.fallback_sending = false);
+            match sent {
+                Ok(()) => {
+                    self.acknowledged(&item.client_id);
+                    self.send_next_over_http();
+                }
+                Err(AppError::RateLimited(wait)) => {
+                    self.refused(item.client_id, String::new(), Some(wait));
+                }
+                // Not through: it waits for the connection (same client_id).
+                Err(AppError::Network(_)) => self.set_state(&item.client_id, OutState::Waiting),
+                Err(e) => {
+                    self.set_state(&item.client_id, OutState::Failed(e.message()));
+                    self.send_next_over_http();
+                }
+            }
+        });
+    }
+
+    /// The server has it (an ack, or the HTTP answer).
+    pub(super) fn acknowledged(self, client_id: &str) {
+        self.outbox
+            .update(|o| o.retain(|i| i.client_id != client_id));
+    }
+
+    /// The server refused it: rate limited (it tries again by itself a
+    /// little later), or for good (the user may retry or discard it).
+    pub(super) fn refused(self, client_id: String, message: String, retry_after_ms: Option<u64>) {
+        match retry_after_ms {
+            Some(wait) => {
+                self.set_state(&client_id, OutState::Waiting);
+                #[cfg(feature = "hydrate")]
+                set_timeout(
+                    move || self.flush_outbox(),
+                    std::time::Duration::from_millis(wait + 50),
+                );
+                #[cfg(not(feature = "hydrate"))]
+                let _ = wait;
+            }
+            None => self.set_state(&client_id, OutState::Failed(message)),
+        }
+    }
+
+    /// The connection dropped: what was on its way waits for the next one.
+    pub(super) fn outbox_waits(self) {
+        self.outbox.update(|o| {
+            for item in o.iter_mut().filter(|i| i.state == OutState::Sending) {
+                item.state = OutState::Waiting;
+            }
+        });
+    }
+
+    /// Our own text may come back before its ack: it is no longer pending.
+    pub(super) fn drop_echo(self, target: Target, author_id: i64, content: &str) {
+        if author_id != self.my_id() {
+            return;
+        }
+        self.outbox.update(|o| {
+            let same = o.iter().position(|i| {
+                i.target == target
+                    && i.content.trim() == content
+                    && !matches!(i.state, OutState::Failed(_))
+            });
+            if let Some(at) = same {
+                o.remove(at);
+            }
+        });
+    }
+
+    fn set_state(self, client_id: &str, state: OutState) {
+        self.outbox.update(|o| {
+            if let Some(item) = o.iter_mut().find(|i| i.client_id == client_id) {
+                item.state = state;
+            }
+        });
+    }
+}
