@@ -9,7 +9,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::ws::{connect, next, next_skipping, send, Socket};
+use common::ws::{connect, connect_at, next, next_skipping, send, Socket};
 use common::Client;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -435,4 +435,105 @@ async fn concurrent_writers_on_two_instances_reach_everyone_in_order_once() {
     // Both readers, on either instance, get exactly the stored sequence.
     assert_eq!(numbered(&mut bob_ws, total).await, stored, "bob on B");
     assert_eq!(numbered(&mut ada_ws, total).await, stored, "ada on A");
+}
+
+/// The same text sent to both instances at once (an outbox re-sending on a
+/// socket that landed on the other instance): one row, the same answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_racing_one_client_id_store_one_row() {
+    let s = setup().await;
+    let (_, b) = &s._instances;
+    let ada_on_b = b.login("ada").await;
+    for round in 0..5 {
+        let client_id = format!("race-{round}");
+        let body = json!({"content": format!("raced {round}"), "client_id": client_id});
+        let path = format!("/messaging/room/{}/send/", s.room);
+        let (one, two) = tokio::join!(s.ada.post(&path, body.clone()), ada_on_b.post(&path, body));
+        assert_eq!(one.0, StatusCode::CREATED, "{}", one.1);
+        assert_eq!(two.0, StatusCode::CREATED, "{}", two.1);
+        assert_eq!(one.1["id"], two.1["id"], "both answer with the one message");
+        let comment_path = format!("/messaging/task/{}/comments/", s.task);
+        let body = json!({"content": format!("raced comment {round}"), "client_id": client_id});
+        let (one, two) = tokio::join!(
+            s.ada.post(&comment_path, body.clone()),
+            ada_on_b.post(&comment_path, body)
+        );
+        assert_eq!(one.0, StatusCode::CREATED, "{}", one.1);
+        assert_eq!(two.0, StatusCode::CREATED, "{}", two.1);
+        assert_eq!(one.1["id"], two.1["id"]);
+    }
+    use sqlx::Connection;
+    let mut db = sqlx::PgConnection::connect(&s.db_url).await.unwrap();
+    let (messages,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM chat_messages WHERE client_id LIKE 'race-%'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    let (comments,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM task_comments WHERE client_id LIKE 'race-%'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    assert_eq!((messages, comments), (5, 5));
+}
+
+/// Removed on one instance, cut off on the other; logged out on one, the
+/// session's sockets close on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_and_logout_reach_the_other_instance() {
+    let s = setup().await;
+    let bob_id = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    // bob's socket on B follows the room without his user topic.
+    let mut bob_ws = connect(&s.bob, "/ws").await;
+    next(&mut bob_ws).await;
+    subscribe(&mut bob_ws, &format!("room:{}", s.room)).await;
+    let mut bound = connect(&s.bob, &format!("/ws/chat-room/{}/", s.room)).await;
+    next(&mut bound).await;
+    next_skipping(&mut bound, "subscribed", &[]).await;
+    // ada (on A) removes bob from the room.
+    let (status, _) = s
+        .ada
+        .delete(&format!("/messaging/room/{}/members/{bob_id}/", s.room))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.ada.send_chat(s.room, "not for bob").await;
+    let code = close_code(&mut bound).await;
+    assert_eq!(code, 4403);
+    send(
+        &mut bob_ws,
+        json!({"type": "typing", "room_id": s.room, "is_typing": true}),
+    )
+    .await;
+    let f = next_skipping(&mut bob_ws, "error", &[]).await;
+    assert_eq!(f["code"], "not_subscribed", "the room is gone from this socket");
+    // The same session on the other instance too; bob logs out through B:
+    // the socket on A closes as well.
+    let mut on_a = connect_at(&s.bob, &s.ada.base, "/ws").await;
+    next(&mut on_a).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, _) = s.bob.post("/api/auth/logout", json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(close_code(&mut bob_ws).await, 4401);
+    assert_eq!(close_code(&mut on_a).await, 4401);
+}
+
+/// Waits for the socket to close; its close code (nothing may be delivered meanwhile).
+async fn close_code(s: &mut Socket) -> u16 {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message as Ws;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), s.next())
+            .await
+            .expect("not closed within 10 s");
+        match frame {
+            Some(Ok(Ws::Close(Some(c)))) => return c.code.into(),
+            Some(Ok(Ws::Close(None))) | None => return 0,
+            Some(Ok(Ws::Text(t))) => {
+                let f: Value = serde_json::from_str(t.as_str()).unwrap();
+                assert!(f["type"] != "message", "delivered after access ended: {f}");
+            }
+            Some(_) => {}
+        }
+    }
 }

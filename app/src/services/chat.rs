@@ -652,6 +652,16 @@ async fn insert_batch(
     created_at: i64,
 ) -> AppResult<Vec<Written>> {
     let mut tx = pool.begin().await?;
+    // Write first: on SQLite a transaction that reads before its first write
+    // cannot take the write lock later while another writer waits ("database
+    // is locked", at once); a write as the first statement waits its turn.
+    // (The first room is also the first one locked in order anyway.)
+    if let Some(first) = batch.first() {
+        sqlx::query("UPDATE chat_rooms SET last_seq = last_seq WHERE id = $1")
+            .bind(first.room_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut written = Vec::with_capacity(batch.len());
     for m in batch {
         if let Some(client_id) = &m.client_id {

@@ -232,6 +232,9 @@ pub async fn post(
     // Publishing in commit order is what makes `seq` resumable.
     let _order = svc.comment_order.lock().await;
     let mut tx = svc.pool.begin().await?;
+    // The task's number first: a write, which takes the write lock (see
+    // `chat::insert_batch`); the transaction rolls back if it goes no further.
+    let seq = next_seq(&mut tx, task_id, 1).await?;
     // Checked again inside the transaction: a comment racing its author's
     // removal from the board does not land.
     let member: Option<(i64,)> =
@@ -243,7 +246,6 @@ pub async fn post(
     if member.is_none() {
         return Err(AppError::not_found("task"));
     }
-    let seq = next_seq(&mut tx, task_id, 1).await?;
     let inserted = sqlx::query_as::<_, (i64,)>(
         "INSERT INTO task_comments (task_id, author_id, content, created_at, seq, client_id)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

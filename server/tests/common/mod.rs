@@ -281,6 +281,16 @@ impl Client {
         }
     }
 
+    /// Another handle on the same session (for a request run on another task).
+    pub fn clone_session(&self) -> Client {
+        Client {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            origin: self.origin.clone(),
+            jar: self.jar.clone(),
+        }
+    }
+
     /// The `Cookie` header this client would send (its session).
     pub fn cookie_header(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;

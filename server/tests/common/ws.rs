@@ -22,7 +22,24 @@ pub async fn connect(c: &Client, path: &str) -> Socket {
 }
 
 pub async fn try_connect(c: &Client, path: &str, origin: Option<&str>) -> Result<Socket, u16> {
-    let url = format!("{}{}", c.base.replace("http://", "ws://"), path);
+    try_connect_at(c, &c.base, path, origin).await
+}
+
+/// Opens a WebSocket with `c`'s session on another server (`base`: another
+/// instance of the same deployment).
+pub async fn connect_at(c: &Client, base: &str, path: &str) -> Socket {
+    try_connect_at(c, base, path, Some(base))
+        .await
+        .expect("websocket handshake")
+}
+
+async fn try_connect_at(
+    c: &Client,
+    base: &str,
+    path: &str,
+    origin: Option<&str>,
+) -> Result<Socket, u16> {
+    let url = format!("{}{}", base.replace("http://", "ws://"), path);
     let mut request = url.into_client_request().unwrap();
     if let Some(cookie) = c.cookie_header() {
         request
