@@ -1,0 +1,69 @@
+import { test, expect, Page } from "@playwright/test";
+import { run, watchErrors, api, apiSignUp, apiBoard, openBoard } from "./helpers";
+
+// Exactly once: a message whose ack never arrives (the connection drops right
+// after it was sent) is sent again by the outbox on the next connection —
+// with the same client_id, so it is stored and shown once.
+
+const chat = (page: Page) => page.getByRole("region", { name: "Chat", exact: true });
+
+test("a message whose ack was lost is sent again and shown once", async ({ browser }) => {
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  await apiSignUp(ctxA, `xo_a_${run}`, "Xena Owl");
+  const bob = await apiSignUp(ctxB, `xo_b_${run}`, "Yuri Park");
+  const { id: board } = await apiBoard(ctxA, "Once");
+  await api(ctxA, "POST", `/api/boards/${board}/members`, { username: bob.username });
+  const { body: room } = await api(ctxA, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
+  await api(ctxA, "POST", `/messaging/room/${room.id}/members/`, { username: bob.username });
+
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  watchErrors(a, errors);
+  watchErrors(b, errors);
+  // Xena's connection drops the moment the server answers her first message:
+  // the answer is lost with it (the message itself was stored).
+  let dropped = 0;
+  let sends = 0;
+  await a.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => {
+      if (typeof m === "string" && m.includes('"type":"message"')) sends += 1;
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      // Whatever tells her it got through first (her own message coming
+      // back, or the ack) is lost with the connection.
+      if (dropped === 0 && typeof m === "string" && m.includes("Exactly once, please")) {
+        dropped += 1;
+        ws.close({ code: 4000, reason: "network drop" });
+        server.close();
+        return;
+      }
+      ws.send(m);
+    });
+  });
+  await openBoard(a, board);
+  await openBoard(b, board);
+  const composer = chat(a).getByRole("textbox", { name: "Message #general" });
+  await composer.fill("Exactly once, please");
+  await composer.press("Enter");
+  // Yuri sees it, and after Xena's reconnect and resend, still once.
+  await expect(chat(b).getByRole("log").getByText("Exactly once, please")).toHaveCount(1);
+  await expect.poll(() => dropped).toBe(1);
+  await expect(a.locator(".chat .conn")).toHaveText("Live", { timeout: 15_000 });
+  await expect(chat(a).getByRole("log").getByText("Exactly once, please")).toHaveCount(1);
+  await expect(chat(a).locator("li.msg.pending")).toHaveCount(0, { timeout: 10_000 });
+  // It really went twice (the outbox re-sent it on the new connection).
+  expect(sends).toBe(2);
+  await b.waitForTimeout(1000);
+  await expect(chat(b).getByRole("log").getByText("Exactly once, please")).toHaveCount(1);
+  await b.reload();
+  await expect(chat(b).getByRole("log").getByText("Exactly once, please")).toHaveCount(1);
+  const { body: history } = await api(ctxB, "GET", `/messaging/room/${room.id}/history/`);
+  expect(history.messages.filter((m: { content: string }) => m.content === "Exactly once, please")).toHaveLength(1);
+
+  expect(errors).toEqual([]);
+  await Promise.all([ctxA.close(), ctxB.close()]);
+});
