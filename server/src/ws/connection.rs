@@ -59,7 +59,7 @@ fn flow(open: bool) -> Flow {
 impl Connection {
     pub fn new(svc: Services, session: Session, bound: Option<Stream>) -> Self {
         let (answers_tx, answers) = mpsc::channel(64);
-        let poster = Poster::start(svc.clone(), session.user.clone(), answers_tx);
+        let poster = Poster::new(svc.clone(), session.user.clone(), answers_tx);
         Self {
             svc,
             session,
@@ -496,7 +496,11 @@ struct Post {
 /// numbered and delivered as it was typed. Messages are queued for the group
 /// commit without waiting for the commit, so a burst still goes in one batch.
 struct Poster {
-    posts: mpsc::Sender<Post>,
+    svc: Services,
+    user: app::model::User,
+    answers: mpsc::Sender<ServerFrame>,
+    /// Started with the first post: an idle connection costs no tasks.
+    posts: Option<mpsc::Sender<Post>>,
 }
 
 /// A post on its way: queued for the message writer, or done.
@@ -506,7 +510,21 @@ enum Underway {
 }
 
 impl Poster {
-    fn start(svc: Services, user: app::model::User, answers: mpsc::Sender<ServerFrame>) -> Self {
+    fn new(svc: Services, user: app::model::User, answers: mpsc::Sender<ServerFrame>) -> Self {
+        Self {
+            svc,
+            user,
+            answers,
+            posts: None,
+        }
+    }
+
+    /// The two tasks that post and answer, in order.
+    fn start(
+        svc: Services,
+        user: app::model::User,
+        answers: mpsc::Sender<ServerFrame>,
+    ) -> mpsc::Sender<Post> {
         let (posts, mut incoming) = mpsc::channel::<Post>(64);
         let (underway_tx, mut underway) = mpsc::channel::<(Option<String>, Underway)>(256);
         // In order: check and queue (messages), or post (comments).
@@ -558,12 +576,15 @@ impl Poster {
                 }
             }
         });
-        Self { posts }
+        posts
     }
 
-    async fn post(&self, post: Post) {
+    async fn post(&mut self, post: Post) {
+        let posts = self.posts.get_or_insert_with(|| {
+            Self::start(self.svc.clone(), self.user.clone(), self.answers.clone())
+        });
         // Waits when 64 are queued already: the client's frames wait too.
-        let _ = self.posts.send(post).await;
+        let _ = posts.send(post).await;
     }
 }
 
