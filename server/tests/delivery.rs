@@ -92,7 +92,8 @@ async fn a_message_sent_twice_on_one_socket_is_stored_and_delivered_once() {
     let t = team(&srv).await;
     let (mut bob, _, _) = open_subscribed(&t.bob, &format!("room:{}", t.room), None).await;
     let (mut ada, _, _) = open_subscribed(&t.ada, &format!("room:{}", t.room), None).await;
-    let frame_once = json!({"type": "message", "room_id": t.room, "content": "ping @bob", "client_id": "tab-1"});
+    let frame_once =
+        json!({"type": "message", "room_id": t.room, "content": "ping @bob", "client_id": "tab-1"});
     send(&mut ada, frame_once.clone()).await;
     send(&mut ada, frame_once).await;
     let first = frame(&mut ada, "ack", &["message"]).await;
@@ -200,7 +201,8 @@ async fn a_comment_sent_twice_is_stored_once() {
     let t = team(&srv).await;
     let (mut bob, _, _) = open_subscribed(&t.bob, &format!("task:{}", t.task), None).await;
     let (mut ada, _, _) = open_subscribed(&t.ada, &format!("task:{}", t.task), None).await;
-    let once = json!({"type": "comment", "task_id": t.task, "content": "looks good", "client_id": "k-1"});
+    let once =
+        json!({"type": "comment", "task_id": t.task, "content": "looks good", "client_id": "k-1"});
     send(&mut ada, once.clone()).await;
     send(&mut ada, once).await;
     let a = frame(&mut ada, "ack", &["comment"]).await;
@@ -270,8 +272,12 @@ async fn each_connections_burst_keeps_its_order() {
     let mut stored: Vec<(String, i64)> = Vec::new();
     let mut before: Option<i64> = None;
     loop {
-        let q = before.map(|b| format!("?before={b}&limit=100")).unwrap_or("?limit=100".into());
-        let (_, page) = ada.get(&format!("/messaging/room/{room}/history/{q}")).await;
+        let q = before
+            .map(|b| format!("?before={b}&limit=100"))
+            .unwrap_or("?limit=100".into());
+        let (_, page) = ada
+            .get(&format!("/messaging/room/{room}/history/{q}"))
+            .await;
         let msgs = page["messages"].as_array().unwrap().clone();
         for m in msgs.iter().rev() {
             let (who, i) = m["content"].as_str().unwrap().split_once(' ').unwrap();
@@ -284,7 +290,11 @@ async fn each_connections_burst_keeps_its_order() {
     }
     stored.reverse();
     for (name, _) in &senders {
-        let order: Vec<i64> = stored.iter().filter(|(w, _)| w == name).map(|(_, i)| *i).collect();
+        let order: Vec<i64> = stored
+            .iter()
+            .filter(|(w, _)| w == name)
+            .map(|(_, i)| *i)
+            .collect();
         assert_eq!(order, (0..50).collect::<Vec<i64>>(), "{name}'s history");
     }
 }
@@ -333,7 +343,10 @@ async fn a_socket_without_the_user_topic_stops_receiving_after_removal() {
     // Subscribed to the room only (not to its own user topic).
     let (mut bob, _, _) = open_subscribed(&t.bob, &format!("room:{}", t.room), None).await;
     t.ada.send_chat(t.room, "before").await;
-    assert_eq!(next_of(&mut bob, "message").await["message"]["content"], "before");
+    assert_eq!(
+        next_of(&mut bob, "message").await["message"]["content"],
+        "before"
+    );
     t.ada
         .delete(&format!("/messaging/room/{}/members/{}/", t.room, t.bob_id))
         .await;
@@ -374,7 +387,10 @@ async fn a_waiting_long_poll_ends_when_its_user_loses_the_room() {
     t.ada.send_chat(t.room, "after").await;
     let (status, _) = t
         .bob
-        .get(&format!("/messaging/room/{}/events/?after=0&timeout=1", t.room))
+        .get(&format!(
+            "/messaging/room/{}/events/?after=0&timeout=1",
+            t.room
+        ))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -389,7 +405,10 @@ async fn logout_closes_that_sessions_sockets_and_long_polls() {
     next_of(&mut two, "subscribed").await;
     let poll = {
         let bob = t.bob.clone_session();
-        let path = format!("/messaging/task/{}/comments/events/?after=0&timeout=25", t.task);
+        let path = format!(
+            "/messaging/task/{}/comments/events/?after=0&timeout=25",
+            t.task
+        );
         tokio::spawn(async move { bob.get(&path).await })
     };
     // Another session of bob's stays open.

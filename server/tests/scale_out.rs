@@ -506,7 +506,10 @@ async fn access_and_logout_reach_the_other_instance() {
     )
     .await;
     let f = next_skipping(&mut bob_ws, "error", &[]).await;
-    assert_eq!(f["code"], "not_subscribed", "the room is gone from this socket");
+    assert_eq!(
+        f["code"], "not_subscribed",
+        "the room is gone from this socket"
+    );
     // The same session on the other instance too; bob logs out through B:
     // the socket on A closes as well.
     let mut on_a = connect_at(&s.bob, &s.ada.base, "/ws").await;

@@ -23,17 +23,18 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 
 pub use crate::protocol::{Event, Topic};
 
 /// An event on its way to subscribers. Its frame is serialised once, on first
-/// use, and shared by every connection that sends it (a message to 1,000
-/// subscribers is encoded once, not 1,000 times).
+/// use, and shared by every connection that sends it (a message to 10,000
+/// subscribers is encoded once, and each socket gets a reference to the same
+/// bytes, not a copy).
 #[derive(Debug)]
 pub struct Delivery {
     pub event: Event,
-    frame: std::sync::OnceLock<String>,
+    frame: std::sync::OnceLock<axum::extract::ws::Utf8Bytes>,
 }
 
 impl Delivery {
@@ -44,8 +45,14 @@ impl Delivery {
         }
     }
 
+    /// The WebSocket frame's text.
     pub fn frame(&self) -> &str {
-        self.frame.get_or_init(|| self.event.to_frame())
+        self.text().as_str()
+    }
+
+    /// The frame as shared bytes (cheap to clone: one per socket).
+    pub fn text(&self) -> &axum::extract::ws::Utf8Bytes {
+        self.frame.get_or_init(|| self.event.to_frame().into())
     }
 }
 
@@ -79,21 +86,24 @@ struct SubscriberShared {
     tx: mpsc::Sender<(Topic, Arc<Delivery>)>,
     capacity: usize,
     overflowed: AtomicBool,
-    overflow_notice: Notify,
 }
 
 impl Subscriber {
     /// The next event, or `None` once this subscriber has overflowed (the
-    /// connection must then close; the client will resume).
+    /// connection must then close; the client will resume). An overflowed
+    /// subscriber gets nothing new queued, and what it had queued before the
+    /// overflow is dropped with it: the flag is checked on every call, so a
+    /// connection never sends past the gap. (No extra waker per call: this
+    /// runs once per delivery.)
     pub async fn recv(&mut self) -> Option<(Topic, Arc<Delivery>)> {
         if self.shared.overflowed.load(Ordering::Acquire) {
             return None;
         }
-        tokio::select! {
-            biased;
-            _ = self.shared.overflow_notice.notified() => None,
-            next = self.rx.recv() => next,
+        let next = self.rx.recv().await;
+        if self.shared.overflowed.load(Ordering::Acquire) {
+            return None;
         }
+        next
     }
 
     /// An event already waiting, without waiting for one (for batching writes).
@@ -246,7 +256,6 @@ impl Hub {
                 tx,
                 capacity: capacity.max(2),
                 overflowed: AtomicBool::new(false),
-                overflow_notice: Notify::new(),
             }),
             hub: self.clone(),
         }
@@ -309,7 +318,6 @@ impl Hub {
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     // Too slow for a message it must not miss: cut it loose.
                     sub.overflowed.store(true, Ordering::Release);
-                    sub.overflow_notice.notify_one();
                     self.stats.overflowed.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => {}

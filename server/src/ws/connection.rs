@@ -38,7 +38,8 @@ pub struct Connection {
     typing_sent: HashMap<Stream, Instant>,
     last_heard: Instant,
     poster: Poster,
-    answers: mpsc::Receiver<ServerFrame>,
+    /// The poster's answers (acks, errors), once it has started.
+    answers: Option<mpsc::Receiver<ServerFrame>>,
 }
 
 /// Whether the loop goes on.
@@ -58,8 +59,7 @@ fn flow(open: bool) -> Flow {
 
 impl Connection {
     pub fn new(svc: Services, session: Session, bound: Option<Stream>) -> Self {
-        let (answers_tx, answers) = mpsc::channel(64);
-        let poster = Poster::new(svc.clone(), session.user.clone(), answers_tx);
+        let poster = Poster::new(svc.clone(), session.user.clone());
         Self {
             svc,
             session,
@@ -68,7 +68,7 @@ impl Connection {
             typing_sent: HashMap::new(),
             last_heard: Instant::now(),
             poster,
-            answers,
+            answers: None,
         }
     }
 
@@ -109,16 +109,55 @@ impl Connection {
         let mut resync = self.svc.hub.resync_signal();
         let expiry = session_deadline(self.session.expires_at);
         tokio::pin!(expiry);
+        // Fairness: after this many event batches in a row, the other
+        // branches (the client's frames, timers) get their turn first.
+        let mut streak = 0u32;
         while open {
-            tokio::select! {
-                incoming = socket.recv() => {
+            // Biased: answers, then events, then the client's frames, then
+            // the rest. A delivery is the hot path, and polling two futures
+            // (not all seven) is what it costs then.
+            if streak >= 16 {
+                // The others' turn: the client's frames, answers, a restart, a resync.
+                streak = 0;
+                if let Some(Some(incoming)) = futures_util::FutureExt::now_or_never(socket.recv()) {
                     self.last_heard = Instant::now();
                     open = match incoming {
-                        Some(Ok(frame)) => matches!(self.on_frame(&mut socket, &sub, frame).await, Flow::Continue),
-                        _ => false,
+                        Ok(frame) => matches!(
+                            self.on_frame(&mut socket, &sub, frame).await,
+                            Flow::Continue
+                        ),
+                        Err(_) => false,
                     };
+                    continue;
+                }
+                if let Some(Ok(answer)) = self.answers.as_mut().map(|a| a.try_recv()) {
+                    open = send(&mut socket, &answer).await;
+                    continue;
+                }
+                if stopping.has_changed().unwrap_or(true) {
+                    close(
+                        &mut socket,
+                        close_code::RESTART,
+                        "server restarting: reconnect and resume",
+                    )
+                    .await;
+                    break;
+                }
+                if resync.has_changed().unwrap_or(false) {
+                    resync.borrow_and_update();
+                    open = self.catch_up(&mut socket).await;
+                    continue;
+                }
+            }
+            tokio::select! {
+                biased;
+                // Answers first: they are few, and a sender whose acks wait
+                // would stop reading (its poster backs up into this loop).
+                Some(answer) = next_answer(&mut self.answers) => {
+                    open = send(&mut socket, &answer).await;
                 }
                 event = sub.recv() => {
+                    streak += 1;
                     open = match event {
                         Some((_, event)) => {
                             // Write what is already waiting too, then flush once:
@@ -140,8 +179,13 @@ impl Connection {
                         }
                     };
                 }
-                Some(answer) = self.answers.recv() => {
-                    open = send(&mut socket, &answer).await;
+                incoming = socket.recv() => {
+                    streak = 0;
+                    self.last_heard = Instant::now();
+                    open = match incoming {
+                        Some(Ok(frame)) => matches!(self.on_frame(&mut socket, &sub, frame).await, Flow::Continue),
+                        _ => false,
+                    };
                 }
                 _ = resync.changed() => {
                     open = self.catch_up(&mut socket).await;
@@ -302,13 +346,17 @@ impl Connection {
         if self.typing_sent.remove(&stream).is_some() {
             self.publish_typing(stream, false).await;
         }
-        self.poster
+        let started = self
+            .poster
             .post(Post {
                 stream,
                 content,
                 client_id,
             })
             .await;
+        if started.is_some() {
+            self.answers = started;
+        }
         Flow::Continue
     }
 
@@ -433,11 +481,10 @@ impl Connection {
         let event = &delivery.event;
         match event {
             Event::Message { .. } | Event::Comment { .. } => {
-                let svc = self.svc.clone();
                 let Some(follow) = self.follows.of_item(event) else {
                     return Flow::Continue;
                 };
-                match follow.admit(&svc, event).await {
+                match follow.admit(&self.svc, event).await {
                     Ok(Some(missing)) => {
                         for earlier in missing {
                             if !feed_text(socket, earlier.to_frame()).await {
@@ -478,8 +525,13 @@ impl Connection {
             _ if !self.follows.wants(event, self.me()) => return Flow::Continue,
             _ => {}
         }
-        // Serialised once for every connection that sends it.
-        flow(feed_text(socket, delivery.frame().to_owned()).await)
+        // Serialised once for every connection that sends it; shared bytes.
+        flow(
+            socket
+                .feed(WsMessage::Text(delivery.text().clone()))
+                .await
+                .is_ok(),
+        )
     }
 }
 
@@ -498,8 +550,8 @@ struct Post {
 struct Poster {
     svc: Services,
     user: app::model::User,
-    answers: mpsc::Sender<ServerFrame>,
-    /// Started with the first post: an idle connection costs no tasks.
+    /// Started with the first post: an idle connection costs no tasks and
+    /// no channels.
     posts: Option<mpsc::Sender<Post>>,
 }
 
@@ -510,11 +562,10 @@ enum Underway {
 }
 
 impl Poster {
-    fn new(svc: Services, user: app::model::User, answers: mpsc::Sender<ServerFrame>) -> Self {
+    fn new(svc: Services, user: app::model::User) -> Self {
         Self {
             svc,
             user,
-            answers,
             posts: None,
         }
     }
@@ -579,12 +630,26 @@ impl Poster {
         posts
     }
 
-    async fn post(&mut self, post: Post) {
+    /// Queues a post; the first one starts the poster, and hands back the
+    /// receiver of its answers.
+    async fn post(&mut self, post: Post) -> Option<mpsc::Receiver<ServerFrame>> {
+        let mut started = None;
         let posts = self.posts.get_or_insert_with(|| {
-            Self::start(self.svc.clone(), self.user.clone(), self.answers.clone())
+            let (answers, receiver) = mpsc::channel(64);
+            started = Some(receiver);
+            Self::start(self.svc.clone(), self.user.clone(), answers)
         });
         // Waits when 64 are queued already: the client's frames wait too.
         let _ = posts.send(post).await;
+        started
+    }
+}
+
+/// The next answer of the poster (never, before it has started).
+async fn next_answer(answers: &mut Option<mpsc::Receiver<ServerFrame>>) -> Option<ServerFrame> {
+    match answers {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
     }
 }
 

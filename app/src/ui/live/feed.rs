@@ -168,15 +168,14 @@ impl<T: FeedItem> Feed<T> {
 
     /// An item of the open feed came from its stream: the resume point moves.
     pub fn advance(self, item: &T) {
-        self.cursor
-            .update(|c| *c = c.map(|c| c.max(item.cursor())));
+        self.cursor.update(|c| *c = c.map(|c| c.max(item.cursor())));
     }
 
     /// Adds an item in id order, or replaces an older state of it.
     pub fn upsert(self, item: T) -> Upserted {
         let mut done = Upserted::Same;
-        self.items
-            .update(|items| match items.binary_search_by_key(&item.id(), T::id) {
+        self.items.update(
+            |items| match items.binary_search_by_key(&item.id(), T::id) {
                 Ok(at) if items[at].seq() < item.seq() => {
                     items[at] = item;
                     done = Upserted::Updated;
@@ -186,7 +185,8 @@ impl<T: FeedItem> Feed<T> {
                     items.insert(at, item);
                     done = Upserted::New;
                 }
-            });
+            },
+        );
         done
     }
 
@@ -273,7 +273,9 @@ impl<T: FeedItem> Feed<T> {
             return;
         };
         for _ in 0..MAX_PAGES_TO_FOCUS {
-            let shown = self.items.with_untracked(|i| i.iter().any(|x| x.id() == wanted));
+            let shown = self
+                .items
+                .with_untracked(|i| i.iter().any(|x| x.id() == wanted));
             let first = self.items.with_untracked(|i| i.first().map(T::id));
             if shown || !self.has_older.get_untracked() {
                 return;
@@ -348,7 +350,11 @@ mod tests {
             assert_eq!(feed.upsert(comment(3, 2, false)), Upserted::New);
             assert_eq!(feed.upsert(comment(5, 1, false)), Upserted::Same);
             assert_eq!(feed.upsert(comment(5, 3, true)), Upserted::Updated);
-            assert_eq!(feed.upsert(comment(5, 2, false)), Upserted::Same, "older state");
+            assert_eq!(
+                feed.upsert(comment(5, 2, false)),
+                Upserted::Same,
+                "older state"
+            );
             let ids: Vec<(i64, bool)> = feed
                 .items
                 .get_untracked()

@@ -445,7 +445,9 @@ impl Live {
         }
         let (author, room_id) = (message.author.id, message.room_id);
         if self.room.upsert(message) == feed::Upserted::New {
-            self.room.typing.update(|t| t.retain(|h| h.user.id != author));
+            self.room
+                .typing
+                .update(|t| t.retain(|h| h.user.id != author));
             if browser::tab_hidden() && author != self.my_id() {
                 // Nobody is looking: it stays unread (the tab title counts
                 // it) until the tab is back in view.

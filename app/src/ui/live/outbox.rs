@@ -103,11 +103,9 @@ impl Live {
         if busy {
             return;
         }
-        let next = self.outbox.with_untracked(|o| {
-            o.iter()
-                .find(|i| i.state == OutState::Waiting)
-                .cloned()
-        });
+        let next = self
+            .outbox
+            .with_untracked(|o| o.iter().find(|i| i.state == OutState::Waiting).cloned());
         let Some(item) = next else {
             self.inner.update_value(|i| i.fallback_sending = false);
             return;

@@ -395,7 +395,8 @@ fn on_event(live: Live, event: Event) {
             live.rooms.update(|rooms| rooms.retain(|r| r.room.id != id));
             if live.room.open.get_untracked() == Some(id) {
                 live.room.close();
-                live.notice.set(Some(format!("#{} was deleted.", room.name)));
+                live.notice
+                    .set(Some(format!("#{} was deleted.", room.name)));
                 let first = live.rooms.with_untracked(|r| r.first().map(|r| r.room.id));
                 if let Some(first) = first {
                     live.open_room(first);
