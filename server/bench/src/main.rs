@@ -226,6 +226,28 @@ fn rss_mib(pids: &[u32]) -> Option<f64> {
     pids.iter().map(|pid| rss_of(*pid)).sum()
 }
 
+/// CPU time (user + system) the processes used so far, in seconds.
+fn cpu_seconds(pids: &[u32]) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|pid| cpu_of(*pid)).sum()
+}
+
+fn cpu_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (in parentheses): field 14 utime, 15 stime.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// CPU time of this process (the load generator), in seconds.
+fn own_cpu_seconds() -> Option<f64> {
+    cpu_of(std::process::id())
+}
+
 fn rss_of(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
@@ -373,8 +395,8 @@ async fn fanout(
         sender_sockets.push(sink);
     }
     let mut seq_base = 0u64;
-    println!("| messages/s offered | sent | deliveries expected | delivered | lost | duplicated | delivered/s | p50 ms | p99 ms | max ms | server RSS MiB |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| messages/s offered | sent | deliveries expected | delivered | lost | duplicated | delivered/s | p50 ms | p99 ms | max ms | server RSS MiB | server CPU (cores) | generator CPU (cores) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for &rate in rates {
         for s in seen.iter() {
             s.lock().unwrap().1.clear();
@@ -383,6 +405,7 @@ async fn fanout(
         let total = rate * seconds;
         let interval = Duration::from_secs_f64(1.0 / rate as f64);
         let start_us = now_us();
+        let cpu_before = (cpu_seconds(pid), own_cpu_seconds(), Instant::now());
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let mut cut_off = false;
@@ -398,7 +421,7 @@ async fn fanout(
             }
         }
         if cut_off {
-            println!("| {rate} | — | — | — | — | — | — | — | — | — | — |");
+            println!("| {rate} | — | — | — | — | — | — | — | — | — | — | — | — |");
             println!("\nAt {rate} messages/s the server disconnected a sender that could not keep up reading its own socket (slow-consumer protection): saturated.");
             break;
         }
@@ -430,8 +453,16 @@ async fn fanout(
             / 1e6;
         lat.sort_unstable();
         let rss = rss_mib(pid).map_or("n/a".to_string(), |r| format!("{r:.1}"));
+        // Cores busy while the step ran (its sending and its deliveries).
+        let wall = cpu_before.2.elapsed().as_secs_f64().max(1e-9);
+        let cores = |before: Option<f64>, after: Option<f64>| match (before, after) {
+            (Some(b), Some(a)) => format!("{:.2}", (a - b) / wall),
+            _ => "n/a".to_string(),
+        };
+        let server_cpu = cores(cpu_before.0, cpu_seconds(pid));
+        let generator_cpu = cores(cpu_before.1, own_cpu_seconds());
         println!(
-            "| {rate} | {total} | {expected} | {delivered} | {lost} | {dups} | {:.0} | {:.2} | {:.2} | {:.2} | {rss} |",
+            "| {rate} | {total} | {expected} | {delivered} | {lost} | {dups} | {:.0} | {:.2} | {:.2} | {:.2} | {rss} | {server_cpu} | {generator_cpu} |",
             delivered as f64 / span_s.max(1e-9),
             percentile(&lat, 0.5),
             percentile(&lat, 0.99),
