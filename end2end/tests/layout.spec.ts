@@ -49,6 +49,7 @@ test("the board holds at every width", async ({ browser }, testInfo) => {
         return items.filter((m) => { const r = m.getBoundingClientRect(); return r.top >= log.top - 1 && r.bottom <= log.bottom + 1; }).length;
       });
       testInfo.annotations.push({ type: `messages in view at ${tag}`, description: String(shown) });
+      console.log(`messages in view at ${tag}: ${shown}`);
       expect(shown, `messages in view at ${tag}`).toBeGreaterThanOrEqual(height >= 1000 ? 12 : 7);
       // The "New column" form, scrolled to, is whole.
       await page.locator(".columns").evaluate((el) => { el.scrollLeft = el.scrollWidth; });
