@@ -85,7 +85,7 @@ export async function openBoard(page: Page, boardId: number) {
   await page.goto(`/boards/${boardId}`);
   await hydrated(page);
   // (On a phone the chat pane is closed: the badge is there, not shown.)
-  await expect(page.locator(".chat .conn")).toHaveText("Live");
+  await expect(page.locator(".chat .conn")).toHaveText("Live", { timeout: 20_000 });
 }
 
 /** Adds a board member from the Members tab of the board's side pane, then shows the Chat tab again. */
