@@ -26,9 +26,18 @@ pub enum AppError {
     /// The change clashes with existing data (username taken, already a member). 409.
     #[error("{0}")]
     Conflict(String),
-    /// Too many messages too fast; the number is how many milliseconds to wait. 429.
-    #[error("too many messages: wait {0} ms")]
+    /// Too many messages, changes or failed logins too fast; the number is
+    /// how many milliseconds to wait. 429.
+    #[error("too many requests: wait {0} ms")]
     RateLimited(u64),
+    /// The user already has as many live connections (sockets or long polls)
+    /// as allowed. 429.
+    #[error("{0}")]
+    TooManyConnections(String),
+    /// The server is saturated (password checks queue full); try again after
+    /// this many milliseconds. 503.
+    #[error("the server is busy: try again in {0} ms")]
+    Busy(u64),
     /// Something broke on our side; details are in the server log only. 500.
     #[error("{0}")]
     Internal(String),
@@ -39,6 +48,9 @@ pub enum AppError {
 
 /// What the browser says when a request did not get through.
 pub const UNREACHABLE: &str = "Can't reach TaskFlow — check your connection.";
+
+/// What clients are told about a failure on our side: never its details.
+pub const INTERNAL: &str = "internal error, please try again";
 
 /// The result type of every service call and server function.
 pub type AppResult<T> = Result<T, AppError>;
@@ -63,6 +75,10 @@ impl AppError {
     pub fn unreachable() -> Self {
         Self::Network(UNREACHABLE.into())
     }
+    /// Something broke on our side (the details go to the log, not here).
+    pub fn internal() -> Self {
+        Self::Internal(INTERNAL.into())
+    }
     pub fn is_network(&self) -> bool {
         matches!(self, Self::Network(_))
     }
@@ -76,6 +92,8 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::RateLimited(_) => "rate_limited",
+            Self::TooManyConnections(_) => "too_many_connections",
+            Self::Busy(_) => "unavailable",
             Self::Internal(_) => "internal",
             Self::Network(_) => "network",
         }
@@ -89,7 +107,8 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
-            Self::RateLimited(_) => 429,
+            Self::RateLimited(_) | Self::TooManyConnections(_) => 429,
+            Self::Busy(_) => 503,
             Self::Internal(_) => 500,
             Self::Network(_) => 503,
         }
@@ -104,15 +123,26 @@ impl AppError {
             | Self::NotFound(m)
             | Self::Conflict(m)
             | Self::Internal(m)
+            | Self::TooManyConnections(m)
             | Self::Network(m) => m.clone(),
-            Self::RateLimited(_) => self.to_string(),
+            Self::RateLimited(_) | Self::Busy(_) => self.to_string(),
         }
     }
 
-    /// For `rate_limited`: how long to wait before trying again.
+    /// The message for a client: the same as [`message`](Self::message),
+    /// except that internal failures never show their details (those are
+    /// for the log).
+    pub fn client_message(&self) -> String {
+        match self {
+            Self::Internal(_) => INTERNAL.into(),
+            other => other.message(),
+        }
+    }
+
+    /// For `rate_limited` and `unavailable`: how long to wait before trying again.
     pub fn retry_after_ms(&self) -> Option<u64> {
         match self {
-            Self::RateLimited(ms) => Some(*ms),
+            Self::RateLimited(ms) | Self::Busy(ms) => Some(*ms),
             _ => None,
         }
     }
@@ -124,6 +154,11 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
+            // On the server, a request it cannot decode (malformed JSON or
+            // form data, unknown fields, invalid UTF-8) is the caller's error.
+            E::Deserialization(m) if cfg!(feature = "ssr") => {
+                Self::InvalidInput(format!("the request could not be read: {m}"))
+            }
             // The browser's own words ("TypeError: Failed to fetch") mean
             // nothing to the person at the keyboard: say what happened.
             E::Request(m) | E::Deserialization(m) | E::Response(m) => {
@@ -148,7 +183,7 @@ impl From<sqlx::Error> for AppError {
             }
         }
         tracing::error!(error = %err, "database error");
-        Self::Internal("internal error, please try again".into())
+        Self::internal()
     }
 }
 

@@ -154,6 +154,18 @@ pub enum ClientFrame {
     Ping,
 }
 
+impl ClientFrame {
+    /// The client's id of a message or comment frame (its answer carries it).
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            Self::Message { client_id, .. } | Self::Comment { client_id, .. } => {
+                client_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Something that happened, as delivered to subscribers (published through
 /// the hub, relayed between instances, sent as a frame of its own).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -300,6 +312,10 @@ pub enum ErrorCode {
     NotFound,
     Conflict,
     RateLimited,
+    /// Too many live connections of this user.
+    TooManyConnections,
+    /// The server is saturated; `retry_after_ms` says when to try again.
+    Unavailable,
     Internal,
 }
 
@@ -313,6 +329,8 @@ impl From<&AppError> for ErrorCode {
             AppError::NotFound(_) => Self::NotFound,
             AppError::Conflict(_) => Self::Conflict,
             AppError::RateLimited(_) => Self::RateLimited,
+            AppError::TooManyConnections(_) => Self::TooManyConnections,
+            AppError::Busy(_) => Self::Unavailable,
             AppError::Internal(_) | AppError::Network(_) => Self::Internal,
         }
     }
@@ -377,7 +395,7 @@ impl ServerFrame {
     pub fn failure(error: &AppError, client_id: Option<String>) -> Self {
         Self::Error(ErrorFrame {
             code: error.into(),
-            message: error.message(),
+            message: error.client_message(),
             retry_after_ms: error.retry_after_ms(),
             client_id,
         })
@@ -638,7 +656,7 @@ mod tests {
             json!({"type":"unsubscribed","topic":"board:3"}),
             json!({"type":"ack","client_id":"tab1-17","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","created_at":7,"mentions":[],"seq":12}}),
             json!({"type":"ack","client_id":"tab1-18","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","created_at":7,"edited_at":null,"deleted_at":null,"seq":42,"mentions":[]}}),
-            json!({"type":"error","code":"rate_limited","message":"too many messages: wait 80 ms","retry_after_ms":80,"client_id":"tab1-18"}),
+            json!({"type":"error","code":"rate_limited","message":"too many requests: wait 80 ms","retry_after_ms":80,"client_id":"tab1-18"}),
             json!({"type":"error","code":"bad_topic","message":"unknown topic"}),
             json!({"type":"read","room_id":5,"last_read_id":130}),
             json!({"type":"pong"}),

@@ -5,10 +5,11 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
 use app::model::{ColumnPatch, TaskPatch};
+use app::services::login_throttle::ClientAddr;
 use app::services::{auth, boards, columns, tasks};
 
 use crate::error::{HttpError, HttpResult};
@@ -74,10 +75,12 @@ fn with_cookie(status: StatusCode, cookie: String, body: impl serde::Serialize) 
 
 async fn signup(
     State(s): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     JsonBody(b): JsonBody<SignupBody>,
 ) -> HttpResult<Response> {
     let session = auth::signup(
         &s.services,
+        client.map(|c| c.0),
         &b.username,
         &b.password,
         b.display_name.as_deref(),
@@ -89,9 +92,10 @@ async fn signup(
 
 async fn login(
     State(s): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     JsonBody(b): JsonBody<LoginBody>,
 ) -> HttpResult<Response> {
-    let session = auth::login(&s.services, &b.username, &b.password).await?;
+    let session = auth::login(&s.services, client.map(|c| c.0), &b.username, &b.password).await?;
     let cookie = auth::session_cookie(&s.services, &session);
     Ok(with_cookie(StatusCode::OK, cookie, session.user))
 }

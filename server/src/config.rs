@@ -1,7 +1,7 @@
 //! Command line and environment: one typed configuration for the whole binary.
 //! Every flag can also be set with the environment variable shown in `--help`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -92,19 +92,44 @@ pub struct ServeArgs {
     )]
     pub bind: SocketAddr,
 
-    /// The URL people use to reach TaskFlow (behind a proxy: the proxy's URL).
-    /// Requests that change data must come from this origin (or the request's own host);
-    /// an https URL also marks the session cookie `Secure`. Default: http://<bind>.
-    #[arg(long, env = "TASKFLOW_PUBLIC_URL", global = true)]
-    pub public_url: Option<String>,
+    /// The URL people use to reach TaskFlow (behind a proxy: the proxy's URL),
+    /// e.g. `https://tasks.example.com`. Requests must name its host (others
+    /// get 421), and requests that change data must come from its origin; an
+    /// https URL also marks the session cookie `Secure`. Default: http://<bind>.
+    #[arg(long, env = "TASKFLOW_PUBLIC_URL", value_parser = parse_public_url, global = true)]
+    pub public_url: Option<url::Url>,
+
+    /// More host names this server may be reached by, besides the public
+    /// URL's (comma-separated, e.g. `tasks.internal,10.0.0.5`).
+    #[arg(
+        long,
+        env = "TASKFLOW_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub allowed_hosts: Vec<String>,
+
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (comma-
+    /// separated addresses, e.g. `127.0.0.1,::1`). Login throttling counts
+    /// per client address: without this, the proxy's address is the client's.
+    #[arg(
+        long,
+        env = "TASKFLOW_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
 
     /// How long a login lasts, in days.
     #[arg(long, env = "TASKFLOW_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650), global = true)]
     pub session_days: u64,
 
-    /// Let anyone create an account from the sign-up page (`false`: only `taskflow create-user`).
-    #[arg(long, env = "TASKFLOW_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, global = true)]
-    pub allow_signup: bool,
+    /// Let anyone create an account from the sign-up page (`false`: only
+    /// `taskflow create-user`). Default: on when listening on a loopback
+    /// address (a personal install), off otherwise — a server reachable by
+    /// others opens sign-up only when told to.
+    #[arg(long, env = "TASKFLOW_ALLOW_SIGNUP", action = clap::ArgAction::Set, global = true)]
+    pub allow_signup: Option<bool>,
 
     /// Largest request body accepted, in bytes (larger ones get 413).
     #[arg(long, env = "TASKFLOW_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
@@ -127,6 +152,33 @@ pub struct ServeArgs {
         global = true
     )]
     pub message_burst: f64,
+
+    /// Real-time frames (subscribe, read, typing, ...) a user may send per
+    /// second, over all their connections to this instance (0 turns it off).
+    #[arg(
+        long,
+        env = "TASKFLOW_FRAME_RATE",
+        default_value_t = 30.0,
+        global = true
+    )]
+    pub frame_rate: f64,
+
+    /// Real-time frames a user may send in a quick burst before the rate applies.
+    #[arg(
+        long,
+        env = "TASKFLOW_FRAME_BURST",
+        default_value_t = 120.0,
+        global = true
+    )]
+    pub frame_burst: f64,
+
+    /// Open WebSockets a user may have on this instance (one per tab).
+    #[arg(long, env = "TASKFLOW_MAX_USER_SOCKETS", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=100_000), global = true)]
+    pub max_user_sockets: u64,
+
+    /// Open long polls (the HTTP fallback) a user may have on this instance.
+    #[arg(long, env = "TASKFLOW_MAX_USER_POLLS", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000), global = true)]
+    pub max_user_polls: u64,
 
     /// Outgoing queue of each real-time connection, in events. A client that
     /// lets it fill up with messages is disconnected (and resumes on reconnect).
@@ -161,19 +213,110 @@ pub struct CreateUserArgs {
     pub admin: bool,
 }
 
+/// `--public-url`: an absolute http(s) URL with a host and nothing after it
+/// but an optional `/`.
+fn parse_public_url(raw: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| {
+        format!("{raw:?} is not a URL ({e}); expected e.g. https://tasks.example.com")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{raw:?} must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{raw:?} has no host name"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{raw:?} must be just scheme, host and port: TaskFlow is served from the root of its host"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{raw:?} must not contain a user name or password"));
+    }
+    Ok(url)
+}
+
 impl ServeArgs {
     /// The public URL, without a trailing slash.
     pub fn public_url(&self) -> String {
-        self.public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}", self.bind))
-            .trim_end_matches('/')
-            .to_string()
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Whether sign-up is open: as configured, or by default only on a
+    /// loopback address.
+    pub fn signup_open(&self) -> bool {
+        self.allow_signup.unwrap_or(self.bind.ip().is_loopback())
+    }
+
+    /// Things about this configuration a self-hoster must hear at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.bind.ip().is_loopback() {
+            match &self.public_url {
+                None => warnings.push(format!(
+                    "listening on {} (reachable from other machines) without --public-url: \
+                     set TASKFLOW_PUBLIC_URL to the https:// URL people use. Until then any \
+                     IP address or `localhost` is accepted as the host, and cookies are not Secure",
+                    self.bind
+                )),
+                Some(url) if url.scheme() == "http" => warnings.push(format!(
+                    "the public URL {url} is plain http: passwords and session cookies cross \
+                     the network unencrypted. Put TaskFlow behind TLS (docs/deploy.md) and set \
+                     an https:// TASKFLOW_PUBLIC_URL"
+                )),
+                Some(_) => {}
+            }
+            if self.allow_signup.is_none() {
+                warnings.push(
+                    "sign-up is off (the default when listening beyond this machine): create \
+                     accounts with `taskflow create-user`, or set TASKFLOW_ALLOW_SIGNUP=true"
+                        .into(),
+                );
+            }
+        }
+        warnings
     }
 
     /// A configuration for tests and embedding: defaults, with this bind address.
     pub fn for_address(bind: SocketAddr) -> Self {
         let cli = Cli::parse_from(["taskflow", "--bind", &bind.to_string()]);
         cli.serve
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_are_checked() {
+        assert!(parse_public_url("https://tasks.example.com").is_ok());
+        assert!(parse_public_url("http://127.0.0.1:3000/").is_ok());
+        for bad in [
+            "tasks.example.com",
+            "ftp://tasks.example.com",
+            "https://tasks.example.com/taskflow",
+            "https://user:pw@tasks.example.com",
+            "https://",
+            "not a url",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn signup_defaults_to_on_only_for_loopback() {
+        assert!(ServeArgs::for_address("127.0.0.1:3000".parse().unwrap()).signup_open());
+        let wide = ServeArgs::for_address("0.0.0.0:3000".parse().unwrap());
+        assert!(!wide.signup_open());
+        assert_eq!(wide.warnings().len(), 2, "{:?}", wide.warnings());
+        let mut open = wide.clone();
+        open.allow_signup = Some(true);
+        open.public_url = Some(url::Url::parse("https://tasks.example.com").unwrap());
+        assert!(open.signup_open());
+        assert!(open.warnings().is_empty());
     }
 }

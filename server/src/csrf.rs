@@ -3,7 +3,9 @@
 //!
 //! A POST/PUT/PATCH/DELETE must say where it comes from: its `Origin` header
 //! (or, if a browser left that out, its `Referer`) must be the configured
-//! public URL's origin or the request's own `Host`. A page on another site
+//! public URL's origin, or the request's own `Host` (already checked against
+//! the allowed hosts, see `hosts`) with the public URL's scheme — with an
+//! https public URL, an `http://` origin is refused. A page on another site
 //! cannot forge either, so its requests are refused with 403 and change
 //! nothing. Scripts calling the API send `Origin: <public URL>`.
 
@@ -21,15 +23,16 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
     if !safe {
-        if let Err(reason) = check(request.headers(), &state.public_origin) {
+        let host = crate::hosts::request_host(&request);
+        if let Err(reason) = check(request.headers(), host.as_deref(), &state.public_origin) {
             return HttpError::CrossSite(reason).into_response();
         }
     }
     next.run(request).await
 }
 
-/// Is this request same-origin? `Err` says why not.
-pub fn check(headers: &HeaderMap, public_origin: &str) -> Result<(), String> {
+/// Is this request same-origin? `host` is the host it names; `Err` says why not.
+pub fn check(headers: &HeaderMap, host: Option<&str>, public_origin: &str) -> Result<(), String> {
     let claimed = match headers.get(header::ORIGIN) {
         Some(origin) => origin.to_str().unwrap_or("").to_string(),
         None => match headers.get(header::REFERER).and_then(|r| r.to_str().ok()) {
@@ -41,13 +44,17 @@ pub fn check(headers: &HeaderMap, public_origin: &str) -> Result<(), String> {
             }
         },
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let same_host = host.is_some_and(|h| authority_of(&claimed) == Some(h));
+    let scheme = public_origin.split_once("://").map_or("http", |(s, _)| s);
+    let same_host = host.is_some_and(|h| {
+        claimed.split_once("://").is_some_and(|(s, authority)| {
+            s.eq_ignore_ascii_case(scheme) && authority.eq_ignore_ascii_case(h)
+        })
+    });
     if claimed.eq_ignore_ascii_case(public_origin) || same_host {
         Ok(())
     } else {
         Err(format!(
-            "cross-site request refused: origin {claimed:?} is not this site"
+            "cross-site request refused: origin {claimed:?} is not this site ({public_origin})"
         ))
     }
 }
@@ -57,10 +64,6 @@ pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
-}
-
-fn authority_of(origin: &str) -> Option<&str> {
-    origin.split_once("://").map(|(_, a)| a)
 }
 
 #[cfg(test)]
@@ -78,18 +81,17 @@ mod tests {
     #[test]
     fn same_origin_passes() {
         let o = "http://127.0.0.1:3000";
-        assert!(check(&headers(&[("origin", o)]), o).is_ok());
+        assert!(check(&headers(&[("origin", o)]), None, o).is_ok());
         assert!(check(
             &headers(&[("referer", "http://127.0.0.1:3000/boards/1")]),
+            None,
             o
         )
         .is_ok());
-        // Reached by another name (localhost): same host as the request.
+        // Reached by another allowed name (localhost): same host as the request.
         assert!(check(
-            &headers(&[
-                ("origin", "http://localhost:3000"),
-                ("host", "localhost:3000")
-            ]),
+            &headers(&[("origin", "http://localhost:3000")]),
+            Some("localhost:3000"),
             o
         )
         .is_ok());
@@ -98,18 +100,28 @@ mod tests {
     #[test]
     fn cross_site_and_anonymous_requests_fail() {
         let o = "http://127.0.0.1:3000";
-        assert!(check(&headers(&[("origin", "https://evil.example")]), o).is_err());
-        assert!(check(&headers(&[("origin", "null")]), o).is_err());
+        assert!(check(&headers(&[("origin", "https://evil.example")]), None, o).is_err());
+        assert!(check(&headers(&[("origin", "null")]), None, o).is_err());
         assert!(check(
-            &headers(&[
-                ("origin", "https://evil.example"),
-                ("host", "127.0.0.1:3000")
-            ]),
+            &headers(&[("origin", "https://evil.example")]),
+            Some("127.0.0.1:3000"),
             o
         )
         .is_err());
-        assert!(check(&headers(&[("referer", "https://evil.example/x")]), o).is_err());
-        assert!(check(&HeaderMap::new(), o).is_err());
+        assert!(check(&headers(&[("referer", "https://evil.example/x")]), None, o).is_err());
+        assert!(check(&HeaderMap::new(), None, o).is_err());
+    }
+
+    #[test]
+    fn the_scheme_must_match_the_public_url() {
+        let o = "https://tasks.example.com";
+        assert!(check(&headers(&[("origin", o)]), Some("tasks.example.com"), o).is_ok());
+        assert!(check(
+            &headers(&[("origin", "http://tasks.example.com")]),
+            Some("tasks.example.com"),
+            o
+        )
+        .is_err());
     }
 
     #[test]

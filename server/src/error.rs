@@ -1,7 +1,17 @@
 //! The HTTP layer's errors, mapped once to a status and the JSON body
-//! `{"error": {"code": "...", "message": "..."}}`.
+//! `{"error": {"code": "...", "message": "...", "request_id": "..."}}`.
+//!
+//! - Internal failures never show their details: the client gets a generic
+//!   message and the request id; the log line has the details and the same id.
+//! - Waits (`rate_limited`, `unavailable`) carry `retry_after_ms` and a
+//!   `Retry-After` header.
+//! - [`finish`] stamps the request id into every JSON error body, including
+//!   the server functions' (`/rpc`), whose errors it also gives their status.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -10,7 +20,7 @@ use app::error::AppError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    /// Anything the service layer said (validation, 401, 403, 404, 409, 500).
+    /// Anything the service layer said (validation, 401, 403, 404, 409, 429, 500, 503).
     #[error(transparent)]
     App(#[from] AppError),
     #[error("request body is not valid JSON: {0}")]
@@ -23,9 +33,16 @@ pub enum HttpError {
     UnsupportedMediaType,
     #[error("{0}")]
     CrossSite(String),
+    #[error("this server does not answer to the host {0:?}")]
+    MisdirectedHost(String),
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
     #[error("the database is not answering")]
     Unavailable,
 }
+
+/// The header requests are identified by (set by us unless a proxy did).
+pub const REQUEST_ID: &str = "x-request-id";
 
 impl HttpError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -41,27 +58,136 @@ impl HttpError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             HttpError::CrossSite(_) => (StatusCode::FORBIDDEN, "cross_site_request"),
+            HttpError::MisdirectedHost(_) => {
+                (StatusCode::MISDIRECTED_REQUEST, "misdirected_request")
+            }
+            HttpError::MethodNotAllowed(_) => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+            }
             HttpError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }
     }
 }
 
+/// `Retry-After` (whole seconds, rounded up) for a wait in milliseconds.
+fn retry_after(ms: u64) -> HeaderValue {
+    HeaderValue::from(ms.div_ceil(1000).max(1))
+}
+
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = match &self {
-            HttpError::App(e) => e.message().to_string(),
-            other => other.to_string(),
+        let (message, retry_after_ms) = match &self {
+            HttpError::App(e) => {
+                if matches!(e, AppError::Internal(_)) {
+                    // The details, for the log only (the span has the request id).
+                    tracing::error!(%code, detail = %e.message(), "request failed");
+                }
+                (e.client_message(), e.retry_after_ms())
+            }
+            other => (other.to_string(), None),
         };
         if status.is_server_error() {
             tracing::warn!(%code, %message, "request failed");
         }
-        (
-            status,
-            Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response()
+        let mut error = json!({ "code": code, "message": message });
+        if let Some(ms) = retry_after_ms {
+            error["retry_after_ms"] = json!(ms);
+        }
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let Some(ms) = retry_after_ms {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after(ms));
+        }
+        response
     }
 }
 
 pub type HttpResult<T> = Result<T, HttpError>;
+
+/// Largest error body [`finish`] rewrites (errors are small).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The last step of every response: JSON error bodies get the request id,
+/// and server-function errors (`/rpc`, which answer every failure with 500
+/// and a serialized [`AppError`]) get their real status, a `Retry-After`
+/// where it applies, and no internal details.
+pub async fn finish(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if status.as_u16() < 400 || response.headers().contains_key(header::CONTENT_ENCODING) {
+        return response;
+    }
+    let is_json = content_type.starts_with("application/json");
+    let is_plain = content_type.is_empty() || content_type.starts_with("text/plain");
+    if !is_json && !is_plain {
+        return response; // e.g. the HTML "not found" page
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if is_plain {
+        // A rejection of the router or an extractor (405, an undecodable path
+        // segment, a missing upgrade header...): the same JSON shape as ours.
+        let text = String::from_utf8_lossy(&bytes).trim().to_string();
+        let code = match status {
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            s if s.is_server_error() => "internal",
+            _ => "invalid_input",
+        };
+        let message = if text.is_empty() || status.is_server_error() {
+            status.canonical_reason().unwrap_or("error").to_lowercase()
+        } else {
+            text
+        };
+        let body =
+            json!({ "error": { "code": code, "message": message, "request_id": request_id } });
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::from(body.to_string()));
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if parts.headers.contains_key("serverfnerror") {
+        // A server function's error: `{"code": ..., "message": ...}`.
+        if let Ok(err) = serde_json::from_value::<AppError>(value.clone()) {
+            parts.status =
+                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if matches!(err, AppError::Internal(_)) {
+                tracing::error!(request_id = %request_id, detail = %err.message(), "server function failed");
+                value["message"] = json!(err.client_message());
+            }
+            if let Some(ms) = err.retry_after_ms() {
+                parts.headers.insert(header::RETRY_AFTER, retry_after(ms));
+                value["retry_after_ms"] = json!(ms);
+            }
+        }
+        value["request_id"] = json!(request_id);
+    } else if let Some(error) = value.get_mut("error").and_then(|e| e.as_object_mut()) {
+        error.insert("request_id".into(), json!(request_id));
+    }
+    let body = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}

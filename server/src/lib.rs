@@ -2,23 +2,33 @@
 //! HTTP — the Leptos pages and server functions, the JSON API, the embedded
 //! browser bundle — and runs it.
 //!
-//! - [`config`]: the command line / environment.
-//! - [`api`]: JSON API routes; [`extract`]: their extractors; [`error`]: HTTP errors.
-//! - [`csrf`]: cross-site request protection; [`assets`]: the embedded bundle.
+//! - [`config`]: the command line / environment; [`serve`]: the server loop
+//!   (connection time limits).
+//! - [`api`], [`messaging`], [`comments`], [`ws`]: the routes; [`extract`]:
+//!   their extractors; [`error`]: HTTP errors (request ids, no internals).
+//! - The edge, outermost first: request ids and tracing, compression,
+//!   [`security`] headers, [`hosts`] (allowed host names), [`client_addr`]
+//!   (who is asking, for login throttling), body limits, [`csrf`].
+//! - [`assets`]: the embedded bundle.
 
 pub mod api;
 pub mod assets;
+pub mod client_addr;
 pub mod comments;
 pub mod config;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub mod hosts;
 pub mod messaging;
+pub mod security;
+pub mod serve;
 pub mod ws;
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -31,6 +41,7 @@ use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
+use app::services::redis_link::RedisLink;
 use app::services::{storage, Services, Settings};
 use app::{shell, App};
 
@@ -44,6 +55,10 @@ pub struct AppState {
     pub services: Services,
     /// Origin of the public URL, for the cross-site check.
     pub public_origin: String,
+    /// The host names requests may name.
+    pub hosts: hosts::HostPolicy,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<IpAddr>>,
     pub max_body_bytes: usize,
     /// Serve the bundle from this folder instead of the embedded copy.
     pub site_dir: Option<PathBuf>,
@@ -68,8 +83,15 @@ pub fn router(
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
     let public_url = args.public_url();
+    // Pages load the bundle under its content-hashed name (see build.rs),
+    // except in development, from a folder.
+    let output_name = if args.site_dir.is_none() && assets::has_bundle() {
+        assets::bundle_name()
+    } else {
+        "taskflow"
+    };
     let leptos_options = LeptosOptions::builder()
-        .output_name("taskflow")
+        .output_name(output_name)
         .site_pkg_dir("pkg")
         .site_root(
             args.site_dir
@@ -82,7 +104,9 @@ pub fn router(
     let state = AppState {
         leptos_options: leptos_options.clone(),
         services: services.clone(),
-        public_origin: csrf::origin_of(&public_url).unwrap_or(public_url),
+        public_origin: csrf::origin_of(&public_url).unwrap_or(public_url.clone()),
+        hosts: hosts::HostPolicy::new(args),
+        trusted_proxies: Arc::new(args.trusted_proxies.clone()),
         max_body_bytes: args.max_body_bytes,
         site_dir: args.site_dir.clone(),
         stopping,
@@ -96,7 +120,7 @@ pub fn router(
             provide_context(stopping.clone());
         }
     };
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .merge(api::routes())
         .merge(messaging::routes())
@@ -107,12 +131,68 @@ pub fn router(
             move || shell(options.clone())
         })
         .fallback(fallback)
-        .layer(middleware::from_fn(server_fn_status))
+        // From here outwards: the edge, innermost first.
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(DefaultBodyLimit::max(args.max_body_bytes))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::tag,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), hosts::guard))
+        .layer(middleware::from_fn(error::finish));
+    let app = security::headers(app, public_url.starts_with("https://"));
+    app.layer(compression())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
+        .layer(middleware::from_fn(drop_odd_request_ids))
         .with_state(state)
+}
+
+/// Brotli or gzip for pages, JSON and uncompressed files, whichever the
+/// client prefers. Never for a WebSocket upgrade (101), nor for what is
+/// already compressed (the bundle's precompressed copies) or tiny.
+fn compression(
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+    let not_upgrade =
+        |status: StatusCode, _: axum::http::Version, _: &HeaderMap, _: &axum::http::Extensions| {
+            status != StatusCode::SWITCHING_PROTOCOLS
+        };
+    tower_http::compression::CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .compress_when(DefaultPredicate::new().and(not_upgrade))
+}
+
+/// One span per request, with its id (every log line of the request has it).
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(error::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+}
+
+/// A request id a proxy sent is kept (its logs and ours then match), but only
+/// if it looks like one: short, and letters, digits, `-`, `_`, `.` only.
+async fn drop_odd_request_ids(mut request: Request, next: Next) -> Response {
+    let odd = request.headers().get(error::REQUEST_ID).is_some_and(|v| {
+        let b = v.as_bytes();
+        b.is_empty()
+            || b.len() > 64
+            || !b
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+    });
+    if odd {
+        request.headers_mut().remove(error::REQUEST_ID);
+    }
+    next.run(request).await
 }
 
 /// A running server (used by `main` and by the integration tests).
@@ -134,7 +214,7 @@ pub async fn start(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let app = router(services, &args, stop_rx);
     // Tell live connections first (WebSockets close with "service restart"
-    // and clients resume elsewhere), then let axum finish in-flight requests.
+    // and clients resume elsewhere), then let the open connections finish.
     let shutdown = async move {
         shutdown.await;
         let _ = stop_tx.send(true);
@@ -145,43 +225,42 @@ pub async fn start(
              (build with scripts/build.sh)"
         );
     }
-    // Real-time frames are small: send each at once instead of letting Nagle's
-    // algorithm hold it for the previous segment's (delayed) ACK, which cost
-    // up to ~40 ms per frame (browsers disable Nagle on their side too).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {e}");
-        }
-    });
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-    });
+    let task = tokio::spawn(serve::run(listener, app, shutdown));
     Ok(Running { addr, task })
 }
 
-/// The service layer for this configuration: with `--redis-url`, a hub whose
-/// events reach every instance on that Redis and presence shared through it
-/// (Redis must answer at start); otherwise both in process. Must run inside a
-/// Tokio runtime.
+/// The service layer for this configuration: with `--redis-url`, one shared
+/// Redis link for the hub (events reach every instance on that Redis),
+/// presence, rate budgets and login throttling (Redis must answer at start);
+/// otherwise all of it in process. Must run inside a Tokio runtime.
 pub async fn services(pool: sqlx::AnyPool, args: &ServeArgs) -> Result<Services, String> {
     use app::services::{hub::Hub, hub_redis, presence::Presence};
-    let (hub, presence) = match &args.redis_url {
+    let (hub, presence, link) = match &args.redis_url {
         Some(url) => {
-            let at = storage::redact(url);
-            let hub = hub_redis::hub(url).map_err(|e| format!("Redis at {at}: {e}"))?;
-            let presence = Presence::with_redis(url)
+            let link = RedisLink::connect(url)
                 .await
-                .map_err(|e| format!("Redis at {at}: {e}"))?;
-            (hub, presence)
+                .map_err(|e| format!("Redis at {}: {e}", storage::redact(url)))?;
+            (
+                hub_redis::hub(&link),
+                Presence::with_redis(&link),
+                Some(link),
+            )
         }
-        None => (Hub::default(), std::sync::Arc::default()),
+        None => (Hub::default(), std::sync::Arc::default(), None),
     };
-    Ok(Services::with_hub(pool, settings(args), hub, presence))
+    Ok(Services::with_hub(
+        pool,
+        settings(args),
+        hub,
+        presence,
+        link,
+    ))
+}
+
+/// The service layer without the real-time parts, for commands that only
+/// touch the database (`migrate`, `backup`, `create-user`): no Redis needed.
+pub fn offline_services(pool: sqlx::AnyPool, args: &ServeArgs) -> Services {
+    Services::new(pool, settings(args))
 }
 
 /// Service-layer settings from the command line.
@@ -189,12 +268,18 @@ pub fn settings(args: &ServeArgs) -> Settings {
     Settings {
         secure_cookies: args.public_url().starts_with("https://"),
         session_ttl: Duration::from_secs(args.session_days * 24 * 3600),
-        allow_signup: args.allow_signup,
+        allow_signup: args.signup_open(),
         message_rate: app::services::ratelimit::RateLimit {
             rate: args.message_rate.max(0.0),
             burst: args.message_burst.max(1.0),
         },
+        frame_rate: app::services::ratelimit::RateLimit {
+            rate: args.frame_rate.max(0.0),
+            burst: args.frame_burst.max(1.0),
+        },
         connection_queue: args.ws_queue as usize,
+        max_user_sockets: args.max_user_sockets as usize,
+        max_user_polls: args.max_user_polls as usize,
     }
 }
 
@@ -204,28 +289,6 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(_) => HttpError::Unavailable.into_response(),
     }
-}
-
-/// Server functions answer every error with 500; give failed ones the status
-/// their [`AppError`](app::error::AppError) stands for (401, 403, 404, ...), so
-/// the UI and the JSON API agree on what each failure means.
-async fn server_fn_status(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    // (A plain-HTML form post that failed is a redirect back to the form: keep it.)
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key("serverfnerror")
-    {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 1024 * 1024)
-        .await
-        .unwrap_or_default();
-    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Refuses bodies whose declared length is over the limit before reading them.
@@ -250,8 +313,8 @@ async fn fallback(State(state): State<AppState>, request: Request<Body>) -> Resp
             if let Some(response) = serve_from_disk(dir, &path).await {
                 return response;
             }
-        } else if let Some(asset) = assets::find(&path) {
-            return assets::respond(asset, request.headers());
+        } else if let Some((asset, hashed)) = assets::find(&path) {
+            return assets::respond(asset, hashed, request.headers());
         }
     }
     if path.starts_with("/api/") || path.starts_with("/rpc/") || path.starts_with("/messaging/") {
@@ -298,7 +361,7 @@ mod tests {
         let mut args = ServeArgs::for_address("127.0.0.1:3000".parse().unwrap());
         assert!(!settings(&args).secure_cookies);
         assert_eq!(args.public_url(), "http://127.0.0.1:3000");
-        args.public_url = Some("https://tasks.example.com/".into());
+        args.public_url = Some(url::Url::parse("https://tasks.example.com/").unwrap());
         assert!(settings(&args).secure_cookies);
         assert_eq!(args.public_url(), "https://tasks.example.com");
         assert_eq!(

@@ -28,8 +28,13 @@ async fn run(cli: Cli) -> Result<(), String> {
     let pool = server::open_database(&cli.global.database_url, cli.global.db_max_connections)
         .await
         .map_err(|e| e.message().to_string())?;
-    let services = server::services(pool, &cli.serve).await?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Only `serve` needs the real-time side (Redis, when configured).
+    let services = match command {
+        Command::Serve => server::services(pool, &cli.serve).await?,
+        _ => server::offline_services(pool, &cli.serve),
+    };
+    match command {
         Command::Backup(args) => {
             app::services::storage::backup(&services.pool, &args.to)
                 .await
@@ -72,6 +77,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve => {
+            for warning in cli.serve.warnings() {
+                tracing::warn!("{warning}");
+                eprintln!("taskflow: WARNING: {warning}");
+            }
             let running = server::start(services, &cli.serve, shutdown_signal())
                 .await
                 .map_err(|e| format!("cannot listen on {}: {e}", cli.serve.bind))?;

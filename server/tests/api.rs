@@ -44,7 +44,15 @@ async fn signup_login_logout_and_me() {
         )
         .await;
     assert_error(&wrong, StatusCode::UNAUTHORIZED, "unauthenticated");
-    assert_eq!(wrong, unknown);
+    // Each error names its request (for the log), otherwise they are identical.
+    let id = |r: &(StatusCode, serde_json::Value)| r.1["error"]["request_id"].as_str().map(str::to_string);
+    assert!(id(&wrong).is_some_and(|i| !i.is_empty()));
+    assert_ne!(id(&wrong), id(&unknown));
+    let without_id = |mut r: (StatusCode, serde_json::Value)| {
+        r.1["error"].as_object_mut().map(|e| e.remove("request_id"));
+        r
+    };
+    assert_eq!(without_id(wrong), without_id(unknown));
 
     let (status, body) = c
         .post(

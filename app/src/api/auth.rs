@@ -20,8 +20,14 @@ pub async fn signup(
     display_name: Option<String>,
 ) -> Result<User, AppError> {
     let svc = super::ctx::services()?;
-    let session =
-        crate::services::auth::signup(&svc, &username, &password, display_name.as_deref()).await?;
+    let session = crate::services::auth::signup(
+        &svc,
+        super::ctx::client(),
+        &username,
+        &password,
+        display_name.as_deref(),
+    )
+    .await?;
     Ok(enter(&svc, session))
 }
 
@@ -29,7 +35,8 @@ pub async fn signup(
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<User, AppError> {
     let svc = super::ctx::services()?;
-    let session = crate::services::auth::login(&svc, &username, &password).await?;
+    let session =
+        crate::services::auth::login(&svc, super::ctx::client(), &username, &password).await?;
     Ok(enter(&svc, session))
 }
 

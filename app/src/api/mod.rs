@@ -33,6 +33,16 @@ pub(crate) mod ctx {
             .unwrap_or_default()
     }
 
+    /// The client's address (put in the request by the server), for the
+    /// login throttle.
+    pub fn client() -> Option<crate::services::login_throttle::ClientAddr> {
+        use_context::<http::request::Parts>().and_then(|p| {
+            p.extensions
+                .get::<crate::services::login_throttle::ClientAddr>()
+                .copied()
+        })
+    }
+
     /// The services and the logged-in user, or 401.
     pub async fn user() -> AppResult<(Services, User)> {
         let svc = services()?;

@@ -1,18 +1,17 @@
 //! Accounts and sessions: sign-up, login, logout, and "who is this request?".
 //!
-//! Passwords are hashed with Argon2id. Sessions live in the database; the
-//! cookie holds a random token whose SHA-256 is the session key.
+//! Passwords are hashed with Argon2id in bounded slots (`passwords`), and
+//! every attempt passes the login throttle first (`login_throttle`).
+//! Sessions live in the database; the cookie holds a random token whose
+//! SHA-256 is the session key.
 
-use std::sync::LazyLock;
-
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine;
 use http::HeaderMap;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::hub::{Event, Topic};
+use super::login_throttle::ClientAddr;
 use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -33,9 +32,12 @@ pub struct NewSession {
     pub expires_at: i64,
 }
 
-/// Creates an account and logs it in.
+/// Creates an account and logs it in. From `client`: sign-ups refused for a
+/// taken name count as failures in the login throttle (they probe which names
+/// exist), and a throttled address gets 429 before any hashing.
 pub async fn signup(
     svc: &Services,
+    client: Option<ClientAddr>,
     username: &str,
     password: &str,
     display_name: Option<&str>,
@@ -45,7 +47,16 @@ pub async fn signup(
             "sign-up is disabled on this server; ask an administrator for an account",
         ));
     }
-    let user = create_user(svc, username, password, display_name, false).await?;
+    svc.login_throttle.check(client, None).await?;
+    let user = match create_user(svc, username, password, display_name, false).await {
+        Ok(user) => user,
+        Err(e) => {
+            if matches!(e, AppError::Conflict(_)) {
+                svc.login_throttle.failed(client, None).await;
+            }
+            return Err(e);
+        }
+    };
     start_session(svc, user).await
 }
 
@@ -60,7 +71,7 @@ pub async fn create_user(
     let username = validate::username(username)?;
     validate::password(password)?;
     let display_name = validate::display_name(display_name, &username)?;
-    let hash = hash_password(password.to_string()).await?;
+    let hash = svc.passwords.hash(password).await?;
     let inserted = sqlx::query_as::<_, User>(
         "INSERT INTO users (username, display_name, password_hash, is_admin, created_at)
          VALUES ($1, $2, $3, $4, $5)
@@ -82,29 +93,49 @@ pub async fn create_user(
     }
 }
 
-/// Checks a username and password and opens a session.
-pub async fn login(svc: &Services, username: &str, password: &str) -> AppResult<NewSession> {
+/// Checks a username and password and opens a session. The attempt passes
+/// the login throttle first (429 without checking anything); a failure counts
+/// against the username and the client's address, a success clears the
+/// username's failures. Unknown user and wrong password give the same answer,
+/// after the same work.
+pub async fn login(
+    svc: &Services,
+    client: Option<ClientAddr>,
+    username: &str,
+    password: &str,
+) -> AppResult<NewSession> {
     let username = username.trim().to_ascii_lowercase();
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+    svc.login_throttle.check(client, Some(&username)).await?;
+    let row: Option<UserWithHash> = sqlx::query_as(
         "SELECT id, username, display_name, password_hash FROM users WHERE username = $1",
     )
     .bind(&username)
     .fetch_optional(&svc.pool)
     .await?;
-    let Some((id, username, display_name, hash)) = row else {
-        // Spend the same time as a real check, so timing does not reveal the name.
-        let _ = verify_password(password.to_string(), DUMMY_HASH.clone()).await;
-        return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
-    };
-    if !verify_password(password.to_string(), hash).await? {
+    let hash = row.as_ref().map(|r| r.password_hash.clone());
+    if !svc.passwords.verify(password, hash).await? {
+        svc.login_throttle.failed(client, Some(&username)).await;
         return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
     }
+    let Some(row) = row else {
+        return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
+    };
+    svc.login_throttle.succeeded(&username).await;
     let user = User {
-        id,
-        username,
-        display_name,
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
     };
     start_session(svc, user).await
+}
+
+/// A user row with its password hash (for logins only).
+#[derive(sqlx::FromRow)]
+struct UserWithHash {
+    id: i64,
+    username: String,
+    display_name: String,
+    password_hash: String,
 }
 
 async fn start_session(svc: &Services, user: User) -> AppResult<NewSession> {
@@ -267,41 +298,6 @@ fn new_token() -> String {
 fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A valid hash of an unguessable password, verified when a username is unknown.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(new_token().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .unwrap_or_default()
-});
-
-/// Argon2id is deliberately slow: run it off the async executor.
-async fn hash_password(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password hashing task failed: {e}")))?
-}
-
-async fn verify_password(password: String, hash: String) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password check task failed: {e}")))
 }
 
 #[cfg(test)]

@@ -419,9 +419,7 @@ pub async fn submit_message(
             return repeat_of(sent, room_id).map(Ticket::Stored);
         }
     }
-    svc.message_limiter
-        .check(user.id)
-        .map_err(|wait| AppError::RateLimited(wait.as_millis().max(1) as u64))?;
+    svc.charge(user).await?;
     if room.archived_at.is_some() {
         return Err(AppError::invalid(
             "this room is archived: it takes no new messages",

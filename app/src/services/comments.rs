@@ -225,12 +225,10 @@ pub async fn post(
             return repeat_of(sent, task_id);
         }
     }
-    svc.message_limiter
-        .check(user.id)
-        .map_err(|wait| AppError::RateLimited(wait.as_millis().max(1) as u64))?;
+    svc.charge(user).await?;
     let mentioned = mentions::resolve(&svc.pool, Audience::Board(board_id), &content).await?;
     // Publishing in commit order is what makes `seq` resumable.
-    let _order = svc.comment_order.lock().await;
+    let _order = svc.comment_order.lock(task_id).await;
     let mut tx = svc.pool.begin().await?;
     // The task's number first: a write, which takes the write lock (see
     // `chat::insert_batch`); the transaction rolls back if it goes no further.
@@ -346,13 +344,14 @@ pub async fn edit(
     if content == old.content {
         return Ok(old);
     }
+    svc.charge(user).await?;
     let mentioned = mentions::resolve(&svc.pool, Audience::Board(board_id), &content).await?;
     let newly: Vec<User> = mentioned
         .iter()
         .filter(|m| !old.mentions.iter().any(|o| o.id == m.id))
         .cloned()
         .collect();
-    let _order = svc.comment_order.lock().await;
+    let _order = svc.comment_order.lock(old.task_id).await;
     let mut tx = svc.pool.begin().await?;
     let seq = next_seq(&mut tx, old.task_id, 0).await?;
     sqlx::query("UPDATE task_comments SET content = $1, edited_at = $2, seq = $3 WHERE id = $4")
@@ -390,7 +389,8 @@ pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<C
     if old.deleted_at.is_some() {
         return Ok(old);
     }
-    let _order = svc.comment_order.lock().await;
+    svc.charge(user).await?;
+    let _order = svc.comment_order.lock(old.task_id).await;
     let mut tx = svc.pool.begin().await?;
     let seq = next_seq(&mut tx, old.task_id, -1).await?;
     // Only a comment not yet deleted: a concurrent second deletion must not

@@ -12,6 +12,7 @@
 //! the others as soon as it is back. Nothing is lost; the resyncs and the
 //! per-connection id checks keep it free of duplicates.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,16 +21,23 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use super::hub::{Backend, Delivery, Event, Hub, Topic};
+use super::redis_link::RedisLink;
 
 /// The Redis channel every instance publishes on and listens to.
 pub const CHANNEL: &str = "taskflow:events";
+/// Events waiting to be relayed. When Redis is slower than the events come,
+/// the newest are dropped and, once the queue drains, the other instances are
+/// told to resync (they catch up from the database): memory stays bounded.
+pub const PUBLISH_QUEUE: usize = 16_384;
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// Delivers locally, and relays through Redis.
 pub struct RedisBackend {
     instance: String,
-    outbox: mpsc::UnboundedSender<String>,
+    outbox: mpsc::Sender<String>,
+    /// Set when an event did not fit in the queue.
+    overflowed: Arc<AtomicBool>,
 }
 
 /// What travels on the channel: who sent it, and the topic and the event —
@@ -55,27 +63,37 @@ impl Backend for RedisBackend {
             topic,
             event.frame()
         );
-        let _ = self.outbox.send(payload);
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(payload) {
+            if !self.overflowed.swap(true, Ordering::AcqRel) {
+                tracing::warn!("redis (publish): queue full; other instances will resync");
+            }
+        }
     }
 }
 
 /// A hub whose events reach every instance connected to the same Redis.
-/// Must run inside a Tokio runtime. Fails only on a malformed URL: an
-/// unreachable Redis is retried in the background.
-pub fn hub(url: &str) -> Result<Hub, redis::RedisError> {
-    let client = redis::Client::open(url)?;
+/// Must run inside a Tokio runtime. Publishing shares the instance's link;
+/// the subscription has its own connection, retried in the background.
+pub fn hub(link: &RedisLink) -> Hub {
     let instance = format!(
         "{:016x}",
         rand::random::<u64>() ^ u64::from(std::process::id())
     );
-    let (outbox, outgoing) = mpsc::unbounded_channel();
+    let (outbox, outgoing) = mpsc::channel(PUBLISH_QUEUE);
+    let overflowed = Arc::new(AtomicBool::new(false));
     let hub = Hub::new(Arc::new(RedisBackend {
         instance: instance.clone(),
         outbox,
+        overflowed: overflowed.clone(),
     }));
-    tokio::spawn(publish_loop(client.clone(), outgoing, instance.clone()));
-    tokio::spawn(subscribe_loop(client, hub.clone(), instance));
-    Ok(hub)
+    tokio::spawn(publish_loop(
+        link.conn.clone(),
+        outgoing,
+        instance.clone(),
+        overflowed,
+    ));
+    tokio::spawn(subscribe_loop(link.client.clone(), hub.clone(), instance));
+    hub
 }
 
 fn next_backoff(current: Duration) -> Duration {
@@ -85,64 +103,53 @@ fn next_backoff(current: Duration) -> Duration {
     doubled + Duration::from_millis(jitter)
 }
 
-/// Sends queued events to Redis, in order, reconnecting when the link breaks.
-/// Events that cannot be sent are dropped here: receivers catch up from the
-/// database when their own link comes back (see the module docs).
+async fn publish(
+    conn: &mut redis::aio::ConnectionManager,
+    payload: &str,
+) -> redis::RedisResult<()> {
+    redis::cmd("PUBLISH")
+        .arg(CHANNEL)
+        .arg(payload)
+        .query_async::<i64>(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Sends queued events to Redis, in order. Events that cannot be sent (Redis
+/// away, or the queue overflowed) are dropped here, and once sending works
+/// again the other instances are told to resync: they catch up from the
+/// database (see the module docs).
 async fn publish_loop(
-    client: redis::Client,
-    mut outgoing: mpsc::UnboundedReceiver<String>,
+    mut conn: redis::aio::ConnectionManager,
+    mut outgoing: mpsc::Receiver<String>,
     instance: String,
+    overflowed: Arc<AtomicBool>,
 ) {
     let mut backoff = Duration::from_millis(100);
-    // Whether events were dropped since the last successful publish.
-    let mut dropped = false;
-    loop {
-        let mut conn = match client.get_multiplexed_async_connection().await {
-            Ok(conn) => {
-                backoff = Duration::from_millis(100);
-                conn
-            }
-            Err(e) => {
-                tracing::warn!("redis (publish): cannot connect: {e}; retrying");
-                // Do not let the queue grow while Redis is away.
-                while outgoing.try_recv().is_ok() {
-                    dropped = true;
-                }
+    // Whether the others missed events since the last resync notice.
+    let mut missed = false;
+    let notice = format!(r#"{{"i":"{instance}","resync":true}}"#);
+    while let Some(payload) = outgoing.recv().await {
+        missed |= overflowed.swap(false, Ordering::AcqRel);
+        if missed {
+            if let Err(e) = publish(&mut conn, &notice).await {
+                tracing::warn!("redis (publish): {e}; retrying");
+                while outgoing.try_recv().is_ok() {}
                 tokio::time::sleep(backoff).await;
                 backoff = next_backoff(backoff);
                 continue;
             }
-        };
-        if dropped {
-            // The others missed what we could not relay: they catch up from
-            // the database.
-            let notice = format!(r#"{{"i":"{instance}","resync":true}}"#);
-            let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                .arg(CHANNEL)
-                .arg(&notice)
-                .query_async(&mut conn)
-                .await;
-            match sent {
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!("redis (publish): {e}; reconnecting");
-                    continue;
-                }
-            }
+            missed = false;
         }
-        loop {
-            let Some(payload) = outgoing.recv().await else {
-                return;
-            };
-            let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                .arg(CHANNEL)
-                .arg(&payload)
-                .query_async(&mut conn)
-                .await;
-            if let Err(e) = sent {
+        match publish(&mut conn, &payload).await {
+            Ok(()) => backoff = Duration::from_millis(100),
+            Err(e) => {
                 tracing::warn!("redis (publish): {e}; reconnecting");
-                dropped = true;
-                break;
+                missed = true;
+                // Do not let the queue wait on a broken link.
+                while outgoing.try_recv().is_ok() {}
+                tokio::time::sleep(backoff).await;
+                backoff = next_backoff(backoff);
             }
         }
     }

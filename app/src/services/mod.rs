@@ -9,14 +9,19 @@ pub mod boards;
 pub mod chat;
 pub mod columns;
 pub mod comments;
+pub mod connection_caps;
 pub mod hub;
 pub mod hub_redis;
+pub mod keyed_lock;
+pub mod login_throttle;
 pub mod mentions;
 pub mod notifications;
 pub mod paging;
+pub mod passwords;
 pub mod positions;
 pub mod presence;
 pub mod ratelimit;
+pub mod redis_link;
 pub mod storage;
 pub mod stream;
 pub mod tasks;
@@ -35,11 +40,26 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// Whether anyone may create an account (otherwise only `taskflow create-user`).
     pub allow_signup: bool,
-    /// Per-user limit on chat messages (rate 0 = off).
+    /// Per-user budget of chat messages and comment posts, edits and
+    /// deletions (rate 0 = off).
     pub message_rate: ratelimit::RateLimit,
+    /// Per-user budget of real-time client frames, on this instance (rate 0 = off).
+    pub frame_rate: ratelimit::RateLimit,
     /// Outgoing queue of each real-time connection, in events.
     pub connection_queue: usize,
+    /// Open WebSockets per user, on this instance.
+    pub max_user_sockets: usize,
+    /// Open long polls per user, on this instance.
+    pub max_user_polls: usize,
 }
+
+/// Default budget of client frames per user: 30 per second, bursts of 120
+/// (a page opening subscribes to a handful of topics; ten tabs reconnecting
+/// at once stay within it).
+pub const FRAME_RATE: ratelimit::RateLimit = ratelimit::RateLimit {
+    rate: 30.0,
+    burst: 120.0,
+};
 
 impl Default for Settings {
     fn default() -> Self {
@@ -48,7 +68,10 @@ impl Default for Settings {
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             allow_signup: true,
             message_rate: ratelimit::RateLimit::default(),
+            frame_rate: FRAME_RATE,
             connection_queue: hub::DEFAULT_QUEUE_CAPACITY,
+            max_user_sockets: 32,
+            max_user_polls: 16,
         }
     }
 }
@@ -62,33 +85,62 @@ pub struct Services {
     pub hub: hub::Hub,
     /// Who is online.
     pub presence: Arc<presence::Presence>,
-    /// Chat messages per user and second.
+    /// Chat messages and comment changes per user and second (shared
+    /// through Redis by every instance when there is one).
     pub message_limiter: Arc<ratelimit::RateLimiter>,
+    /// Real-time client frames per user and second, on this instance.
+    pub frame_limiter: Arc<ratelimit::RateLimiter>,
+    /// Bounded Argon2 hashing.
+    pub passwords: Arc<passwords::Passwords>,
+    /// Failed logins per username and client address.
+    pub login_throttle: Arc<login_throttle::LoginThrottle>,
+    /// Open sockets and long polls per user.
+    pub connection_caps: Arc<connection_caps::ConnectionCaps>,
     /// Commits chat messages in batches, then publishes them in order.
     pub message_writer: chat::MessageWriter,
-    /// Held from a comment change's commit to its publication, so comment
-    /// changes are published in `seq` order (see `services::comments`).
-    pub comment_order: Arc<tokio::sync::Mutex<()>>,
+    /// Held per task from a comment change's commit to its publication, so
+    /// a task's comment changes are published in `seq` order (see
+    /// `services::comments`); other tasks do not wait.
+    pub comment_order: Arc<keyed_lock::KeyedLock>,
 }
 
 impl Services {
     /// Wires the services with the in-process hub. Must run inside a Tokio
     /// runtime (it starts the message writer task).
     pub fn new(pool: AnyPool, settings: Settings) -> Self {
-        Self::with_hub(pool, settings, hub::Hub::default(), Arc::default())
+        Self::with_hub(pool, settings, hub::Hub::default(), Arc::default(), None)
     }
 
-    /// Like [`new`](Self::new), with a given hub and presence (e.g. the
-    /// Redis ones of a multi-instance setup).
+    /// Like [`new`](Self::new), with a given hub and presence, and the
+    /// instance's Redis link for the state every instance shares (rate
+    /// budgets, login throttling) when there is one.
     pub fn with_hub(
         pool: AnyPool,
         settings: Settings,
         hub: hub::Hub,
         presence: Arc<presence::Presence>,
+        redis: Option<redis_link::RedisLink>,
     ) -> Self {
         let message_writer = chat::MessageWriter::start(pool.clone(), hub.clone());
+        let (message_limiter, login_throttle) = match redis {
+            Some(link) => (
+                ratelimit::RateLimiter::shared(settings.message_rate, "messages", link.clone()),
+                login_throttle::LoginThrottle::shared(link),
+            ),
+            None => (
+                ratelimit::RateLimiter::new(settings.message_rate),
+                login_throttle::LoginThrottle::default(),
+            ),
+        };
         Self {
-            message_limiter: Arc::new(ratelimit::RateLimiter::new(settings.message_rate)),
+            message_limiter: Arc::new(message_limiter),
+            frame_limiter: Arc::new(ratelimit::RateLimiter::new(settings.frame_rate)),
+            passwords: Arc::default(),
+            login_throttle: Arc::new(login_throttle),
+            connection_caps: Arc::new(connection_caps::ConnectionCaps::new(
+                settings.max_user_sockets,
+                settings.max_user_polls,
+            )),
             pool,
             settings: Arc::new(settings),
             hub,
@@ -96,5 +148,14 @@ impl Services {
             message_writer,
             comment_order: Arc::default(),
         }
+    }
+
+    /// Takes one unit of `user`'s message budget (a chat message, or a
+    /// comment posted, edited or deleted): 429 with the wait when it is spent.
+    pub async fn charge(&self, user: &crate::model::User) -> crate::error::AppResult<()> {
+        self.message_limiter
+            .check(user.id)
+            .await
+            .map_err(|wait| crate::error::AppError::RateLimited(wait.as_millis().max(1) as u64))
     }
 }

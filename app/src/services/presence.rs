@@ -57,12 +57,8 @@ fn key(user_id: i64) -> String {
 impl Presence {
     /// Presence shared through Redis by every instance on it. Must run in a
     /// Tokio runtime (it refreshes this instance's claims in the background).
-    pub async fn with_redis(url: &str) -> Result<std::sync::Arc<Self>, redis::RedisError> {
-        let client = redis::Client::open(url)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Duration::from_secs(2))
-            .set_response_timeout(Duration::from_secs(2));
-        let conn = redis::aio::ConnectionManager::new_with_config(client, config).await?;
+    pub fn with_redis(link: &super::redis_link::RedisLink) -> std::sync::Arc<Self> {
+        let conn = link.conn.clone();
         let presence = std::sync::Arc::new(Self {
             connections: Mutex::default(),
             typing: Mutex::default(),
@@ -82,7 +78,7 @@ impl Presence {
                 presence.refresh().await;
             }
         });
-        Ok(presence)
+        presence
     }
 
     fn local_change(&self, user_id: i64, delta: i64) -> usize {

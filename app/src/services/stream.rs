@@ -334,7 +334,8 @@ pub struct Polled {
 /// any, or none after `wait` (or when the server stops). It listens before it
 /// looks, so nothing committed in between is missed; and it ends with an
 /// error as soon as the user loses access (removed from the room or board)
-/// or the session ends (logout).
+/// or the session ends (logout). A user's open polls are capped (429
+/// `too_many_connections` beyond `--max-user-polls`).
 pub async fn poll(
     svc: &Services,
     session: &Session,
@@ -344,6 +345,7 @@ pub async fn poll(
     mut stopping: watch::Receiver<bool>,
 ) -> AppResult<Polled> {
     let user = &session.user;
+    let _slot = svc.connection_caps.poll(user.id)?;
     authorize(svc, user, stream.topic()).await?;
     let mut sub = svc.hub.subscriber(16);
     sub.subscribe(stream.topic());

@@ -462,13 +462,24 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
             .pane_hidden
             .set(browser::stored(PANE_HIDDEN_KEY).as_deref() == Some("1"));
     });
+    // Set through the CSSOM, not a `style` attribute: the page's
+    // Content-Security-Policy allows no inline styles.
+    let board_main = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let width = pane_width.get();
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = board_main.get() {
+            let _ = el.style().set_property("--pane-w", &format!("{width}px"));
+        }
+        let _ = width;
+    });
     view! {
         <Title text=title />
         <div class="board-page" class:pane-hidden=move || state.pane_hidden.get()
             class:pane-open=move || state.pane_open.get()>
             <BoardHeader />
             <p class="sr-only" role="status" aria-live="polite">{move || state.status.get()}</p>
-            <div class="board-main" style=move || format!("--pane-w: {}px", pane_width.get())>
+            <div class="board-main" node_ref=board_main>
                 <div class="board-columns">
                     <div class="columns" role="region" aria-label="Columns">
                         <For each=columns key=|c| (c.id, c.name.clone(), c.position) let:column>

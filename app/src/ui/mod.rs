@@ -12,7 +12,7 @@ mod notifications;
 mod task_dialog;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
@@ -20,8 +20,33 @@ use crate::api::auth::{current_user, Login, Logout, Signup};
 use crate::error::AppError;
 use crate::model::User;
 
-/// The HTML document around the app (server side only).
+/// The Content-Security-Policy of every page. Scripts run only with this
+/// response's nonce (the hydration script; what it imports is trusted through
+/// `'strict-dynamic'`), WebAssembly may be compiled, and nothing is inline:
+/// no inline styles, no `eval`, no plugins, no framing.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The HTML document around the app (server side only). It also sets the
+/// page's Content-Security-Policy, with the nonce of this response.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(value) = http::HeaderValue::from_str(&content_security_policy(&nonce.to_string()))
+        {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    // The bundle's files are named after their content (see server/build.rs).
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -30,6 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link rel="stylesheet" href=stylesheet />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -103,7 +129,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/taskflow.css" />
         <Title formatter=page_title />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

@@ -25,7 +25,10 @@ use app::services::stream::{self, CatchUp, Stream};
 use app::services::{chat, comments, presence, Services};
 
 use super::follows::Follows;
-use super::{close_code, HEARTBEAT_INTERVAL, IDLE_TIMEOUT, TYPING_MIN_INTERVAL};
+use super::{
+    close_code, HEARTBEAT_INTERVAL, IDLE_TIMEOUT, MAX_REFUSED_FRAMES, TYPING_MIN_INTERVAL,
+    WRITE_DEADLINE,
+};
 
 pub struct Connection {
     svc: Services,
@@ -40,6 +43,8 @@ pub struct Connection {
     poster: Poster,
     /// The poster's answers (acks, errors), once it has started.
     answers: Option<mpsc::Receiver<ServerFrame>>,
+    /// Frames refused in a row for the frame budget.
+    refused_frames: u32,
 }
 
 /// Whether the loop goes on.
@@ -69,6 +74,7 @@ impl Connection {
             last_heard: Instant::now(),
             poster,
             answers: None,
+            refused_frames: 0,
         }
     }
 
@@ -169,7 +175,7 @@ impl Connection {
                                 open = self.on_event(&mut socket, &sub, &more).await;
                                 batch += 1;
                             }
-                            matches!(open, Flow::Continue) && socket.flush().await.is_ok()
+                            matches!(open, Flow::Continue) && flush(&mut socket).await
                         }
                         None => {
                             // Overflowed: too slow for the messages it must not miss.
@@ -203,7 +209,7 @@ impl Connection {
                         close(&mut socket, close_code::IDLE, "no heartbeat").await;
                         open = false;
                     } else {
-                        open = socket.send(WsMessage::Ping(Vec::new().into())).await.is_ok();
+                        open = write(socket.send(WsMessage::Ping(Vec::new().into()))).await;
                     }
                 }
             }
@@ -250,6 +256,21 @@ impl Connection {
             );
             return refuse(socket, ErrorCode::TooLarge, msg, None).await;
         }
+        // Every frame costs one unit of the user's frame budget (over all
+        // their connections): cheap frames cannot amplify into database work.
+        if let Err(wait) = self.svc.frame_limiter.check(self.me()).await {
+            self.refused_frames += 1;
+            if self.refused_frames > MAX_REFUSED_FRAMES {
+                close(socket, close_code::POLICY, "too many frames").await;
+                return Flow::Close;
+            }
+            let client_id = serde_json::from_str::<ClientFrame>(text.as_str())
+                .ok()
+                .and_then(|f| f.client_id().map(str::to_string));
+            let error = AppError::RateLimited(wait.as_millis().max(1) as u64);
+            return fail(socket, &error, client_id).await;
+        }
+        self.refused_frames = 0;
         let frame: ClientFrame = match serde_json::from_str(text.as_str()) {
             Ok(f) => f,
             Err(e) => {
@@ -526,12 +547,7 @@ impl Connection {
             _ => {}
         }
         // Serialised once for every connection that sends it; shared bytes.
-        flow(
-            socket
-                .feed(WsMessage::Text(delivery.text().clone()))
-                .await
-                .is_ok(),
-        )
+        flow(write(socket.feed(WsMessage::Text(delivery.text().clone()))).await)
     }
 }
 
@@ -689,19 +705,34 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
 }
 
 async fn send_text(socket: &mut WebSocket, text: String) -> bool {
-    socket.send(WsMessage::Text(text.into())).await.is_ok()
+    write(socket.send(WsMessage::Text(text.into()))).await
+}
+
+/// A socket write, within [`WRITE_DEADLINE`]: `false` if it failed or a
+/// client that stopped reading kept it waiting (the connection then ends).
+async fn write(op: impl std::future::Future<Output = Result<(), axum::Error>>) -> bool {
+    match tokio::time::timeout(WRITE_DEADLINE, op).await {
+        Ok(result) => result.is_ok(),
+        Err(_) => {
+            tracing::info!("closing a websocket whose client stopped reading");
+            false
+        }
+    }
+}
+
+async fn flush(socket: &mut WebSocket) -> bool {
+    write(socket.flush()).await
 }
 
 /// Queues a frame without flushing (the caller flushes after a batch).
 async fn feed_text(socket: &mut WebSocket, text: String) -> bool {
-    socket.feed(WsMessage::Text(text.into())).await.is_ok()
+    write(socket.feed(WsMessage::Text(text.into()))).await
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
-    let _ = socket
-        .send(WsMessage::Close(Some(CloseFrame {
-            code,
-            reason: reason.to_string().into(),
-        })))
-        .await;
+    let _ = write(socket.send(WsMessage::Close(Some(CloseFrame {
+        code,
+        reason: reason.to_string().into(),
+    }))))
+    .await;
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -35,6 +35,12 @@ pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(20);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
 /// Typing frames from one connection are forwarded at most this often per room.
 pub const TYPING_MIN_INTERVAL: Duration = Duration::from_millis(1000);
+/// A write to a socket that takes longer than this (the client stopped
+/// reading and its buffers are full) closes the connection.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(10);
+/// Frames refused in a row for being over the frame budget before the
+/// connection is closed (a client that ignores `retry_after_ms`).
+pub const MAX_REFUSED_FRAMES: u32 = 100;
 
 /// Close codes (docs/realtime.md).
 pub mod close_code {
@@ -48,6 +54,8 @@ pub mod close_code {
     pub const SESSION_ENDED: u16 = 4401;
     /// A bound socket's room or thread is no longer the user's.
     pub const ACCESS_ENDED: u16 = 4403;
+    /// Kept sending over the frame budget after being told to wait.
+    pub const POLICY: u16 = 1008;
 }
 
 pub fn routes() -> Router<AppState> {
@@ -66,7 +74,8 @@ struct ResumeQuery {
 
 /// Handshake checks: same origin (no cross-site WebSocket hijacking) and a session.
 async fn handshake(state: &AppState, headers: &HeaderMap) -> Result<Session, HttpError> {
-    csrf::check(headers, &state.public_origin).map_err(HttpError::CrossSite)?;
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    csrf::check(headers, host, &state.public_origin).map_err(HttpError::CrossSite)?;
     Ok(auth::require_session(&state.services, headers).await?)
 }
 
@@ -76,7 +85,9 @@ async fn open_socket(
     headers: HeaderMap,
 ) -> Response {
     match handshake(&state, &headers).await {
-        Ok(session) => upgrade(ws, state, session, None),
+        Ok(session) => {
+            upgrade(ws, state, session, None).unwrap_or_else(IntoResponse::into_response)
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -118,29 +129,34 @@ async fn open_bound_socket(
         Ok::<_, HttpError>((session, stream))
     };
     match checked.await {
-        Ok((session, stream)) => upgrade(ws, state, session, Some((stream, resume.after))),
+        Ok((session, stream)) => upgrade(ws, state, session, Some((stream, resume.after)))
+            .unwrap_or_else(IntoResponse::into_response),
         Err(e) => e.into_response(),
     }
 }
 
+/// Upgrades, unless the user already has as many sockets as allowed (429).
 fn upgrade(
     ws: WebSocketUpgrade,
     state: AppState,
     session: Session,
     bound: Option<(Stream, Option<i64>)>,
-) -> Response {
+) -> Result<Response, HttpError> {
+    let slot = state.services.connection_caps.socket(session.user.id)?;
     // Small socket buffers: memory per idle connection is what limits how many
     // a server holds (tungstenite's defaults are 128 KiB each way).
-    ws.max_message_size(4 * MAX_FRAME_BYTES)
+    let ws = ws
+        .max_message_size(4 * MAX_FRAME_BYTES)
         .read_buffer_size(1024)
-        .write_buffer_size(16 * 1024)
-        .on_upgrade(move |socket| async move {
-            connection::Connection::new(state.services.clone(), session, bound.map(|(s, _)| s))
-                .run(
-                    socket,
-                    bound.and_then(|(_, after)| after),
-                    state.stopping.clone(),
-                )
-                .await
-        })
+        .write_buffer_size(16 * 1024);
+    Ok(ws.on_upgrade(move |socket| async move {
+        connection::Connection::new(state.services.clone(), session, bound.map(|(s, _)| s))
+            .run(
+                socket,
+                bound.and_then(|(_, after)| after),
+                state.stopping.clone(),
+            )
+            .await;
+        drop(slot);
+    }))
 }
