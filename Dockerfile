@@ -26,7 +26,12 @@ COPY --from=build /taskflow /usr/local/bin/taskflow
 USER taskflow
 WORKDIR /var/lib/taskflow
 VOLUME ["/var/lib/taskflow"]
+# Set TASKFLOW_PUBLIC_URL to the https:// address people use (docker run -e …):
+# only its host is answered and browsers' Origin is checked against it. The
+# default suits a first try on this machine; sign-up stays off on 0.0.0.0 until
+# TASKFLOW_ALLOW_SIGNUP=true (or create accounts with `taskflow create-user`).
 ENV TASKFLOW_BIND=0.0.0.0:3000 \
+    TASKFLOW_PUBLIC_URL=http://localhost:3000 \
     TASKFLOW_LOG_FORMAT=json
 EXPOSE 3000
 ENTRYPOINT ["/usr/local/bin/taskflow"]

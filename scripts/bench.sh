@@ -25,7 +25,7 @@ fi
 
 run_server() {
   dir=$(mktemp -d)
-  (cd "$dir" && exec "$(tf_binary)" --bind "127.0.0.1:$port" --message-rate 0 --log warn) &
+  (cd "$dir" && exec "$(tf_binary)" --bind "127.0.0.1:$port" --message-rate 0 --frame-rate 0 --max-user-sockets 100000 --max-user-polls 100000 --log warn) &
   server_pid=$!
   for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
 }

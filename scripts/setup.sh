@@ -77,6 +77,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
   quick_install cargo install wasm-bindgen-cli --version "$wb_version" --root "${CARGO_HOME:-$HOME/.cargo}"
 fi
 
+# 3b. cargo-machete: the check for unused dependencies (scripts/test.sh).
+if ! command -v cargo-machete >/dev/null 2>&1; then
+  tf_log "installing cargo-machete (once per machine)"
+  quick_install cargo install cargo-machete --locked
+fi
+
 # 4. wasm-opt >= 110 (older binaryen corrupts wasm-bindgen's externref table).
 wo_version=$(wasm-opt --version 2>/dev/null | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p' || true)
 if [ -z "$wo_version" ] || [ "$wo_version" -lt 110 ]; then

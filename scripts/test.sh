@@ -12,6 +12,9 @@ logs=$(mktemp -d)
 tf_log "cargo fmt --check"
 cargo fmt --all --check
 
+tf_log "unused dependencies (cargo machete)"
+cargo machete
+
 tf_log "clippy: server side (app with ssr, server, tests)"
 cargo clippy -p app -p server -p taskflow-bench --all-targets --features app/ssr -- -D warnings
 tf_log "clippy: browser side (app with hydrate, frontend, wasm32)"
@@ -38,6 +41,7 @@ TASKFLOW_TEST_DATABASE=${TASKFLOW_TEST_DATABASE:-postgres://postgres@127.0.0.1:5
   timeout 1200 cargo test -p server --tests 2>&1 | tee "$logs/cargo-test-pg.log"
 
 "$here/build.sh"
+"$here/bundle-size.sh"
 
 tf_log "browser tests (Playwright, headless Chromium)"
 export TASKFLOW_E2E_BINARY

@@ -200,10 +200,18 @@ pub struct Room {
 pub struct RoomSummary {
     #[serde(flatten)]
     pub room: Room,
+    /// Whether the caller is in the room. Only the board owner is ever
+    /// shown a room she is not in (to manage it; she reads it once she joins).
+    #[serde(default = "in_room")]
+    pub member: bool,
     pub member_count: i64,
     /// Messages after the caller's last-read pointer (not counting their own).
     pub unread: i64,
     pub last_message_id: Option<i64>,
+}
+
+fn in_room() -> bool {
+    true
 }
 
 /// A room with its members (`GET /messaging/room/{id}/`).

@@ -47,7 +47,65 @@ pub fn username(raw: &str) -> AppResult<String> {
     Ok(name)
 }
 
+/// Text that may span lines: line breaks and tabs are fine, other control
+/// characters (NUL and the rest of C0, DEL, C1) are refused everywhere —
+/// they are invisible, and PostgreSQL cannot store NUL at all.
+fn no_controls(what: &str, text: &str) -> AppResult<()> {
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(AppError::invalid(format!(
+            "{what} must not contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Line breaks as `\n` (a browser form sends `\r\n`).
+fn unix_lines(text: &str) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
+    }
+}
+
+/// What a login names: refused outright (400) if it could never be a
+/// username or password, before any database lookup.
+pub fn credentials(username: &str, password: &str) -> AppResult<()> {
+    if username
+        .chars()
+        .chain(password.chars())
+        .any(|c| c.is_control() && c != '\t')
+    {
+        return Err(AppError::invalid(
+            "username and password must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A username someone typed to find a user (`@ada`, ` Ada `): normalised
+/// for the lookup; empty or control characters are refused.
+pub fn lookup_username(raw: &str) -> AppResult<String> {
+    let username = raw.trim().trim_start_matches('@').to_ascii_lowercase();
+    if username.is_empty() {
+        return Err(AppError::invalid("username must not be empty"));
+    }
+    if username.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "username must not contain control characters",
+        ));
+    }
+    Ok(username)
+}
+
 pub fn password(raw: &str) -> AppResult<()> {
+    no_controls("password", raw)?;
+    if raw.contains(['\n', '\r']) {
+        return Err(AppError::invalid("password must be a single line"));
+    }
     let len = raw.chars().count();
     if len < PASSWORD_MIN {
         return Err(AppError::invalid(format!(
@@ -103,7 +161,9 @@ pub fn task_title(raw: &str) -> AppResult<String> {
 
 /// Descriptions keep their line breaks; only the ends are trimmed. May be empty.
 pub fn task_description(raw: &str) -> AppResult<String> {
-    let text = raw.trim();
+    no_controls("task description", raw)?;
+    let text = unix_lines(raw.trim());
+    let text = text.as_str();
     if text.chars().count() > TASK_DESCRIPTION_MAX {
         return Err(AppError::invalid(format!(
             "task description must be at most {TASK_DESCRIPTION_MAX} characters"
@@ -117,7 +177,9 @@ pub fn room_name(raw: &str) -> AppResult<String> {
 }
 
 pub fn room_description(raw: &str) -> AppResult<String> {
-    let text = raw.trim();
+    no_controls("room description", raw)?;
+    let text = unix_lines(raw.trim());
+    let text = text.as_str();
     if text.chars().count() > ROOM_DESCRIPTION_MAX {
         return Err(AppError::invalid(format!(
             "room description must be at most {ROOM_DESCRIPTION_MAX} characters"
@@ -128,7 +190,9 @@ pub fn room_description(raw: &str) -> AppResult<String> {
 
 /// A chat message or comment: trimmed, not empty, at most [`MESSAGE_MAX`] characters.
 pub fn message(raw: &str) -> AppResult<String> {
-    let text = raw.trim();
+    no_controls("message", raw)?;
+    let text = unix_lines(raw.trim());
+    let text = text.as_str();
     if text.is_empty() {
         return Err(AppError::invalid("message must not be empty"));
     }
@@ -206,6 +270,22 @@ mod tests {
         assert!(page_limit(Some(0)).is_err());
         assert!(page_limit(Some(101)).is_err());
         assert_eq!(page_limit(Some(100)).unwrap(), 100);
+    }
+
+    #[test]
+    fn control_characters_are_refused_except_line_breaks_and_tabs() {
+        for bad in ["a\u{0}b", "a\u{7}b", "a\u{1b}[31m", "a\u{7f}", "a\u{85}b"] {
+            assert!(message(bad).is_err(), "{bad:?}");
+            assert!(task_description(bad).is_err(), "{bad:?}");
+            assert!(room_description(bad).is_err(), "{bad:?}");
+            assert!(board_name(bad).is_err(), "{bad:?}");
+            assert!(display_name(Some(bad), "ada").is_err(), "{bad:?}");
+        }
+        assert_eq!(message("a\r\nb\tc").unwrap(), "a\nb\tc");
+        assert_eq!(task_description("a\rb").unwrap(), "a\nb");
+        assert!(password("pass\u{0}word").is_err());
+        assert!(credentials("ada\u{0}", "whatever1").is_err());
+        assert!(credentials("ada", "tab\tin password").is_ok());
     }
 
     #[test]

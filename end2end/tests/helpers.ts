@@ -16,9 +16,14 @@ export async function shot(page: Page, testInfo: TestInfo, name: string) {
   await testInfo.attach(name, { path: file, contentType: "image/png" });
 }
 
-/** Collects uncaught errors of the page (tests expect none). */
+/** Collects uncaught errors of the page, and anything the page's
+ *  Content-Security-Policy refused (tests expect none: the whole suite runs
+ *  under the real policy). */
 export function watchErrors(page: Page, errors: string[]) {
   page.on("pageerror", (e) => errors.push(`${e.name}: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) errors.push(`CSP: ${m.text()}`);
+  });
 }
 
 /** Waits until the WASM has hydrated the page. */

@@ -45,7 +45,9 @@ async fn signup_login_logout_and_me() {
         .await;
     assert_error(&wrong, StatusCode::UNAUTHORIZED, "unauthenticated");
     // Each error names its request (for the log), otherwise they are identical.
-    let id = |r: &(StatusCode, serde_json::Value)| r.1["error"]["request_id"].as_str().map(str::to_string);
+    let id = |r: &(StatusCode, serde_json::Value)| {
+        r.1["error"]["request_id"].as_str().map(str::to_string)
+    };
     assert!(id(&wrong).is_some_and(|i| !i.is_empty()));
     assert_ne!(id(&wrong), id(&unknown));
     let without_id = |mut r: (StatusCode, serde_json::Value)| {

@@ -248,3 +248,91 @@ fn http_status(url: &str) -> std::io::Result<u16> {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0))
 }
+
+/// The maintenance commands never talk to Redis: they run while it is down.
+#[test]
+fn maintenance_commands_do_not_need_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/taskflow.db", dir.path().display());
+    // Nothing listens on port 1: any attempt to use Redis would fail or hang.
+    let unreachable = "redis://127.0.0.1:1";
+    let run = |args: &[&str]| {
+        let out = taskflow()
+            .env("TASKFLOW_REDIS_URL", unreachable)
+            .env("TASKFLOW_DATABASE_URL", &url)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["migrate"]);
+    run(&[
+        "create-user",
+        "--username",
+        "admin",
+        "--password",
+        "a long admin password",
+    ]);
+    let copy = dir.path().join("copy.db");
+    run(&["backup", "--to", copy.to_str().unwrap()]);
+    assert!(copy.exists());
+}
+
+#[test]
+fn a_bad_public_url_stops_the_server_with_a_clear_error() {
+    for bad in [
+        "tasks.example.com",
+        "ftp://tasks.example.com",
+        "https://x.example/sub",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = taskflow()
+            .current_dir(dir.path())
+            .args(["serve", "--bind", "127.0.0.1:0", "--public-url", bad])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad} accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("public-url") || err.contains("public URL"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn serving_beyond_loopback_without_a_public_url_warns_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = taskflow()
+        .current_dir(dir.path())
+        .args(["serve", "--bind", &format!("0.0.0.0:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it answers, then stop it and read what it said.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never listened"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("WARNING") && err.contains("--public-url"),
+        "{err}"
+    );
+    assert!(err.contains("sign-up is off"), "{err}");
+}

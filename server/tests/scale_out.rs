@@ -87,6 +87,10 @@ struct Instance {
 
 impl Instance {
     async fn start(db_url: &str, redis_url: &str) -> Instance {
+        Self::start_with(db_url, redis_url, &["--message-rate", "0"]).await
+    }
+
+    async fn start_with(db_url: &str, redis_url: &str, extra: &[&str]) -> Instance {
         let port = free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskflow"));
         for (key, _) in std::env::vars() {
@@ -97,7 +101,8 @@ impl Instance {
         let child = cmd
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .args(["--database-url", db_url, "--redis-url", redis_url])
-            .args(["--message-rate", "0", "--log", "warn"])
+            .args(extra)
+            .args(["--log", "warn"])
             .stdout(Stdio::null())
             .spawn()
             .expect("start taskflow");
@@ -539,4 +544,58 @@ async fn close_code(s: &mut Socket) -> u16 {
             Some(_) => {}
         }
     }
+}
+
+/// Limits hold for the deployment, not per instance: a user's message budget
+/// and a username's failed logins are counted in Redis, so two instances do
+/// not give twice the budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budgets_and_login_throttles_hold_across_instances() {
+    let (db_url, _db) = common::postgres_database().await;
+    let redis = Redis::start_on(free_port()).await;
+    let limits = ["--message-rate", "0.2", "--message-burst", "4"];
+    let a = Instance::start_with(&db_url, &redis.url(), &limits).await;
+    let b = Instance::start_with(&db_url, &redis.url(), &limits).await;
+    let ada = a.user("ada").await;
+    let (board, _) = ada.board("Limits").await;
+    let room = ada.room(board, "General", &[]).await;
+    let ada_on_b = b.login("ada").await;
+    // Two messages through each instance use up the burst of four...
+    for (i, c) in [&ada, &ada_on_b, &ada, &ada_on_b].into_iter().enumerate() {
+        let (status, body) = c
+            .post(
+                &format!("/messaging/room/{room}/send/"),
+                json!({"content": format!("m{i}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "message {i}: {body}");
+    }
+    // ...so the fifth is refused on either.
+    for c in [&ada, &ada_on_b] {
+        let (status, body) = c
+            .post(
+                &format!("/messaging/room/{room}/send/"),
+                json!({"content": "one too many"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert_eq!(body["error"]["code"], "rate_limited");
+        assert!(body["error"]["retry_after_ms"].as_u64().unwrap() > 0);
+    }
+
+    // Failed logins: five on A, then B makes the sixth wait too.
+    let guess = |c: Client| async move {
+        c.post(
+            "/api/auth/login",
+            json!({"username": "ada", "password": "not the password"}),
+        )
+        .await
+    };
+    for _ in 0..5 {
+        let (status, _) = guess(Client::new(&a.base, Some(&a.base))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = guess(Client::new(&b.base, Some(&b.base))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    drop(redis);
 }

@@ -10,10 +10,14 @@ use crate::model::{HistoryPage, Message, Room, RoomDetail, RoomPatch, RoomSummar
 #[cfg(feature = "ssr")]
 use crate::services::chat;
 
+/// The rooms the board view follows and lists: the ones the caller is in
+/// (the owner's view of the others is the JSON API's).
 #[server(prefix = "/rpc", endpoint = "rooms/list")]
 pub async fn list_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    chat::list_rooms(&svc, &user, board_id, None).await
+    let mut rooms = chat::list_rooms(&svc, &user, board_id, None).await?;
+    rooms.retain(|r| r.member);
+    Ok(rooms)
 }
 
 #[server(prefix = "/rpc", endpoint = "rooms/create")]

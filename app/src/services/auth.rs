@@ -104,6 +104,7 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> AppResult<NewSession> {
+    validate::credentials(username, password)?;
     let username = username.trim().to_ascii_lowercase();
     svc.login_throttle.check(client, Some(&username)).await?;
     let row: Option<UserWithHash> = sqlx::query_as(

@@ -230,10 +230,7 @@ pub async fn add_member(
     username: &str,
 ) -> AppResult<Member> {
     require_owner(&svc.pool, board_id, user.id).await?;
-    let username = username.trim().trim_start_matches('@').to_ascii_lowercase();
-    if username.is_empty() {
-        return Err(AppError::invalid("username must not be empty"));
-    }
+    let username = validate::lookup_username(username)?;
     let new_member = sqlx::query_as::<_, User>(
         "SELECT id, username, display_name FROM users WHERE username = $1",
     )

@@ -59,6 +59,24 @@ pub(crate) async fn member_room(pool: &AnyPool, room_id: i64, user_id: i64) -> A
         .ok_or_else(|| AppError::not_found("room"))
 }
 
+/// A room the user may manage: one they are in, or any room of a board they
+/// own (the owner renames, archives and deletes any of her board's rooms,
+/// and manages their members, without reading them). 404 otherwise.
+async fn managed_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
+    let row: Option<RoomRow> = sqlx::query_as(&format!(
+        "SELECT {ROOM_COLUMNS} FROM chat_rooms r
+         LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
+         LEFT JOIN board_members b ON b.board_id = r.board_id AND b.user_id = $2
+         WHERE r.id = $1 AND (m.user_id IS NOT NULL OR b.role = 'owner')"
+    ))
+    .bind(room_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(room_from)
+        .ok_or_else(|| AppError::not_found("room"))
+}
+
 /// The room's creator and the board owner may rename, archive and delete it.
 async fn require_room_admin(pool: &AnyPool, room: &Room, user_id: i64) -> AppResult<()> {
     if room.created_by == user_id || role_on(pool, room.board_id, user_id).await? == Role::Owner {
@@ -134,55 +152,71 @@ pub async fn create_room(
 }
 
 /// The rooms of a board the user is in, optionally filtered by name, by name.
+/// The board owner also sees the rooms she is not in (`member: false`): she
+/// manages every room of her board, though she reads only those she joins.
 pub async fn list_rooms(
     svc: &Services,
     user: &User,
     board_id: i64,
     query: Option<&str>,
 ) -> AppResult<Vec<RoomSummary>> {
-    role_on(&svc.pool, board_id, user.id).await?;
+    let owner = role_on(&svc.pool, board_id, user.id).await? == Role::Owner;
     let pattern = query
         .map(str::trim)
         .filter(|q| !q.is_empty())
         .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
-    type Row = (
-        i64,
-        i64,
-        String,
-        String,
-        i64,
-        i64,
-        Option<i64>,
-        i64,
-        i64,
-        Option<i64>,
-    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        board_id: i64,
+        name: String,
+        description: String,
+        created_by: i64,
+        created_at: i64,
+        archived_at: Option<i64>,
+        member: i64,
+        member_count: i64,
+        unread: i64,
+        last_message_id: Option<i64>,
+    }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS},
-                (SELECT COUNT(*) FROM chat_room_members x WHERE x.room_id = r.id),
-                (SELECT COUNT(*) FROM chat_messages msg
-                  WHERE msg.room_id = r.id AND msg.id > m.last_read_id AND msg.author_id <> $2),
-                (SELECT MAX(msg.id) FROM chat_messages msg WHERE msg.room_id = r.id)
+                CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS member,
+                (SELECT COUNT(*) FROM chat_room_members x WHERE x.room_id = r.id) AS member_count,
+                CASE WHEN m.user_id IS NULL THEN 0 ELSE
+                  (SELECT COUNT(*) FROM chat_messages msg
+                    WHERE msg.room_id = r.id AND msg.id > m.last_read_id AND msg.author_id <> $2)
+                END AS unread,
+                (SELECT MAX(msg.id) FROM chat_messages msg WHERE msg.room_id = r.id) AS last_message_id
          FROM chat_rooms r
-         JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
+         LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
          WHERE r.board_id = $1 AND ($3 IS NULL OR r.name_key LIKE $3 ESCAPE '\\')
+           AND (m.user_id IS NOT NULL OR $4 = 1)
          ORDER BY r.archived_at IS NOT NULL, r.name_key"
     ))
     .bind(board_id)
     .bind(user.id)
     .bind(pattern)
+    .bind(i64::from(owner))
     .fetch_all(&svc.pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(a, b, c, d, e, f, g, member_count, unread, last_message_id)| RoomSummary {
-                room: room_from((a, b, c, d, e, f, g)),
-                member_count,
-                unread,
-                last_message_id,
-            },
-        )
+        .map(|r| RoomSummary {
+            room: room_from((
+                r.id,
+                r.board_id,
+                r.name,
+                r.description,
+                r.created_by,
+                r.created_at,
+                r.archived_at,
+            )),
+            member: r.member == 1,
+            member_count: r.member_count,
+            unread: r.unread,
+            last_message_id: r.last_message_id,
+        })
         .collect())
 }
 
@@ -193,16 +227,19 @@ fn escape_like(s: &str) -> String {
 }
 
 /// A room with its members and the caller's read pointer.
+/// The board owner sees any room's details (to manage its members), with a
+/// read pointer of 0 when she is not in it; its history stays members-only.
 pub async fn get_room(svc: &Services, user: &User, room_id: i64) -> AppResult<RoomDetail> {
-    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let room = managed_room(&svc.pool, room_id, user.id).await?;
     let members = room_members(&svc.pool, room_id).await?;
-    let (last_read_id,): (i64,) = sqlx::query_as(
+    let last_read_id: Option<i64> = sqlx::query_scalar(
         "SELECT last_read_id FROM chat_room_members WHERE room_id = $1 AND user_id = $2",
     )
     .bind(room_id)
     .bind(user.id)
-    .fetch_one(&svc.pool)
+    .fetch_optional(&svc.pool)
     .await?;
+    let last_read_id = last_read_id.unwrap_or(0);
     Ok(RoomDetail {
         room,
         members,
@@ -228,7 +265,7 @@ pub async fn update_room(
     room_id: i64,
     patch: RoomPatch,
 ) -> AppResult<Room> {
-    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let room = managed_room(&svc.pool, room_id, user.id).await?;
     require_room_admin(&svc.pool, &room, user.id).await?;
     if patch == RoomPatch::default() {
         return Err(AppError::invalid("nothing to change"));
@@ -271,7 +308,7 @@ pub async fn update_room(
             .await?;
     }
     tx.commit().await?;
-    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let room = managed_room(&svc.pool, room_id, user.id).await?;
     // Every open tab of its members shows the new name or state at once.
     svc.hub.publish(
         Topic::Room(room_id),
@@ -285,7 +322,7 @@ pub async fn update_room(
 
 /// Deletes a room and its history.
 pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult<()> {
-    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let room = managed_room(&svc.pool, room_id, user.id).await?;
     require_room_admin(&svc.pool, &room, user.id).await?;
     sqlx::query("DELETE FROM chat_rooms WHERE id = $1")
         .bind(room_id)
@@ -301,18 +338,15 @@ pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult
     Ok(())
 }
 
-/// Adds a board member to a room (any room member may).
+/// Adds a board member to a room (any room member, and the board owner, may).
 pub async fn add_room_member(
     svc: &Services,
     user: &User,
     room_id: i64,
     username: &str,
 ) -> AppResult<User> {
-    let room = member_room(&svc.pool, room_id, user.id).await?;
-    let username = username.trim().trim_start_matches('@').to_ascii_lowercase();
-    if username.is_empty() {
-        return Err(AppError::invalid("username must not be empty"));
-    }
+    let room = managed_room(&svc.pool, room_id, user.id).await?;
+    let username = validate::lookup_username(username)?;
     let new_member: Option<User> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name FROM users u
          JOIN board_members b ON b.user_id = u.id AND b.board_id = $2
@@ -360,7 +394,7 @@ pub async fn remove_room_member(
     room_id: i64,
     member_id: i64,
 ) -> AppResult<()> {
-    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let room = managed_room(&svc.pool, room_id, user.id).await?;
     if member_id != user.id {
         require_room_admin(&svc.pool, &room, user.id).await?;
     }

@@ -362,6 +362,7 @@ pub async fn edit(
         .execute(&mut *tx)
         .await?;
     mentions::store(&mut tx, Mentioning::Comment, comment_id, &mentioned).await?;
+    let refreshed = notifications::refresh_for_comment(&mut tx, comment_id, &content).await?;
     let notified = notifications::insert_for_mentions(
         &mut tx,
         &site(board_id, old.task_id, comment_id),
@@ -373,6 +374,7 @@ pub async fn edit(
     tx.commit().await?;
     let comment = one(&svc.pool, comment_id).await?;
     publish(svc, &comment);
+    notifications::publish_refreshed(svc, &refreshed).await?;
     notifications::publish_new(&svc.pool, &svc.hub, &notified).await?;
     Ok(comment)
 }

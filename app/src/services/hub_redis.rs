@@ -221,6 +221,44 @@ mod tests {
         assert!(b >= MAX_BACKOFF && b <= MAX_BACKOFF + MAX_BACKOFF / 4);
     }
 
+    #[test]
+    fn the_publish_queue_is_bounded_and_an_overflow_asks_for_a_resync() {
+        let (outbox, mut outgoing) = mpsc::channel(2);
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let hub = Hub::new(Arc::new(RedisBackend {
+            instance: "me".into(),
+            outbox,
+            overflowed: overflowed.clone(),
+        }));
+        let mut local = hub.subscriber(8);
+        local.subscribe(Topic::Board(3));
+        for user_id in 0..5 {
+            hub.publish(
+                Topic::Board(3),
+                Event::BoardPresence {
+                    board_id: 3,
+                    user_id,
+                    online: true,
+                },
+            );
+        }
+        let mut queued = Vec::new();
+        while let Ok(p) = outgoing.try_recv() {
+            queued.push(p);
+        }
+        assert_eq!(queued.len(), 2, "only what fits is kept: {queued:?}");
+        assert!(queued[0].contains(r#""user_id":0"#) && queued[1].contains(r#""user_id":1"#));
+        assert!(
+            overflowed.load(Ordering::Acquire),
+            "the drop is remembered, so the others resync"
+        );
+        let mut delivered = 0;
+        while local.try_recv().is_some() {
+            delivered += 1;
+        }
+        assert_eq!(delivered, 5, "local delivery never depends on Redis");
+    }
+
     #[tokio::test]
     async fn envelopes_from_other_instances_are_delivered_ours_are_not() {
         let hub = Hub::default();

@@ -53,10 +53,14 @@ pub async fn insert_for_mentions(
     let now = now_ms();
     let mut ids = Vec::new();
     for recipient in recipients.iter().filter(|r| r.id != sender.id) {
+        // The context as it is now is kept: it is what the notification
+        // shows once the recipient can no longer see the task or room.
         let id: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO notifications (recipient_id, sender_id, kind, board_id, task_id,
-                 comment_id, room_id, message_id, snippet, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 comment_id, room_id, message_id, snippet, created_at, context)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE(
+                 (SELECT title FROM tasks WHERE id = $11),
+                 (SELECT '#' || name FROM chat_rooms WHERE id = $12), ''))
              ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(recipient.id)
@@ -69,6 +73,8 @@ pub async fn insert_for_mentions(
         .bind(site.message_id)
         .bind(&snippet)
         .bind(now)
+        .bind(site.task_id)
+        .bind(site.room_id)
         .fetch_optional(&mut **tx)
         .await?;
         ids.extend(id.map(|(id,)| id));
@@ -76,60 +82,67 @@ pub async fn insert_for_mentions(
     Ok(ids)
 }
 
+/// A notification with its sender and context. The context is the task's
+/// title or `#room` as they are now while the recipient is still on the
+/// board (and in the room); after a removal it is the copy stored with the
+/// notification, so nothing renamed later leaks to someone who left.
 const SELECT: &str = "SELECT n.id, n.kind, n.board_id, n.task_id, n.comment_id, n.room_id,
-        n.message_id, n.snippet, n.created_at, n.read_at,
-        s.id, s.username, s.display_name,
-        COALESCE(t.title, r.name, ''), n.recipient_id
+        n.message_id, n.snippet, n.created_at, n.read_at, n.recipient_id,
+        s.id AS sender_id, s.username AS sender_username, s.display_name AS sender_display_name,
+        CASE WHEN bm.user_id IS NOT NULL AND (n.room_id IS NULL OR rm.user_id IS NOT NULL)
+             THEN COALESCE(t.title, '#' || r.name, n.context)
+             ELSE n.context END AS context
     FROM notifications n
     JOIN users s ON s.id = n.sender_id
     LEFT JOIN tasks t ON t.id = n.task_id
-    LEFT JOIN chat_rooms r ON r.id = n.room_id";
+    LEFT JOIN chat_rooms r ON r.id = n.room_id
+    LEFT JOIN board_members bm ON bm.board_id = n.board_id AND bm.user_id = n.recipient_id
+    LEFT JOIN chat_room_members rm ON rm.room_id = n.room_id AND rm.user_id = n.recipient_id";
 
-type Row = (
-    i64,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    i64,
-    Option<i64>,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    kind: String,
+    board_id: i64,
+    task_id: Option<i64>,
+    comment_id: Option<i64>,
+    room_id: Option<i64>,
+    message_id: Option<i64>,
+    snippet: String,
+    created_at: i64,
+    read_at: Option<i64>,
+    recipient_id: i64,
+    sender_id: i64,
+    sender_username: String,
+    sender_display_name: String,
+    context: String,
+}
 
 fn from_row(row: Row) -> Notification {
-    let (id, kind, board_id, task_id, comment_id, room_id, message_id, snippet, created_at) = (
-        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
-    );
-    let context = match (task_id, room_id) {
-        (Some(_), _) => row.13,
-        (_, Some(_)) => format!("#{}", row.13),
-        _ => row.13,
-    };
     Notification {
-        id,
-        kind: NotificationKind::parse(&kind).unwrap_or(NotificationKind::CommentMention),
+        id: row.id,
+        kind: NotificationKind::parse(&row.kind).unwrap_or(NotificationKind::CommentMention),
         sender: User {
-            id: row.10,
-            username: row.11,
-            display_name: row.12,
+            id: row.sender_id,
+            username: row.sender_username,
+            display_name: row.sender_display_name,
         },
-        board_id,
-        task_id,
-        comment_id,
-        room_id,
-        message_id,
-        context,
-        snippet,
-        link: Notification::link_for(board_id, task_id, comment_id, room_id, message_id),
-        created_at,
-        read: row.9.is_some(),
+        board_id: row.board_id,
+        task_id: row.task_id,
+        comment_id: row.comment_id,
+        room_id: row.room_id,
+        message_id: row.message_id,
+        context: row.context,
+        snippet: row.snippet,
+        link: Notification::link_for(
+            row.board_id,
+            row.task_id,
+            row.comment_id,
+            row.room_id,
+            row.message_id,
+        ),
+        created_at: row.created_at,
+        read: row.read_at.is_some(),
     }
 }
 
@@ -157,7 +170,7 @@ pub async fn publish_new(pool: &AnyPool, hub: &Hub, ids: &[i64]) -> AppResult<()
             .fetch_optional(pool)
             .await?;
         let Some(row) = row else { continue };
-        let recipient = row.14;
+        let recipient = row.recipient_id;
         let unread = unread_count(pool, recipient).await?;
         hub.publish(
             Topic::User(recipient),
@@ -281,6 +294,35 @@ pub async fn delete_for_comment(
         .execute(&mut **tx)
         .await?;
     Ok(rows)
+}
+
+/// An edited comment's notifications show its new text (what was edited out
+/// does not linger in anyone's list). Inside the edit's transaction; returns
+/// the recipients whose lists changed, for [`publish_refreshed`].
+pub async fn refresh_for_comment(
+    tx: &mut Transaction<'static, Any>,
+    comment_id: i64,
+    text: &str,
+) -> AppResult<Vec<i64>> {
+    let recipients: Vec<(i64,)> =
+        sqlx::query_as("SELECT recipient_id FROM notifications WHERE comment_id = $1")
+            .bind(comment_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    sqlx::query("UPDATE notifications SET snippet = $1 WHERE comment_id = $2")
+        .bind(snippet(text))
+        .bind(comment_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(recipients.into_iter().map(|(r,)| r).collect())
+}
+
+/// Tells these recipients' tabs that their lists changed (they reload them).
+pub async fn publish_refreshed(svc: &Services, recipients: &[i64]) -> AppResult<()> {
+    for &recipient in recipients {
+        publish_update(svc, recipient, Vec::new(), Vec::new(), false).await?;
+    }
+    Ok(())
 }
 
 /// Tells each recipient's tabs that these notifications are gone.

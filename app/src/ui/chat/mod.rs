@@ -177,6 +177,7 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
                     live.rooms.update(|r| {
                         r.push(crate::model::RoomSummary {
                             room,
+                            member: true,
                             member_count: 1,
                             unread: 0,
                             last_message_id: None,

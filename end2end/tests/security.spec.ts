@@ -1,0 +1,83 @@
+import { test, expect } from "@playwright/test";
+import { run, shot, hydrated, watchErrors, apiSignUp, apiBoard, api, openBoard } from "./helpers";
+
+// The page runs under a strict Content-Security-Policy (a fresh nonce per
+// page, no inline scripts or styles from anywhere else) and hydrates under it;
+// its bundle has content-hashed names, cached for good and served brotli.
+
+declare global {
+  interface Window {
+    cspViolations: string[];
+    injected?: boolean;
+  }
+}
+
+test("the app hydrates and works under its Content-Security-Policy", async ({ browser }, testInfo) => {
+  const errors: string[] = [];
+  const ctx = await browser.newContext();
+  await ctx.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  await apiSignUp(ctx, `csp_${run}`, "Casey Park");
+  const { id: board } = await apiBoard(ctx, "Under the policy");
+  await api(ctx, "POST", `/messaging/board/${board}/rooms/create/`, { name: "General" });
+  const page = await ctx.newPage();
+  watchErrors(page, errors);
+
+  const response = await page.goto(`/boards/${board}`);
+  const headers = response!.headers();
+  const csp = headers["content-security-policy"];
+  expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=_-]+'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain("unsafe-inline");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["x-frame-options"]).toBe("DENY");
+
+  await hydrated(page);
+  await expect(page.locator(".chat .conn")).toHaveText("Live", { timeout: 20_000 });
+  // Interactive after hydration: post to the chat.
+  const composer = page.getByRole("region", { name: "Chat", exact: true }).getByRole("textbox", { name: /^Message #/ });
+  await composer.fill("works under the policy");
+  await composer.press("Enter");
+  await expect(page.locator(".chat").getByText("works under the policy")).toBeVisible();
+  await shot(page, testInfo, "csp-board");
+  // Nothing the app itself did was refused.
+  expect(await page.evaluate(() => window.cspViolations)).toEqual([]);
+  expect(errors).toEqual([]);
+
+  // The policy is enforced: a script without the nonce does not run.
+  const blocked = await page.evaluate(async () => {
+    const s = document.createElement("script");
+    s.textContent = "window.injected = true";
+    document.body.appendChild(s);
+    await new Promise((r) => setTimeout(r, 200));
+    return { ran: window.injected === true, violations: window.cspViolations };
+  });
+  expect(blocked.ran).toBe(false);
+  expect(blocked.violations.length).toBe(1);
+  await ctx.close();
+});
+
+test("the bundle has hashed names, immutable caching and brotli", async ({ page, request }) => {
+  await page.goto("/login");
+  await hydrated(page);
+  const urls = await page.evaluate(() =>
+    performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.startsWith("/pkg/")),
+  );
+  const wasm = urls.find((u) => u.endsWith(".wasm"));
+  const js = urls.find((u) => u.endsWith(".js"));
+  expect(wasm, JSON.stringify(urls)).toMatch(/^\/pkg\/taskflow-[0-9a-f]{12}(_bg)?\.wasm$/);
+  expect(js, JSON.stringify(urls)).toMatch(/^\/pkg\/taskflow-[0-9a-f]{12}\.js$/);
+  for (const path of [wasm!, js!]) {
+    const res = await request.get(path, { headers: { "Accept-Encoding": "br, gzip" } });
+    expect(res.status()).toBe(200);
+    expect(res.headers()["content-encoding"], path).toBe("br");
+    expect(res.headers()["cache-control"], path).toContain("immutable");
+    const etag = res.headers()["etag"];
+    const again = await request.get(path, { headers: { "Accept-Encoding": "br", "If-None-Match": etag } });
+    expect(again.status(), path).toBe(304);
+  }
+});
