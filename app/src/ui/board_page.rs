@@ -469,7 +469,8 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
         let width = pane_width.get();
         #[cfg(feature = "hydrate")]
         if let Some(el) = board_main.get() {
-            let _ = el.style().set_property("--pane-w", &format!("{width}px"));
+            let _ =
+                web_sys::HtmlElement::style(&el).set_property("--pane-w", &format!("{width}px"));
         }
         let _ = width;
     });
