@@ -7,9 +7,10 @@
 //! `unavailable` with a `Retry-After`: the server stays up and the client
 //! tries again a moment later.
 //!
-//! The working memory is allocated once per slot and reused: freed and
-//! re-allocated per hash, each blocking thread's allocator arena kept its own
-//! 19 MiB (about 300 MiB after a crowd of logins on 2 cores).
+//! While logins queue, the working memory is one buffer per slot, reused:
+//! freed and re-allocated per hash, each blocking thread's allocator arena
+//! can keep its own 19 MiB (about 300 MiB after a crowd of logins on 2 cores
+//! without the binary's allocator tuning). Once idle, it is given back.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -44,11 +45,19 @@ impl Default for Passwords {
 }
 
 /// Gives an admission back when the hash is done (or its request dropped).
-struct Admission<'a>(&'a AtomicUsize);
+/// The last one out gives the working memory back too: it is kept only while
+/// a crowd is waiting.
+struct Admission<'a>(&'a Passwords);
 
 impl Drop for Admission<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        if self.0.admitted.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0
+                .memory
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+        }
     }
 }
 
@@ -74,7 +83,7 @@ impl Passwords {
             self.admitted.fetch_sub(1, Ordering::AcqRel);
             return Err(AppError::Busy(RETRY_AFTER.as_millis() as u64));
         }
-        let _admission = Admission(&self.admitted);
+        let _admission = Admission(self);
         let _slot = self
             .slots
             .acquire()
@@ -276,5 +285,9 @@ mod tests {
         assert!(checked > QUEUE_PER_SLOT, "{checked} checked");
         assert!(busy >= 1, "some attempts must be turned away");
         assert_eq!(passwords.admitted.load(Ordering::Acquire), 0);
+        assert!(
+            passwords.memory.lock().unwrap().is_empty(),
+            "idle again: the working memory is given back"
+        );
     }
 }
