@@ -20,6 +20,22 @@ fn taskflow() -> Command {
     cmd
 }
 
+/// `taskflow serve` in `dir` on a free port of `ip`; its stderr is piped.
+fn serve_in(dir: &std::path::Path, ip: &str) -> (std::process::Child, u16) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let child = taskflow()
+        .current_dir(dir)
+        .args(["serve", "--bind", &format!("{ip}:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    (child, port)
+}
+
 #[test]
 fn help_explains_every_flag_and_its_variable() {
     let out = taskflow().arg("--help").output().unwrap();
@@ -187,17 +203,7 @@ async fn migrate_then_create_user_then_log_in() {
 #[test]
 fn serve_answers_health_checks_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = taskflow()
-        .current_dir(dir.path())
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut child, port) = serve_in(dir.path(), "127.0.0.1");
     let url = format!("http://127.0.0.1:{port}/healthz");
     let mut healthy = false;
     for _ in 0..100 {
@@ -307,17 +313,7 @@ fn a_bad_public_url_stops_the_server_with_a_clear_error() {
 #[test]
 fn serving_beyond_loopback_without_a_public_url_warns_loudly() {
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = taskflow()
-        .current_dir(dir.path())
-        .args(["serve", "--bind", &format!("0.0.0.0:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut child, port) = serve_in(dir.path(), "0.0.0.0");
     // Wait until it answers, then stop it and read what it said.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

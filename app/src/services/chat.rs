@@ -46,31 +46,26 @@ fn name_key(name: &str) -> String {
 
 /// A room the user is a member of, or 404.
 pub(crate) async fn member_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
-    let row: Option<RoomRow> = sqlx::query_as(&format!(
-        "SELECT {ROOM_COLUMNS} FROM chat_rooms r
-         JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
-         WHERE r.id = $1"
-    ))
-    .bind(room_id)
-    .bind(user_id)
-    .fetch_optional(pool)
-    .await?;
-    row.map(room_from)
-        .ok_or_else(|| AppError::not_found("room"))
+    find_room(pool, room_id, user_id, false).await
 }
 
 /// A room the user may manage: one they are in, or any room of a board they
 /// own (the owner renames, archives and deletes any of her board's rooms,
 /// and manages their members, without reading them). 404 otherwise.
 async fn managed_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
+    find_room(pool, room_id, user_id, true).await
+}
+
+async fn find_room(pool: &AnyPool, room_id: i64, user_id: i64, owner_too: bool) -> AppResult<Room> {
     let row: Option<RoomRow> = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS} FROM chat_rooms r
          LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
          LEFT JOIN board_members b ON b.board_id = r.board_id AND b.user_id = $2
-         WHERE r.id = $1 AND (m.user_id IS NOT NULL OR b.role = 'owner')"
+         WHERE r.id = $1 AND (m.user_id IS NOT NULL OR ($3 = 1 AND b.role = 'owner'))"
     ))
     .bind(room_id)
     .bind(user_id)
+    .bind(i64::from(owner_too))
     .fetch_optional(pool)
     .await?;
     row.map(room_from)
