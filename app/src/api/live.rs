@@ -18,47 +18,34 @@ const POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
 /// (none after 25 s).
 #[server(prefix = "/rpc", endpoint = "live/room")]
 pub async fn poll_room(room_id: i64, after: i64) -> Result<Vec<Message>, AppError> {
-    let (svc, session) = super::ctx::session().await?;
-    let polled = stream::poll(
-        &svc,
-        &session,
-        stream::Stream::Room(room_id),
-        after,
-        POLL_WAIT,
-        super::ctx::stopping(),
-    )
-    .await?;
-    Ok(polled
-        .events
-        .into_iter()
-        .filter_map(|e| match e {
-            crate::protocol::Event::Message { message } => Some(message),
-            _ => None,
-        })
-        .collect())
+    poll_stream(stream::Stream::Room(room_id), after, |e| match e {
+        crate::protocol::Event::Message { message } => Some(message),
+        _ => None,
+    })
+    .await
 }
 
 /// The thread's comment changes after change `after`, as soon as there are any.
 #[server(prefix = "/rpc", endpoint = "live/thread")]
 pub async fn poll_thread(task_id: i64, after: i64) -> Result<Vec<Comment>, AppError> {
+    poll_stream(stream::Stream::Thread(task_id), after, |e| match e {
+        crate::protocol::Event::Comment { comment } => Some(comment),
+        _ => None,
+    })
+    .await
+}
+
+/// One long poll of a stream for the caller's session, keeping the events
+/// `pick` wants.
+#[cfg(feature = "ssr")]
+async fn poll_stream<T>(
+    of: stream::Stream,
+    after: i64,
+    pick: impl FnMut(crate::protocol::Event) -> Option<T>,
+) -> Result<Vec<T>, AppError> {
     let (svc, session) = super::ctx::session().await?;
-    let polled = stream::poll(
-        &svc,
-        &session,
-        stream::Stream::Thread(task_id),
-        after,
-        POLL_WAIT,
-        super::ctx::stopping(),
-    )
-    .await?;
-    Ok(polled
-        .events
-        .into_iter()
-        .filter_map(|e| match e {
-            crate::protocol::Event::Comment { comment } => Some(comment),
-            _ => None,
-        })
-        .collect())
+    let polled = stream::poll(&svc, &session, of, after, POLL_WAIT, super::ctx::stopping()).await?;
+    Ok(polled.events.into_iter().filter_map(pick).collect())
 }
 
 /// The unread notification count.
