@@ -26,6 +26,11 @@ pub enum AppError {
     /// The change clashes with existing data (username taken, already a member). 409.
     #[error("{0}")]
     Conflict(String),
+    /// An edit or move of a card made from an older version of it: someone
+    /// changed it meanwhile, nothing was written. 409 (code `conflict`),
+    /// with the card as it is now.
+    #[error("someone else changed this card meanwhile")]
+    Stale(Box<crate::model::Task>),
     /// Too many messages, changes or failed logins too fast; the number is
     /// how many milliseconds to wait. 429.
     #[error("too many requests: wait {0} ms")]
@@ -90,7 +95,7 @@ impl AppError {
             Self::Unauthenticated(_) => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
-            Self::Conflict(_) => "conflict",
+            Self::Conflict(_) | Self::Stale(_) => "conflict",
             Self::RateLimited(_) => "rate_limited",
             Self::TooManyConnections(_) => "too_many_connections",
             Self::Busy(_) => "unavailable",
@@ -106,7 +111,7 @@ impl AppError {
             Self::Unauthenticated(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::Stale(_) => 409,
             Self::RateLimited(_) | Self::TooManyConnections(_) => 429,
             Self::Busy(_) => 503,
             Self::Internal(_) => 500,
@@ -125,7 +130,7 @@ impl AppError {
             | Self::Internal(m)
             | Self::TooManyConnections(m)
             | Self::Network(m) => m.clone(),
-            Self::RateLimited(_) | Self::Busy(_) => self.to_string(),
+            Self::RateLimited(_) | Self::Busy(_) | Self::Stale(_) => self.to_string(),
         }
     }
 
@@ -136,6 +141,14 @@ impl AppError {
         match self {
             Self::Internal(_) => INTERNAL.into(),
             other => other.message(),
+        }
+    }
+
+    /// For a stale edit or move: the card as it is now.
+    pub fn current_task(&self) -> Option<&crate::model::Task> {
+        match self {
+            Self::Stale(task) => Some(task),
+            _ => None,
         }
     }
 

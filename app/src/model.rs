@@ -101,6 +101,14 @@ pub struct Task {
     /// How many comments it has (not counting deleted ones).
     #[serde(default)]
     pub comment_count: i64,
+    /// Bumped by every edit and move: a change made from an older version
+    /// is refused (409) instead of overwriting someone else's.
+    #[serde(default = "first_version")]
+    pub version: i64,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 /// A whole board: what the board page and `GET /api/boards/{id}` show.
@@ -115,6 +123,10 @@ pub struct BoardDetail {
     pub viewer_id: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The number of the board's last change these columns, tasks and
+    /// members include: follow `board:{id}` with `after` = this.
+    #[serde(default)]
+    pub seq: i64,
     /// Ordered by position.
     pub columns: Vec<Column>,
     /// Ordered by column position, then task position.
@@ -179,6 +191,112 @@ impl BoardDetail {
             }
         }
         self.tasks = ordered;
+    }
+
+    /// Puts a task's new state in place: replaces (or adds) it and moves it
+    /// to its `column_id` and `position`, renumbering the columns involved.
+    fn place_task(&mut self, task: &Task) {
+        match self.tasks.iter_mut().find(|t| t.id == task.id) {
+            Some(mine) => {
+                // Its new fields, still at its old place: the move below
+                // renumbers the column it leaves too.
+                let (column_id, position) = (mine.column_id, mine.position);
+                *mine = task.clone();
+                mine.column_id = column_id;
+                mine.position = position;
+            }
+            None => {
+                let mut new = task.clone();
+                new.position = i64::MAX;
+                self.tasks.push(new);
+            }
+        }
+        self.move_task(task.id, task.column_id, task.position);
+    }
+
+    fn renumber_columns(&mut self) {
+        self.columns.sort_by_key(|c| c.position);
+        for (i, c) in self.columns.iter_mut().enumerate() {
+            c.position = i as i64;
+        }
+    }
+
+    /// Applies a change of the board's live topic (the same rules as the
+    /// server's, so every tab ends with the board the database has). Applying
+    /// one twice changes nothing more.
+    pub fn apply(&mut self, change: &crate::protocol::BoardChange) {
+        use crate::protocol::BoardChange as C;
+        match change {
+            C::TaskCreated { task } | C::TaskEdited { task } | C::TaskMoved { task } => {
+                self.place_task(task)
+            }
+            C::TaskDeleted { task_id, column_id } => {
+                self.tasks.retain(|t| t.id != *task_id);
+                for (n, t) in self
+                    .tasks
+                    .iter_mut()
+                    .filter(|t| t.column_id == *column_id)
+                    .enumerate()
+                {
+                    t.position = n as i64;
+                }
+            }
+            C::ColumnCreated { column }
+            | C::ColumnMoved { column }
+            | C::ColumnRenamed { column } => {
+                let mut others: Vec<Column> = self
+                    .columns
+                    .iter()
+                    .filter(|c| c.id != column.id)
+                    .cloned()
+                    .collect();
+                let at = (column.position.max(0) as usize).min(others.len());
+                others.insert(at, column.clone());
+                for (i, c) in others.iter_mut().enumerate() {
+                    c.position = i as i64;
+                }
+                self.columns = others;
+                self.sort_tasks();
+            }
+            C::ColumnDeleted { column_id } => {
+                self.columns.retain(|c| c.id != *column_id);
+                self.tasks.retain(|t| t.column_id != *column_id);
+                self.renumber_columns();
+            }
+            C::MemberAdded { member } => {
+                self.members.retain(|m| m.user.id != member.user.id);
+                self.members.push(member.clone());
+                self.members.sort_by(|a, b| {
+                    (a.role != Role::Owner, &a.user.username)
+                        .cmp(&(b.role != Role::Owner, &b.user.username))
+                });
+            }
+            C::MemberRemoved {
+                user_id,
+                unassigned,
+            } => {
+                self.members.retain(|m| m.user.id != *user_id);
+                for t in &mut self.tasks {
+                    if unassigned.contains(&t.id) || t.assignee_id == Some(*user_id) {
+                        t.assignee_id = None;
+                    }
+                }
+            }
+            C::BoardRenamed { name } => self.name = name.clone(),
+            C::BoardDeleted => {}
+        }
+    }
+
+    /// Restores the board order of tasks (by column, then position).
+    fn sort_tasks(&mut self) {
+        let column_pos: std::collections::HashMap<i64, i64> =
+            self.columns.iter().map(|c| (c.id, c.position)).collect();
+        self.tasks.sort_by_key(|t| {
+            (
+                column_pos.get(&t.column_id).copied().unwrap_or(i64::MAX),
+                t.position,
+            )
+        });
     }
 }
 
@@ -475,6 +593,28 @@ pub struct TaskPatch {
     /// Absent keeps the assignee, `null` unassigns, an id assigns.
     #[serde(default, skip_serializing_if = "Change::is_keep")]
     pub assignee_id: Change<i64>,
+    /// The task's version this edit was made from: if someone changed the
+    /// task since, nothing is written (409 with the current task). Absent:
+    /// last write wins.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub version: Option<i64>,
+}
+
+/// Where a card goes (`POST /api/tasks/{id}/move`): into `column_id`, right
+/// after the card `after_id` (absent or `null`: first), from the card's
+/// `version` as the mover saw it. Saying where relative to a neighbour, not
+/// as an index, keeps the intent when others move cards meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskMove {
+    pub column_id: i64,
+    #[serde(default)]
+    pub after_id: Option<i64>,
+    pub version: i64,
 }
 
 /// Fields to change on a column; an absent field is left as it is.
@@ -534,6 +674,7 @@ mod tests {
             viewer_id: 1,
             created_at: 0,
             updated_at: 0,
+            seq: 0,
             columns: (0..3)
                 .map(|i| Column {
                     id: 10 + i,
@@ -560,6 +701,7 @@ mod tests {
                         created_at: 0,
                         updated_at: 0,
                         comment_count: 0,
+                        version: 1,
                     }
                 })
                 .collect(),
@@ -597,6 +739,61 @@ mod tests {
         b.move_task(99, 10, 0);
         b.move_task(1, 99, 0);
         assert_eq!(layout(&b), before);
+    }
+
+    #[test]
+    fn board_changes_apply_like_the_server_stores_them() {
+        use crate::protocol::BoardChange as C;
+        let mut b = board(&[(1, 10), (2, 10), (3, 11)]);
+        let task = |b: &BoardDetail, id: i64| b.task(id).cloned().unwrap();
+        // Moved: out of its column (which closes up), into place in another.
+        let mut moved = task(&b, 1);
+        (moved.column_id, moved.position, moved.version) = (11, 0, 2);
+        b.apply(&C::TaskMoved {
+            task: moved.clone(),
+        });
+        assert_eq!(layout(&b), vec![(2, 10, 0), (1, 11, 0), (3, 11, 1)]);
+        assert_eq!(task(&b, 1).version, 2);
+        // Applying it twice changes nothing more.
+        b.apply(&C::TaskMoved { task: moved });
+        assert_eq!(layout(&b), vec![(2, 10, 0), (1, 11, 0), (3, 11, 1)]);
+        // Created at its place; edited in place.
+        let mut new = task(&b, 2);
+        (new.id, new.column_id, new.position, new.title) = (4, 11, 1, "four".into());
+        b.apply(&C::TaskCreated { task: new });
+        assert_eq!(
+            layout(&b),
+            vec![(2, 10, 0), (1, 11, 0), (4, 11, 1), (3, 11, 2)]
+        );
+        let mut edited = task(&b, 3);
+        edited.title = "three!".into();
+        b.apply(&C::TaskEdited { task: edited });
+        assert_eq!(task(&b, 3).title, "three!");
+        assert_eq!(task(&b, 3).position, 2);
+        // Deleted: the column closes up.
+        b.apply(&C::TaskDeleted {
+            task_id: 1,
+            column_id: 11,
+        });
+        assert_eq!(layout(&b), vec![(2, 10, 0), (4, 11, 0), (3, 11, 1)]);
+        // Columns: moved to the front, tasks follow their column's order.
+        let mut col = b.columns[1].clone();
+        col.position = 0;
+        b.apply(&C::ColumnMoved { column: col });
+        let order: Vec<i64> = b.columns.iter().map(|c| c.id).collect();
+        assert_eq!(order, vec![11, 10, 12]);
+        assert_eq!(layout(&b), vec![(4, 11, 0), (3, 11, 1), (2, 10, 0)]);
+        b.apply(&C::ColumnDeleted { column_id: 11 });
+        assert_eq!(layout(&b), vec![(2, 10, 0)]);
+        assert_eq!(
+            b.columns
+                .iter()
+                .map(|c| (c.id, c.position))
+                .collect::<Vec<_>>(),
+            vec![(10, 0), (12, 1)]
+        );
+        b.apply(&C::BoardRenamed { name: "Q4".into() });
+        assert_eq!(b.name, "Q4");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{Comment, Message, Notification, Room, User};
+use crate::model::{Column, Comment, Member, Message, Notification, Room, Task, User};
 
 /// Version of the protocol in docs/realtime.md (sent in `hello`).
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -28,7 +28,9 @@ pub const CLIENT_ID_MAX: usize = 64;
 pub enum Topic {
     /// A chat room: messages, typing, presence, its renames.
     Room(i64),
-    /// Board-wide events: who of the board's members is online.
+    /// A board: every change to its tasks, columns, members and name
+    /// (numbered, resumable), who of its members is online, and who is
+    /// moving which card.
     Board(i64),
     /// A task's comment thread: comment changes and typing.
     Task(i64),
@@ -145,6 +147,12 @@ pub enum ClientFrame {
         task_id: Option<i64>,
         is_typing: bool,
     },
+    /// Picking up (`moving`) or putting down a card: the board's other
+    /// followers see "<name> is moving this" until it is put down or expires.
+    Moving {
+        task_id: i64,
+        moving: bool,
+    },
     /// Moves the read pointer of a room forward.
     Read {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,6 +181,21 @@ impl ClientFrame {
 pub enum Event {
     /// A committed chat message.
     Message { message: Message },
+    /// A committed change to a board, numbered per board (`seq` is
+    /// contiguous: resume with `after` = the last one seen).
+    BoardEvent {
+        board_id: i64,
+        seq: i64,
+        change: BoardChange,
+    },
+    /// Someone picked up a card (`moving`) or put it down, on a board
+    /// (ephemeral, like typing: it expires by itself).
+    Moving {
+        board_id: i64,
+        task_id: i64,
+        user: User,
+        moving: bool,
+    },
     /// A comment was posted, edited or deleted (its current state).
     Comment { comment: Comment },
     /// Someone started or stopped typing in a room (`room_id`) or in a
@@ -244,7 +267,10 @@ impl Event {
     pub fn is_droppable(&self) -> bool {
         matches!(
             self,
-            Event::Typing { .. } | Event::Presence { .. } | Event::BoardPresence { .. }
+            Event::Typing { .. }
+                | Event::Presence { .. }
+                | Event::BoardPresence { .. }
+                | Event::Moving { .. }
         )
     }
 
@@ -257,6 +283,39 @@ impl Event {
     pub fn to_frame(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// What changed on a board: each carries the new state of what changed, so
+/// a follower applies it without asking the server again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BoardChange {
+    /// A new card, at `task.position` of `task.column_id`.
+    TaskCreated { task: Task },
+    /// A card's title, description or assignee changed (same place).
+    TaskEdited { task: Task },
+    /// A card moved (and maybe changed too): it is now at `task.position`
+    /// of `task.column_id`; the cards after its old and new places shift.
+    TaskMoved { task: Task },
+    /// A card was deleted; the cards after it in its column move up.
+    TaskDeleted { task_id: i64, column_id: i64 },
+    /// A new column, at `column.position`.
+    ColumnCreated { column: Column },
+    /// A column was renamed (same place).
+    ColumnRenamed { column: Column },
+    /// A column moved to `column.position`; the others shift.
+    ColumnMoved { column: Column },
+    /// A column was deleted with every card in it.
+    ColumnDeleted { column_id: i64 },
+    /// Someone joined the board.
+    MemberAdded { member: Member },
+    /// Someone left or was removed; their cards here are unassigned
+    /// (`unassigned`: those cards' ids).
+    MemberRemoved { user_id: i64, unassigned: Vec<i64> },
+    /// The board's name changed.
+    BoardRenamed { name: String },
+    /// The board was deleted: the last event of its topic.
+    BoardDeleted,
 }
 
 /// What a subscriber is told when it starts following a topic (or must
@@ -276,7 +335,7 @@ pub struct Snapshot {
     /// The unread notification count (the user's topic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<i64>,
-    /// The last change sent (threads): resume with `after` = this.
+    /// The last change sent (threads and boards): resume with `after` = this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
 }
@@ -327,7 +386,7 @@ impl From<&AppError> for ErrorCode {
             AppError::Unauthenticated(_) => Self::Unauthenticated,
             AppError::Forbidden(_) => Self::Forbidden,
             AppError::NotFound(_) => Self::NotFound,
-            AppError::Conflict(_) => Self::Conflict,
+            AppError::Conflict(_) | AppError::Stale(_) => Self::Conflict,
             AppError::RateLimited(_) => Self::RateLimited,
             AppError::TooManyConnections(_) => Self::TooManyConnections,
             AppError::Busy(_) => Self::Unavailable,
@@ -507,6 +566,17 @@ mod tests {
                 user_id: 2,
                 online: true,
             },
+            Event::BoardEvent {
+                board_id: 3,
+                seq: 18,
+                change: BoardChange::TaskMoved { task: task() },
+            },
+            Event::Moving {
+                board_id: 3,
+                task_id: 9,
+                user: user(2),
+                moving: true,
+            },
             Event::Notification {
                 notification: notification(),
                 unread: 3,
@@ -541,6 +611,8 @@ mod tests {
                 | Event::Typing { .. }
                 | Event::Presence { .. }
                 | Event::BoardPresence { .. }
+                | Event::BoardEvent { .. }
+                | Event::Moving { .. }
                 | Event::Notification { .. }
                 | Event::NotificationsUpdated { .. }
                 | Event::RoomChanged { .. }
@@ -625,8 +697,112 @@ mod tests {
                 room_id: Some(5),
                 message_id: 130,
             },
+            ClientFrame::Moving {
+                task_id: 9,
+                moving: true,
+            },
             ClientFrame::Ping,
         ]
+    }
+
+    fn task() -> Task {
+        Task {
+            id: 9,
+            board_id: 3,
+            column_id: 4,
+            title: "Ship it".into(),
+            description: String::new(),
+            position: 0,
+            assignee_id: Some(2),
+            created_by: 1,
+            created_at: 7,
+            updated_at: 8,
+            comment_count: 2,
+            version: 5,
+        }
+    }
+
+    fn task_json() -> serde_json::Value {
+        json!({"id":9,"board_id":3,"column_id":4,"title":"Ship it","description":"","position":0,
+               "assignee_id":2,"created_by":1,"created_at":7,"updated_at":8,"comment_count":2,"version":5})
+    }
+
+    /// Every board change, with its exact JSON (an accidental rename fails here).
+    #[test]
+    fn board_changes_are_pinned() {
+        let column = Column {
+            id: 4,
+            board_id: 3,
+            name: "Doing".into(),
+            position: 1,
+        };
+        let column_json = json!({"id":4,"board_id":3,"name":"Doing","position":1});
+        let member = Member {
+            user: user(2),
+            role: crate::model::Role::Member,
+        };
+        let cases = [
+            (
+                BoardChange::TaskCreated { task: task() },
+                json!({"kind":"task_created","task":task_json()}),
+            ),
+            (
+                BoardChange::TaskEdited { task: task() },
+                json!({"kind":"task_edited","task":task_json()}),
+            ),
+            (
+                BoardChange::TaskMoved { task: task() },
+                json!({"kind":"task_moved","task":task_json()}),
+            ),
+            (
+                BoardChange::TaskDeleted {
+                    task_id: 9,
+                    column_id: 4,
+                },
+                json!({"kind":"task_deleted","task_id":9,"column_id":4}),
+            ),
+            (
+                BoardChange::ColumnCreated {
+                    column: column.clone(),
+                },
+                json!({"kind":"column_created","column":column_json}),
+            ),
+            (
+                BoardChange::ColumnRenamed {
+                    column: column.clone(),
+                },
+                json!({"kind":"column_renamed","column":column_json}),
+            ),
+            (
+                BoardChange::ColumnMoved { column },
+                json!({"kind":"column_moved","column":column_json}),
+            ),
+            (
+                BoardChange::ColumnDeleted { column_id: 4 },
+                json!({"kind":"column_deleted","column_id":4}),
+            ),
+            (
+                BoardChange::MemberAdded { member },
+                json!({"kind":"member_added","member":{"user":{"id":2,"username":"u2","display_name":"U 2"},"role":"member"}}),
+            ),
+            (
+                BoardChange::MemberRemoved {
+                    user_id: 2,
+                    unassigned: vec![9],
+                },
+                json!({"kind":"member_removed","user_id":2,"unassigned":[9]}),
+            ),
+            (
+                BoardChange::BoardRenamed { name: "Q3".into() },
+                json!({"kind":"board_renamed","name":"Q3"}),
+            ),
+            (BoardChange::BoardDeleted, json!({"kind":"board_deleted"})),
+        ];
+        for (change, expected) in cases {
+            assert_eq!(serde_json::to_value(&change).unwrap(), expected);
+            let back: BoardChange = serde_json::from_value(expected).unwrap();
+            assert_eq!(back, change);
+        }
     }
 
     #[test]
@@ -665,6 +841,8 @@ mod tests {
             json!({"type":"typing","room_id":5,"user":u(2),"is_typing":true}),
             json!({"type":"presence","room_id":5,"user_id":2,"online":false}),
             json!({"type":"board_presence","board_id":3,"user_id":2,"online":true}),
+            json!({"type":"board_event","board_id":3,"seq":18,"change":{"kind":"task_moved","task":task_json()}}),
+            json!({"type":"moving","board_id":3,"task_id":9,"user":u(2),"moving":true}),
             json!({"type":"notification","notification":{"id":7,"kind":"comment_mention","sender":u(2),"board_id":3,"task_id":9,"comment_id":12,"room_id":null,"message_id":null,"context":"Ship it","snippet":"@u1 can you","link":"/boards/3/tasks/9?comment=12","created_at":7,"read":false},"unread":3}),
             json!({"type":"notifications_updated","unread":2,"read":[7],"removed":[],"all_read":false}),
             json!({"type":"room_changed","room":{"id":5,"board_id":3,"name":"Lobby","description":"","created_by":1,"created_at":7,"archived_at":null},"deleted":false}),
@@ -685,6 +863,7 @@ mod tests {
             json!({"type":"comment","task_id":9,"content":"done?"}),
             json!({"type":"typing","task_id":9,"is_typing":false}),
             json!({"type":"read","room_id":5,"message_id":130}),
+            json!({"type":"moving","task_id":9,"moving":true}),
             json!({"type":"ping"}),
         ];
         for (frame, expected) in every_client_frame().iter().zip(client) {

@@ -8,12 +8,14 @@ use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use app::model::{ColumnPatch, TaskPatch};
+use app::model::{ColumnPatch, TaskMove, TaskPatch};
 use app::services::login_throttle::ClientAddr;
+use app::services::stream::{self, Stream};
 use app::services::{auth, boards, columns, tasks};
 
 use crate::error::{HttpError, HttpResult};
-use crate::extract::{CurrentUser, JsonBody};
+use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
+use crate::messaging::PollQuery;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -42,6 +44,8 @@ pub fn routes() -> Router<AppState> {
             "/api/tasks/{id}",
             get(get_task).patch(update_task).delete(delete_task),
         )
+        .route("/api/tasks/{id}/move", post(move_task))
+        .route("/api/boards/{id}/events/", get(board_events))
         .route("/api/{*rest}", axum::routing::any(unknown_route))
 }
 
@@ -267,6 +271,49 @@ async fn update_task(
     Ok(Json(
         tasks::update_task(&s.services, &u, parse_id(&id)?, patch).await?,
     ))
+}
+
+/// `POST /api/tasks/{id}/move` `{column_id, after_id, version}`: 409 with
+/// the current task when it is stale.
+async fn move_task(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(to): JsonBody<TaskMove>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        tasks::move_task(&s.services, &u, parse_id(&id)?, to).await?,
+    ))
+}
+
+/// `GET /api/boards/{id}/events/?after=SEQ`: the board's changes after
+/// `after` as soon as there are any (the HTTP fallback of `board:{id}`).
+async fn board_events(
+    State(s): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<PollQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let polled = stream::poll(
+        &s.services,
+        &session,
+        Stream::Board(parse_id(&id)?),
+        q.after,
+        q.wait(),
+        s.stopping.clone(),
+    )
+    .await?;
+    Ok(Json(BoardEvents {
+        events: polled.events,
+        has_more: polled.more,
+    }))
+}
+
+/// The long poll's answer: the events exactly as the WebSocket sends them.
+#[derive(serde::Serialize)]
+struct BoardEvents {
+    events: Vec<app::protocol::Event>,
+    has_more: bool,
 }
 
 async fn delete_task(

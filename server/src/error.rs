@@ -77,6 +77,10 @@ fn retry_after(ms: u64) -> HeaderValue {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let current_task = match &self {
+            HttpError::App(e) => e.current_task().cloned(),
+            _ => None,
+        };
         let (message, retry_after_ms) = match &self {
             HttpError::App(e) => {
                 if matches!(e, AppError::Internal(_)) {
@@ -93,6 +97,9 @@ impl IntoResponse for HttpError {
         let mut error = json!({ "code": code, "message": message });
         if let Some(ms) = retry_after_ms {
             error["retry_after_ms"] = json!(ms);
+        }
+        if let Some(task) = current_task {
+            error["task"] = json!(task);
         }
         let mut response = (status, Json(json!({ "error": error }))).into_response();
         if let Some(ms) = retry_after_ms {

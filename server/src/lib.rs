@@ -212,6 +212,10 @@ pub async fn start(
     let mut args = args.clone();
     args.bind = addr;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(app::services::board_events::prune_hourly(
+        services.pool.clone(),
+        stop_rx.clone(),
+    ));
     let app = router(services, &args, stop_rx);
     // Tell live connections first (WebSockets close with "service restart"
     // and clients resume elsewhere), then let the open connections finish.

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::{BoardDetail, BoardSummary, Column, ColumnPatch, Member, Task, TaskPatch};
+use crate::model::{
+    BoardDetail, BoardSummary, Column, ColumnPatch, Member, Task, TaskMove, TaskPatch,
+};
 
 #[cfg(feature = "ssr")]
 use crate::services::{boards, columns, tasks};
@@ -96,6 +98,13 @@ pub async fn create_task(
 pub async fn update_task(task_id: i64, patch: TaskPatch) -> Result<Task, AppError> {
     let (svc, user) = super::ctx::user().await?;
     tasks::update_task(&svc, &user, task_id, patch).await
+}
+
+/// Moves a card after a neighbour (or first), from the version the user saw.
+#[server(prefix = "/rpc", endpoint = "tasks/move", input = Json)]
+pub async fn move_task(task_id: i64, to: TaskMove) -> Result<Task, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    tasks::move_task(&svc, &user, task_id, to).await
 }
 
 #[server(prefix = "/rpc", endpoint = "tasks/delete")]

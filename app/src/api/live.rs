@@ -35,6 +35,15 @@ pub async fn poll_thread(task_id: i64, after: i64) -> Result<Vec<Comment>, AppEr
     .await
 }
 
+/// The board's changes after change `after`, as soon as there are any.
+#[server(prefix = "/rpc", endpoint = "live/board")]
+pub async fn poll_board(
+    board_id: i64,
+    after: i64,
+) -> Result<Vec<crate::protocol::Event>, AppError> {
+    poll_stream(stream::Stream::Board(board_id), after, Some).await
+}
+
 /// One long poll of a stream for the caller's session, keeping the events
 /// `pick` wants.
 #[cfg(feature = "ssr")]

@@ -4,11 +4,13 @@
 
 use sqlx::AnyPool;
 
+use super::board_events::{self, BoardWrite};
 use super::hub::{Event, Topic};
-use super::storage::{begin_board_change, now_ms};
+use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{BoardDetail, BoardSummary, Column, Member, Role, Task, User};
+use crate::protocol::BoardChange;
 use crate::validate;
 
 /// The caller's role on a board, or 404 if the board does not exist or they are not a member.
@@ -128,43 +130,75 @@ pub async fn create_board(svc: &Services, user: &User, name: &str) -> AppResult<
     })
 }
 
-/// The whole board: columns, tasks and members.
+/// The whole board: columns, tasks and members, and the number of the last
+/// change they include (to follow the board live from there).
 pub async fn get_board(svc: &Services, user: &User, board_id: i64) -> AppResult<BoardDetail> {
     let role = role_on(&svc.pool, board_id, user.id).await?;
-    let (id, name, owner_id, created_at, updated_at): (i64, String, i64, i64, i64) =
-        sqlx::query_as(
-            "SELECT id, name, owner_id, created_at, updated_at FROM boards WHERE id = $1",
-        )
-        .bind(board_id)
-        .fetch_optional(&svc.pool)
-        .await?
-        .ok_or_else(|| AppError::not_found("board"))?;
+    // The reads are separate statements: if a change commits between them,
+    // the number moves and the board is read again (every board change
+    // takes a number), so the state and its number always match.
+    let mut attempts = 0;
+    loop {
+        let seq = board_events::last_seq(&svc.pool, board_id).await?;
+        let board = read_board(&svc.pool, board_id, role, user.id, seq).await?;
+        attempts += 1;
+        if attempts >= 5 || board_events::last_seq(&svc.pool, board_id).await? == seq {
+            return Ok(board);
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct BoardRow {
+    id: i64,
+    name: String,
+    owner_id: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+async fn read_board(
+    pool: &AnyPool,
+    board_id: i64,
+    role: Role,
+    viewer_id: i64,
+    seq: i64,
+) -> AppResult<BoardDetail> {
+    let board: BoardRow = sqlx::query_as(
+        "SELECT id, name, owner_id, created_at, updated_at FROM boards WHERE id = $1",
+    )
+    .bind(board_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::not_found("board"))?;
     let columns = sqlx::query_as::<_, Column>(
         "SELECT id, board_id, name, position FROM board_columns
          WHERE board_id = $1 ORDER BY position, id",
     )
     .bind(board_id)
-    .fetch_all(&svc.pool)
+    .fetch_all(pool)
     .await?;
     let tasks = sqlx::query_as::<_, Task>(
         "SELECT t.id, t.board_id, t.column_id, t.title, t.description, t.position,
-                t.assignee_id, t.created_by, t.created_at, t.updated_at, t.comment_count
+                t.assignee_id, t.created_by, t.created_at, t.updated_at, t.comment_count,
+                t.version
          FROM tasks t JOIN board_columns c ON c.id = t.column_id
          WHERE t.board_id = $1
          ORDER BY c.position, t.position, t.id",
     )
     .bind(board_id)
-    .fetch_all(&svc.pool)
+    .fetch_all(pool)
     .await?;
-    let members = list_members(&svc.pool, board_id).await?;
+    let members = list_members(pool, board_id).await?;
     Ok(BoardDetail {
-        id,
-        name,
-        owner_id,
+        id: board.id,
+        name: board.name,
+        owner_id: board.owner_id,
         role,
-        viewer_id: user.id,
-        created_at,
-        updated_at,
+        viewer_id,
+        created_at: board.created_at,
+        updated_at: board.updated_at,
+        seq,
         columns,
         tasks,
         members,
@@ -203,22 +237,42 @@ pub async fn rename_board(
 ) -> AppResult<BoardSummary> {
     require_owner(&svc.pool, board_id, user.id).await?;
     let name = validate::board_name(name)?;
-    sqlx::query("UPDATE boards SET name = $1, updated_at = $2 WHERE id = $3")
+    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    sqlx::query("UPDATE boards SET name = $1 WHERE id = $2")
         .bind(&name)
-        .bind(now_ms())
         .bind(board_id)
-        .execute(&svc.pool)
+        .execute(&mut *write.tx)
         .await?;
+    write.record(BoardChange::BoardRenamed { name }).await?;
+    write.commit(svc).await?;
     board_summary(svc, user, board_id).await
 }
 
 /// Deletes a board with everything on it (owner only).
 pub async fn delete_board(svc: &Services, user: &User, board_id: i64) -> AppResult<()> {
     require_owner(&svc.pool, board_id, user.id).await?;
+    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    let (last_seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM boards WHERE id = $1")
+        .bind(board_id)
+        .fetch_one(&mut *write.tx)
+        .await?;
+    let members: Vec<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM board_members WHERE board_id = $1")
+            .bind(board_id)
+            .fetch_all(&mut *write.tx)
+            .await?;
     sqlx::query("DELETE FROM boards WHERE id = $1")
         .bind(board_id)
-        .execute(&svc.pool)
+        .execute(&mut *write.tx)
         .await?;
+    write.commit(svc).await?;
+    // The board's followers learn it is gone, then every member's
+    // connections stop following it (and its rooms and threads).
+    board_events::publish_deleted(svc, board_id, last_seq);
+    for (member,) in members {
+        svc.hub
+            .publish(Topic::User(member), Event::access(board_id, None, false));
+    }
     Ok(())
 }
 
@@ -238,10 +292,10 @@ pub async fn add_member(
     .fetch_optional(&svc.pool)
     .await?
     .ok_or_else(|| AppError::NotFound(format!("no user named {username:?}")))?;
-    let mut tx = begin_board_change(&svc.pool, board_id).await?;
+    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM board_members WHERE board_id = $1")
         .bind(board_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *write.tx)
         .await?;
     if count >= validate::MAX_MEMBERS_PER_BOARD {
         return Err(AppError::invalid(format!(
@@ -255,7 +309,7 @@ pub async fn add_member(
     .bind(board_id)
     .bind(new_member.id)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *write.tx)
     .await;
     match inserted {
         Ok(_) => {}
@@ -267,15 +321,21 @@ pub async fn add_member(
         }
         Err(e) => return Err(e.into()),
     }
-    tx.commit().await?;
-    svc.hub.publish(
-        Topic::User(new_member.id),
-        Event::access(board_id, None, true),
-    );
-    Ok(Member {
+    let member = Member {
         user: new_member,
         role: Role::Member,
-    })
+    };
+    write
+        .record(BoardChange::MemberAdded {
+            member: member.clone(),
+        })
+        .await?;
+    write.commit(svc).await?;
+    svc.hub.publish(
+        Topic::User(member.user.id),
+        Event::access(board_id, None, true),
+    );
+    Ok(member)
 }
 
 /// Removes a member (the owner removes anyone but themself; a member may leave).
@@ -300,12 +360,22 @@ pub async fn remove_member(
             "the owner cannot be removed; delete the board instead",
         ));
     }
-    let mut tx = begin_board_change(&svc.pool, board_id).await?;
-    sqlx::query("UPDATE tasks SET assignee_id = NULL WHERE board_id = $1 AND assignee_id = $2")
-        .bind(board_id)
-        .bind(member_id)
-        .execute(&mut *tx)
-        .await?;
+    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    let tx = &mut write.tx;
+    let unassigned: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM tasks WHERE board_id = $1 AND assignee_id = $2 ORDER BY id")
+            .bind(board_id)
+            .bind(member_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    sqlx::query(
+        "UPDATE tasks SET assignee_id = NULL, version = version + 1
+         WHERE board_id = $1 AND assignee_id = $2",
+    )
+    .bind(board_id)
+    .bind(member_id)
+    .execute(&mut **tx)
+    .await?;
     // Leaving the board means leaving its chat rooms too.
     sqlx::query(
         "DELETE FROM chat_room_members WHERE user_id = $1
@@ -313,14 +383,20 @@ pub async fn remove_member(
     )
     .bind(member_id)
     .bind(board_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM board_members WHERE board_id = $1 AND user_id = $2")
         .bind(board_id)
         .bind(member_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
+    write
+        .record(BoardChange::MemberRemoved {
+            user_id: member_id,
+            unassigned: unassigned.into_iter().map(|(id,)| id).collect(),
+        })
+        .await?;
+    write.commit(svc).await?;
     // Their open sockets stop receiving the board and its rooms at once.
     svc.hub
         .publish(Topic::User(member_id), Event::access(board_id, None, false));

@@ -1,11 +1,13 @@
 //! Columns of a board: any member may add, rename, reorder and delete them.
 
+use super::board_events::BoardWrite;
 use super::boards::role_on;
 use super::positions::{self, List};
-use super::storage::{begin_board_change, now_ms};
+use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{Column, ColumnPatch, User};
+use crate::protocol::BoardChange;
 use crate::validate;
 
 /// Loads a column the user may see (404 for unknown ids and other people's boards).
@@ -40,8 +42,9 @@ pub async fn create_column(
 ) -> AppResult<Column> {
     role_on(&svc.pool, board_id, user.id).await?;
     let name = validate::column_name(name)?;
-    let mut tx = begin_board_change(&svc.pool, board_id).await?;
-    let position = positions::len(&mut tx, List::Columns, board_id).await?;
+    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    let tx = &mut write.tx;
+    let position = positions::len(tx, List::Columns, board_id).await?;
     if position >= validate::MAX_COLUMNS_PER_BOARD {
         return Err(AppError::invalid(format!(
             "a board can have at most {} columns",
@@ -55,15 +58,21 @@ pub async fn create_column(
     .bind(&name)
     .bind(position)
     .bind(now_ms())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
-    Ok(Column {
+    let column = Column {
         id,
         board_id,
         name,
         position,
-    })
+    };
+    write
+        .record(BoardChange::ColumnCreated {
+            column: column.clone(),
+        })
+        .await?;
+    write.commit(svc).await?;
+    Ok(column)
 }
 
 /// Renames and/or moves a column.
@@ -89,21 +98,22 @@ pub async fn update_column(
             "nothing to change: give a name or a position",
         ));
     }
-    let mut tx = begin_board_change(&svc.pool, column.board_id).await?;
+    let mut write = BoardWrite::begin(&svc.pool, column.board_id).await?;
+    let tx = &mut write.tx;
     // Re-read inside the lock: another move may have shifted this column.
-    let current = fetch(&mut *tx, column_id)
+    let current = fetch(&mut **tx, column_id)
         .await?
         .ok_or_else(|| AppError::not_found("column"))?;
     if let Some(name) = &name {
         sqlx::query("UPDATE board_columns SET name = $1 WHERE id = $2")
             .bind(name)
             .bind(column_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     if let Some(wanted) = patch.position {
         positions::move_item(
-            &mut tx,
+            tx,
             List::Columns,
             column_id,
             (current.board_id, current.position),
@@ -111,29 +121,47 @@ pub async fn update_column(
         )
         .await?;
     }
-    let updated = fetch(&mut *tx, column_id)
+    let updated = fetch(&mut **tx, column_id)
         .await?
         .ok_or_else(|| AppError::not_found("column"))?;
-    tx.commit().await?;
+    if updated.name != current.name {
+        write
+            .record(BoardChange::ColumnRenamed {
+                column: updated.clone(),
+            })
+            .await?;
+    }
+    if updated.position != current.position {
+        write
+            .record(BoardChange::ColumnMoved {
+                column: updated.clone(),
+            })
+            .await?;
+    }
+    write.commit(svc).await?;
     Ok(updated)
 }
 
 /// Deletes a column and every task in it.
 pub async fn delete_column(svc: &Services, user: &User, column_id: i64) -> AppResult<()> {
     let column = visible_column(svc, user, column_id).await?;
-    let mut tx = begin_board_change(&svc.pool, column.board_id).await?;
-    let current = fetch(&mut *tx, column_id)
+    let mut write = BoardWrite::begin(&svc.pool, column.board_id).await?;
+    let tx = &mut write.tx;
+    let current = fetch(&mut **tx, column_id)
         .await?
         .ok_or_else(|| AppError::not_found("column"))?;
     sqlx::query("DELETE FROM tasks WHERE column_id = $1")
         .bind(column_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     sqlx::query("DELETE FROM board_columns WHERE id = $1")
         .bind(column_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    positions::close_gap(&mut tx, List::Columns, current.board_id, current.position).await?;
-    tx.commit().await?;
+    positions::close_gap(tx, List::Columns, current.board_id, current.position).await?;
+    write
+        .record(BoardChange::ColumnDeleted { column_id })
+        .await?;
+    write.commit(svc).await?;
     Ok(())
 }

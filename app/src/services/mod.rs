@@ -5,6 +5,7 @@
 //! acting user and checks membership itself, so no entry point can forget it.
 
 pub mod auth;
+pub mod board_events;
 pub mod boards;
 pub mod chat;
 pub mod columns;

@@ -1,6 +1,6 @@
 //! Ordered lists (columns of a board, tasks of a column) with contiguous
 //! 0-based positions. Callers run these inside a board transaction (see
-//! `storage::begin_board_change`), which is what keeps positions consistent
+//! `board_events::BoardWrite`), which is what keeps positions consistent
 //! when two people move cards at once.
 
 use sqlx::{Any, Transaction};

@@ -169,28 +169,6 @@ pub fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-/// Starts a transaction that changes one board, and takes that board's write
-/// lock first. Every change to a board's columns or tasks goes through here, so
-/// concurrent moves are serialised per board and positions stay contiguous
-/// (on SQLite the first write also takes the database write lock up front,
-/// which avoids the deadlock of two readers upgrading at once).
-pub async fn begin_board_change(
-    pool: &AnyPool,
-    board_id: i64,
-) -> AppResult<sqlx::Transaction<'static, sqlx::Any>> {
-    let mut tx = pool.begin().await?;
-    let touched = sqlx::query("UPDATE boards SET updated_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(board_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if touched == 0 {
-        return Err(AppError::not_found("board"));
-    }
-    Ok(tx)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

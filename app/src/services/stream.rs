@@ -3,9 +3,10 @@
 //! cursor, filling gaps, the snapshot a follower starts from, catching up
 //! after a lost link, and the long-poll wait.
 //!
-//! Rooms and task threads are both *numbered streams* ([`Stream`]): every
-//! message, and every comment change (new, edited, deleted), takes its
-//! stream's next number (`seq`) in the writing transaction, without gaps. A
+//! Rooms, task threads and boards are all *numbered streams* ([`Stream`]):
+//! every message, every comment change (new, edited, deleted) and every
+//! board change takes its stream's next number (`seq`) in the writing
+//! transaction, without gaps. A
 //! follower keeps the last number it got ([`Follow::Stream`]). An item that
 //! arrives ahead of the next number (another instance relayed it before an
 //! earlier one) makes the follower fetch the missing ones first; one it has
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 
 use super::auth::Session;
 use super::hub::{Event, Topic};
-use super::{boards, chat, comments, notifications, presence, Services};
+use super::{board_events, boards, chat, comments, notifications, presence, Services};
 use crate::error::{AppError, AppResult};
 use crate::model::User;
 use crate::protocol::{ServerFrame, Snapshot};
@@ -30,11 +31,13 @@ pub const MAX_REPLAY: usize = 1000;
 /// Items fetched per query while replaying or filling.
 const PAGE: i64 = 100;
 
-/// A numbered stream: a room's messages, or a task's comment changes.
+/// A numbered stream: a room's messages, a task's comment changes, or a
+/// board's changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stream {
     Room(i64),
     Thread(i64),
+    Board(i64),
 }
 
 impl Stream {
@@ -42,7 +45,8 @@ impl Stream {
         match topic {
             Topic::Room(id) => Some(Self::Room(id)),
             Topic::Task(id) => Some(Self::Thread(id)),
-            Topic::Board(_) | Topic::User(_) => None,
+            Topic::Board(id) => Some(Self::Board(id)),
+            Topic::User(_) => None,
         }
     }
 
@@ -50,6 +54,7 @@ impl Stream {
         match self {
             Self::Room(id) => Topic::Room(id),
             Self::Thread(id) => Topic::Task(id),
+            Self::Board(id) => Topic::Board(id),
         }
     }
 
@@ -61,6 +66,9 @@ impl Stream {
             }
             (Self::Thread(task), Event::Comment { comment }) if comment.task_id == task => {
                 Some(comment.seq)
+            }
+            (Self::Board(board), Event::BoardEvent { board_id, seq, .. }) if *board_id == board => {
+                Some(*seq)
             }
             _ => None,
         }
@@ -86,6 +94,7 @@ impl Stream {
                     .collect();
                 (events, more)
             }
+            Self::Board(board) => board_events::changes_after(pool, board, seq, limit).await?,
         })
     }
 
@@ -94,16 +103,17 @@ impl Stream {
         match self {
             Self::Room(room) => chat::last_seq(pool, room).await,
             Self::Thread(task) => comments::current_seq(pool, task).await,
+            Self::Board(board) => board_events::last_seq(pool, board).await,
         }
     }
 
     /// The number to resume after, from a client's cursor: a message id for
-    /// rooms (what clients hold), already a number for threads.
+    /// rooms (what clients hold), already a number for threads and boards.
     async fn resume_point(self, pool: &AnyPool, after: i64) -> AppResult<i64> {
         match self {
             Self::Room(room) if after > 0 => chat::seq_at(pool, room, after).await,
             Self::Room(_) => Ok(0),
-            Self::Thread(_) => Ok(after),
+            Self::Thread(_) | Self::Board(_) => Ok(after),
         }
     }
 
@@ -112,6 +122,14 @@ impl Stream {
         let mut items = Vec::new();
         loop {
             let (page, more) = self.since(pool, seq, PAGE).await?;
+            // A board keeps its changes for a week: further behind, the
+            // first one kept is past the next one wanted.
+            if let (Self::Board(_), Some(first)) = (self, page.first().and_then(|e| self.seq_of(e)))
+            {
+                if first > seq + 1 {
+                    return Ok(None);
+                }
+            }
             if let Some(last) = page.last().and_then(|e| self.seq_of(e)) {
                 seq = last;
             }
@@ -129,15 +147,13 @@ impl Stream {
 /// What one follower of a topic keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Follow {
-    /// A room or a thread: its board (to stop when access to it ends) and
-    /// the last number this follower got.
+    /// A room, a thread or a board: its board (to stop when access to it
+    /// ends) and the last number this follower got.
     Stream {
         stream: Stream,
         board_id: i64,
         seq: i64,
     },
-    /// A board's presence.
-    Board(i64),
     /// The user's own topic.
     Own,
 }
@@ -199,9 +215,9 @@ pub async fn start(
                 }
             };
             snapshot.replayed = if resync { MAX_REPLAY } else { replay.len() };
-            snapshot.typing = Some(svc.presence.typing_now(topic).await);
             match stream {
                 Stream::Room(room) => {
+                    snapshot.typing = Some(svc.presence.typing_now(topic).await);
                     // (Presence is a hint: without it the follow still works.)
                     snapshot.online = Some(
                         presence::online_in_room(svc, room)
@@ -209,7 +225,18 @@ pub async fn start(
                             .unwrap_or_default(),
                     );
                 }
-                Stream::Thread(_) => snapshot.seq = Some(seq),
+                Stream::Thread(_) => {
+                    snapshot.typing = Some(svc.presence.typing_now(topic).await);
+                    snapshot.seq = Some(seq);
+                }
+                Stream::Board(board) => {
+                    snapshot.online = Some(
+                        presence::online_on_board(svc, board)
+                            .await
+                            .unwrap_or_default(),
+                    );
+                    snapshot.seq = Some(seq);
+                }
             }
             let follow = Follow::Stream {
                 stream,
@@ -217,14 +244,6 @@ pub async fn start(
                 seq,
             };
             (follow, replay, resync)
-        }
-        (Topic::Board(board), _, _) => {
-            snapshot.online = Some(
-                presence::online_on_board(svc, board)
-                    .await
-                    .unwrap_or_default(),
-            );
-            (Follow::Board(board), Vec::new(), false)
         }
         (Topic::User(user), _, _) => {
             snapshot.unread = Some(notifications::unread_count(pool, user).await?);
@@ -297,7 +316,7 @@ impl Follow {
                 *seq = stream.last_seq(&svc.pool).await?;
                 let mut snapshot = Snapshot::of(stream.topic());
                 snapshot.replayed = MAX_REPLAY;
-                if let Stream::Thread(_) = stream {
+                if let Stream::Thread(_) | Stream::Board(_) = stream {
                     snapshot.seq = Some(*seq);
                 }
                 Ok(CatchUp::Resync(Box::new(ServerFrame::Resync(snapshot))))
@@ -310,7 +329,6 @@ impl Follow {
     pub fn lost_with(&self, board_id: i64, room_id: Option<i64>) -> bool {
         match (self, room_id) {
             (Follow::Stream { board_id: b, .. }, None) => *b == board_id,
-            (Follow::Board(b), None) => *b == board_id,
             (
                 Follow::Stream {
                     stream: Stream::Room(r),

@@ -1,13 +1,16 @@
 //! `/boards/:board_id`: the kanban board — columns and task cards on the
 //! left, a side pane with the board's chat and members on the right.
 //!
-//! The page renders fully on the server. Once hydrated, every change is sent
-//! through a server function, shown at once where that is safe (drag-and-drop
-//! and keyboard moves are applied locally first), then the board is reloaded
-//! from the server so what you see is what is stored. A change that fails is
-//! undone on screen and explained next to where it was made, with a Retry
-//! when the server could not be reached; when the live connection comes back
-//! the board reloads itself.
+//! The page renders fully on the server. Once hydrated it follows the board
+//! live: every change anyone makes arrives as a numbered `board:{id}` event
+//! and is applied in order (`BoardDetail::apply`), so every open tab shows
+//! what is stored without reloading. The user's own changes are sent through
+//! server functions and shown at once where that is safe (drags and keyboard
+//! moves land immediately; moves go one at a time, each saying "after card
+//! X" and carrying the card's version). A change that fails is undone on
+//! screen and explained next to where it was made — a move someone else
+//! overtook snaps back to where the card really is, with a note — with a
+//! Retry when the server could not be reached.
 //!
 //! Layout: the page never scrolls sideways — only the columns area does. The
 //! pane is resizable (drag or arrow keys on its edge) and can be hidden; on a
@@ -28,7 +31,8 @@ use super::live::{Live, LiveStatus};
 use super::RequireUser;
 use crate::api::boards::*;
 use crate::error::{AppError, AppResult};
-use crate::model::{BoardDetail, Column, ColumnPatch, Role, RoomSummary, Task, TaskPatch};
+use crate::model::{BoardDetail, Column, ColumnPatch, Role, RoomSummary, Task, TaskMove};
+use crate::protocol::BoardChange;
 use crate::validate::{BOARD_NAME_MAX, COLUMN_NAME_MAX, TASK_TITLE_MAX};
 
 /// Where on the board a change was made: its failure is shown there.
@@ -89,8 +93,17 @@ pub struct BoardState {
     drag: RwSignal<Option<i64>>,
     drop_at: RwSignal<Option<(i64, i64)>>,
     /// Changes sent and not answered yet: a reload answered meanwhile would
-    /// show a state older than the screen, so only the last one applies.
+    /// show a state older than the screen, so only the last one applies, and
+    /// live changes wait until the screen holds no guess of its own.
     in_flight: StoredValue<u32>,
+    /// Cards moved on screen whose move is not sent yet, in order; one
+    /// move is under way at a time (`sending_move`), so each carries the
+    /// version the previous one's answer gave.
+    unsent_moves: StoredValue<Vec<i64>>,
+    sending_move: StoredValue<bool>,
+    /// A change of a card was refused as stale: the card as it is now (the
+    /// task dialog offers to keep the user's text or take this).
+    pub stale_task: RwSignal<Option<Task>>,
     pub pane_tab: RwSignal<PaneTab>,
     /// Desktop: the user hid the pane (remembered in this browser).
     pub pane_hidden: RwSignal<bool>,
@@ -107,6 +120,9 @@ impl BoardState {
             drag: RwSignal::new(None),
             drop_at: RwSignal::new(None),
             in_flight: StoredValue::new(0),
+            unsent_moves: StoredValue::new(Vec::new()),
+            sending_move: StoredValue::new(false),
+            stale_task: RwSignal::new(None),
             pane_tab: RwSignal::new(PaneTab::Chat),
             pane_hidden: RwSignal::new(false),
             pane_open: RwSignal::new(false),
@@ -173,11 +189,21 @@ impl BoardState {
                         }
                     });
                     then(value);
-                    self.reload().await;
+                    // Its event (and everyone else's) brings what is stored;
+                    // without a live connection, ask.
+                    if Self::following_live() {
+                        self.apply_changes();
+                    } else {
+                        self.reload().await;
+                    }
                 }
                 Err(error) => {
                     if let Some(before) = before {
                         self.board.set(before);
+                    }
+                    self.apply_changes();
+                    if let AppError::Stale(current) = &error {
+                        self.stale_task.set(Some((**current).clone()));
                     }
                     let offline = error.is_network();
                     let retry = offline.then(|| {
@@ -232,7 +258,14 @@ impl BoardState {
             return;
         }
         match get_board(self.id()).await {
-            Ok(board) if self.in_flight.get_value() == 0 => self.board.set(board),
+            Ok(board) if self.in_flight.get_value() == 0 => {
+                let live = expect_context::<Live>();
+                live.board_seq.set_value(Some(board.seq));
+                live.board_inbox
+                    .update(|q| q.retain(|(seq, _)| *seq > board.seq));
+                self.board.set(board);
+                self.apply_changes();
+            }
             Ok(_) => {}
             Err(e) if e.is_network() => {}
             Err(e) => self.failure.set(Some(Failure {
@@ -255,6 +288,60 @@ impl BoardState {
         spawn_local(async move { self.reload().await });
     }
 
+    /// Whether the board's changes arrive by themselves (socket or long poll).
+    fn following_live() -> bool {
+        matches!(
+            expect_context::<Live>().status.get_untracked(),
+            LiveStatus::Live | LiveStatus::Fallback
+        )
+    }
+
+    /// Applies the board changes that arrived, in order, unless a change of
+    /// this user's is still on its way (they wait for its answer, so the
+    /// screen never mixes a guess with the truth). A gap in the numbers (it
+    /// should not happen: the server fills them) reloads the board.
+    pub fn apply_changes(self) {
+        if self.in_flight.get_value() > 0 {
+            return;
+        }
+        let live = expect_context::<Live>();
+        let arrived = live
+            .board_inbox
+            .try_update(std::mem::take)
+            .unwrap_or_default();
+        if arrived.is_empty() {
+            return;
+        }
+        let mut gap = false;
+        let mut deleted = false;
+        self.board.update(|b| {
+            for (seq, change) in &arrived {
+                if *seq <= b.seq {
+                    continue; // had it already (a reload included it)
+                }
+                if *seq > b.seq + 1 {
+                    gap = true;
+                    break;
+                }
+                deleted |= matches!(change, BoardChange::BoardDeleted);
+                b.apply(change);
+                b.seq = *seq;
+            }
+        });
+        live.board_seq
+            .set_value(Some(self.board.with_untracked(|b| b.seq)));
+        if deleted {
+            self.failure.set(Some(Failure {
+                at: Spot::Board,
+                message: "This board was deleted.".into(),
+                offline: false,
+                retry: None,
+            }));
+        } else if gap {
+            spawn_local(async move { self.reload().await });
+        }
+    }
+
     /// Moves a task (on screen at once), announces it and keeps focus on its card.
     pub fn move_task(self, task_id: i64, column_id: i64, position: i64) {
         let mut preview = self.board.get_untracked();
@@ -274,18 +361,109 @@ impl BoardState {
         };
         self.status
             .set(format!("Moved “{title}” to {column}, position {}", pos + 1));
-        // Only where it goes: the patch cannot touch the assignee or the text.
-        let patch = TaskPatch {
-            column_id: Some(column_id),
-            position: Some(position),
-            ..Default::default()
+        self.board.set(preview);
+        self.unsent_moves.update_value(|q| {
+            if !q.contains(&task_id) {
+                q.push(task_id);
+            }
+        });
+        self.send_next_move();
+    }
+
+    /// Sends the next moved card's place — after the card now above it on
+    /// screen, from the version this tab knows — once the previous move is
+    /// answered.
+    fn send_next_move(self) {
+        if self.sending_move.get_value() {
+            return;
+        }
+        let Some(task_id) = self
+            .unsent_moves
+            .try_update_value(|q| (!q.is_empty()).then(|| q.remove(0)))
+            .flatten()
+        else {
+            self.apply_changes();
+            return;
         };
-        self.change(
-            Spot::Card(task_id),
-            Some(move |b: &mut BoardDetail| b.move_task(task_id, column_id, position)),
-            move || update_task(task_id, patch.clone()),
-            |_| {},
-        );
+        let Some(to) = self.board.with_untracked(|b| {
+            let task = b.task(task_id)?;
+            let after_id = b
+                .tasks_in(task.column_id)
+                .take_while(|t| t.id != task_id)
+                .last()
+                .map(|t| t.id);
+            Some(TaskMove {
+                column_id: task.column_id,
+                after_id,
+                version: task.version,
+            })
+        }) else {
+            return self.send_next_move();
+        };
+        self.sending_move.set_value(true);
+        self.in_flight.update_value(|n| *n += 1);
+        spawn_local(async move {
+            let result = move_task(task_id, to).await;
+            self.in_flight.update_value(|n| *n = n.saturating_sub(1));
+            self.sending_move.set_value(false);
+            match result {
+                Ok(task) => {
+                    self.failure.update(|f| {
+                        if f.as_ref()
+                            .is_some_and(|f| f.at == Spot::Card(task_id) || f.offline)
+                        {
+                            *f = None;
+                        }
+                    });
+                    // The next move of this card starts from this version.
+                    self.board.update(|b| {
+                        if let Some(t) = b.tasks.iter_mut().find(|t| t.id == task_id) {
+                            t.version = t.version.max(task.version);
+                        }
+                    });
+                    if !Self::following_live() {
+                        self.reload().await;
+                    }
+                    self.send_next_move();
+                }
+                Err(error) => {
+                    // What is on screen was a guess that did not hold: show
+                    // what is stored, and say why.
+                    self.unsent_moves.update_value(Vec::clear);
+                    let offline = error.is_network();
+                    let message = match &error {
+                        AppError::Stale(_) => "Someone else moved this card meanwhile: \
+                                               it is back where they put it."
+                            .to_string(),
+                        _ if offline => NOT_SAVED.to_string(),
+                        other => plain(other),
+                    };
+                    let retry = offline.then(|| {
+                        Callback::new(move |()| {
+                            self.failure.set(None);
+                            self.unsent_moves.update_value(|q| q.push(task_id));
+                            self.send_next_move();
+                        })
+                    });
+                    if let AppError::Stale(current) = &error {
+                        let current = (**current).clone();
+                        self.board.update(|b| {
+                            b.apply(&BoardChange::TaskMoved { task: current });
+                        });
+                    }
+                    self.failure.set(Some(Failure {
+                        at: Spot::Card(task_id),
+                        message,
+                        offline,
+                        retry,
+                    }));
+                    if !offline {
+                        self.reload().await;
+                    }
+                    self.apply_changes();
+                }
+            }
+        });
     }
 
     /// Shows the pane on `tab` (opening it on a phone, unhiding it on a desktop).
@@ -342,9 +520,9 @@ pub fn plain(error: &AppError) -> String {
 /// Shows the board's rooms in the chat panel, goes live once in the browser
 /// (board presence, rooms, the room a link asked for or the one last open),
 /// and stops following the board when the page goes away.
-fn follow_board(board_id: i64, rooms: &[RoomSummary]) {
+fn follow_board(board_id: i64, seq: i64, rooms: &[RoomSummary]) {
     let live = expect_context::<Live>();
-    live.show_board(board_id, rooms.to_vec());
+    live.show_board(board_id, seq, rooms.to_vec());
     let query = leptos_router::hooks::use_query_map();
     let linked = move || {
         let q = query.read();
@@ -420,7 +598,25 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     let state = BoardState::new(board);
     provide_context(state);
     let live = expect_context::<Live>();
-    follow_board(state.id(), rooms.as_deref().unwrap_or_default());
+    follow_board(
+        state.id(),
+        state.board.with_untracked(|b| b.seq),
+        rooms.as_deref().unwrap_or_default(),
+    );
+    // Everyone's changes, as they arrive (several may come between renders).
+    Effect::new(move |_| {
+        if live.board_inbox.with(|q| !q.is_empty()) {
+            state.apply_changes();
+        }
+    });
+    // Too far behind to replay: load the board once.
+    Effect::new(move |seen: Option<u32>| {
+        let stale = live.board_stale.get();
+        if seen.is_some_and(|s| s != stale) {
+            spawn_local(async move { state.reload().await });
+        }
+        stale
+    });
     // Back online after a drop: what is stored now, within moments. (The
     // value is whether the connection dropped since it was last live.)
     Effect::new(move |dropped: Option<bool>| match live.status.get() {
@@ -840,6 +1036,9 @@ fn TaskCard(task: Task) -> impl IntoView {
     });
     let href = format!("/boards/{}/tasks/{id}", task.board_id);
     let comments = task.comment_count;
+    let live = expect_context::<Live>();
+    // Someone else holding this card right now.
+    let mover = move || live.mover_of(id).map(|u| u.display_name);
 
     let on_dragstart = move |ev: leptos::ev::DragEvent| {
         #[cfg(feature = "hydrate")]
@@ -850,10 +1049,12 @@ fn TaskCard(task: Task) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
         state.drag.set(Some(id));
+        live.say_moving(id, true);
     };
     let on_dragend = move |_| {
         state.drag.set(None);
         state.drop_at.set(None);
+        live.say_moving(id, false);
     };
     // Hovering a card: the dragged card takes this card's place, which moves aside.
     let on_dragover = move |ev: leptos::ev::DragEvent| {
@@ -900,6 +1101,9 @@ fn TaskCard(task: Task) -> impl IntoView {
                 attr:data-task-id=id.to_string()
                 attr:aria-describedby="card-help">
                 <span class="card-title" dir="auto">{task.title.clone()}</span>
+                {move || mover().map(|name| view! {
+                    <span class="card-moving">{format!("{name} is moving this")}</span>
+                })}
                 <span class="card-meta">
                     {(!task.description.is_empty()).then(|| view! {
                         <span class="card-desc-mark" title="Has a description">"≡"<span class="sr-only">", has a description"</span></span>

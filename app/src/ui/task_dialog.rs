@@ -14,7 +14,7 @@ use super::comments::CommentThread;
 use super::common::{browser, char_len, Avatar, CharCount};
 use super::live::Live;
 use crate::api::boards::{delete_task, update_task};
-use crate::model::{BoardDetail, Change, TaskPatch};
+use crate::model::{BoardDetail, Change, Task, TaskPatch};
 use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
 
 /// The fields of the Details tab, shared with the dialog so that closing can
@@ -23,6 +23,12 @@ use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
 struct Edits {
     title: NodeRef<leptos::html::Input>,
     description: NodeRef<leptos::html::Textarea>,
+    /// The card as it was when what is in the fields was loaded or last
+    /// taken in: a save says it was made from this version.
+    base: StoredValue<Option<Task>>,
+    /// Someone else changed the title or description the user is editing:
+    /// their card, until the user keeps theirs or takes the other's.
+    conflict: RwSignal<Option<Task>>,
 }
 
 impl Edits {
@@ -39,6 +45,58 @@ impl Edits {
             })
         });
         changed.then_some((title, description))
+    }
+
+    /// The version the fields were made from.
+    fn base_version(self) -> Option<i64> {
+        self.base.with_value(|b| b.as_ref().map(|t| t.version))
+    }
+
+    fn set_title(self, title: &str) {
+        if let Some(el) = self.title.get_untracked() {
+            el.set_value(title);
+        }
+    }
+
+    fn set_description(self, description: &str) {
+        if let Some(el) = self.description.get_untracked() {
+            el.set_value(description);
+        }
+    }
+
+    /// Someone else's change of the card arrived: fields the user has not
+    /// touched take it at once; one they are editing that the other person
+    /// changed too becomes a conflict to settle (nothing typed is lost).
+    fn take_in(self, now: &Task) {
+        let (Some(base), Some(t), Some(d)) = (
+            self.base.get_value(),
+            self.title.get_untracked(),
+            self.description.get_untracked(),
+        ) else {
+            return;
+        };
+        if now.version <= base.version || self.conflict.with_untracked(Option::is_some) {
+            return;
+        }
+        let (title, description) = (t.value(), d.value());
+        let (title, description) = (title.trim(), description.trim());
+        let title_edited = title != base.title;
+        let description_edited = description != base.description;
+        let clash = (title_edited && now.title != base.title && now.title != title)
+            || (description_edited
+                && now.description != base.description
+                && now.description != description);
+        if clash {
+            self.conflict.set(Some(now.clone()));
+            return;
+        }
+        if !title_edited {
+            self.set_title(&now.title);
+        }
+        if !description_edited {
+            self.set_description(&now.description);
+        }
+        self.base.set_value(Some(now.clone()));
     }
 }
 
@@ -58,6 +116,8 @@ pub fn TaskDialog() -> impl IntoView {
     let edits = Edits {
         title: NodeRef::new(),
         description: NodeRef::new(),
+        base: StoredValue::new(None),
+        conflict: RwSignal::new(None),
     };
     // Asking "Discard changes?" instead of closing.
     let asking = RwSignal::new(false);
@@ -152,7 +212,14 @@ pub fn TaskDialog() -> impl IntoView {
         };
         asking.set(false);
         if let Some((title, description)) = edits.unsaved(state, id) {
-            save_task(state, id, title, description, Some(leave));
+            save_task(
+                state,
+                id,
+                title,
+                description,
+                edits.base_version(),
+                Some(leave),
+            );
         }
     };
 
@@ -196,12 +263,15 @@ pub fn TaskDialog() -> impl IntoView {
 }
 
 /// Saves the title and description (only those: the assignee and the column
-/// are left as they are), then closes the dialog if asked to.
+/// are left as they are) from the card's `version` the fields were made from
+/// (someone else's newer change is not overwritten: the dialog shows both),
+/// then closes the dialog if asked to.
 fn save_task(
     state: BoardState,
     id: i64,
     title: String,
     description: String,
+    version: Option<i64>,
     then_close: Option<Callback<()>>,
 ) {
     if char_len(title.trim()) > TASK_TITLE_MAX || char_len(&description) > TASK_DESCRIPTION_MAX {
@@ -210,6 +280,7 @@ fn save_task(
     let patch = TaskPatch {
         title: Some(title.clone()),
         description: Some(description.clone()),
+        version,
         ..Default::default()
     };
     let (t, d) = (title.trim().to_string(), description.trim().to_string());
@@ -352,8 +423,57 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
         let (Some(t), Some(d)) = (edits.title.get(), edits.description.get()) else {
             return;
         };
-        save_task(state, id, t.value(), d.value(), None);
+        save_task(state, id, t.value(), d.value(), edits.base_version(), None);
     };
+    edits.base.set_value(Some(task.clone()));
+    // Someone else's edits, live: into the fields the user has not touched.
+    Effect::new(move |_| {
+        if let Some(now) = current() {
+            edits.take_in(&now);
+        }
+    });
+    // A save refused as stale: the same choice.
+    Effect::new(move |_| {
+        if let Some(theirs) = state.stale_task.get().filter(|t| t.id == id) {
+            state.stale_task.set(None);
+            edits.conflict.set(Some(theirs));
+        }
+    });
+    let keep_mine = move |_| {
+        let Some(theirs) = edits.conflict.get_untracked() else {
+            return;
+        };
+        edits.base.set_value(Some(theirs));
+        edits.conflict.set(None);
+        state.failure.update(|f| {
+            if f.as_ref().is_some_and(|f| f.at == Spot::Task(id)) {
+                *f = None;
+            }
+        });
+        if let (Some(t), Some(d)) = (
+            edits.title.get_untracked(),
+            edits.description.get_untracked(),
+        ) {
+            save_task(state, id, t.value(), d.value(), edits.base_version(), None);
+        }
+    };
+    let take_theirs = move |_| {
+        let Some(theirs) = edits.conflict.get_untracked() else {
+            return;
+        };
+        edits.set_title(&theirs.title);
+        edits.set_description(&theirs.description);
+        title_len.set(char_len(&theirs.title));
+        edits.base.set_value(Some(theirs));
+        edits.conflict.set(None);
+        state.failure.update(|f| {
+            if f.as_ref().is_some_and(|f| f.at == Spot::Task(id)) {
+                *f = None;
+            }
+        });
+        browser::focus_soon("task-title".into());
+    };
+    let gone = move || current().is_none();
     let move_to = move |ev: leptos::ev::Event| {
         if let Ok(column_id) = event_target_value(&ev).parse::<i64>() {
             let end = state
@@ -443,6 +563,22 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
                 <p class="muted small creator"><Avatar name=name.clone() small=true />" Created by "{name}</p>
             })}
             <FailureNote at=Spot::Task(id) />
+            {move || gone().then(|| view! {
+                <p class="notice" role="status">"Someone deleted this card. What you typed is still here, but it cannot be saved."</p>
+            })}
+            {move || edits.conflict.get().map(|theirs| view! {
+                <div class="conflict" role="alert" aria-labelledby="conflict-title">
+                    <p id="conflict-title"><strong>"Someone else changed this card while you were editing it."</strong></p>
+                    <p class="small muted">"Their title"</p>
+                    <p class="conflict-text" dir="auto">{theirs.title.clone()}</p>
+                    <p class="small muted">"Their description"</p>
+                    <p class="conflict-text" dir="auto">{if theirs.description.is_empty() { "(empty)".to_string() } else { theirs.description.clone() }}</p>
+                    <div class="dialog-actions">
+                        <button type="button" id="conflict-keep" class="btn btn-primary btn-sm" on:click=keep_mine>"Keep mine"</button>
+                        <button type="button" id="conflict-take" class="btn btn-sm" on:click=take_theirs>"Take theirs"</button>
+                    </div>
+                </div>
+            })}
             <div class="dialog-actions">
                 <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete task"</button>
                 <span class="spacer"></span>

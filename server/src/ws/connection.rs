@@ -16,13 +16,14 @@ use futures_util::SinkExt;
 use tokio::sync::mpsc;
 
 use app::error::AppError;
+use app::protocol::BoardChange;
 use app::protocol::{
     Ack, ClientFrame, ErrorCode, ServerFrame, TopicName, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use app::services::auth::Session;
 use app::services::hub::{Delivery, Event, Subscriber, Topic};
 use app::services::stream::{self, CatchUp, Stream};
-use app::services::{chat, comments, presence, Services};
+use app::services::{chat, comments, presence, tasks, Services};
 
 use super::follows::Follows;
 use super::{
@@ -39,6 +40,9 @@ pub struct Connection {
     follows: Follows,
     /// When this connection last forwarded "typing" for a place.
     typing_sent: HashMap<Stream, Instant>,
+    /// The card this connection said it is moving (board, task), to put it
+    /// down when the connection ends.
+    moving: Option<(i64, i64)>,
     last_heard: Instant,
     poster: Poster,
     /// The poster's answers (acks, errors), once it has started.
@@ -71,6 +75,7 @@ impl Connection {
             bound,
             follows: Follows::default(),
             typing_sent: HashMap::new(),
+            moving: None,
             last_heard: Instant::now(),
             poster,
             answers: None,
@@ -223,6 +228,9 @@ impl Connection {
         for &stream in self.typing_sent.keys() {
             self.publish_typing(stream, false).await;
         }
+        if let Some((board_id, task_id)) = self.moving {
+            self.publish_moving(board_id, task_id, false);
+        }
         if self.svc.presence.disconnect(self.me()).await {
             let _ = presence::announce(&self.svc, self.me(), false).await;
         }
@@ -304,7 +312,9 @@ impl Connection {
                 let stream = match (room_id, self.bound) {
                     (None, Some(Stream::Thread(task))) => Stream::Thread(task),
                     (Some(room), _) | (None, Some(Stream::Room(room))) => Stream::Room(room),
-                    (None, None) => return missing(socket, "room_id", client_id).await,
+                    (None, None | Some(Stream::Board(_))) => {
+                        return missing(socket, "room_id", client_id).await
+                    }
                 };
                 self.post(stream, content, client_id).await
             }
@@ -332,6 +342,7 @@ impl Connection {
                 };
                 self.typing(socket, stream, is_typing).await
             }
+            ClientFrame::Moving { task_id, moving } => self.moving(socket, task_id, moving).await,
             ClientFrame::Read {
                 room_id,
                 message_id,
@@ -417,6 +428,7 @@ impl Connection {
         let (room_id, task_id) = match stream {
             Stream::Room(id) => (Some(id), None),
             Stream::Thread(id) => (None, Some(id)),
+            Stream::Board(_) => return,
         };
         self.svc.hub.publish(
             topic,
@@ -425,6 +437,46 @@ impl Connection {
                 task_id,
                 user: self.session.user.clone(),
                 is_typing,
+            },
+        );
+    }
+
+    /// "I picked up / put down this card": told to the card's board (whose
+    /// topic this connection must follow), at most one card at a time.
+    async fn moving(&mut self, socket: &mut WebSocket, task_id: i64, moving: bool) -> Flow {
+        let task = match tasks::visible_task(&self.svc, &self.session.user, task_id).await {
+            Ok(task) => task,
+            Err(e) => return fail(socket, &e, None).await,
+        };
+        if !self.follows.contains(Topic::Board(task.board_id)) {
+            return refuse(
+                socket,
+                ErrorCode::NotSubscribed,
+                "subscribe to the board first",
+                None,
+            )
+            .await;
+        }
+        if moving {
+            if let Some((board_id, other)) = self.moving.filter(|(_, t)| *t != task_id) {
+                self.publish_moving(board_id, other, false);
+            }
+            self.moving = Some((task.board_id, task_id));
+        } else if self.moving.take().is_none() {
+            return Flow::Continue;
+        }
+        self.publish_moving(task.board_id, task_id, moving);
+        Flow::Continue
+    }
+
+    fn publish_moving(&self, board_id: i64, task_id: i64, moving: bool) {
+        self.svc.hub.publish(
+            Topic::Board(board_id),
+            Event::Moving {
+                board_id,
+                task_id,
+                user: self.session.user.clone(),
+                moving,
             },
         );
     }
@@ -501,7 +553,7 @@ impl Connection {
     ) -> Flow {
         let event = &delivery.event;
         match event {
-            Event::Message { .. } | Event::Comment { .. } => {
+            Event::Message { .. } | Event::Comment { .. } | Event::BoardEvent { .. } => {
                 let Some(follow) = self.follows.of_item(event) else {
                     return Flow::Continue;
                 };
@@ -517,6 +569,18 @@ impl Connection {
                     // Sent anyway: the client drops what it has, and the gap
                     // is filled by the next item or a catch-up.
                     Err(e) => tracing::warn!("filling a gap: {e}"),
+                }
+                if let Some(board_id) = self.loses_board(event) {
+                    // The change that ends this user's access is the last
+                    // of the board they get: nothing numbered after it.
+                    if !write(socket.feed(WsMessage::Text(delivery.text().clone()))).await {
+                        return Flow::Close;
+                    }
+                    for topic in self.follows.revoke(board_id, None) {
+                        sub.unsubscribe(topic);
+                        self.typing_sent.retain(|s, _| s.topic() != topic);
+                    }
+                    return Flow::Continue;
                 }
             }
             Event::SessionEnded { session } => {
@@ -548,6 +612,26 @@ impl Connection {
         }
         // Serialised once for every connection that sends it; shared bytes.
         flow(write(socket.feed(WsMessage::Text(delivery.text().clone()))).await)
+    }
+}
+
+impl Connection {
+    /// The board whose change `event` ends this user's access to it (they
+    /// were removed, or it was deleted).
+    fn loses_board(&self, event: &Event) -> Option<i64> {
+        match event {
+            Event::BoardEvent {
+                board_id,
+                change: BoardChange::MemberRemoved { user_id, .. },
+                ..
+            } if *user_id == self.me() => Some(*board_id),
+            Event::BoardEvent {
+                board_id,
+                change: BoardChange::BoardDeleted,
+                ..
+            } => Some(*board_id),
+            _ => None,
+        }
     }
 }
 
@@ -607,6 +691,9 @@ impl Poster {
                             Err(e) => Underway::Done(Err(e)),
                         }
                     }
+                    Stream::Board(_) => Underway::Done(Err(AppError::invalid(
+                        "a board takes no messages: post in one of its rooms",
+                    ))),
                     Stream::Thread(task) => Underway::Done(
                         comments::post(&svc, &user, task, &post.content, client_id)
                             .await

@@ -31,6 +31,7 @@ impl Follows {
         let topic = match event {
             Event::Message { message } => Topic::Room(message.room_id),
             Event::Comment { comment } => Topic::Task(comment.task_id),
+            Event::BoardEvent { board_id, .. } => Topic::Board(*board_id),
             _ => return None,
         };
         self.by_topic.get_mut(&topic)
@@ -63,7 +64,10 @@ impl Follows {
     pub fn wants(&self, event: &Event, me: i64) -> bool {
         let follows = |topic| self.by_topic.contains_key(&topic);
         match event {
-            Event::Message { .. } | Event::Comment { .. } => false,
+            Event::Message { .. } | Event::Comment { .. } | Event::BoardEvent { .. } => false,
+            Event::Moving { board_id, user, .. } => {
+                user.id != me && follows(Topic::Board(*board_id))
+            }
             Event::Typing {
                 room_id,
                 task_id,
@@ -114,7 +118,14 @@ mod tests {
         f.insert(Topic::Room(2), room(2, 10));
         f.insert(Topic::Room(3), room(3, 20));
         f.insert(Topic::Task(7), thread(7, 10));
-        f.insert(Topic::Board(10), Follow::Board(10));
+        f.insert(
+            Topic::Board(10),
+            Follow::Stream {
+                stream: Stream::Board(10),
+                board_id: 10,
+                seq: 0,
+            },
+        );
         f.insert(Topic::User(5), Follow::Own);
         f
     }

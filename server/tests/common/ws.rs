@@ -92,7 +92,7 @@ pub async fn next_skipping(s: &mut Socket, kind: &str, also: &[&str]) -> Value {
         }
         let t = f["type"].as_str().unwrap_or_default();
         assert!(
-            ["presence", "typing", "hello"].contains(&t) || also.contains(&t),
+            ["presence", "typing", "hello", "board_presence"].contains(&t) || also.contains(&t),
             "expected {kind}, got {f}"
         );
     }
@@ -107,7 +107,8 @@ pub async fn quiet(s: &mut Socket, ms: u64) {
             Ok(Some(Ok(Ws::Text(t)))) => {
                 let f: Value = serde_json::from_str(t.as_str()).unwrap();
                 assert!(
-                    f["type"] == "presence" || f["type"] == "typing",
+                    ["presence", "typing", "board_presence"]
+                        .contains(&f["type"].as_str().unwrap_or_default()),
                     "unexpected frame {f}"
                 );
             }
@@ -118,7 +119,8 @@ pub async fn quiet(s: &mut Socket, ms: u64) {
 
 /// Opens /ws as `c`, subscribes to `topic` (resuming after `after`), and
 /// returns the socket once subscribed, with what was replayed before (the
-/// `message` or `comment` payloads) and the `subscribed` frame.
+/// `message` or `comment` payloads, whole `board_event` frames) and the
+/// `subscribed` frame.
 pub async fn open_subscribed(
     c: &Client,
     topic: &str,
@@ -137,8 +139,9 @@ pub async fn open_subscribed(
         match f["type"].as_str().unwrap() {
             "message" => replay.push(f["message"].clone()),
             "comment" => replay.push(f["comment"].clone()),
+            "board_event" => replay.push(f.clone()),
             "subscribed" => return (s, replay, f),
-            "presence" | "typing" => {}
+            "presence" | "typing" | "board_presence" => {}
             other => panic!("unexpected {other}: {f}"),
         }
     }

@@ -1,6 +1,7 @@
 //! The HTTP fallback's receiving side, while no WebSocket gets through: long
 //! polls (server functions that wait like the socket would deliver) for the
-//! open room and the open thread, and the unread count now and then. Sending
+//! open room, the open thread and the shown board, and the unread count now
+//! and then. Sending
 //! goes through the outbox (one text at a time, in order).
 
 use super::Live;
@@ -14,7 +15,7 @@ impl Live {
             use leptos::task::spawn_local;
 
             use super::LiveStatus;
-            use crate::api::live::{poll_room, poll_thread, unread_notifications};
+            use crate::api::live::{poll_board, poll_room, poll_thread, unread_notifications};
 
             let already = self
                 .inner
@@ -60,6 +61,33 @@ impl Live {
                                 self.receive_comment(c);
                             }
                         }
+                        Err(_) => pause(3000).await,
+                    }
+                }
+            });
+            spawn_local(async move {
+                while polling() {
+                    let (Some(board), Some(seq)) =
+                        (self.board.get_untracked(), self.board_seq.get_value())
+                    else {
+                        pause(1000).await;
+                        continue;
+                    };
+                    // After what the page shows, or what waits to be shown.
+                    let queued = self
+                        .board_inbox
+                        .with_untracked(|q| q.last().map(|(n, _)| *n));
+                    let after = queued.unwrap_or(seq).max(seq);
+                    match poll_board(board, after).await {
+                        Ok(events) => self.board_inbox.update(|q| {
+                            for event in events {
+                                if let crate::protocol::Event::BoardEvent { seq, change, .. } =
+                                    event
+                                {
+                                    q.push((seq, change));
+                                }
+                            }
+                        }),
                         Err(_) => pause(3000).await,
                     }
                 }

@@ -33,7 +33,7 @@ pub use notifications::Notifications;
 pub use outbox::{OutState, Outgoing};
 
 use crate::model::{Comment, Message, RoomSummary, User};
-use crate::protocol::{ClientFrame, Topic};
+use crate::protocol::{BoardChange, ClientFrame, Topic};
 use crate::ui::common::browser;
 
 /// How the tab is connected.
@@ -100,6 +100,18 @@ impl Presence {
     }
 }
 
+/// Someone else is moving a card (until `until`, ms since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovingHint {
+    pub task_id: i64,
+    pub user: User,
+    pub until: u64,
+}
+
+/// How long a "moving this" marker lasts without news (a drag that never
+/// ended: the mover's tab closed, their connection dropped).
+pub const MOVING_EXPIRY_MS: u64 = 15_000;
+
 /// How long a typing hint lasts after the last typing frame.
 pub const TYPING_EXPIRY_MS: u64 = 10_000;
 /// A composer sends "typing" at most this often.
@@ -125,6 +137,16 @@ pub struct Live {
     pub rooms: RwSignal<Vec<RoomSummary>>,
     /// Board members online now (for the dots on the member list).
     pub board_online: RwSignal<Vec<i64>>,
+    /// The shown board's changes as they arrive, in order; the board page
+    /// drains it (several may arrive between two renders).
+    pub board_inbox: RwSignal<Vec<(i64, BoardChange)>>,
+    /// The number of the last board change the page shows: the board
+    /// topic resumes after it on every reconnection.
+    pub board_seq: StoredValue<Option<i64>>,
+    /// Bumped when the board must be loaded again (too far behind to replay).
+    pub board_stale: RwSignal<u32>,
+    /// Cards other people are moving right now.
+    pub moving: RwSignal<Vec<MovingHint>>,
     /// The open room's messages.
     pub room: Feed<Message>,
     /// The open room's members online now.
@@ -191,6 +213,10 @@ impl Live {
             board: RwSignal::new(None),
             rooms: RwSignal::new(Vec::new()),
             board_online: RwSignal::new(Vec::new()),
+            board_inbox: RwSignal::new(Vec::new()),
+            board_seq: StoredValue::new(None),
+            board_stale: RwSignal::new(0),
+            moving: RwSignal::new(Vec::new()),
             room: Feed::new(),
             online: RwSignal::new(Vec::new()),
             read_marker: RwSignal::new(0),
@@ -290,8 +316,10 @@ impl Live {
 
     /// Shows a board's rooms (synchronously, so the server and the browser
     /// render the same list); [`enter_board`](Self::enter_board) then goes live.
-    pub fn show_board(self, board_id: i64, rooms: Vec<RoomSummary>) {
+    pub fn show_board(self, board_id: i64, seq: i64, rooms: Vec<RoomSummary>) {
         self.board.set(Some(board_id));
+        self.board_seq.set_value(Some(seq));
+        self.board_inbox.set(Vec::new());
         self.rooms.set(rooms);
     }
 
@@ -301,7 +329,7 @@ impl Live {
         let Some(board_id) = self.board.get_untracked() else {
             return;
         };
-        self.subscribe(Topic::Board(board_id), None);
+        self.subscribe(Topic::Board(board_id), self.board_seq.get_value());
         let open = self.room.open.get_untracked();
         for room_id in self.room_ids() {
             let after = if Some(room_id) == open {
@@ -355,6 +383,9 @@ impl Live {
             self.unsubscribe(Topic::Room(room_id));
         }
         self.board.set(None);
+        self.board_seq.set_value(None);
+        self.board_inbox.set(Vec::new());
+        self.moving.set(Vec::new());
         self.rooms.set(Vec::new());
         self.room.close();
         self.online.set(Vec::new());
@@ -601,6 +632,26 @@ impl Live {
                 hints.update(|t| t.retain(|h| h.until > now));
             }
         }
+        if self
+            .moving
+            .with_untracked(|m| m.iter().any(|h| h.until <= now))
+        {
+            self.moving.update(|m| m.retain(|h| h.until > now));
+        }
+    }
+
+    /// Tells the board's other viewers this user picked up (or put down) a card.
+    pub fn say_moving(self, task_id: i64, moving: bool) {
+        self.send_frame(&ClientFrame::Moving { task_id, moving });
+    }
+
+    /// Someone else's "moving this" marker on a card, if any.
+    pub fn mover_of(self, task_id: i64) -> Option<User> {
+        self.moving.with(|m| {
+            m.iter()
+                .find(|h| h.task_id == task_id)
+                .map(|h| h.user.clone())
+        })
     }
 }
 

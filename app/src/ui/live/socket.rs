@@ -352,6 +352,30 @@ fn on_event(live: Live, event: Event) {
         Event::BoardPresence {
             user_id, online, ..
         } => set_online(live.board_online, user_id, online),
+        Event::BoardEvent {
+            board_id,
+            seq,
+            change,
+        } if Some(board_id) == live.board.get_untracked() => {
+            live.board_inbox.update(|inbox| inbox.push((seq, change)));
+        }
+        Event::Moving {
+            board_id,
+            task_id,
+            user,
+            moving,
+        } if Some(board_id) == live.board.get_untracked() => {
+            live.moving.update(|m| {
+                m.retain(|h| h.user.id != user.id);
+                if moving {
+                    m.push(super::MovingHint {
+                        task_id,
+                        user,
+                        until: super::now_ms() + super::MOVING_EXPIRY_MS,
+                    });
+                }
+            });
+        }
         Event::Notification {
             notification,
             unread,
@@ -427,6 +451,9 @@ fn on_subscribed(live: Live, snapshot: Snapshot, resync: bool) {
         }
         Topic::Board(board) if Some(board) == live.board.get_untracked() => {
             live.board_online.set(snapshot.online.unwrap_or_default());
+            if resync {
+                live.board_stale.update(|n| *n += 1);
+            }
         }
         Topic::Room(room) if Some(room) == live.room.open.get_untracked() => {
             live.online.set(snapshot.online.clone().unwrap_or_default());
