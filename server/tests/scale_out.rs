@@ -599,3 +599,105 @@ async fn budgets_and_login_throttles_hold_across_instances() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     drop(redis);
 }
+
+/// The next `n` board changes on a socket: (seq, kind).
+async fn board_changes(s: &mut Socket, n: usize) -> Vec<(i64, String)> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        let f = next(s).await;
+        if f["type"] == "board_event" {
+            got.push((
+                f["seq"].as_i64().unwrap(),
+                f["change"]["kind"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    got
+}
+
+/// Board changes made on both instances at once reach followers on either
+/// one, every change once, in the stored order; a member removed through A
+/// stops getting the board on B at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn board_changes_on_two_instances_reach_everyone_in_order_once() {
+    let s = setup().await;
+    let (_a, b) = &s._instances;
+    let carol = b.user("carol").await;
+    s.ada.add_to_board(s.board, &["carol"]).await;
+    let topic = format!("board:{}", s.board);
+    let mut bob_ws = connect(&s.bob, "/ws").await;
+    next(&mut bob_ws).await;
+    let start = subscribe(&mut bob_ws, &topic).await["seq"]
+        .as_i64()
+        .unwrap();
+    let mut ada_ws = connect(&s.ada, "/ws").await;
+    next(&mut ada_ws).await;
+    subscribe(&mut ada_ws, &topic).await;
+
+    let column = s.ada.get(&format!("/api/boards/{}", s.board)).await.1["columns"][1]["id"]
+        .as_i64()
+        .unwrap();
+    let per_writer = 25;
+    let board = s.board;
+    let (ada, carol_c) = (&s.ada, &carol);
+    tokio::join!(
+        async {
+            for i in 0..per_writer {
+                ada.task(board, column, &format!("ada #{i}")).await;
+            }
+        },
+        async {
+            for i in 0..per_writer {
+                carol_c.task(board, column, &format!("carol #{i}")).await;
+            }
+        }
+    );
+    let total = 2 * per_writer;
+    let stored: Vec<(i64, String)> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT seq, change FROM board_events WHERE board_id = $1 AND seq > $2 ORDER BY seq",
+    )
+    .bind(s.board)
+    .bind(start)
+    .fetch_all(&pool_of(&s).await)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+        (start + 1..=start + total as i64).collect::<Vec<_>>(),
+        "numbered without gaps"
+    );
+    let expected: Vec<(i64, String)> = stored
+        .iter()
+        .map(|(seq, _)| (*seq, "task_created".to_string()))
+        .collect();
+    assert_eq!(
+        board_changes(&mut bob_ws, total).await,
+        expected,
+        "bob on B"
+    );
+    assert_eq!(
+        board_changes(&mut ada_ws, total).await,
+        expected,
+        "ada on A"
+    );
+
+    // Removed through A: bob on B gets his removal, then nothing of the board.
+    let bob_id = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    let (status, _) = s
+        .ada
+        .delete(&format!("/api/boards/{}/members/{bob_id}", s.board))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let removal = next_skipping(&mut bob_ws, "board_event", &["access_changed"]).await;
+    assert_eq!(removal["change"]["kind"], "member_removed");
+    assert_eq!(removal["change"]["user_id"], bob_id);
+    carol.task(s.board, column, "after bob left").await;
+    assert_eq!(board_changes(&mut ada_ws, 2).await.len(), 2);
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(700);
+    while let Ok(f) = tokio::time::timeout_at(deadline, next(&mut bob_ws)).await {
+        assert_ne!(
+            f["type"], "board_event",
+            "nothing of the board after removal: {f}"
+        );
+    }
+}
