@@ -3,7 +3,7 @@
 # starts a fresh server (SQLite in a temporary folder, rate limit off), runs the
 # scenarios of docs/performance.md on this machine, and prints the figures.
 #
-#   scripts/bench.sh                 # fan-out 1000 x 100/s, 10,000 x 10/s, a rate sweep, 10,000 idle connections
+#   scripts/bench.sh                 # fan-out 1000 x 100/s, 10,000 x 10/s, a rate sweep, 10,000 idle connections, the live board
 #   BENCH_QUICK=1 scripts/bench.sh   # smaller numbers, for a smoke run
 set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
@@ -31,8 +31,8 @@ run_server() {
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=; }
 
-subs=1000; idle=10000; seconds=10; sweep=200,500,1000,2000; wide=10000
-if [ -n "${BENCH_QUICK:-}" ]; then subs=100; idle=500; seconds=3; sweep=200,1000; wide=1000; fi
+subs=1000; idle=10000; seconds=10; sweep=200,500,1000,2000; wide=10000; members=200; cards=2000
+if [ -n "${BENCH_QUICK:-}" ]; then subs=100; idle=500; seconds=3; sweep=200,1000; wide=1000; members=40; cards=300; fi
 
 echo "## $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load generator on the same machine"
 echo
@@ -54,4 +54,9 @@ echo
 echo "### Idle connections"
 run_server
 "$bench" --url "$url" --server-pid "$server_pid" idle --connections "$idle"
+stop_server
+echo
+echo "### The live board: $members members, one move per second per 10 members, for ${seconds} s; a board of $cards cards"
+run_server
+"$bench" --url "$url" --server-pid "$server_pid" board --members "$members" --seconds "$seconds" --tasks "$cards"
 stop_server

@@ -101,6 +101,9 @@ pub struct BoardState {
     /// version the previous one's answer gave.
     unsent_moves: StoredValue<Vec<i64>>,
     sending_move: StoredValue<bool>,
+    /// The board as it was before the first of the moves under way: a move
+    /// that fails puts the screen back to it.
+    before_moves: StoredValue<Option<BoardDetail>>,
     /// A change of a card was refused as stale: the card as it is now (the
     /// task dialog offers to keep the user's text or take this).
     pub stale_task: RwSignal<Option<Task>>,
@@ -122,6 +125,7 @@ impl BoardState {
             in_flight: StoredValue::new(0),
             unsent_moves: StoredValue::new(Vec::new()),
             sending_move: StoredValue::new(false),
+            before_moves: StoredValue::new(None),
             stale_task: RwSignal::new(None),
             pane_tab: RwSignal::new(PaneTab::Chat),
             pane_hidden: RwSignal::new(false),
@@ -361,6 +365,10 @@ impl BoardState {
         };
         self.status
             .set(format!("Moved “{title}” to {column}, position {}", pos + 1));
+        if self.before_moves.with_value(Option::is_none) {
+            self.before_moves
+                .set_value(Some(self.board.get_untracked()));
+        }
         self.board.set(preview);
         self.unsent_moves.update_value(|q| {
             if !q.contains(&task_id) {
@@ -382,6 +390,8 @@ impl BoardState {
             .try_update_value(|q| (!q.is_empty()).then(|| q.remove(0)))
             .flatten()
         else {
+            // Every move is answered: the screen holds no guess any more.
+            self.before_moves.set_value(None);
             self.apply_changes();
             return;
         };
@@ -403,7 +413,7 @@ impl BoardState {
         self.sending_move.set_value(true);
         self.in_flight.update_value(|n| *n += 1);
         spawn_local(async move {
-            let result = move_task(task_id, to).await;
+            let result = move_task(task_id, to.clone()).await;
             self.in_flight.update_value(|n| *n = n.saturating_sub(1));
             self.sending_move.set_value(false);
             match result {
@@ -427,9 +437,13 @@ impl BoardState {
                     self.send_next_move();
                 }
                 Err(error) => {
-                    // What is on screen was a guess that did not hold: show
-                    // what is stored, and say why.
+                    // What is on screen was a guess that did not hold: put
+                    // it back, show what is stored, and say why.
                     self.unsent_moves.update_value(Vec::clear);
+                    if let Some(before) = self.before_moves.try_update_value(Option::take).flatten()
+                    {
+                        self.board.set(before);
+                    }
                     let offline = error.is_network();
                     let message = match &error {
                         AppError::Stale(_) => "Someone else moved this card meanwhile: \
@@ -438,11 +452,19 @@ impl BoardState {
                         _ if offline => NOT_SAVED.to_string(),
                         other => plain(other),
                     };
+                    // Retry: the same move again — after the same card.
                     let retry = offline.then(|| {
                         Callback::new(move |()| {
                             self.failure.set(None);
-                            self.unsent_moves.update_value(|q| q.push(task_id));
-                            self.send_next_move();
+                            let position = self.board.with_untracked(|b| {
+                                to.after_id.map_or(0, |after| {
+                                    b.tasks_in(to.column_id)
+                                        .filter(|t| t.id != task_id)
+                                        .position(|t| t.id == after)
+                                        .map_or(0, |i| i as i64 + 1)
+                                })
+                            });
+                            self.move_task(task_id, to.column_id, position);
                         })
                     });
                     if let AppError::Stale(current) = &error {

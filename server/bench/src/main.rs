@@ -5,6 +5,7 @@
 //! ```text
 //! taskflow-bench fanout --url http://127.0.0.1:3000 --subscribers 1000 --rate 100 --seconds 10 --server-pid PID
 //! taskflow-bench idle   --url http://127.0.0.1:3000 --connections 10000 --server-pid PID
+//! taskflow-bench board  --url http://127.0.0.1:3000 --members 200 --seconds 10 --tasks 2000
 //! ```
 //! The server should run with `--message-rate 0` (the per-user limit would
 //! otherwise throttle the senders). See scripts/bench.sh and docs/performance.md.
@@ -57,6 +58,20 @@ enum Command {
     Idle {
         #[arg(long, default_value_t = 10_000)]
         connections: usize,
+    },
+    /// The live board: `members` tabs follow one board while one member in
+    /// ten moves a card every second; then a board of `tasks` cards is
+    /// rendered by the server again and again.
+    Board {
+        #[arg(long, default_value_t = 200)]
+        members: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 2000)]
+        tasks: usize,
+        /// Server-rendered board pages to time.
+        #[arg(long, default_value_t = 100)]
+        pages: usize,
     },
 }
 
@@ -111,6 +126,21 @@ impl Api {
             base: base.to_string(),
             cookie,
         }
+    }
+
+    /// A request's status and JSON body (no assertion).
+    async fn try_post(&self, path: &str, body: Value) -> (reqwest::StatusCode, Value) {
+        let res = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header("origin", &self.base)
+            .header("cookie", &self.cookie)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {
@@ -273,12 +303,20 @@ struct Collected {
     last_delivery_us: AtomicU64,
 }
 
+mod board;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
     clock();
     match cli.command {
         Command::Idle { connections } => idle(&cli.url, &cli.server_pid, connections).await,
+        Command::Board {
+            members,
+            seconds,
+            tasks,
+            pages,
+        } => board::run(&cli.url[0], &cli.server_pid, members, seconds, tasks, pages).await,
         Command::Fanout {
             subscribers,
             rate,
