@@ -104,6 +104,9 @@ pub struct BoardState {
     /// The board as it was before the first of the moves under way: a move
     /// that fails puts the screen back to it.
     before_moves: StoredValue<Option<BoardDetail>>,
+    /// Cards that just arrived at a new place through someone else's change
+    /// (they are highlighted for a moment).
+    pub arrived: RwSignal<Vec<i64>>,
     /// A change of a card was refused as stale: the card as it is now (the
     /// task dialog offers to keep the user's text or take this).
     pub stale_task: RwSignal<Option<Task>>,
@@ -127,6 +130,7 @@ impl BoardState {
             sending_move: StoredValue::new(false),
             before_moves: StoredValue::new(None),
             stale_task: RwSignal::new(None),
+            arrived: RwSignal::new(Vec::new()),
             pane_tab: RwSignal::new(PaneTab::Chat),
             pane_hidden: RwSignal::new(false),
             pane_open: RwSignal::new(false),
@@ -305,7 +309,9 @@ impl BoardState {
     /// screen never mixes a guess with the truth). A gap in the numbers (it
     /// should not happen: the server fills them) reloads the board.
     pub fn apply_changes(self) {
-        if self.in_flight.get_value() > 0 {
+        // Nor while the user holds a card: the board must not shift under
+        // their pointer (they apply when it is dropped).
+        if self.in_flight.get_value() > 0 || self.drag.get_untracked().is_some() {
             return;
         }
         let live = expect_context::<Live>();
@@ -318,6 +324,8 @@ impl BoardState {
         }
         let mut gap = false;
         let mut deleted = false;
+        let mut touched = Vec::new();
+        let before = self.board.with_untracked(|b| b.clone());
         self.board.update(|b| {
             for (seq, change) in &arrived {
                 if *seq <= b.seq {
@@ -328,10 +336,25 @@ impl BoardState {
                     break;
                 }
                 deleted |= matches!(change, BoardChange::BoardDeleted);
+                if let BoardChange::TaskCreated { task } | BoardChange::TaskMoved { task } = change
+                {
+                    // Someone else's card that really moved: it shows where it went.
+                    let was = before.task(task.id).map(|t| (t.column_id, t.position));
+                    if was != Some((task.column_id, task.position)) {
+                        touched.push(task.id);
+                    }
+                }
                 b.apply(change);
                 b.seq = *seq;
             }
         });
+        if !touched.is_empty() {
+            self.arrived.set(touched);
+            set_timeout(
+                move || self.arrived.set(Vec::new()),
+                std::time::Duration::from_millis(1200),
+            );
+        }
         live.board_seq
             .set_value(Some(self.board.with_untracked(|b| b.seq)));
         if deleted {
@@ -1077,6 +1100,8 @@ fn TaskCard(task: Task) -> impl IntoView {
         state.drag.set(None);
         state.drop_at.set(None);
         live.say_moving(id, false);
+        // What others changed while the card was held.
+        state.apply_changes();
     };
     // Hovering a card: the dragged card takes this card's place, which moves aside.
     let on_dragover = move |ev: leptos::ev::DragEvent| {
@@ -1118,7 +1143,12 @@ fn TaskCard(task: Task) -> impl IntoView {
         move || state.drop_at.get() == Some((column_id, position)) && state.drag.get() != Some(id);
     view! {
         <li class="card-slot" class:drop-here=drop_here on:dragover=on_dragover>
-            <A href=href attr:id=format!("task-{id}") attr:class=move || if dragging() { "card dragging" } else { "card" }
+            <A href=href attr:id=format!("task-{id}")
+                attr:class=move || match (dragging(), state.arrived.with(|a| a.contains(&id))) {
+                    (true, _) => "card dragging",
+                    (false, true) => "card arrived",
+                    _ => "card",
+                }
                 attr:draggable="true" on:dragstart=on_dragstart on:dragend=on_dragend on:keydown=on_keydown
                 attr:data-task-id=id.to_string()
                 attr:aria-describedby="card-help">
