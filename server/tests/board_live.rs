@@ -675,3 +675,55 @@ async fn others_see_who_is_moving_a_card() {
     .await;
     assert_eq!(next_of(&mut eve_sock, "error").await["code"], "not_found");
 }
+
+#[tokio::test]
+async fn a_tab_further_behind_than_what_is_kept_is_told_to_reload() {
+    let srv = TestServer::start().await;
+    let (t, _) = team(&srv).await;
+    for title in ["one", "two", "three"] {
+        t.ada.task(t.board, t.columns[0], title).await;
+    }
+    let last = board_seq(&t.bob, t.board).await;
+    // A week later the oldest changes are pruned (the hourly job).
+    sqlx::query("UPDATE board_events SET created_at = 0 WHERE board_id = $1 AND seq < $2")
+        .bind(t.board)
+        .bind(last)
+        .execute(&srv.services.pool)
+        .await
+        .unwrap();
+    let pruned = app::services::board_events::prune(&srv.services.pool)
+        .await
+        .unwrap();
+    assert!(pruned >= 2, "pruned {pruned}");
+    let resume = |after: i64| {
+        let bob = t.bob.clone_session();
+        let topic = format!("board:{}", t.board);
+        async move {
+            let mut s = common::ws::connect(&bob, "/ws").await;
+            assert_eq!(next(&mut s).await["type"], "hello");
+            send(
+                &mut s,
+                json!({"type": "subscribe", "topic": topic, "after": after}),
+            )
+            .await;
+            let mut replayed = Vec::new();
+            loop {
+                let f = next(&mut s).await;
+                match f["type"].as_str().unwrap() {
+                    "board_event" => replayed.push(f["seq"].as_i64().unwrap()),
+                    "subscribed" | "resync" => return (f, replayed),
+                    _ => {}
+                }
+            }
+        }
+    };
+    // From before what is kept: reload (nothing half-replayed).
+    let (frame, replayed) = resume(0).await;
+    assert_eq!(frame["type"], "resync", "{frame}");
+    assert_eq!(frame["seq"], last);
+    assert!(replayed.is_empty());
+    // From what is kept: replayed as usual.
+    let (frame, replayed) = resume(last - 1).await;
+    assert_eq!(frame["type"], "subscribed");
+    assert_eq!(replayed, [last]);
+}

@@ -123,10 +123,13 @@ impl Stream {
         loop {
             let (page, more) = self.since(pool, seq, PAGE).await?;
             // A board keeps its changes for a week: further behind, the
-            // first one kept is past the next one wanted.
-            if let (Self::Board(_), Some(first)) = (self, page.first().and_then(|e| self.seq_of(e)))
-            {
-                if first > seq + 1 {
+            // first one kept is past the next one wanted (or none is kept).
+            if let Self::Board(_) = self {
+                let pruned = match page.first().and_then(|e| self.seq_of(e)) {
+                    Some(first) => first > seq + 1,
+                    None => self.last_seq(pool).await? > seq,
+                };
+                if pruned {
                     return Ok(None);
                 }
             }

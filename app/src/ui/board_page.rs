@@ -1001,12 +1001,17 @@ fn ColumnView(column: Column) -> impl IntoView {
             }
         }
     };
+    let live = expect_context::<Live>();
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
-        if let (Some(task_id), Some((col, index))) =
-            (state.drag.get_untracked(), state.drop_at.get_untracked())
-        {
+        let dragged = state.drag.get_untracked();
+        if let (Some(task_id), Some((col, index))) = (dragged, state.drop_at.get_untracked()) {
             state.move_task(task_id, col, index);
+        }
+        // Put down (the card's own `dragend` may never come: it is drawn
+        // anew at its new place).
+        if let Some(task_id) = dragged {
+            live.say_moving(task_id, false);
         }
         state.drag.set(None);
         state.drop_at.set(None);
@@ -1154,7 +1159,7 @@ fn TaskCard(task: Task) -> impl IntoView {
                 attr:aria-describedby="card-help">
                 <span class="card-title" dir="auto">{task.title.clone()}</span>
                 {move || mover().map(|name| view! {
-                    <span class="card-moving">{format!("{name} is moving this")}</span>
+                    <span class="card-moving" aria-hidden="true">{format!("{name} is moving this")}</span>
                 })}
                 <span class="card-meta">
                     {(!task.description.is_empty()).then(|| view! {

@@ -357,6 +357,19 @@ fn on_event(live: Live, event: Event) {
             seq,
             change,
         } if Some(board_id) == live.board.get_untracked() => {
+            // A card that landed (or went) is no longer being moved.
+            if let crate::protocol::BoardChange::TaskMoved {
+                task: crate::model::Task { id, .. },
+            }
+            | crate::protocol::BoardChange::TaskDeleted { task_id: id, .. } = &change
+            {
+                if live
+                    .moving
+                    .with_untracked(|m| m.iter().any(|h| h.task_id == *id))
+                {
+                    live.moving.update(|m| m.retain(|h| h.task_id != *id));
+                }
+            }
             live.board_inbox.update(|inbox| inbox.push((seq, change)));
         }
         Event::Moving {
