@@ -53,6 +53,15 @@ async fn get_json(api: &Api, path: &str) -> Value {
         .expect("json")
 }
 
+async fn column_ids(api: &Api, board: i64) -> Vec<i64> {
+    get_json(api, &format!("/api/boards/{board}")).await["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
 pub async fn run(
     base: &str,
     pids: &[u32],
@@ -79,13 +88,7 @@ pub async fn run(
             )
             .await;
     }
-    let detail = get_json(&team[0], &format!("/api/boards/{board}")).await;
-    let columns: Vec<i64> = detail["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let columns = column_ids(&team[0], board).await;
     let movers = (team.len() / 10).max(1);
     let mut cards = Vec::new();
     for (i, api) in team.iter().take(movers).enumerate() {
@@ -241,13 +244,7 @@ async fn big_board(owner: &Api, tasks: usize, pages: usize) {
             )
             .await;
     }
-    let detail = get_json(owner, &format!("/api/boards/{board}")).await;
-    let columns: Vec<i64> = detail["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let columns = column_ids(owner, board).await;
     let started = Instant::now();
     let owner = Arc::new(owner.on(&owner.base));
     let mut made = 0;

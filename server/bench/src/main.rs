@@ -144,17 +144,7 @@ impl Api {
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .post(format!("{}{}", self.base, path))
-            .header("origin", &self.base)
-            .header("cookie", &self.cookie)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        let body: Value = res.json().await.unwrap_or(Value::Null);
+        let (status, body) = self.try_post(path, body).await;
         assert!(status.is_success(), "{path}: {status} {body}");
         body
     }
