@@ -49,6 +49,9 @@ test("the board follows another member's changes live, and catches up after bein
   // She drags one to Doing: it moves on Bob's screen.
   await card(a, "To do", "Write the post").dragTo(column(a, "Doing").locator("ol.cards"));
   await expect(card(b, "Doing", "Write the post")).toBeVisible();
+  // It shows where it landed for a moment.
+  await expect(card(b, "Doing", "Write the post")).toHaveClass(/\barrived\b/);
+  await expect(card(b, "Doing", "Write the post")).not.toHaveClass(/\barrived\b/, { timeout: 5_000 });
   await expect(card(b, "To do", "Write the post")).toHaveCount(0);
   // She renames one in its dialog.
   await card(a, "To do", "Book the venue").click();

@@ -349,9 +349,13 @@ impl BoardState {
             }
         });
         if !touched.is_empty() {
-            self.arrived.set(touched);
+            self.arrived.update(|a| a.extend(touched.iter().copied()));
+            // Each highlight ends on its own (a later one keeps its time).
             set_timeout(
-                move || self.arrived.set(Vec::new()),
+                move || {
+                    self.arrived
+                        .update(|a| a.retain(|id| !touched.contains(id)))
+                },
                 std::time::Duration::from_millis(1200),
             );
         }
