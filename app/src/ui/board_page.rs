@@ -325,7 +325,6 @@ impl BoardState {
         let mut gap = false;
         let mut deleted = false;
         let mut touched = Vec::new();
-        let before = self.board.with_untracked(|b| b.clone());
         self.board.update(|b| {
             for (seq, change) in &arrived {
                 if *seq <= b.seq {
@@ -339,7 +338,7 @@ impl BoardState {
                 if let BoardChange::TaskCreated { task } | BoardChange::TaskMoved { task } = change
                 {
                     // Someone else's card that really moved: it shows where it went.
-                    let was = before.task(task.id).map(|t| (t.column_id, t.position));
+                    let was = b.task(task.id).map(|t| (t.column_id, t.position));
                     if was != Some((task.column_id, task.position)) {
                         touched.push(task.id);
                     }

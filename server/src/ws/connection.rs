@@ -576,11 +576,7 @@ impl Connection {
                     if !write(socket.feed(WsMessage::Text(delivery.text().clone()))).await {
                         return Flow::Close;
                     }
-                    for topic in self.follows.revoke(board_id, None) {
-                        sub.unsubscribe(topic);
-                        self.typing_sent.retain(|s, _| s.topic() != topic);
-                    }
-                    return Flow::Continue;
+                    return self.revoke(socket, sub, board_id, None).await;
                 }
             }
             Event::SessionEnded { session } => {
@@ -595,13 +591,8 @@ impl Connection {
                 room_id,
                 member: false,
             } => {
-                for topic in self.follows.revoke(*board_id, *room_id) {
-                    sub.unsubscribe(topic);
-                    self.typing_sent.retain(|s, _| s.topic() != topic);
-                    if self.bound.is_some_and(|b| b.topic() == topic) {
-                        close(socket, close_code::ACCESS_ENDED, "no longer a member").await;
-                        return Flow::Close;
-                    }
+                if let Flow::Close = self.revoke(socket, sub, *board_id, *room_id).await {
+                    return Flow::Close;
                 }
                 if !self.follows.wants(event, self.me()) {
                     return Flow::Continue;
@@ -616,6 +607,26 @@ impl Connection {
 }
 
 impl Connection {
+    /// Access to a board (or one of its rooms) ended: stop following all it
+    /// covered; a bound socket whose stream that was closes (4403).
+    async fn revoke(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        board_id: i64,
+        room_id: Option<i64>,
+    ) -> Flow {
+        for topic in self.follows.revoke(board_id, room_id) {
+            sub.unsubscribe(topic);
+            self.typing_sent.retain(|s, _| s.topic() != topic);
+            if self.bound.is_some_and(|b| b.topic() == topic) {
+                close(socket, close_code::ACCESS_ENDED, "no longer a member").await;
+                return Flow::Close;
+            }
+        }
+        Flow::Continue
+    }
+
     /// The board whose change `event` ends this user's access to it (they
     /// were removed, or it was deleted).
     fn loses_board(&self, event: &Event) -> Option<i64> {
