@@ -1,5 +1,5 @@
 import { test, expect, Page, BrowserContext } from "@playwright/test";
-import { run, shot, api, apiSignUp, apiBoard, openBoard, watchErrors } from "./helpers";
+import { run, shot, api, apiSignUp, apiBoard, openBoard, watchErrors, expectAccessible, pageOverflowX } from "./helpers";
 
 // The live board (issue 12): two people on one board in two browsers. What
 // one does appears on the other's screen at once, with no reload; a tab that
@@ -148,7 +148,17 @@ test("a stale drag snaps back with a note; others see who is moving a card", asy
   await card(a, "To do", "Alpha").dispatchEvent("dragstart", { dataTransfer: data });
   const marker = card(b, "To do", "Alpha").locator(".card-moving");
   await expect(marker).toHaveText("Ann Archer is moving this");
-  await shot(b, testInfo, "31-moving-marker");
+  // At every width the marker sits on the card, nothing goes off screen,
+  // and the page passes axe.
+  for (const [width, height] of [[1366, 768], [1024, 768], [390, 844]]) {
+    await b.setViewportSize({ width, height });
+    await expect(marker).toBeInViewport();
+    const { scroll, inner } = await pageOverflowX(b);
+    expect(scroll, `no sideways scroll at ${width}`).toBe(inner);
+    await shot(b, testInfo, `31-moving-marker-${width}`);
+  }
+  await expectAccessible(b, "board with a moving marker");
+  await b.setViewportSize({ width: 1366, height: 768 });
   await card(a, "To do", "Alpha").dispatchEvent("dragend", { dataTransfer: data });
   await expect(marker).toHaveCount(0);
 
@@ -187,8 +197,21 @@ test("a stale drag snaps back with a note; others see who is moving a card", asy
   await expect(conflict).toContainText("Someone else changed this card while you were editing it.");
   await expect(conflict).toContainText("Beta by Ann");
   await expect(dialogB.getByLabel("Title")).toHaveValue("Beta by Bob");
-  await shot(b, testInfo, "33-edit-conflict");
-  await conflict.getByRole("button", { name: "Keep mine" }).click();
+  await expectAccessible(b, "task dialog with an edit conflict");
+  for (const [width, height] of [[1366, 768], [1024, 768], [390, 844]]) {
+    await b.setViewportSize({ width, height });
+    await conflict.getByRole("button", { name: "Keep mine" }).scrollIntoViewIfNeeded();
+    await expect(conflict.getByRole("button", { name: "Keep mine" })).toBeInViewport();
+    await shot(b, testInfo, `33-edit-conflict-${width}`);
+  }
+  await b.setViewportSize({ width: 1366, height: 768 });
+  // With the keyboard only: Tab through the dialog to "Keep mine", Enter.
+  await dialogB.getByLabel("Title").focus();
+  for (let i = 0; i < 15 && (await b.evaluate(() => document.activeElement?.id)) !== "conflict-keep"; i++) {
+    await b.keyboard.press("Tab");
+  }
+  await expect(conflict.getByRole("button", { name: "Keep mine" })).toBeFocused();
+  await b.keyboard.press("Enter");
   await expect(conflict).toHaveCount(0);
   await expect.poll(async () => {
     const { body } = await api(ctxA, "GET", `/api/boards/${board}`);
