@@ -868,6 +868,56 @@ mod tests {
         );
     }
 
+    /// Drags, Alt+arrows and the dialog's Column select send a `TaskMove`
+    /// (issue 12): a place and a version, and no field that could unassign.
+    /// A versioned edit carries `version` beside only what it changes.
+    #[test]
+    fn moves_and_versioned_edits_on_the_wire_hold_no_assignee() {
+        let first = TaskMove {
+            column_id: 3,
+            after_id: None,
+            version: 4,
+        };
+        let after = TaskMove {
+            after_id: Some(9),
+            ..first.clone()
+        };
+        let wire = |m: &TaskMove| serde_json::to_string(m).unwrap();
+        assert_eq!(
+            wire(&first),
+            r#"{"column_id":3,"after_id":null,"version":4}"#
+        );
+        assert_eq!(wire(&after), r#"{"column_id":3,"after_id":9,"version":4}"#);
+        for m in [first, after] {
+            assert_eq!(serde_json::from_str::<TaskMove>(&wire(&m)).unwrap(), m);
+        }
+        assert!(serde_json::from_str::<TaskMove>(
+            r#"{"column_id":3,"version":1,"assignee_id":null}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<TaskMove>(r#"{"column_id":3}"#).is_err());
+
+        let saved = TaskPatch {
+            title: Some("T".into()),
+            version: Some(2),
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&saved).unwrap();
+        assert!(!text.contains("assignee_id"), "{text}");
+        assert_eq!(serde_json::from_str::<TaskPatch>(&text).unwrap(), saved);
+        assert!(serde_json::from_str::<TaskPatch>(r#"{"version":null}"#).is_err());
+
+        // Rooms: nothing can be cleared by a null either.
+        for body in [
+            r#"{"name":null}"#,
+            r#"{"description":null}"#,
+            r#"{"archived":null}"#,
+        ] {
+            assert!(serde_json::from_str::<RoomPatch>(body).is_err(), "{body}");
+        }
+        assert_eq!(serde_json::to_string(&RoomPatch::default()).unwrap(), "{}");
+    }
+
     #[test]
     fn keep_is_never_written_as_null() {
         #[derive(Serialize)]

@@ -76,6 +76,14 @@ test("the board holds at every width", async ({ browser }, testInfo) => {
       await shot(page, testInfo, `31-chat-${tag}`);
       await page.getByRole("button", { name: "Hide chat and members" }).click();
       await expect(page.locator("#board-pane")).toBeHidden();
+      // The last snap point is the "New column" form, whole on the screen.
+      await page.locator(".columns").evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+      const form = page.locator(".column-new");
+      await expect.poll(async () => { const b = (await form.boundingBox())!; return b.x >= 0 && b.x + b.width <= width; },
+        { message: "new column form on screen" }).toBe(true);
+      await inViewport(page, page.getByRole("button", { name: "Add column" }), `Add column at ${tag}`);
+      await noSidewaysScroll(page, `new column at ${tag}`);
+      await page.locator(".columns").evaluate((el) => { el.scrollLeft = 0; });
     }
     await shot(page, testInfo, `30-board-${tag}`);
 
@@ -94,6 +102,8 @@ test("the board holds at every width", async ({ browser }, testInfo) => {
     if (phone) {
       const box = (await dialog.boundingBox())!;
       expect(box.width).toBe(width);
+      expect(box.y, "the dialog starts at the top").toBeLessThanOrEqual(1);
+      expect(box.height, "the dialog fills the phone's height").toBeGreaterThanOrEqual(height - 1);
     }
     await shot(page, testInfo, `32-task-dialog-${tag}`);
     await page.keyboard.press("Escape");

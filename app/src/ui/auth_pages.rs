@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::common::ActionError;
+use super::common::{char_len, ActionError, CharCount};
 use super::use_auth;
-use crate::validate::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
+use crate::validate::{DISPLAY_NAME_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -38,6 +38,7 @@ pub fn SignupPage() -> impl IntoView {
     let auth = use_auth();
     let pending = auth.signup.pending();
     let pattern = format!("[A-Za-z0-9_.\\-]{{{USERNAME_MIN},{USERNAME_MAX}}}");
+    let (username_len, display_len) = (RwSignal::new(0), RwSignal::new(0));
     view! {
         <Title text="Sign up" />
         <section class="page narrow auth-card">
@@ -46,13 +47,18 @@ pub fn SignupPage() -> impl IntoView {
                 <label for="signup-username">"Username"</label>
                 <input id="signup-username" name="username" type="text" autocomplete="username"
                     required autofocus autocapitalize="none" spellcheck="false"
-                    minlength=USERNAME_MIN maxlength=USERNAME_MAX pattern=pattern
-                    aria-describedby="signup-username-help" />
+                    minlength=USERNAME_MIN pattern=pattern
+                    aria-describedby="signup-username-help signup-username-count"
+                    on:input=move |ev| username_len.set(char_len(&event_target_value(&ev))) />
+                <CharCount len=username_len.into() max=USERNAME_MAX id="signup-username" />
                 <small id="signup-username-help" class="muted">
                     {format!("{USERNAME_MIN}–{USERNAME_MAX} characters: letters, digits, '_', '.', '-'. Others @mention you with it.")}
                 </small>
                 <label for="signup-display">"Display name " <span class="muted">"(optional)"</span></label>
-                <input id="signup-display" name="display_name" type="text" autocomplete="name" maxlength="64" />
+                <input id="signup-display" name="display_name" type="text" autocomplete="name"
+                    aria-describedby="signup-display-count"
+                    on:input=move |ev| display_len.set(char_len(&event_target_value(&ev))) />
+                <CharCount len=display_len.into() max=DISPLAY_NAME_MAX id="signup-display" />
                 <label for="signup-password">"Password"</label>
                 <input id="signup-password" name="password" type="password" autocomplete="new-password"
                     required minlength=PASSWORD_MIN aria-describedby="signup-password-help" />

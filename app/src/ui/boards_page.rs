@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::common::{ActionError, ErrorNote};
+use super::common::{char_len, ActionError, CharCount, ErrorNote};
 use super::RequireUser;
 use crate::api::boards::{list_boards, CreateBoard};
 use crate::model::Role;
@@ -23,6 +23,7 @@ pub fn BoardsPage() -> impl IntoView {
 #[component]
 fn BoardList() -> impl IntoView {
     let create = ServerAction::<CreateBoard>::new();
+    let name_len = RwSignal::new(0);
     let boards = Resource::new(move || create.version().get(), |_| list_boards());
     view! {
         <section class="page">
@@ -31,7 +32,9 @@ fn BoardList() -> impl IntoView {
                 <ActionForm action=create attr:class="inline-form" attr:aria-label="Create a board">
                     <label for="new-board-name" class="sr-only">"New board name"</label>
                     <input id="new-board-name" name="name" type="text" placeholder="New board name"
-                        required maxlength=BOARD_NAME_MAX />
+                        required aria-describedby="new-board-name-count"
+                        on:input=move |ev| name_len.set(char_len(&event_target_value(&ev))) />
+                    <CharCount len=name_len.into() max=BOARD_NAME_MAX id="new-board-name" />
                     <button type="submit" class="btn btn-primary">"Create board"</button>
                 </ActionForm>
             </div>

@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 
-use super::common::{browser, clock, day, Avatar, ErrorNote, LongText, Modal, RichText};
+use super::common::{
+    browser, char_len, clock, day, Avatar, CharCount, ErrorNote, LongText, Modal, RichText,
+};
 use super::live::{Live, LiveStatus, OutState, Target};
 use super::mention_input::{fit_to_content, MentionTextarea};
 use crate::api::chat::{
@@ -161,6 +163,7 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
     let name = NodeRef::<leptos::html::Input>::new();
     let description = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
+    let (name_len, description_len) = (RwSignal::new(0), RwSignal::new(0));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(n), Some(d)) = (name.get(), description.get()) else {
@@ -195,9 +198,13 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
     view! {
         <form class="stack new-room" on:submit=submit aria-label="New room">
             <label for="new-room-name">"Room name"</label>
-            <input id="new-room-name" node_ref=name type="text" required maxlength=ROOM_NAME_MAX />
+            <input id="new-room-name" node_ref=name type="text" required aria-describedby="new-room-name-count"
+                on:input=move |ev| name_len.set(char_len(&event_target_value(&ev))) />
+            <CharCount len=name_len.into() max=ROOM_NAME_MAX id="new-room-name" />
             <label for="new-room-description">"Description " <span class="muted">"(optional)"</span></label>
-            <input id="new-room-description" node_ref=description type="text" maxlength=ROOM_DESCRIPTION_MAX />
+            <input id="new-room-description" node_ref=description type="text" aria-describedby="new-room-description-count"
+                on:input=move |ev| description_len.set(char_len(&event_target_value(&ev))) />
+            <CharCount len=description_len.into() max=ROOM_DESCRIPTION_MAX id="new-room-description" />
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <div class="inline-form">
                 <button type="submit" class="btn btn-primary btn-sm">"Create room"</button>
@@ -635,6 +642,7 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
         owner || room().is_some_and(|r| r.created_by == me)
     };
     let name = NodeRef::<leptos::html::Input>::new();
+    let rename_len = RwSignal::new(room().map(|r| char_len(&r.name)).unwrap_or(0));
     let apply = move |patch: crate::model::RoomPatch| {
         leptos::task::spawn_local(async move {
             match update_room(room_id, patch).await {
@@ -692,8 +700,10 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
         <Show when=may_manage>
             <form class="inline-form" on:submit=rename aria-label="Rename room">
                 <label for="room-rename" class="sr-only">"Room name"</label>
-                <input id="room-rename" node_ref=name type="text" required maxlength=ROOM_NAME_MAX
-                    prop:value=move || room().map(|r| r.name).unwrap_or_default() />
+                <input id="room-rename" node_ref=name type="text" required aria-describedby="room-rename-count"
+                    prop:value=move || room().map(|r| r.name).unwrap_or_default()
+                    on:input=move |ev| rename_len.set(char_len(&event_target_value(&ev))) />
+                <CharCount len=rename_len.into() max=ROOM_NAME_MAX id="room-rename" />
                 <button type="submit" class="btn btn-sm">"Rename"</button>
             </form>
             <div class="inline-form">
