@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { run, shot, signUp, addMember } from "./helpers";
+import { run, shot, signUp, addMember, api, apiSignUp, apiBoard, apiSend, openBoard, watchErrors, expectAccessible, pageOverflowX } from "./helpers";
 
 // Two colleagues chat in a board's room: typing hints, presence, and no lost or
 // doubled messages when one of them drops off the network for a while.
@@ -129,5 +129,77 @@ test("where WebSockets are blocked, the chat falls back to HTTP and says so", as
   await expect(messages(b).getByText("Loud and clear.")).toHaveCount(1);
 
   expect(errors, "no errors in the pages").toEqual([]);
+  await Promise.all([ctxA.close(), ctxB.close()]);
+});
+
+test("the board owner sees and manages rooms she is not in, and may join them", async ({ browser }, testInfo) => {
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  await apiSignUp(ctxA, `own_${run}`, "Olga Owner");
+  const ben = await apiSignUp(ctxB, `mem_${run}`, "Milo Member");
+  const { id: board } = await apiBoard(ctxA, "Owner's rooms");
+  await api(ctxA, "POST", `/api/boards/${board}/members`, { username: ben.username });
+  const made: Record<string, number> = {};
+  for (const name of ["design", "old-plans", "gossip"]) {
+    const { status, body } = await api(ctxB, "POST", `/messaging/board/${board}/rooms/create/`, { name });
+    expect(status).toBe(201);
+    made[name] = body.id;
+  }
+  await apiSend(ctxB, made.design, ["Before Olga came"]);
+
+  const a = await ctxA.newPage();
+  watchErrors(a, errors);
+  a.on("dialog", (d) => d.accept());
+  await openBoard(a, board);
+  // Her sidebar lists only the rooms she is in (none yet).
+  await expect(chat(a).getByRole("navigation", { name: "Rooms" }).getByRole("button")).toHaveCount(0);
+  await chat(a).getByRole("button", { name: "Other rooms" }).click();
+  const dialog = a.getByRole("dialog", { name: "Rooms you are not in" });
+  const list = dialog.getByRole("list", { name: "Rooms you are not in" });
+  await expect(list.getByRole("listitem")).toHaveCount(3);
+  await expect(list.getByRole("listitem").filter({ hasText: "design" })).toContainText("1 member");
+  await expectAccessible(a, "the owner's other rooms");
+  await shot(a, testInfo, "42-other-rooms");
+
+  // Rename, archive, delete: each lands on the server (Milo sees it).
+  await dialog.getByLabel("New name for #old-plans").fill("archive-me");
+  await dialog.getByRole("button", { name: "Rename #old-plans" }).click();
+  await expect(dialog.getByRole("button", { name: "Archive #archive-me" })).toBeVisible();
+  expect((await api(ctxB, "GET", `/messaging/room/${made["old-plans"]}/`)).body.name).toBe("archive-me");
+  await dialog.getByRole("button", { name: "Archive #archive-me" }).click();
+  await expect(dialog.getByRole("button", { name: "Unarchive #archive-me" })).toBeVisible();
+  expect((await api(ctxB, "GET", `/messaging/room/${made["old-plans"]}/`)).body.archived_at).not.toBeNull();
+  await dialog.getByRole("button", { name: "Delete #gossip" }).click();
+  await expect(list.getByRole("listitem")).toHaveCount(2);
+  expect((await api(ctxB, "GET", `/messaging/room/${made.gossip}/`)).status).toBe(404);
+  // A name that is too long is explained, not cut.
+  await dialog.getByLabel("New name for #design").fill("d".repeat(61));
+  await expect(dialog.locator(`#other-room-${made.design}-count`)).toHaveText("Too long: 61 of at most 60 characters");
+  await dialog.getByRole("button", { name: "Rename #design" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("at most 60");
+
+  // Join: the room opens with its history, and she can talk in it.
+  await dialog.getByRole("button", { name: "Join #design" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(chat(a).getByRole("heading", { name: "#design" })).toBeVisible();
+  await expect(messages(a)).toContainText("Before Olga came");
+  await composer(a).fill("Olga joined");
+  await composer(a).press("Enter");
+  await expect.poll(async () => (await api(ctxB, "GET", `/messaging/room/${made.design}/history/`)).body.messages.map((m: { content: string }) => m.content))
+    .toContain("Olga joined");
+  // Milo, not the owner, has no such button.
+  const b = await ctxB.newPage();
+  await openBoard(b, board);
+  await expect(chat(b).getByRole("button", { name: "Other rooms" })).toHaveCount(0);
+  // On a phone the dialog fits.
+  await a.setViewportSize({ width: 390, height: 844 });
+  await a.getByRole("button", { name: /^Chat/ }).click();
+  await chat(a).getByRole("button", { name: "Other rooms" }).click();
+  await expect(list.getByRole("listitem")).toHaveCount(1);
+  const { scroll, inner } = await pageOverflowX(a);
+  expect(scroll).toBe(inner);
+  await shot(a, testInfo, "43-other-rooms-390");
+  expect(errors).toEqual([]);
   await Promise.all([ctxA.close(), ctxB.close()]);
 });

@@ -20,6 +20,17 @@ pub async fn list_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
     Ok(rooms)
 }
 
+/// The rooms of her board the owner is not in: she may see, rename,
+/// archive, delete and join them (their history stays members-only).
+/// Empty for everyone else.
+#[server(prefix = "/rpc", endpoint = "rooms/others")]
+pub async fn list_other_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    let mut rooms = chat::list_rooms(&svc, &user, board_id, None).await?;
+    rooms.retain(|r| !r.member);
+    Ok(rooms)
+}
+
 #[server(prefix = "/rpc", endpoint = "rooms/create")]
 pub async fn create_room(
     board_id: i64,

@@ -10,7 +10,8 @@ use super::common::{
 use super::live::{Live, LiveStatus, OutState, Target};
 use super::mention_input::{fit_to_content, MentionTextarea};
 use crate::api::chat::{
-    add_room_member, create_room, delete_room, get_room, remove_room_member, update_room,
+    add_room_member, create_room, delete_room, get_room, list_other_rooms, remove_room_member,
+    update_room,
 };
 use crate::error::AppError;
 use crate::model::{Message, RoomDetail, RoomSummary};
@@ -33,6 +34,8 @@ pub fn ChatPanel(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
 fn ChatBody() -> impl IntoView {
     let live = expect_context::<Live>();
     let creating = RwSignal::new(false);
+    let managing = RwSignal::new(false);
+    let board = super::board_page::use_board();
     view! {
         // One compact row: the rooms, how we are connected, a new room.
         <header class="chat-head">
@@ -43,11 +46,21 @@ fn ChatBody() -> impl IntoView {
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| creating.set(true)>
                     <span aria-hidden="true">"+ "</span>"New room"
                 </button>
+                <Show when=move || board.is_owner()>
+                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| managing.set(true)>
+                        "Other rooms"
+                    </button>
+                </Show>
             </div>
         </header>
         <Show when=move || creating.get()>
             <Modal title="New room" focus="new-room-name" on_close=Callback::new(move |()| creating.set(false))>
                 <NewRoomForm on_done=Callback::new(move |()| creating.set(false)) />
+            </Modal>
+        </Show>
+        <Show when=move || managing.get()>
+            <Modal title="Rooms you are not in" focus="other-rooms" on_close=Callback::new(move |()| managing.set(false))>
+                <OtherRooms on_joined=Callback::new(move |()| managing.set(false)) />
             </Modal>
         </Show>
         {move || match live.room.open.get() {
@@ -211,6 +224,135 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| on_done.run(())>"Cancel"</button>
             </div>
         </form>
+    }
+}
+
+/// The board owner's view of the rooms she is not in: she may rename,
+/// archive, delete or join each (reading one means joining it).
+#[component]
+fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let board = super::board_page::use_board();
+    let version = RwSignal::new(0u32);
+    let rooms = LocalResource::new(move || {
+        version.track();
+        list_other_rooms(board.id())
+    });
+    let error = RwSignal::new(None::<String>);
+    let done = move |result: Result<(), AppError>| match result {
+        Ok(()) => {
+            error.set(None);
+            version.update(|v| *v += 1);
+        }
+        Err(e) => error.set(Some(e.message())),
+    };
+    let join = move |summary: RoomSummary| {
+        let me = board.board.with_untracked(|b| {
+            b.members
+                .iter()
+                .find(|m| m.user.id == b.viewer_id)
+                .map(|m| m.user.username.clone())
+        });
+        let Some(me) = me else { return };
+        leptos::task::spawn_local(async move {
+            match add_room_member(summary.room.id, me).await {
+                Ok(_) => {
+                    let id = summary.room.id;
+                    live.rooms.update(|r| {
+                        r.push(RoomSummary {
+                            member: true,
+                            member_count: summary.member_count + 1,
+                            unread: 0,
+                            ..summary
+                        });
+                        r.sort_by_key(|r| r.room.name.to_lowercase());
+                    });
+                    live.watch_room(id);
+                    live.open_room(id);
+                    on_joined.run(());
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    view! {
+        <div id="other-rooms" class="stack other-rooms" tabindex="-1">
+            <p class="muted">"As the board's owner you may manage every room. Join one to read it."</p>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match rooms.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p>"You are in every room of this board."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="other-room-list" aria-label="Rooms you are not in">
+                                {list.into_iter().map(|summary| {
+                                    let id = summary.room.id;
+                                    let name = summary.room.name.clone();
+                                    let archived = summary.room.archived_at.is_some();
+                                    let input = NodeRef::<leptos::html::Input>::new();
+                                    let len = RwSignal::new(char_len(&name));
+                                    let field = format!("other-room-{id}");
+                                    let rename = move |ev: leptos::ev::SubmitEvent| {
+                                        ev.prevent_default();
+                                        let Some(el) = input.get() else { return };
+                                        let patch = crate::model::RoomPatch { name: Some(el.value()), ..Default::default() };
+                                        leptos::task::spawn_local(async move {
+                                            done(update_room(id, patch).await.map(|_| ()));
+                                        });
+                                    };
+                                    let archive = move |_| {
+                                        let patch = crate::model::RoomPatch { archived: Some(!archived), ..Default::default() };
+                                        leptos::task::spawn_local(async move {
+                                            done(update_room(id, patch).await.map(|_| ()));
+                                        });
+                                    };
+                                    let delete = {
+                                        let name = name.clone();
+                                        move |_| {
+                                            if browser::confirm(&format!("Delete #{name} and all its messages? This cannot be undone.")) {
+                                                leptos::task::spawn_local(async move { done(delete_room(id).await) });
+                                            }
+                                        }
+                                    };
+                                    let members = summary.member_count;
+                                    view! {
+                                        <li class="other-room">
+                                            <p class="other-room-name">
+                                                <span aria-hidden="true">"#"</span>{name.clone()}
+                                                {archived.then(|| view! { <span class="tag">"archived"</span> })}
+                                                <span class="muted">{format!(" · {members} member{}", if members == 1 { "" } else { "s" })}</span>
+                                            </p>
+                                            <form class="inline-form" on:submit=rename aria-label=format!("Rename #{name}")>
+                                                <label for=field.clone() class="sr-only">{format!("New name for #{name}")}</label>
+                                                <input id=field.clone() node_ref=input type="text" required prop:value=name.clone()
+                                                    aria-describedby=format!("{field}-count")
+                                                    on:input=move |ev| len.set(char_len(&event_target_value(&ev))) />
+                                                <CharCount len=len.into() max=ROOM_NAME_MAX id=field.clone() />
+                                                <button type="submit" class="btn btn-sm" aria-label=format!("Rename #{name}")>"Rename"</button>
+                                            </form>
+                                            <div class="inline-form">
+                                                <button type="button" class="btn btn-primary btn-sm" aria-label=format!("Join #{name}") on:click={
+                                                    let summary = summary.clone();
+                                                    move |_| join(summary.clone())
+                                                }>"Join"</button>
+                                                <button type="button" class="btn btn-ghost btn-sm" on:click=archive
+                                                    aria-label=format!("{} #{name}", if archived { "Unarchive" } else { "Archive" })>
+                                                    {if archived { "Unarchive" } else { "Archive" }}
+                                                </button>
+                                                <button type="button" class="btn btn-danger btn-sm" aria-label=format!("Delete #{name}") on:click=delete>"Delete"</button>
+                                            </div>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
     }
 }
 
