@@ -357,6 +357,82 @@ async fn server_functions_answer_bad_bodies_with_400_and_413() {
 }
 
 #[tokio::test]
+async fn server_functions_refuse_fields_they_do_not_take() {
+    let srv = TestServer::start().await;
+    let (ada, _) = srv.user("ada").await;
+    let form = Some("application/x-www-form-urlencoded");
+    let json_ct = Some("application/json");
+    // A stray field, a misspelt one, one on a function that takes none: 400,
+    // and nothing done.
+    for (path, ct, body) in [
+        ("/rpc/boards/create", form, "name=Ok&owner_id=7".to_string()),
+        ("/rpc/boards/create", form, "name=Ok&nmae=Ok".to_string()),
+        (
+            "/rpc/boards/create",
+            json_ct,
+            r#"{"name":"Ok","extra":true}"#.to_string(),
+        ),
+        ("/rpc/logout", form, "everywhere=true".to_string()),
+    ] {
+        let got = ada.raw(Method::POST, path, ct, body.clone()).await;
+        assert_rpc_error(&got, StatusCode::BAD_REQUEST, "invalid_input");
+        let message = got.1["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("unknown field `"),
+            "{path} {body}: {}",
+            got.1
+        );
+    }
+    assert_eq!(ada.get("/api/boards").await.1, json!([]), "nothing created");
+    assert_eq!(
+        ada.get("/api/me").await.0,
+        StatusCode::OK,
+        "still logged in"
+    );
+    // The same calls without the stray fields work, nested form keys too.
+    let got = ada
+        .raw(Method::POST, "/rpc/boards/create", form, "name=Ok")
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    let board = got.1["id"].as_i64().unwrap();
+    let detail = ada.get(&format!("/api/boards/{board}")).await.1;
+    let column = detail["columns"][0]["id"].as_i64().unwrap();
+    let task = ada
+        .send(
+            Method::POST,
+            &format!("/api/boards/{board}/tasks"),
+            Some(json!({"column_id": column, "title": "T"})),
+        )
+        .await
+        .1;
+    let body = json!({"task_id": task["id"], "patch": {"title": "Renamed"}}).to_string();
+    let got = ada
+        .raw(Method::POST, "/rpc/tasks/update", json_ct, body)
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    let body =
+        json!({"task_id": task["id"], "patch": {"title": "X"}, "assignee_id": null}).to_string();
+    let got = ada
+        .raw(Method::POST, "/rpc/tasks/update", json_ct, body)
+        .await;
+    assert_rpc_error(&got, StatusCode::BAD_REQUEST, "invalid_input");
+    let stored = ada.get(&format!("/api/tasks/{}", task["id"])).await.1;
+    assert_eq!(
+        stored["title"], "Renamed",
+        "the refused call changed nothing"
+    );
+    let got = ada
+        .raw(
+            Method::POST,
+            "/rpc/rooms/create",
+            form,
+            format!("board_id={board}&name=general&description="),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+}
+
+#[tokio::test]
 async fn wrong_methods_and_undecodable_paths_get_the_json_error_shape() {
     let srv = TestServer::start().await;
     let (ada, _) = srv.user("ada").await;
