@@ -18,10 +18,11 @@ use crate::AppState;
 pub fn client_addr(
     peer: Option<IpAddr>,
     forwarded_for: &[&str],
-    trusted: &[IpAddr],
+    trusted: &[ipnet::IpNet],
 ) -> Option<IpAddr> {
     let peer = peer?;
-    if !trusted.contains(&peer) {
+    let is_trusted = |addr: &IpAddr| trusted.iter().any(|net| net.contains(addr));
+    if !is_trusted(&peer) {
         return Some(peer);
     }
     let hops: Vec<IpAddr> = forwarded_for
@@ -32,7 +33,7 @@ pub fn client_addr(
     Some(
         hops.iter()
             .rev()
-            .find(|hop| !trusted.contains(hop))
+            .find(|hop| !is_trusted(hop))
             .copied()
             .unwrap_or(peer),
     )
@@ -65,21 +66,42 @@ mod tests {
     #[test]
     fn forwarded_for_counts_only_from_trusted_proxies() {
         let proxy = ip("10.0.0.2");
+        let trusted = [ipnet::IpNet::from(proxy)];
         assert_eq!(
-            client_addr(Some(ip("203.0.113.9")), &["1.2.3.4"], &[proxy]),
+            client_addr(Some(ip("203.0.113.9")), &["1.2.3.4"], &trusted),
             Some(ip("203.0.113.9")),
             "an untrusted peer cannot claim an address"
         );
         assert_eq!(
-            client_addr(Some(proxy), &["1.2.3.4, 198.51.100.7"], &[proxy]),
+            client_addr(Some(proxy), &["1.2.3.4, 198.51.100.7"], &trusted),
             Some(ip("198.51.100.7")),
             "the address the proxy appended, not what the client sent"
         );
         assert_eq!(
-            client_addr(Some(proxy), &["198.51.100.7", "10.0.0.2"], &[proxy]),
+            client_addr(Some(proxy), &["198.51.100.7", "10.0.0.2"], &trusted),
             Some(ip("198.51.100.7"))
         );
-        assert_eq!(client_addr(Some(proxy), &[], &[proxy]), Some(proxy));
+        assert_eq!(client_addr(Some(proxy), &[], &trusted), Some(proxy));
         assert_eq!(client_addr(None, &[], &[]), None);
+    }
+
+    /// A range trusts every proxy in it (a load balancer pool, a cluster).
+    #[test]
+    fn a_cidr_range_trusts_every_proxy_in_it() {
+        let pool: [ipnet::IpNet; 2] = ["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()];
+        assert_eq!(
+            client_addr(Some(ip("10.1.2.3")), &["198.51.100.7, 10.9.9.9"], &pool),
+            Some(ip("198.51.100.7")),
+            "both hops in the range are skipped"
+        );
+        assert_eq!(
+            client_addr(Some(ip("fd12::1")), &["2001:db8::5"], &pool),
+            Some(ip("2001:db8::5"))
+        );
+        assert_eq!(
+            client_addr(Some(ip("11.0.0.1")), &["198.51.100.7"], &pool),
+            Some(ip("11.0.0.1")),
+            "outside the range: the peer itself"
+        );
     }
 }

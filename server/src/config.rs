@@ -110,15 +110,17 @@ pub struct ServeArgs {
     pub allowed_hosts: Vec<String>,
 
     /// Reverse proxies whose `X-Forwarded-For` names the real client (comma-
-    /// separated addresses, e.g. `127.0.0.1,::1`). Login throttling counts
-    /// per client address: without this, the proxy's address is the client's.
+    /// separated addresses or CIDR ranges, e.g. `127.0.0.1,::1,10.0.0.0/8`).
+    /// Login throttling counts per client address: without this, the proxy's
+    /// address is the client's.
     #[arg(
         long,
         env = "TASKFLOW_TRUSTED_PROXIES",
         value_delimiter = ',',
+        value_parser = parse_proxy,
         global = true
     )]
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// How long a login lasts, in days.
     #[arg(long, env = "TASKFLOW_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650), global = true)]
@@ -308,6 +310,16 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        assert_eq!(parse_proxy("10.0.0.5").unwrap().to_string(), "10.0.0.5/32");
+        assert_eq!(parse_proxy(" 10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(parse_proxy("::1").unwrap().to_string(), "::1/128");
+        let err = parse_proxy("proxy.local").unwrap_err();
+        assert!(err.contains("neither an IP address nor a CIDR range"), "{err}");
+        assert!(parse_proxy("10.0.0.0/33").is_err());
+    }
+
+    #[test]
     fn signup_defaults_to_on_only_for_loopback() {
         assert!(ServeArgs::for_address("127.0.0.1:3000".parse().unwrap()).signup_open());
         let wide = ServeArgs::for_address("0.0.0.0:3000".parse().unwrap());
@@ -319,4 +331,12 @@ mod tests {
         assert!(open.signup_open());
         assert!(open.warnings().is_empty());
     }
+}
+
+/// A trusted proxy: one address (`10.0.0.5`) or a range (`10.0.0.0/8`).
+fn parse_proxy(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{raw}` is neither an IP address nor a CIDR range"))
 }

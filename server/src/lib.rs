@@ -59,7 +59,7 @@ pub struct AppState {
     /// The host names requests may name.
     pub hosts: hosts::HostPolicy,
     /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Arc<Vec<IpAddr>>,
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     pub max_body_bytes: usize,
     /// Serve the bundle from this folder instead of the embedded copy.
     pub site_dir: Option<PathBuf>,

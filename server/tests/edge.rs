@@ -592,7 +592,7 @@ async fn one_address_is_refused_after_twenty_failures_on_every_path() {
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_address_is_throttled() {
     let srv = TestServer::start_configured(|a| {
-        a.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        a.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     let attempt = |from: &'static str, name: String| {
