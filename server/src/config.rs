@@ -312,10 +312,16 @@ mod tests {
     #[test]
     fn trusted_proxies_are_addresses_or_ranges() {
         assert_eq!(parse_proxy("10.0.0.5").unwrap().to_string(), "10.0.0.5/32");
-        assert_eq!(parse_proxy(" 10.0.0.0/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(
+            parse_proxy(" 10.0.0.0/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
         assert_eq!(parse_proxy("::1").unwrap().to_string(), "::1/128");
         let err = parse_proxy("proxy.local").unwrap_err();
-        assert!(err.contains("neither an IP address nor a CIDR range"), "{err}");
+        assert!(
+            err.contains("neither an IP address nor a CIDR range"),
+            "{err}"
+        );
         assert!(parse_proxy("10.0.0.0/33").is_err());
     }
 
