@@ -197,6 +197,13 @@ test("the board owner sees and manages rooms she is not in, and may join them", 
   await a.getByRole("button", { name: /^Chat/ }).click();
   await chat(a).getByRole("button", { name: "Other rooms" }).click();
   await expect(list.getByRole("listitem")).toHaveCount(1);
+  // The dialog covers the top bar: its title and close button are the topmost.
+  for (const what of [dialog.getByRole("heading", { name: "Rooms you are not in" }), dialog.getByRole("button", { name: "Close" })]) {
+    await expect(what).toBeInViewport();
+    const box = (await what.boundingBox())!;
+    const topmost = await a.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest("[role=dialog]") !== null, [box.x + box.width / 2, box.y + box.height / 2]);
+    expect(topmost, "nothing covers the dialog's head").toBe(true);
+  }
   const { scroll, inner } = await pageOverflowX(a);
   expect(scroll).toBe(inner);
   await shot(a, testInfo, "43-other-rooms-390");
