@@ -289,6 +289,14 @@ impl ServeArgs {
     }
 }
 
+/// A trusted proxy: one address (`10.0.0.5`) or a range (`10.0.0.0/8`).
+fn parse_proxy(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{raw}` is neither an IP address nor a CIDR range"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,12 +345,4 @@ mod tests {
         assert!(open.signup_open());
         assert!(open.warnings().is_empty());
     }
-}
-
-/// A trusted proxy: one address (`10.0.0.5`) or a range (`10.0.0.0/8`).
-fn parse_proxy(raw: &str) -> Result<ipnet::IpNet, String> {
-    let raw = raw.trim();
-    raw.parse::<ipnet::IpNet>()
-        .or_else(|_| raw.parse::<IpAddr>().map(ipnet::IpNet::from))
-        .map_err(|_| format!("`{raw}` is neither an IP address nor a CIDR range"))
 }
