@@ -327,6 +327,27 @@ test("honest when the server is away: undone on screen, presence unknown, back b
     console.log(`${how}: live again in ${Date.now() - since} ms`);
   }
 
+  // A socket the browser itself refuses (here its Content-Security-Policy
+  // blocks another port) gets only an "error" in Chromium, no "close": the
+  // tab still counts it as a failed attempt and retries on its own, instead
+  // of sitting on "Connecting…". (A page of its own: the refusal is logged.)
+  const c = await ctxB.newPage();
+  await openBoard(c, board);
+  await c.evaluate(() => {
+    const Real = window.WebSocket;
+    const w = window as unknown as { __blocked: boolean };
+    w.__blocked = true;
+    window.WebSocket = function (url: string | URL, protocols?: string | string[]) {
+      return new Real(w.__blocked ? "ws://127.0.0.1:59999/ws" : url, protocols);
+    } as unknown as typeof WebSocket;
+  });
+  await ctxB.setOffline(true);
+  await ctxB.setOffline(false);
+  await expect(chat(c).getByText(/^Offline — retrying in \d+ s/)).toBeVisible({ timeout: 15_000 });
+  await c.evaluate(() => { (window as unknown as { __blocked: boolean }).__blocked = false; });
+  await expect(chat(c).getByText("Live", { exact: true }), "back by itself").toBeVisible({ timeout: 20_000 });
+  await c.close();
+
   // Before the page is live, the chat says it is connecting, in a calm colour.
   const noJs = await browser.newContext({ javaScriptEnabled: false, storageState: await ctxA.storageState() });
   const plain = await noJs.newPage();

@@ -31,6 +31,7 @@ pub struct Socket {
     _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
+    _on_error: Closure<dyn FnMut()>,
 }
 
 #[cfg(feature = "hydrate")]
@@ -39,6 +40,7 @@ impl Drop for Socket {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
         let _ = self.ws.close();
     }
 }
@@ -206,15 +208,39 @@ fn connect(live: Live) {
         }
         schedule_reconnect(live);
     });
+    // A failed socket says `error`, then `close` — except one the browser
+    // refuses outright (Chromium, for a Content-Security-Policy block): then
+    // `error` is all that comes. Either way the attempt is over: count it
+    // once (dropping the socket detaches its `close` handler) and retry.
+    let on_error = Closure::<dyn FnMut()>::new(move || {
+        let failed = live
+            .inner
+            .try_update_value(|i| {
+                let failed = i
+                    .socket
+                    .as_ref()
+                    .is_some_and(|s| s.ws.ready_state() != WebSocket::OPEN);
+                if failed {
+                    i.socket = None;
+                }
+                failed
+            })
+            .unwrap_or(false);
+        if failed {
+            schedule_reconnect(live);
+        }
+    });
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     live.inner.update_value(|i| {
         i.socket = Some(Socket {
             ws,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
+            _on_error: on_error,
         })
     });
 }
