@@ -167,6 +167,8 @@ test("the board owner sees and manages rooms she is not in, and may join them", 
   await dialog.getByRole("button", { name: "Rename #old-plans" }).click();
   await expect(dialog.getByRole("button", { name: "Archive #archive-me" })).toBeVisible();
   expect((await api(ctxB, "GET", `/messaging/room/${made["old-plans"]}/`)).body.name).toBe("archive-me");
+  // The list is drawn again; the keyboard stays in the dialog.
+  await expect.poll(() => a.evaluate(() => document.activeElement?.closest("[role=dialog]") != null)).toBe(true);
   await dialog.getByRole("button", { name: "Archive #archive-me" }).click();
   await expect(dialog.getByRole("button", { name: "Unarchive #archive-me" })).toBeVisible();
   expect((await api(ctxB, "GET", `/messaging/room/${made["old-plans"]}/`)).body.archived_at).not.toBeNull();

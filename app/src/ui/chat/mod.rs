@@ -189,19 +189,13 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
             };
             match create_room(board_id, n, Some(d)).await {
                 Ok(room) => {
-                    let id = room.id;
-                    live.rooms.update(|r| {
-                        r.push(crate::model::RoomSummary {
-                            room,
-                            member: true,
-                            member_count: 1,
-                            unread: 0,
-                            last_message_id: None,
-                        });
-                        r.sort_by_key(|r| r.room.name.to_lowercase());
+                    live.enter_room(RoomSummary {
+                        room,
+                        member: true,
+                        member_count: 1,
+                        unread: 0,
+                        last_message_id: None,
                     });
-                    live.watch_room(id);
-                    live.open_room(id);
                     on_done.run(());
                 }
                 Err(e) => error.set(Some(e.message())),
@@ -243,6 +237,8 @@ fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
         Ok(()) => {
             error.set(None);
             version.update(|v| *v += 1);
+            // The list is drawn again: keep the keyboard in the dialog.
+            browser::focus_soon("other-rooms".to_string());
         }
         Err(e) => error.set(Some(e.message())),
     };
@@ -257,18 +253,12 @@ fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match add_room_member(summary.room.id, me).await {
                 Ok(_) => {
-                    let id = summary.room.id;
-                    live.rooms.update(|r| {
-                        r.push(RoomSummary {
-                            member: true,
-                            member_count: summary.member_count + 1,
-                            unread: 0,
-                            ..summary
-                        });
-                        r.sort_by_key(|r| r.room.name.to_lowercase());
+                    live.enter_room(RoomSummary {
+                        member: true,
+                        member_count: summary.member_count + 1,
+                        unread: 0,
+                        ..summary
                     });
-                    live.watch_room(id);
-                    live.open_room(id);
                     on_joined.run(());
                 }
                 Err(e) => error.set(Some(e.message())),

@@ -422,8 +422,20 @@ impl Live {
     }
 
     /// Subscribes this socket to a room for unread counts (a room just created).
-    pub fn watch_room(self, room_id: i64) {
+    fn watch_room(self, room_id: i64) {
         self.subscribe(Topic::Room(room_id), None);
+    }
+
+    /// A room the user just created or joined: listed (by name), followed
+    /// and opened.
+    pub fn enter_room(self, summary: RoomSummary) {
+        let id = summary.room.id;
+        self.rooms.update(|r| {
+            r.push(summary);
+            r.sort_by_key(|r| r.room.name.to_lowercase());
+        });
+        self.watch_room(id);
+        self.open_room(id);
     }
 
     /// Loads the page before the oldest message shown (one at a time).
