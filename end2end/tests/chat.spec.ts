@@ -154,13 +154,41 @@ test("the board owner sees and manages rooms she is not in, and may join them", 
   await openBoard(a, board);
   // Her sidebar lists only the rooms she is in (none yet).
   await expect(chat(a).getByRole("navigation", { name: "Rooms" }).getByRole("button")).toHaveCount(0);
-  await chat(a).getByRole("button", { name: "Other rooms" }).click();
+  // By keyboard only: open, Tab stays inside, Esc closes and gives focus back.
+  const opener = chat(a).getByRole("button", { name: "Other rooms" });
+  await opener.focus();
+  await a.keyboard.press("Enter");
   const dialog = a.getByRole("dialog", { name: "Rooms you are not in" });
   const list = dialog.getByRole("list", { name: "Rooms you are not in" });
   await expect(list.getByRole("listitem")).toHaveCount(3);
+  for (const key of ["Tab", "Shift+Tab"]) {
+    for (let i = 0; i < 20; i++) {
+      await a.keyboard.press(key);
+      expect(await a.evaluate(() => document.activeElement?.closest("[role=dialog]") != null), `${key} stays in the dialog`).toBe(true);
+    }
+  }
+  await a.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+  await expect(opener).toBeFocused();
+  // At every width it fits, with nothing off to the side.
+  for (const [width, height] of [[1024, 768], [390, 844], [1366, 768]]) {
+    await a.setViewportSize({ width, height });
+    if (width < 760) await a.getByRole("button", { name: /^Chat/ }).click();
+    await chat(a).getByRole("button", { name: "Other rooms" }).click();
+    await expect(list.getByRole("listitem")).toHaveCount(3);
+    await expect(dialog.getByRole("button", { name: "Join #design" })).toBeInViewport();
+    const { scroll, inner } = await pageOverflowX(a);
+    expect(scroll, `no sideways scroll at ${width}`).toBe(inner);
+    await shot(a, testInfo, `42-other-rooms-${width}`);
+    if (width < 760) {
+      await a.keyboard.press("Escape");
+      await a.getByRole("button", { name: "Hide chat and members" }).click();
+    } else if (width !== 1366) {
+      await a.keyboard.press("Escape");
+    }
+  }
   await expect(list.getByRole("listitem").filter({ hasText: "design" })).toContainText("1 member");
   await expectAccessible(a, "the owner's other rooms");
-  await shot(a, testInfo, "42-other-rooms");
 
   // Rename, archive, delete: each lands on the server (Milo sees it).
   await dialog.getByLabel("New name for #old-plans").fill("archive-me");

@@ -17,6 +17,22 @@ async function pair(browser: import("@playwright/test").Browser, prefix: string)
   return { ctxA, ctxB, ann, bob };
 }
 
+/** While switched on, the page's new WebSockets go elsewhere: to a path of
+ *  the same server that refuses the upgrade (a failed attempt: error, then
+ *  close), or to another port, which the page's CSP blocks outright. */
+async function divertSockets(page: Page, to: "same-origin" | "other-port") {
+  await page.evaluate((to) => {
+    const Real = window.WebSocket;
+    const w = window as unknown as { __divert: boolean };
+    w.__divert = false;
+    const target = to === "same-origin" ? location.origin.replace(/^http/, "ws") + "/no-such-socket" : "ws://127.0.0.1:59999/ws";
+    window.WebSocket = function (url: string | URL, protocols?: string | string[]) {
+      return new Real(w.__divert ? target : url, protocols);
+    } as unknown as typeof WebSocket;
+  }, to);
+  return (on: boolean) => page.evaluate((v) => { (window as unknown as { __divert: boolean }).__divert = v; }, on);
+}
+
 test("moving or saving a task never unassigns it", async ({ browser }, testInfo) => {
   const errors: string[] = [];
   const { ctxA, ctxB, bob } = await pair(browser, "as");
@@ -300,15 +316,7 @@ test("honest when the server is away: undone on screen, presence unknown, back b
   // to the tab try at once instead of waiting out the backoff.
   // Bob's tab cannot get a socket while `refuse` is set (its attempts go to
   // a path that refuses the upgrade), so failed retries make the wait grow.
-  await b.evaluate(() => {
-    const Real = window.WebSocket;
-    const w = window as unknown as { __refuse: boolean };
-    w.__refuse = false;
-    window.WebSocket = function (url: string | URL, protocols?: string | string[]) {
-      return new Real(w.__refuse ? location.origin.replace(/^http/, "ws") + "/no-such-socket" : url, protocols);
-    } as unknown as typeof WebSocket;
-  });
-  const refuse = (on: boolean) => b.evaluate((v) => { (window as unknown as { __refuse: boolean }).__refuse = v; }, on);
+  const refuse = await divertSockets(b, "same-origin");
   for (const how of ["Reconnect now", "focus"] as const) {
     await expect(chat(b).getByText("Live", { exact: true })).toBeVisible({ timeout: 20_000 });
     await refuse(true);
@@ -333,18 +341,12 @@ test("honest when the server is away: undone on screen, presence unknown, back b
   // of sitting on "Connecting…". (A page of its own: the refusal is logged.)
   const c = await ctxB.newPage();
   await openBoard(c, board);
-  await c.evaluate(() => {
-    const Real = window.WebSocket;
-    const w = window as unknown as { __blocked: boolean };
-    w.__blocked = true;
-    window.WebSocket = function (url: string | URL, protocols?: string | string[]) {
-      return new Real(w.__blocked ? "ws://127.0.0.1:59999/ws" : url, protocols);
-    } as unknown as typeof WebSocket;
-  });
+  const block = await divertSockets(c, "other-port");
+  await block(true);
   await ctxB.setOffline(true);
   await ctxB.setOffline(false);
   await expect(chat(c).getByText(/^Offline — retrying in \d+ s/)).toBeVisible({ timeout: 15_000 });
-  await c.evaluate(() => { (window as unknown as { __blocked: boolean }).__blocked = false; });
+  await block(false);
   await expect(chat(c).getByText("Live", { exact: true }), "back by itself").toBeVisible({ timeout: 20_000 });
   await c.close();
 
