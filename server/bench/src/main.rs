@@ -10,8 +10,9 @@
 //! The server should run with `--message-rate 0` (the per-user limit would
 //! otherwise throttle the senders). See scripts/bench.sh and docs/performance.md.
 
-use std::sync::atomic::Ordering;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
@@ -79,7 +80,7 @@ fn clock() -> &'static Instant {
     START.get_or_init(Instant::now)
 }
 
-pub(crate) fn now_us() -> u64 {
+fn now_us() -> u64 {
     clock().elapsed().as_micros() as u64
 }
 
@@ -149,13 +150,6 @@ impl Api {
     }
 }
 
-/// Client socket settings: tungstenite's default read buffer (128 KiB) is
-/// zero-filled before every read, which cost the generator several µs per
-/// small frame; the frames here are well under 4 KiB.
-pub(crate) fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
-    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096)
-}
-
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -168,10 +162,9 @@ async fn connect(api: &Api) -> (Socket, Duration) {
     req.headers_mut()
         .insert("origin", api.base.parse().unwrap());
     // Like browsers: no Nagle delay on small frames.
-    let (socket, _) =
-        tokio_tungstenite::connect_async_with_config(req, Some(socket_config()), true)
-            .await
-            .expect("websocket");
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(req, None, true)
+        .await
+        .expect("websocket");
     (socket, started.elapsed())
 }
 
@@ -237,7 +230,7 @@ async fn setup(base: &str, users: usize) -> (Api, Vec<Api>, i64) {
 }
 
 /// `(seq, sent_us)` from a message frame whose content is `bench <seq> <sent_us>`.
-pub(crate) fn bench_fields(frame: &str) -> Option<(u64, u64)> {
+fn bench_fields(frame: &str) -> Option<(u64, u64)> {
     let start = frame.find("\"content\":\"bench ")? + "\"content\":\"bench ".len();
     let rest = &frame[start..];
     let end = rest.find('"')?;
@@ -295,8 +288,12 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[idx] as f64 / 1000.0
 }
 
+struct Collected {
+    deliveries: AtomicU64,
+    last_delivery_us: AtomicU64,
+}
+
 mod board;
-mod subscribers;
 
 #[tokio::main]
 async fn main() {
@@ -372,18 +369,40 @@ async fn fanout(
     let (_owner, members, room) = setup(&urls[0], users + senders).await;
     let (listeners, sender_apis) = members.split_at(users);
     let rss_before = rss_mib(pid);
-    let targets: Vec<(String, String)> = (0..subscribers)
-        .map(|i| {
-            let api = &listeners[i % listeners.len()];
-            (urls[i % urls.len()].clone(), api.cookie.clone())
-        })
-        .collect();
+    let collected = Arc::new(Collected {
+        deliveries: AtomicU64::new(0),
+        last_delivery_us: AtomicU64::new(0),
+    });
+    // seen[subscriber] = (message seq -> times received, latencies in µs)
+    type Seen = Mutex<(HashMap<u64, u32>, Vec<u64>)>;
+    let seen: Arc<Vec<Seen>> = Arc::new((0..subscribers).map(|_| Mutex::default()).collect());
+    let mut connect_times = Vec::new();
     let connect_started = Instant::now();
-    let (sockets, mut connect_times) =
-        tokio::task::spawn_blocking(move || subscribers::open(&targets, room))
-            .await
-            .expect("opening the subscribers");
-    let readers = subscribers::listen(sockets);
+    for i in 0..subscribers {
+        let api = listeners[i % listeners.len()].on(&urls[i % urls.len()]);
+        let (mut socket, t) = connect(&api).await;
+        subscribe(&mut socket, room).await;
+        connect_times.push(t.as_micros() as u64);
+        let collected = collected.clone();
+        let seen = seen.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(frame)) = socket.next().await {
+                let Ws::Text(text) = frame else { continue };
+                let now = now_us();
+                // Cheap parse (the generator shares the machine with the server):
+                // find `"content":"bench <seq> <sent_us>"` without a JSON tree.
+                let Some((seq, sent)) = bench_fields(text.as_str()) else {
+                    continue;
+                };
+                let mut mine = seen[i].lock().unwrap();
+                *mine.0.entry(seq).or_insert(0) += 1;
+                mine.1.push(now.saturating_sub(sent));
+                drop(mine);
+                collected.deliveries.fetch_add(1, Ordering::Relaxed);
+                collected.last_delivery_us.fetch_max(now, Ordering::Relaxed);
+            }
+        });
+    }
     let connect_elapsed = connect_started.elapsed();
     connect_times.sort_unstable();
     println!(
@@ -407,8 +426,10 @@ async fn fanout(
     println!("| messages/s offered | sent | deliveries expected | delivered | lost | duplicated | delivered/s | p50 ms | p99 ms | max ms | server RSS MiB | server CPU (cores) | generator CPU (cores) |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for &rate in rates {
-        readers.tally.lock().unwrap().latencies_us.clear();
-        readers.deliveries.store(0, Ordering::Relaxed);
+        for s in seen.iter() {
+            s.lock().unwrap().1.clear();
+        }
+        collected.deliveries.store(0, Ordering::Relaxed);
         let total = rate * seconds;
         let interval = Duration::from_secs_f64(1.0 / rate as f64);
         let start_us = now_us();
@@ -435,26 +456,25 @@ async fn fanout(
         // Let deliveries finish.
         let expected = total * subscribers as u64;
         let deadline = Instant::now() + Duration::from_secs(30);
-        while readers.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        while collected.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let delivered = readers.deliveries.load(Ordering::Relaxed);
+        let delivered = collected.deliveries.load(Ordering::Relaxed);
         let (mut unique, mut dups) = (0u64, 0u64);
-        let mut lat = {
-            let tally = readers.tally.lock().unwrap();
-            for seen in &tally.seen {
-                for (seq, count) in seen.iter() {
-                    if *seq >= seq_base && *seq < seq_base + total {
-                        unique += 1;
-                        dups += u64::from(*count - 1);
-                    }
+        let mut lat = Vec::new();
+        for s in seen.iter() {
+            let guard = s.lock().unwrap();
+            lat.extend_from_slice(&guard.1);
+            for (seq, count) in guard.0.iter() {
+                if *seq >= seq_base && *seq < seq_base + total {
+                    unique += 1;
+                    dups += u64::from(*count - 1);
                 }
             }
-            tally.latencies_us.clone()
-        };
+        }
         let lost = expected.saturating_sub(unique);
-        let span_s = (readers
+        let span_s = (collected
             .last_delivery_us
             .load(Ordering::Relaxed)
             .saturating_sub(start_us)) as f64
