@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::ws::{
     connect, next, next_of, next_skipping, open_subscribed, quiet, send, try_connect, Socket,
@@ -84,6 +84,15 @@ async fn messages_fan_out_to_members_only_and_are_acked_after_commit() {
     assert_eq!(got["message"]["id"], id);
     assert_eq!(got["message"]["author"]["username"], "ada");
     assert_eq!(got["message"]["content"], "hello bob");
+    assert!(
+        srv.services
+            .hub
+            .stats()
+            .direct
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 1,
+        "bob's idle socket was written to by the fan-out itself"
+    );
 
     // HTTP posts reach WebSocket subscribers too.
     let id2 = http_send(&t.bob, t.room, "from http").await;
@@ -187,14 +196,32 @@ async fn a_slow_client_is_disconnected_without_slowing_the_others() {
         }
         ids
     });
-    let mut sent = Vec::new();
-    for _ in 0..1200 {
-        sent.push(http_send(&t.ada, t.room, &payload).await);
+    let sender = {
+        let ada = t.ada.clone_session();
+        let room = t.room;
+        tokio::spawn(async move {
+            let mut sent = Vec::new();
+            for _ in 0..1200 {
+                sent.push(http_send(&ada, room, &payload).await);
+            }
+            sent
+        })
+    };
+    // bob's queue overflows while the sends go on...
+    let overflowed = || {
+        srv.services
+            .hub
+            .stats()
+            .overflowed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while overflowed() == 0 {
+        assert!(Instant::now() < deadline, "bob's queue never overflowed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let received = reader.await.unwrap();
-    assert_eq!(received, sent, "the fast reader got everything, in order");
-
-    // bob finally reads: what was buffered, then a close asking him to resume.
+    // ...then bob reads again (within the write deadline): what was
+    // buffered, then a close asking him to resume.
     let mut last_seen = 0;
     let code = loop {
         match tokio::time::timeout(Duration::from_secs(10), slow.next())
@@ -214,6 +241,9 @@ async fn a_slow_client_is_disconnected_without_slowing_the_others() {
             other => panic!("expected a close frame, got {other:?}"),
         }
     };
+    let sent = sender.await.unwrap();
+    let received = reader.await.unwrap();
+    assert_eq!(received, sent, "the fast reader got everything, in order");
     assert_eq!(code, 1013, "too slow: try again later");
     assert!(last_seen < *sent.last().unwrap(), "bob really fell behind");
     // Resuming fills the gap exactly.
@@ -221,14 +251,7 @@ async fn a_slow_client_is_disconnected_without_slowing_the_others() {
     let replayed: Vec<i64> = replay.iter().map(|m| m["id"].as_i64().unwrap()).collect();
     let expected: Vec<i64> = sent.iter().copied().filter(|id| *id > last_seen).collect();
     assert_eq!(replayed, expected);
-    assert!(
-        srv.services
-            .hub
-            .stats()
-            .overflowed
-            .load(std::sync::atomic::Ordering::Relaxed)
-            >= 1
-    );
+    assert_eq!(overflowed(), 1, "only bob was too slow");
 }
 
 #[tokio::test]
