@@ -37,11 +37,6 @@ pub enum HttpError {
     MisdirectedHost(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
-    /// A request to a WebSocket endpoint that is not a handshake (RFC 6455 §4.2.1).
-    #[error("not a WebSocket handshake: {0}")]
-    NotWebSocket(&'static str),
-    #[error("this connection cannot be upgraded to a WebSocket")]
-    UpgradeRequired,
     #[error("the database is not answering")]
     Unavailable,
 }
@@ -69,8 +64,6 @@ impl HttpError {
             HttpError::MethodNotAllowed(_) => {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
             }
-            HttpError::NotWebSocket(_) => (StatusCode::BAD_REQUEST, "invalid_input"),
-            HttpError::UpgradeRequired => (StatusCode::UPGRADE_REQUIRED, "upgrade_required"),
             HttpError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }
     }

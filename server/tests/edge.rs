@@ -746,39 +746,6 @@ async fn a_socket_whose_client_stopped_reading_is_closed() {
 }
 
 #[tokio::test]
-async fn requests_that_are_not_websocket_handshakes_get_json_errors() {
-    let srv = TestServer::start().await;
-    let (ada, _) = srv.user("ada").await;
-    let answer = |res: reqwest::Response| async move {
-        let status = res.status();
-        (status, res.json::<Value>().await.unwrap())
-    };
-    let plain = ada.request(Method::GET, "/ws").send().await.unwrap();
-    assert_error(
-        &answer(plain).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_input",
-    );
-    let old_version = ada
-        .request(Method::GET, "/ws/chat-room/1/")
-        .header("connection", "keep-alive, Upgrade")
-        .header("upgrade", "websocket")
-        .header("sec-websocket-version", "8")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .send()
-        .await
-        .unwrap();
-    let got = answer(old_version).await;
-    assert_error(&got, StatusCode::BAD_REQUEST, "invalid_input");
-    assert!(got.1["error"]["message"].as_str().unwrap().contains("13"));
-    let posted = ada.request(Method::POST, "/ws").send().await.unwrap();
-    assert_eq!(posted.status(), StatusCode::METHOD_NOT_ALLOWED);
-    // A real handshake (token lists and case as browsers send them) still works.
-    let mut socket = common::ws::connect(&ada, "/ws").await;
-    assert_eq!(common::ws::next(&mut socket).await["type"], "hello");
-}
-
-#[tokio::test]
 async fn sockets_and_long_polls_are_capped_per_user() {
     let srv = TestServer::start_configured(|a| {
         a.max_user_sockets = 2;

@@ -185,76 +185,6 @@ async fn subscribe(socket: &mut Socket, room: i64) {
     panic!("no subscribed frame");
 }
 
-/// Reads a subscribed socket's frames straight off its TCP stream, calling
-/// `on_text` for each text frame, until it closes. The generator shares the
-/// machine with the server, so it must be cheap: tungstenite zero-fills its
-/// 128 KiB read buffer before every read (and a small buffer makes each read
-/// carry about one frame); here one buffer is allocated once and reused, and
-/// frames are cut out of it in place. Server frames are never masked nor
-/// fragmented; pings are answered (the server closes sockets it hears
-/// nothing from).
-async fn read_frames(socket: &mut Socket, mut on_text: impl FnMut(&str)) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = socket.get_mut() else {
-        panic!("the bench speaks plain ws://");
-    };
-    let mut buf = vec![0u8; 64 * 1024];
-    let (mut start, mut end) = (0usize, 0usize);
-    loop {
-        // Whole frames from buf[start..end].
-        let mut want = 0;
-        loop {
-            let avail = &buf[start..end];
-            if avail.len() < 2 {
-                break;
-            }
-            let opcode = avail[0] & 0x0f;
-            let (len, header) = match avail[1] & 0x7f {
-                126 if avail.len() >= 4 => (u16::from_be_bytes([avail[2], avail[3]]) as usize, 4),
-                127 if avail.len() >= 10 => {
-                    let mut n = [0u8; 8];
-                    n.copy_from_slice(&avail[2..10]);
-                    (u64::from_be_bytes(n) as usize, 10)
-                }
-                126 | 127 => break,
-                len => (len as usize, 2),
-            };
-            if avail.len() < header + len {
-                want = header + len;
-                break;
-            }
-            let payload = &avail[header..header + len];
-            match opcode {
-                0x1 => on_text(std::str::from_utf8(payload).unwrap_or_default()),
-                0x8 => return,
-                0x9 => {
-                    // Pong, masked (client frames must be) with a zero key.
-                    let mut pong = vec![0x8a, 0x80 | payload.len() as u8, 0, 0, 0, 0];
-                    pong.extend_from_slice(payload);
-                    if tcp.write_all(&pong).await.is_err() {
-                        return;
-                    }
-                }
-                _ => {}
-            }
-            start += header + len;
-        }
-        if start == end {
-            (start, end) = (0, 0);
-        } else if start > buf.len() / 2 || end == buf.len() || start + want > buf.len() {
-            buf.copy_within(start..end, 0);
-            (start, end) = (0, end - start);
-        }
-        if want > buf.len() {
-            buf.resize(want, 0);
-        }
-        match tcp.read(&mut buf[end..]).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => end += n,
-        }
-    }
-}
-
 /// A board, a room, and `users` members in it; returns (owner, member apis, room id).
 async fn setup(base: &str, users: usize) -> (Api, Vec<Api>, i64) {
     let tag = format!(
@@ -456,12 +386,13 @@ async fn fanout(
         let collected = collected.clone();
         let seen = seen.clone();
         tokio::spawn(async move {
-            read_frames(&mut socket, |text| {
+            while let Some(Ok(frame)) = socket.next().await {
+                let Ws::Text(text) = frame else { continue };
                 let now = now_us();
                 // Cheap parse (the generator shares the machine with the server):
                 // find `"content":"bench <seq> <sent_us>"` without a JSON tree.
-                let Some((seq, sent)) = bench_fields(text) else {
-                    return;
+                let Some((seq, sent)) = bench_fields(text.as_str()) else {
+                    continue;
                 };
                 let mut mine = seen[i].lock().unwrap();
                 *mine.0.entry(seq).or_insert(0) += 1;
@@ -469,8 +400,7 @@ async fn fanout(
                 drop(mine);
                 collected.deliveries.fetch_add(1, Ordering::Relaxed);
                 collected.last_delivery_us.fetch_max(now, Ordering::Relaxed);
-            })
-            .await;
+            }
         });
     }
     let connect_elapsed = connect_started.elapsed();

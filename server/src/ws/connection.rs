@@ -9,14 +9,11 @@
 //! room or board, and logout, reach it on every path.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
-use futures_util::{SinkExt, StreamExt};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use futures_util::SinkExt;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 
 use app::error::AppError;
 use app::protocol::BoardChange;
@@ -29,7 +26,6 @@ use app::services::stream::{self, CatchUp, Stream};
 use app::services::{chat, comments, presence, tasks, Services};
 
 use super::follows::Follows;
-use super::socket::{Outgoing, Socket};
 use super::{
     close_code, HEARTBEAT_INTERVAL, IDLE_TIMEOUT, MAX_REFUSED_FRAMES, TYPING_MIN_INTERVAL,
     WRITE_DEADLINE,
@@ -53,19 +49,6 @@ pub struct Connection {
     answers: Option<mpsc::Receiver<ServerFrame>>,
     /// Frames refused in a row for the frame budget.
     refused_frames: u32,
-}
-
-/// What woke the connection loop.
-enum Wake {
-    Answer(ServerFrame),
-    Event(Option<(Topic, Arc<Delivery>)>),
-    /// A direct write left bytes that only this loop can flush.
-    Flush,
-    Incoming(Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>),
-    Resync,
-    Expired,
-    Stopping,
-    Heartbeat,
 }
 
 /// Whether the loop goes on.
@@ -106,20 +89,11 @@ impl Connection {
 
     pub async fn run(
         mut self,
-        mut socket: Socket,
-        outgoing: Option<Arc<Outgoing>>,
+        mut socket: WebSocket,
         bound_after: Option<i64>,
         mut stopping: tokio::sync::watch::Receiver<bool>,
     ) {
-        let capacity = self.svc.settings.connection_queue;
-        // With a sink, the hub's fan-out may write a room's next message to
-        // this socket itself while the loop is idle (see `Subscriber::hold`).
-        // The subscriber starts held: nothing is written for it until the
-        // loop first waits.
-        let mut sub = match &outgoing {
-            Some(out) => self.svc.hub.socket_subscriber(capacity, out.clone()),
-            None => self.svc.hub.subscriber(capacity),
-        };
+        let mut sub = self.svc.hub.subscriber(self.svc.settings.connection_queue);
         // Always on the user's topic: access changes and logout reach every
         // connection, whatever it subscribed to.
         sub.subscribe(Topic::User(self.me()));
@@ -149,13 +123,14 @@ impl Connection {
         // Fairness: after this many event batches in a row, the other
         // branches (the client's frames, timers) get their turn first.
         let mut streak = 0u32;
-        // Events taken from the queue since the socket was last released.
-        let mut handled = 0usize;
         while open {
+            // Biased: answers, then events, then the client's frames, then
+            // the rest. A delivery is the hot path, and polling two futures
+            // (not all seven) is what it costs then.
             if streak >= 16 {
                 // The others' turn: the client's frames, answers, a restart, a resync.
                 streak = 0;
-                if let Some(Some(incoming)) = futures_util::FutureExt::now_or_never(socket.next()) {
+                if let Some(Some(incoming)) = futures_util::FutureExt::now_or_never(socket.recv()) {
                     self.last_heard = Instant::now();
                     open = match incoming {
                         Ok(frame) => matches!(
@@ -185,103 +160,65 @@ impl Connection {
                     continue;
                 }
             }
-            // Idle: the fan-out may write to the socket from where this
-            // connection stands in each stream.
-            self.follows.store_cursors();
-            sub.release(std::mem::take(&mut handled));
-            // Biased: answers, then events, then the client's frames, then
-            // the rest. A delivery is the hot path, and polling two futures
-            // (not all eight) is what it costs then.
-            let wake = tokio::select! {
+            tokio::select! {
                 biased;
                 // Answers first: they are few, and a sender whose acks wait
                 // would stop reading (its poster backs up into this loop).
-                Some(answer) = next_answer(&mut self.answers) => Wake::Answer(answer),
-                event = sub.recv() => Wake::Event(event),
-                () = flush_wanted(outgoing.as_deref()) => Wake::Flush,
-                incoming = socket.next() => Wake::Incoming(incoming),
-                _ = resync.changed() => Wake::Resync,
-                _ = &mut expiry => Wake::Expired,
-                _ = stopping.changed() => Wake::Stopping,
-                _ = heartbeat.tick() => Wake::Heartbeat,
-            };
-            // Busy: the fan-out queues, and this loop writes and moves its
-            // cursors (some of which the fan-out may have moved meanwhile).
-            sub.hold().await;
-            self.follows.load_cursors();
-            open = match wake {
-                Wake::Answer(answer) => send(&mut socket, &answer).await,
-                Wake::Event(Some((_, event))) => {
+                Some(answer) = next_answer(&mut self.answers) => {
+                    open = send(&mut socket, &answer).await;
+                }
+                event = sub.recv() => {
                     streak += 1;
-                    handled += 1;
-                    // Write what is already waiting too, then flush once:
-                    // under load a busy socket costs one syscall per batch.
-                    let mut open = self.on_event(&mut socket, &sub, &event).await;
-                    let mut batch = 0;
-                    while matches!(open, Flow::Continue) && batch < 64 {
-                        let Some((_, more)) = sub.try_recv() else {
-                            break;
-                        };
-                        handled += 1;
-                        open = self.on_event(&mut socket, &sub, &more).await;
-                        batch += 1;
-                    }
-                    matches!(open, Flow::Continue) && flush(&mut socket).await
+                    open = match event {
+                        Some((_, event)) => {
+                            // Write what is already waiting too, then flush once:
+                            // under load a busy socket costs one syscall per batch.
+                            let mut open = self.on_event(&mut socket, &sub, &event).await;
+                            let mut batch = 0;
+                            while matches!(open, Flow::Continue) && batch < 64 {
+                                let Some((_, more)) = sub.try_recv() else { break };
+                                open = self.on_event(&mut socket, &sub, &more).await;
+                                batch += 1;
+                            }
+                            matches!(open, Flow::Continue) && flush(&mut socket).await
+                        }
+                        None => {
+                            // Overflowed: too slow for the messages it must not miss.
+                            tracing::info!(user = %self.session.user.username, "closing a slow websocket");
+                            close(&mut socket, close_code::SLOW, "too slow: reconnect and resume").await;
+                            false
+                        }
+                    };
                 }
-                Wake::Event(None) => {
-                    // Overflowed: too slow for the messages it must not miss.
-                    tracing::info!(user = %self.session.user.username, "closing a slow websocket");
-                    close(
-                        &mut socket,
-                        close_code::SLOW,
-                        "too slow: reconnect and resume",
-                    )
-                    .await;
-                    false
-                }
-                Wake::Flush => flush(&mut socket).await,
-                Wake::Incoming(incoming) => {
+                incoming = socket.recv() => {
                     streak = 0;
                     self.last_heard = Instant::now();
-                    match incoming {
-                        Some(Ok(frame)) => matches!(
-                            self.on_frame(&mut socket, &sub, frame).await,
-                            Flow::Continue
-                        ),
+                    open = match incoming {
+                        Some(Ok(frame)) => matches!(self.on_frame(&mut socket, &sub, frame).await, Flow::Continue),
                         _ => false,
-                    }
+                    };
                 }
-                Wake::Resync => self.catch_up(&mut socket).await,
-                Wake::Expired => {
-                    close(
-                        &mut socket,
-                        close_code::SESSION_ENDED,
-                        "session expired: log in again",
-                    )
-                    .await;
-                    false
+                _ = resync.changed() => {
+                    open = self.catch_up(&mut socket).await;
                 }
-                Wake::Stopping => {
-                    close(
-                        &mut socket,
-                        close_code::RESTART,
-                        "server restarting: reconnect and resume",
-                    )
-                    .await;
-                    false
+                _ = &mut expiry => {
+                    close(&mut socket, close_code::SESSION_ENDED, "session expired: log in again").await;
+                    open = false;
                 }
-                Wake::Heartbeat => {
+                _ = stopping.changed() => {
+                    close(&mut socket, close_code::RESTART, "server restarting: reconnect and resume").await;
+                    open = false;
+                }
+                _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() > IDLE_TIMEOUT {
                         close(&mut socket, close_code::IDLE, "no heartbeat").await;
-                        false
+                        open = false;
                     } else {
-                        write(socket.send(WsMessage::Ping(Default::default()))).await
+                        open = write(socket.send(WsMessage::Ping(Vec::new().into()))).await;
                     }
                 }
-            };
+            }
         }
-        // Nothing more is written for it: the fan-out sees the gate held.
-        self.follows.disable_cursors();
         drop(sub);
         self.finish().await;
     }
@@ -300,11 +237,16 @@ impl Connection {
         tracing::debug!(user = %self.session.user.username, "websocket closed");
     }
 
-    async fn on_frame(&mut self, socket: &mut Socket, sub: &Subscriber, frame: WsMessage) -> Flow {
+    async fn on_frame(
+        &mut self,
+        socket: &mut WebSocket,
+        sub: &Subscriber,
+        frame: WsMessage,
+    ) -> Flow {
         let text = match frame {
             WsMessage::Text(text) => text,
             WsMessage::Close(_) => return Flow::Close,
-            WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_) => return Flow::Continue,
+            WsMessage::Ping(_) | WsMessage::Pong(_) => return Flow::Continue,
             WsMessage::Binary(_) => {
                 return refuse(
                     socket,
@@ -450,7 +392,7 @@ impl Connection {
         Flow::Continue
     }
 
-    async fn typing(&mut self, socket: &mut Socket, stream: Stream, is_typing: bool) -> Flow {
+    async fn typing(&mut self, socket: &mut WebSocket, stream: Stream, is_typing: bool) -> Flow {
         if !self.follows.contains(stream.topic()) {
             return refuse(
                 socket,
@@ -501,7 +443,7 @@ impl Connection {
 
     /// "I picked up / put down this card": told to the card's board (whose
     /// topic this connection must follow), at most one card at a time.
-    async fn moving(&mut self, socket: &mut Socket, task_id: i64, moving: bool) -> Flow {
+    async fn moving(&mut self, socket: &mut WebSocket, task_id: i64, moving: bool) -> Flow {
         let task = match tasks::visible_task(&self.svc, &self.session.user, task_id).await {
             Ok(task) => task,
             Err(e) => return fail(socket, &e, None).await,
@@ -544,7 +486,7 @@ impl Connection {
     /// `subscribed` frame (see `services::stream::start`).
     async fn subscribe(
         &mut self,
-        socket: &mut Socket,
+        socket: &mut WebSocket,
         sub: &Subscriber,
         name: TopicName,
         after: Option<i64>,
@@ -557,7 +499,7 @@ impl Connection {
             Ok(board) => board,
             Err(e) => return fail(socket, &e, None).await,
         };
-        let cursor = sub.subscribe(topic);
+        sub.subscribe(topic);
         match stream::start(&self.svc, topic, board, after).await {
             Ok(started) => {
                 for event in &started.replay {
@@ -565,7 +507,7 @@ impl Connection {
                         return Flow::Close;
                     }
                 }
-                self.follows.insert(topic, started.follow, cursor);
+                self.follows.insert(topic, started.follow);
                 flow(send(socket, &started.frame).await)
             }
             Err(e) => {
@@ -579,7 +521,7 @@ impl Connection {
 
     /// Events may have been missed (the link between instances was down):
     /// every followed stream replays from where this socket is.
-    async fn catch_up(&mut self, socket: &mut Socket) -> bool {
+    async fn catch_up(&mut self, socket: &mut WebSocket) -> bool {
         let svc = self.svc.clone();
         for follow in self.follows.streams() {
             match follow.catch_up(&svc).await {
@@ -605,7 +547,7 @@ impl Connection {
     /// if this client should have it.
     async fn on_event(
         &mut self,
-        socket: &mut Socket,
+        socket: &mut WebSocket,
         sub: &Subscriber,
         delivery: &Delivery,
     ) -> Flow {
@@ -631,7 +573,7 @@ impl Connection {
                 if let Some(board_id) = self.loses_board(event) {
                     // The change that ends this user's access is the last
                     // of the board they get: nothing numbered after it.
-                    if !write(socket.feed(text_message(delivery))).await {
+                    if !write(socket.feed(WsMessage::Text(delivery.text().clone()))).await {
                         return Flow::Close;
                     }
                     return self.revoke(socket, sub, board_id, None).await;
@@ -660,7 +602,7 @@ impl Connection {
             _ => {}
         }
         // Serialised once for every connection that sends it; shared bytes.
-        flow(write(socket.feed(text_message(delivery))).await)
+        flow(write(socket.feed(WsMessage::Text(delivery.text().clone()))).await)
     }
 }
 
@@ -669,7 +611,7 @@ impl Connection {
     /// covered; a bound socket whose stream that was closes (4403).
     async fn revoke(
         &mut self,
-        socket: &mut Socket,
+        socket: &mut WebSocket,
         sub: &Subscriber,
         board_id: i64,
         room_id: Option<i64>,
@@ -832,7 +774,7 @@ async fn session_deadline(expires_at: i64) {
     tokio::time::sleep(left).await;
 }
 
-async fn missing(socket: &mut Socket, what: &str, client_id: Option<String>) -> Flow {
+async fn missing(socket: &mut WebSocket, what: &str, client_id: Option<String>) -> Flow {
     refuse(
         socket,
         ErrorCode::BadFrame,
@@ -843,7 +785,7 @@ async fn missing(socket: &mut Socket, what: &str, client_id: Option<String>) -> 
 }
 
 async fn refuse(
-    socket: &mut Socket,
+    socket: &mut WebSocket,
     code: ErrorCode,
     message: impl Into<String>,
     client_id: Option<String>,
@@ -851,39 +793,22 @@ async fn refuse(
     flow(send(socket, &ServerFrame::refusal(code, message, client_id)).await)
 }
 
-async fn fail(socket: &mut Socket, error: &AppError, client_id: Option<String>) -> Flow {
+async fn fail(socket: &mut WebSocket, error: &AppError, client_id: Option<String>) -> Flow {
     flow(send(socket, &ServerFrame::failure(error, client_id)).await)
 }
 
 /// Sends one frame; `false` if the socket is gone.
-async fn send(socket: &mut Socket, frame: &ServerFrame) -> bool {
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
     send_text(socket, frame.to_json()).await
 }
 
-async fn send_text(socket: &mut Socket, text: String) -> bool {
+async fn send_text(socket: &mut WebSocket, text: String) -> bool {
     write(socket.send(WsMessage::Text(text.into()))).await
-}
-
-/// An event's frame as a message: the hub's shared bytes, not a copy.
-fn text_message(delivery: &Delivery) -> WsMessage {
-    let text = Utf8Bytes::try_from(delivery.text()).unwrap_or_else(|_| delivery.frame().into());
-    WsMessage::Text(text)
-}
-
-/// Resolves when a direct write left bytes for the loop to flush (never,
-/// on a socket the hub does not write to).
-async fn flush_wanted(outgoing: Option<&Outgoing>) {
-    match outgoing {
-        Some(out) => out.flush_wanted().await,
-        None => std::future::pending().await,
-    }
 }
 
 /// A socket write, within [`WRITE_DEADLINE`]: `false` if it failed or a
 /// client that stopped reading kept it waiting (the connection then ends).
-async fn write(
-    op: impl std::future::Future<Output = Result<(), tokio_tungstenite::tungstenite::Error>>,
-) -> bool {
+async fn write(op: impl std::future::Future<Output = Result<(), axum::Error>>) -> bool {
     match tokio::time::timeout(WRITE_DEADLINE, op).await {
         Ok(result) => result.is_ok(),
         Err(_) => {
@@ -893,19 +818,19 @@ async fn write(
     }
 }
 
-async fn flush(socket: &mut Socket) -> bool {
+async fn flush(socket: &mut WebSocket) -> bool {
     write(socket.flush()).await
 }
 
 /// Queues a frame without flushing (the caller flushes after a batch).
-async fn feed_text(socket: &mut Socket, text: String) -> bool {
+async fn feed_text(socket: &mut WebSocket, text: String) -> bool {
     write(socket.feed(WsMessage::Text(text.into()))).await
 }
 
-async fn close(socket: &mut Socket, code: u16, reason: &str) {
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
     let _ = write(socket.send(WsMessage::Close(Some(CloseFrame {
-        code: CloseCode::from(code),
-        reason: reason.into(),
+        code,
+        reason: reason.to_string().into(),
     }))))
     .await;
 }

@@ -3,57 +3,23 @@
 
 use std::collections::HashMap;
 
-use app::services::hub::{DirectCursor, Event, Topic};
+use app::services::hub::{Event, Topic};
 use app::services::stream::Follow;
 
-/// The topics a connection follows, each with its [`Follow`] state and the
-/// cursor through which the hub's fan-out may send the next items itself.
+/// The topics a connection follows, each with its [`Follow`] state.
 #[derive(Debug, Default)]
 pub struct Follows {
     by_topic: HashMap<Topic, Follow>,
-    cursors: HashMap<Topic, DirectCursor>,
 }
 
 impl Follows {
-    pub fn insert(&mut self, topic: Topic, follow: Follow, cursor: DirectCursor) {
+    pub fn insert(&mut self, topic: Topic, follow: Follow) {
         self.by_topic.insert(topic, follow);
-        if let Some(old) = self.cursors.insert(topic, cursor) {
-            old.disable();
-        }
     }
 
     /// Stops following a topic; whether it was followed.
     pub fn remove(&mut self, topic: Topic) -> bool {
-        if let Some(cursor) = self.cursors.remove(&topic) {
-            cursor.disable();
-        }
         self.by_topic.remove(&topic).is_some()
-    }
-
-    /// Takes in what the fan-out sent while the connection was idle.
-    pub fn load_cursors(&mut self) {
-        for (topic, cursor) in &self.cursors {
-            if let (Some(Follow::Stream { seq, .. }), Some(sent)) =
-                (self.by_topic.get_mut(topic), cursor.get())
-            {
-                *seq = (*seq).max(sent);
-            }
-        }
-    }
-
-    /// Hands the fan-out where each followed stream stands.
-    pub fn store_cursors(&self) {
-        for (topic, cursor) in &self.cursors {
-            match self.by_topic.get(topic) {
-                Some(Follow::Stream { seq, .. }) => cursor.set(*seq),
-                _ => cursor.disable(),
-            }
-        }
-    }
-
-    /// The connection ends: the fan-out sends nothing more itself.
-    pub fn disable_cursors(&self) {
-        self.cursors.values().for_each(DirectCursor::disable);
     }
 
     pub fn contains(&self, topic: Topic) -> bool {
@@ -88,7 +54,7 @@ impl Follows {
             .map(|(topic, _)| *topic)
             .collect();
         for topic in &gone {
-            self.remove(*topic);
+            self.by_topic.remove(topic);
         }
         gone
     }
@@ -148,10 +114,10 @@ mod tests {
 
     fn following() -> Follows {
         let mut f = Follows::default();
-        f.insert(Topic::Room(1), room(1, 10), DirectCursor::default());
-        f.insert(Topic::Room(2), room(2, 10), DirectCursor::default());
-        f.insert(Topic::Room(3), room(3, 20), DirectCursor::default());
-        f.insert(Topic::Task(7), thread(7, 10), DirectCursor::default());
+        f.insert(Topic::Room(1), room(1, 10));
+        f.insert(Topic::Room(2), room(2, 10));
+        f.insert(Topic::Room(3), room(3, 20));
+        f.insert(Topic::Task(7), thread(7, 10));
         f.insert(
             Topic::Board(10),
             Follow::Stream {
@@ -159,40 +125,9 @@ mod tests {
                 board_id: 10,
                 seq: 0,
             },
-            DirectCursor::default(),
         );
-        f.insert(Topic::User(5), Follow::Own, DirectCursor::default());
+        f.insert(Topic::User(5), Follow::Own);
         f
-    }
-
-    fn seq(f: &Follows, topic: Topic) -> i64 {
-        match f.by_topic.get(&topic) {
-            Some(Follow::Stream { seq, .. }) => *seq,
-            _ => panic!("{topic} is not followed"),
-        }
-    }
-
-    #[test]
-    fn cursors_carry_where_each_stream_stands_between_the_connection_and_the_fan_out() {
-        let mut f = Follows::default();
-        let general = DirectCursor::default();
-        let random = DirectCursor::default();
-        f.insert(Topic::Room(1), room(1, 10), general.clone());
-        f.insert(Topic::Room(2), room(2, 10), random.clone());
-        assert_eq!(general.get(), None, "off until the connection is idle");
-        f.store_cursors();
-        assert_eq!((general.get(), random.get()), (Some(0), Some(0)));
-        // The fan-out sent #1 and #2 of room 1 while the connection was idle.
-        general.set(2);
-        f.load_cursors();
-        assert_eq!((seq(&f, Topic::Room(1)), seq(&f, Topic::Room(2))), (2, 0));
-        // Leaving a room (or losing it) turns its cursor off at once.
-        f.remove(Topic::Room(2));
-        assert_eq!(random.get(), None);
-        f.revoke(10, Some(1));
-        assert_eq!(general.get(), None);
-        f.store_cursors();
-        assert_eq!(general.get(), None, "a stream no longer followed stays off");
     }
 
     #[test]

@@ -3,17 +3,16 @@
 //! `/ws/task-comments/{task_id}/` (sockets bound to one room / one task's
 //! thread). The protocol is `app::protocol`, documented in docs/realtime.md.
 //!
-//! This module is the routes and their checks; [`socket`] is the handshake
-//! and the socket (whose write side the hub's fan-out shares);
-//! [`connection`] runs a socket; [`follows`] is what a socket follows. What following means (access, replay, gaps,
+//! This module is the handshake; [`connection`] runs a socket; [`follows`]
+//! is what a socket follows. What following means (access, replay, gaps,
 //! snapshots) is `app::services::stream`.
 
 mod connection;
 mod follows;
-mod socket;
 
 use std::time::Duration;
 
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -24,8 +23,6 @@ use serde::Deserialize;
 use app::protocol::MAX_FRAME_BYTES;
 use app::services::auth::{self, Session};
 use app::services::stream::{self, Stream};
-use socket::SocketUpgrade;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::api::parse_id;
 use crate::error::HttpError;
@@ -83,7 +80,7 @@ async fn handshake(state: &AppState, headers: &HeaderMap) -> Result<Session, Htt
 }
 
 async fn open_socket(
-    ws: SocketUpgrade,
+    ws: WebSocketUpgrade,
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Response {
@@ -96,7 +93,7 @@ async fn open_socket(
 }
 
 async fn open_room_socket(
-    ws: SocketUpgrade,
+    ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Path(room_id): Path<String>,
     QueryParams(resume): QueryParams<ResumeQuery>,
@@ -106,7 +103,7 @@ async fn open_room_socket(
 }
 
 async fn open_task_socket(
-    ws: SocketUpgrade,
+    ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Path(task_id): Path<String>,
     QueryParams(resume): QueryParams<ResumeQuery>,
@@ -118,7 +115,7 @@ async fn open_task_socket(
 /// A compat socket bound to one room or thread: refused before upgrading
 /// unless the user may follow it.
 async fn open_bound_socket(
-    ws: SocketUpgrade,
+    ws: WebSocketUpgrade,
     state: AppState,
     headers: &HeaderMap,
     raw_id: &str,
@@ -140,7 +137,7 @@ async fn open_bound_socket(
 
 /// Upgrades, unless the user already has as many sockets as allowed (429).
 fn upgrade(
-    ws: SocketUpgrade,
+    ws: WebSocketUpgrade,
     state: AppState,
     session: Session,
     bound: Option<(Stream, Option<i64>)>,
@@ -148,15 +145,14 @@ fn upgrade(
     let slot = state.services.connection_caps.socket(session.user.id)?;
     // Small socket buffers: memory per idle connection is what limits how many
     // a server holds (tungstenite's defaults are 128 KiB each way).
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(4 * MAX_FRAME_BYTES))
+    let ws = ws
+        .max_message_size(4 * MAX_FRAME_BYTES)
         .read_buffer_size(1024)
         .write_buffer_size(16 * 1024);
-    Ok(ws.on_upgrade(config, move |socket, outgoing| async move {
+    Ok(ws.on_upgrade(move |socket| async move {
         connection::Connection::new(state.services.clone(), session, bound.map(|(s, _)| s))
             .run(
                 socket,
-                outgoing,
                 bound.and_then(|(_, after)| after),
                 state.stopping.clone(),
             )
