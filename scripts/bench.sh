@@ -3,7 +3,7 @@
 # starts a fresh server (SQLite in a temporary folder, rate limit off), runs the
 # scenarios of docs/performance.md on this machine, and prints the figures.
 #
-#   scripts/bench.sh                 # fan-out 1000 x 100/s, 10,000 x 10/s, a rate sweep, 10,000 idle connections, the live board
+#   scripts/bench.sh                 # fan-out 1000 x 100/s, 10,000 x 10/s (and its floor: no server), a rate sweep, 10,000 idle connections, the live board
 #   BENCH_QUICK=1 scripts/bench.sh   # smaller numbers, for a smoke run
 set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
@@ -45,6 +45,9 @@ echo "### Fan-out: $wide subscribers in one room, 10 messages/s for ${seconds} s
 run_server
 "$bench" --url "$url" --server-pid "$server_pid" fanout --subscribers "$wide" --rate 10 --seconds "$seconds"
 stop_server
+echo
+echo "### The floor: $wide loopback sockets, 10 waves/s, no server (raw writes and reads)"
+"$bench" floor --sockets "$wide" --rate 10 --seconds "$seconds" --writers 2 --readers 2
 echo
 echo "### Saturation sweep: $subs subscribers"
 run_server

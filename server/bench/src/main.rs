@@ -6,6 +6,7 @@
 //! taskflow-bench fanout --url http://127.0.0.1:3000 --subscribers 1000 --rate 100 --seconds 10 --server-pid PID
 //! taskflow-bench idle   --url http://127.0.0.1:3000 --connections 10000 --server-pid PID
 //! taskflow-bench board  --url http://127.0.0.1:3000 --members 200 --seconds 10 --tasks 2000
+//! taskflow-bench floor  --sockets 10000 --rate 10 --seconds 10 --writers 2
 //! ```
 //! The server should run with `--message-rate 0` (the per-user limit would
 //! otherwise throttle the senders). See scripts/bench.sh and docs/performance.md.
@@ -72,6 +73,39 @@ enum Command {
         /// Server-rendered board pages to time.
         #[arg(long, default_value_t = 100)]
         pages: usize,
+    },
+    /// No server: `rate` times a second, one record to each of N loopback
+    /// TCP sockets of this process; the lower bound of fan-out latency here.
+    Floor {
+        #[arg(long, default_value_t = 10_000)]
+        sockets: usize,
+        #[arg(long, default_value_t = 10)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Threads writing (each owns a share of the sockets).
+        #[arg(long, default_value_t = 2)]
+        writers: usize,
+        /// Threads reading, in the second process.
+        #[arg(long, default_value_t = 1)]
+        readers: usize,
+        /// Bytes per record (a chat message frame is about this size).
+        #[arg(long, default_value_t = 256)]
+        record: usize,
+    },
+    /// The reading process of `floor` (started by it).
+    #[command(hide = true)]
+    FloorReader {
+        #[arg(long)]
+        connect: String,
+        #[arg(long)]
+        sockets: usize,
+        #[arg(long)]
+        record: usize,
+        #[arg(long)]
+        expect: u64,
+        #[arg(long)]
+        readers: usize,
     },
 }
 
@@ -294,6 +328,7 @@ struct Collected {
 }
 
 mod board;
+mod floor;
 
 #[tokio::main]
 async fn main() {
@@ -307,6 +342,21 @@ async fn main() {
             tasks,
             pages,
         } => board::run(&cli.url[0], &cli.server_pid, members, seconds, tasks, pages).await,
+        Command::Floor {
+            sockets,
+            rate,
+            seconds,
+            writers,
+            readers,
+            record,
+        } => floor::run(sockets, rate, seconds, writers, readers, record),
+        Command::FloorReader {
+            connect,
+            sockets,
+            record,
+            expect,
+            readers,
+        } => floor::read(&connect, sockets, readers, record, expect),
         Command::Fanout {
             subscribers,
             rate,
