@@ -40,7 +40,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
 use app::services::redis_link::RedisLink;
 use app::services::{storage, Services, Settings};
@@ -112,7 +112,7 @@ pub fn router(
         site_dir: args.site_dir.clone(),
         stopping,
     };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let leptos_context = {
         let services = services.clone();
         let stopping = app::api::Stopping(state.stopping.clone());
@@ -163,6 +163,15 @@ pub fn router(
         ))
         .layer(middleware::from_fn(drop_odd_request_ids))
         .with_state(state)
+}
+
+/// The app's routes, listed once per process. Listing renders the app with
+/// resource loading switched off by a process-wide flag (leptos#4773), so a
+/// page that another server of this process renders at that moment would wait
+/// forever. A deployment runs one server per process; the tests run many.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Brotli or gzip for pages, JSON and uncompressed files, whichever the

@@ -90,3 +90,46 @@ async fn other_peoples_boards_are_not_found() {
     let (status, _, _) = page(&eve, "/no/such/page").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Starting a server lists the app's routes, and Leptos does that with
+/// resource loading switched off process-wide (leptos#4773): a page whose
+/// resource started loading meanwhile, on another server of the process,
+/// waited forever. Pages keep rendering while other servers start.
+#[tokio::test]
+async fn pages_render_while_other_servers_of_the_process_start() {
+    let srv = TestServer::start().await;
+    let (ada, _) = srv.user("ada").await;
+    ada.board("Roadmap").await;
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let starter = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            for _ in 0..15 {
+                drop(TestServer::start().await);
+            }
+        });
+        let _ = done_tx.send(());
+    });
+    let mut renders = 0;
+    while done_rx.try_recv().is_err() {
+        let res = ada
+            .request(reqwest::Method::GET, "/boards")
+            .header("accept", "text/html")
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("render {renders} while servers start: {e}"));
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = tokio::time::timeout(std::time::Duration::from_secs(10), res.text())
+            .await
+            .unwrap_or_else(|_| panic!("render {renders}: the page never finished"))
+            .unwrap();
+        assert!(html.contains("Roadmap"), "render {renders} is complete");
+        renders += 1;
+    }
+    starter.join().expect("starter thread");
+    assert!(renders > 15, "pages were rendered meanwhile ({renders})");
+}
