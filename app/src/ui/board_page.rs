@@ -104,6 +104,10 @@ pub struct BoardState {
     /// The board as it was before the first of the moves under way: a move
     /// that fails puts the screen back to it.
     before_moves: StoredValue<Option<BoardDetail>>,
+    /// A card whose move was refused only because the card it was to follow
+    /// had moved meanwhile, and which was put down again on the board as it
+    /// is now (once: a second refusal snaps it back).
+    placed_again: StoredValue<Option<i64>>,
     /// Cards that just arrived at a new place through someone else's change
     /// (they are highlighted for a moment).
     pub arrived: RwSignal<Vec<i64>>,
@@ -129,6 +133,7 @@ impl BoardState {
             unsent_moves: StoredValue::new(Vec::new()),
             sending_move: StoredValue::new(false),
             before_moves: StoredValue::new(None),
+            placed_again: StoredValue::new(None),
             stale_task: RwSignal::new(None),
             arrived: RwSignal::new(Vec::new()),
             pane_tab: RwSignal::new(PaneTab::Chat),
@@ -444,6 +449,7 @@ impl BoardState {
             self.sending_move.set_value(false);
             match result {
                 Ok(task) => {
+                    self.placed_again.set_value(None);
                     self.failure.update(|f| {
                         if f.as_ref()
                             .is_some_and(|f| f.at == Spot::Card(task_id) || f.offline)
@@ -462,7 +468,27 @@ impl BoardState {
                     }
                     self.send_next_move();
                 }
+                // The card is as the user saw it, but the card it was to
+                // follow left that column meanwhile (someone moved it at the
+                // same time): nobody disagreed with this move, so it goes
+                // where it was dropped, on the board as it is now.
+                Err(AppError::Stale(current))
+                    if current.version == to.version
+                        && self.placed_again.get_value() != Some(task_id)
+                        && self.unsent_moves.with_value(Vec::is_empty) =>
+                {
+                    let dropped_at = self
+                        .board
+                        .with_untracked(|b| b.task(task_id).map(|t| (t.column_id, t.position)));
+                    self.placed_again.set_value(Some(task_id));
+                    self.before_moves.set_value(None);
+                    self.reload().await;
+                    if let Some((column_id, position)) = dropped_at {
+                        self.move_task(task_id, column_id, position);
+                    }
+                }
                 Err(error) => {
+                    self.placed_again.set_value(None);
                     // What is on screen was a guess that did not hold: put
                     // it back, show what is stored, and say why.
                     self.unsent_moves.update_value(Vec::clear);
