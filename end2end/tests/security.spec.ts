@@ -66,17 +66,24 @@ test("the app hydrates and works under its Content-Security-Policy", async ({ br
   await ctx.close();
 });
 
-test("the bundle has hashed names, immutable caching and brotli", async ({ page, request }) => {
+test("the bundle and its chunks have hashed names, immutable caching and brotli", async ({ page, request }) => {
   await page.goto("/login");
   await hydrated(page);
   const urls = await page.evaluate(() =>
     performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.startsWith("/pkg/")),
   );
-  const wasm = urls.find((u) => u.endsWith(".wasm"));
-  const js = urls.find((u) => u.endsWith(".js"));
+  const wasm = urls.find((u) => u.startsWith("/pkg/taskflow") && u.endsWith(".wasm"));
+  const js = urls.find((u) => u.startsWith("/pkg/taskflow") && u.endsWith(".js"));
   expect(wasm, JSON.stringify(urls)).toMatch(/^\/pkg\/taskflow-[0-9a-f]{12}(_bg)?\.wasm$/);
   expect(js, JSON.stringify(urls)).toMatch(/^\/pkg\/taskflow-[0-9a-f]{12}\.js$/);
-  for (const path of [wasm!, js!]) {
+  // The page's own code comes as lazily loaded chunks (a split build), with
+  // the loader that fetches them: hashed names too.
+  const chunks = urls.filter((u) => u.endsWith(".wasm") && u !== wasm);
+  expect(chunks.length, JSON.stringify(urls)).toBeGreaterThan(0);
+  for (const chunk of chunks) expect(chunk).toMatch(/^\/pkg\/\w+-[0-9a-f]{12}\.wasm$/);
+  const loader = urls.find((u) => u.startsWith("/pkg/__wasm_split."));
+  expect(loader, JSON.stringify(urls)).toMatch(/^\/pkg\/__wasm_split\.[0-9a-f]{22}\.js$/);
+  for (const path of [wasm!, js!, loader!, ...chunks]) {
     const res = await request.get(path, { headers: { "Accept-Encoding": "br, gzip" } });
     expect(res.status()).toBe(200);
     expect(res.headers()["content-encoding"], path).toBe("br");
