@@ -169,58 +169,54 @@ pub fn App() -> impl IntoView {
 // preloaded by the server-rendered page that shows it), so the first download
 // holds the shell (header, live connection, router) and not every screen.
 // Without `--split` (debug builds, `cargo test`) they are ordinary routes.
+// The four small pages share one chunk: each split point multiplies the
+// little chunks of code that some pages share, and every file is a request.
 
-/// `/login`.
-struct LoginRoute;
+/// The small pages, one lazily loaded piece of code for all four.
+#[derive(Clone, Copy)]
+enum SmallPage {
+    Login,
+    Signup,
+    Boards,
+    Notifications,
+}
 
-#[lazy_route]
-impl LazyRoute for LoginRoute {
-    fn data() -> Self {
-        Self
-    }
-    fn view(_this: Self) -> AnyView {
-        view! { <auth_pages::LoginPage /> }.into_any()
+#[lazy]
+fn small_page(page: SmallPage) -> AnyView {
+    match page {
+        SmallPage::Login => view! { <auth_pages::LoginPage /> }.into_any(),
+        SmallPage::Signup => view! { <auth_pages::SignupPage /> }.into_any(),
+        SmallPage::Boards => view! { <boards_page::BoardsPage /> }.into_any(),
+        SmallPage::Notifications => view! { <notifications::NotificationsPage /> }.into_any(),
     }
 }
 
-/// `/signup`.
-struct SignupRoute;
+/// A route showing one of the small pages.
+macro_rules! small_route {
+    ($route:ident, $page:ident, $doc:literal) => {
+        #[doc = $doc]
+        struct $route;
 
-#[lazy_route]
-impl LazyRoute for SignupRoute {
-    fn data() -> Self {
-        Self
-    }
-    fn view(_this: Self) -> AnyView {
-        view! { <auth_pages::SignupPage /> }.into_any()
-    }
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+            async fn view(_this: Self) -> AnyView {
+                small_page(SmallPage::$page).await
+            }
+            // Hydration loads the route's code before it hydrates the route.
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                __preload_small_page().await;
+            }
+        }
+    };
 }
 
-/// `/boards`.
-struct BoardsRoute;
-
-#[lazy_route]
-impl LazyRoute for BoardsRoute {
-    fn data() -> Self {
-        Self
-    }
-    fn view(_this: Self) -> AnyView {
-        view! { <boards_page::BoardsPage /> }.into_any()
-    }
-}
-
-/// `/notifications`.
-struct NotificationsRoute;
-
-#[lazy_route]
-impl LazyRoute for NotificationsRoute {
-    fn data() -> Self {
-        Self
-    }
-    fn view(_this: Self) -> AnyView {
-        view! { <notifications::NotificationsPage /> }.into_any()
-    }
-}
+small_route!(LoginRoute, Login, "`/login`.");
+small_route!(SignupRoute, Signup, "`/signup`.");
+small_route!(BoardsRoute, Boards, "`/boards`.");
+small_route!(NotificationsRoute, Notifications, "`/notifications`.");
 
 /// `/boards/:board_id`: the board starts loading while the page's code does.
 struct BoardRoute {
