@@ -93,3 +93,36 @@ test("the bundle and its chunks have hashed names, immutable caching and brotli"
     expect(again.status(), path).toBe(304);
   }
 });
+
+test("a page whose code cannot be fetched reloads from the server instead of dying", async ({ browser }) => {
+  const ctx = await browser.newContext();
+  await apiSignUp(ctx, `cl${run}`, "Cleo Loader");
+  const { id } = await apiBoard(ctx, "Code loading");
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  // The board page has its own code; the board list's arrives on first use.
+  await openBoard(page, id);
+  // That first fetch fails (a dropped connection, or a release that replaced
+  // the chunks this tab knows); later ones go through.
+  let refused = 0;
+  await page.route(/\/pkg\/split_small_page[\w-]*\.wasm$/, (route) => (refused++ === 0 ? route.abort() : route.continue()));
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  const reloaded = page.waitForEvent("load");
+  await page.locator("a.brand").click();
+  // The tab reloads the page it is on (a new document, with the server's
+  // current bundle) instead of being left dead by the failed load.
+  await reloaded;
+  // (What the old document reported as it failed: the fetch, its trap.)
+  expect(errors.length).toBeGreaterThanOrEqual(1);
+  errors.length = 0;
+  await hydrated(page);
+  expect(refused).toBe(1);
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument ?? false)).toBe(false);
+  await expect(page).toHaveURL(new RegExp(`/boards/${id}$`));
+  await expect(page.locator(".chat .conn")).toHaveText("Live", { timeout: 20_000 });
+  // (Not clicked again here: leaving a board page by client-side navigation
+  // panics on its own, a known bug noted for the next issue.)
+  expect(errors).toEqual([]);
+  await ctx.close();
+});

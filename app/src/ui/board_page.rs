@@ -634,11 +634,10 @@ pub fn use_board() -> BoardState {
 
 /// What the board page loads: the board and its chat rooms, together (one
 /// wait, and no nested suspense boundaries to hydrate).
-pub type BoardData = Resource<(AppResult<BoardDetail>, AppResult<Vec<RoomSummary>>)>;
+type BoardData = Resource<(AppResult<BoardDetail>, AppResult<Vec<RoomSummary>>)>;
 
-/// Starts loading the board of the route's `:board_id`. Called before the
-/// page's code arrives (see `ui::BoardRoute`), so both load at once.
-pub fn load_board() -> BoardData {
+/// Loads the board of the route's `:board_id`.
+fn load_board() -> BoardData {
     let params = use_params_map();
     // A memo: opening a task changes the route's params, and the board must
     // not reload for it (that remounted the page and lost the chat's scroll).
@@ -665,7 +664,8 @@ pub fn load_board() -> BoardData {
 }
 
 #[component]
-pub fn BoardPage(data: BoardData) -> impl IntoView {
+pub fn BoardPage() -> impl IntoView {
+    let data = load_board();
     view! {
         <RequireUser>
             <Suspense fallback=|| view! { <p class="muted pad">"Loading board…"</p> }>

@@ -218,20 +218,18 @@ small_route!(SignupRoute, Signup, "`/signup`.");
 small_route!(BoardsRoute, Boards, "`/boards`.");
 small_route!(NotificationsRoute, Notifications, "`/notifications`.");
 
-/// `/boards/:board_id`: the board starts loading while the page's code does.
-struct BoardRoute {
-    data: board_page::BoardData,
-}
+/// `/boards/:board_id`. (The board loads once the page's code is here: a
+/// resource made in `data()`, outside the page, outlived the route's params
+/// when leaving the page and panicked.)
+struct BoardRoute;
 
 #[lazy_route]
 impl LazyRoute for BoardRoute {
     fn data() -> Self {
-        Self {
-            data: board_page::load_board(),
-        }
+        Self
     }
-    fn view(this: Self) -> AnyView {
-        view! { <board_page::BoardPage data=this.data /> }.into_any()
+    fn view(_this: Self) -> AnyView {
+        view! { <board_page::BoardPage /> }.into_any()
     }
 }
 
