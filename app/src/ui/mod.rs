@@ -218,9 +218,9 @@ small_route!(SignupRoute, Signup, "`/signup`.");
 small_route!(BoardsRoute, Boards, "`/boards`.");
 small_route!(NotificationsRoute, Notifications, "`/notifications`.");
 
-/// `/boards/:board_id`. (The board loads once the page's code is here: a
-/// resource made in `data()`, outside the page, outlived the route's params
-/// when leaving the page and panicked.)
+/// `/boards/:board_id`. The board loads once the page's code is here (its
+/// resource belongs to the page, as before the split; starting it in `data()`
+/// would save a round trip on client-side navigation only).
 struct BoardRoute;
 
 #[lazy_route]
