@@ -10,8 +10,6 @@
 
 #![recursion_limit = "256"]
 
-#[macro_use]
-pub mod tagged;
 pub mod api;
 pub mod error;
 pub mod mentions;
