@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { run, PASSWORD, shot, signUp, hydrated, watchErrors, addMember } from "./helpers";
+import { run, PASSWORD, shot, signUp, hydrated, watchErrors, addMember, api, apiSignUp, apiBoard, openBoard } from "./helpers";
 
 // Two colleagues share a board; a third person is kept out.
 // Each run uses fresh names, so it never depends on earlier runs' data.
@@ -142,4 +142,37 @@ test("logged-out visitors are sent to the login page; bad logins are explained",
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByRole("alert")).toContainText("invalid username or password");
   expect(errors).toEqual([]);
+});
+
+test("leaving a board page and coming back keeps the app working", async ({ browser }) => {
+  const errors: string[] = [];
+  const ctx = await browser.newContext();
+  await apiSignUp(ctx, `leave_${run}`, "Lena Voss");
+  const { id: board } = await apiBoard(ctx, "Roundtrip");
+  await api(ctx, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
+  const page = await ctx.newPage();
+  watchErrors(page, errors);
+  await openBoard(page, board);
+  // The room opens (it is the only one), then the brand link leaves the
+  // board by client-side navigation.
+  await expect(page.getByRole("textbox", { name: "Message #general" })).toBeVisible();
+  await page.locator("a.brand").click();
+  await expect(page).toHaveURL(/\/boards$/);
+  await expect(page.getByRole("heading", { name: "Your boards" })).toBeVisible();
+  // Still alive: the board list's link takes us back, live, and a card can
+  // be added.
+  await page.getByRole("link", { name: "Roundtrip" }).click();
+  await expect(page).toHaveURL(new RegExp(`/boards/${board}$`));
+  await expect(page.locator(".chat .conn")).toHaveText("Live");
+  const todo = column(page, "To do");
+  await todo.getByPlaceholder("Add a task…").fill("After the round trip");
+  await todo.getByRole("button", { name: "Add" }).click();
+  await expect(card(page, "To do", "After the round trip")).toBeVisible();
+  // And back once more through the browser's history.
+  await page.goBack();
+  await expect(page.getByRole("heading", { name: "Your boards" })).toBeVisible();
+  await page.goForward();
+  await expect(card(page, "To do", "After the round trip")).toBeVisible();
+  expect(errors).toEqual([]);
+  await ctx.close();
 });

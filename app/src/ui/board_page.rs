@@ -712,7 +712,12 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
         if cfg!(feature = "ssr") {
             first_name.clone()
         } else {
-            let name = state.board.with(|b| b.name.clone());
+            // The title's effect belongs to the app, not to this page: it
+            // may run once more after the page's state is gone (leaving the
+            // board changes the unread counts it reads).
+            let Some(name) = state.board.try_with(|b| b.name.clone()) else {
+                return first_name.clone();
+            };
             let unread = live.notifications.unread.get()
                 + live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
             if unread > 0 {

@@ -184,6 +184,9 @@ struct Inner {
     /// Bumped by every (re)connection attempt: a scheduled retry that finds
     /// it changed knows another attempt took over.
     connect_generation: u64,
+    /// Bumped each time a board page is shown: a clean-up scheduled by a
+    /// page that went away finds it changed when another page took over.
+    board_shown: u64,
     /// When the socket last brought anything (ms), and when a ping went out
     /// that nothing has answered yet: a socket can die without closing.
     last_heard: u64,
@@ -317,6 +320,7 @@ impl Live {
     /// Shows a board's rooms (synchronously, so the server and the browser
     /// render the same list); [`enter_board`](Self::enter_board) then goes live.
     pub fn show_board(self, board_id: i64, seq: i64, rooms: Vec<RoomSummary>) {
+        self.inner.update_value(|i| i.board_shown += 1);
         self.board.set(Some(board_id));
         self.board_seq.set_value(Some(seq));
         self.board_inbox.set(Vec::new());
@@ -373,7 +377,11 @@ impl Live {
     }
 
     /// The board page is gone: stop following it (unless another board
-    /// page took over already).
+    /// page took over already). The topics are left at once; what the
+    /// page's views showed is cleared a moment later, once they are gone:
+    /// while the page is being taken down its views still hold effects
+    /// that would run once more against the page's disposed state (the
+    /// WASM panicked on leaving a board by a link).
     pub fn leave_board(self, board_id: i64) {
         if self.board.get_untracked() != Some(board_id) {
             return;
@@ -382,14 +390,24 @@ impl Live {
         for room_id in self.room_ids() {
             self.unsubscribe(Topic::Room(room_id));
         }
-        self.board.set(None);
-        self.board_seq.set_value(None);
-        self.board_inbox.set(Vec::new());
-        self.moving.set(Vec::new());
-        self.rooms.set(Vec::new());
-        self.room.close();
-        self.online.set(Vec::new());
-        self.board_online.set(Vec::new());
+        let shown = self.inner.with_value(|i| i.board_shown);
+        let forget = move || {
+            if self.inner.with_value(|i| i.board_shown) != shown {
+                return;
+            }
+            self.board.set(None);
+            self.board_seq.set_value(None);
+            self.board_inbox.set(Vec::new());
+            self.moving.set(Vec::new());
+            self.rooms.set(Vec::new());
+            self.room.close();
+            self.online.set(Vec::new());
+            self.board_online.set(Vec::new());
+        };
+        #[cfg(feature = "hydrate")]
+        set_timeout(forget, std::time::Duration::ZERO);
+        #[cfg(not(feature = "hydrate"))]
+        forget();
     }
 
     /// Opens a room: newest history over HTTP, then live updates.
