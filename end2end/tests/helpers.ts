@@ -87,10 +87,37 @@ export async function apiSend(context: BrowserContext, roomId: number, texts: st
 
 /** Opens a board page and waits until it is hydrated and live. */
 export async function openBoard(page: Page, boardId: number) {
-  await page.goto(`/boards/${boardId}`);
-  await hydrated(page);
-  // (On a phone the chat pane is closed: the badge is there, not shown.)
-  await expect(page.locator(".chat .conn")).toHaveText("Live", { timeout: 20_000 });
+  // What the page's WebSockets did, told when it does not get live.
+  const sockets: string[] = [];
+  const started = Date.now();
+  const at = () => `${Date.now() - started} ms`;
+  const onSocket = (ws: import("@playwright/test").WebSocket) => {
+    sockets.push(`${at()} opened ${ws.url()}`);
+    ws.on("framereceived", (f) => sockets.length < 40 && sockets.push(`${at()} received ${String(f.payload).slice(0, 60)}`));
+    ws.on("socketerror", (e) => sockets.push(`${at()} error ${e}`));
+    ws.on("close", () => sockets.push(`${at()} closed`));
+  };
+  const onConsole = (m: import("@playwright/test").ConsoleMessage) => {
+    if (m.type() === "warning" || m.type() === "error") sockets.push(`${at()} console ${m.type()}: ${m.text().slice(0, 200)}`);
+  };
+  const onError = (e: Error) => sockets.push(`${at()} page error: ${e.message.slice(0, 300)}`);
+  page.on("websocket", onSocket);
+  page.on("console", onConsole);
+  page.on("pageerror", onError);
+  try {
+    await page.goto(`/boards/${boardId}`);
+    await hydrated(page);
+    // (On a phone the chat pane is closed: the badge is there, not shown.)
+    await expect(page.locator(".chat .conn")).toHaveText("Live", { timeout: 20_000 });
+  } catch (e) {
+    const told = `\nthe page's sockets and console:\n${sockets.join("\n") || "(no WebSocket at all)"}`;
+    if (e instanceof Error) e.message += told;
+    throw e;
+  } finally {
+    page.off("websocket", onSocket);
+    page.off("console", onConsole);
+    page.off("pageerror", onError);
+  }
 }
 
 /** Adds a board member from the Members tab of the board's side pane, then shows the Chat tab again. */

@@ -364,6 +364,55 @@ test("honest when the server is away: undone on screen, presence unknown, back b
   await Promise.all([ctxA.close(), ctxB.close()]);
 });
 
+test("a live connection whose handshake is never answered is given up and tried again", async ({ browser }) => {
+  const errors: string[] = [];
+  const context = await browser.newContext();
+  await apiSignUp(context, `hs_${run}`, "Hana Stall");
+  const { id: board } = await apiBoard(context, "Stalled handshake");
+  await api(context, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
+  const page = await context.newPage();
+  watchErrors(page, errors);
+  // The tab's first WebSocket is one whose handshake never completes (a
+  // stalled connection, a proxy holding the upgrade): no open, no error,
+  // no close. The ones after it are real.
+  await page.addInitScript(() => {
+    const Real = window.WebSocket;
+    const w = window as unknown as { __stalled: { created: number; closedAt: number | null } };
+    w.__stalled = { created: 0, closedAt: null };
+    window.WebSocket = function (url: string | URL, protocols?: string | string[]) {
+      if (w.__stalled.created > 0) return new Real(url, protocols);
+      w.__stalled.created = performance.now();
+      const stalled = new EventTarget() as EventTarget & Record<string, unknown>;
+      Object.assign(stalled, {
+        url: String(url), readyState: 0, bufferedAmount: 0, protocol: "", extensions: "", binaryType: "blob",
+        onopen: null, onmessage: null, onclose: null, onerror: null,
+        send() { throw new DOMException("Still in CONNECTING state.", "InvalidStateError"); },
+        close() { stalled.readyState = 3; w.__stalled.closedAt = performance.now(); },
+      });
+      return stalled;
+    } as unknown as typeof WebSocket;
+  });
+  const started = Date.now();
+  await page.goto(`/boards/${board}`);
+  await hydrated(page);
+  const badge = page.locator(".chat .conn");
+  await expect(badge).toHaveText("Connecting…");
+  await expect(badge).toHaveText("Live", { timeout: 20_000 });
+  const waited = Date.now() - started;
+  const stalled = await page.evaluate(() => (window as unknown as { __stalled: { created: number; closedAt: number | null } }).__stalled);
+  console.log(`stalled handshake given up after ${Math.round(stalled.closedAt! - stalled.created)} ms; live ${waited} ms after navigation`);
+  expect(stalled.created, "the first socket was the stalled one").toBeGreaterThan(0);
+  expect(stalled.closedAt, "the stalled socket was closed").not.toBeNull();
+  expect(stalled.closedAt! - stalled.created).toBeGreaterThan(5_000);
+  // Live for real: a message goes through.
+  await page.getByRole("textbox", { name: /^Message #/ }).fill("Through at last");
+  await page.getByRole("textbox", { name: /^Message #/ }).press("Enter");
+  await expect(chat(page).getByRole("log").getByText("Through at last")).toBeVisible();
+  await expect(chat(page).locator(".msg.pending")).toHaveCount(0);
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
 test("small things: comment counts, unread in the title, plain errors, length limits, emoji", async ({ browser }, testInfo) => {
   const errors: string[] = [];
   const { ctxA, ctxB, bob } = await pair(browser, "sm");

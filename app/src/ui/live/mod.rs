@@ -120,6 +120,9 @@ pub const TYPING_SEND_INTERVAL_MS: u64 = 3_000;
 pub const QUIET_BEFORE_PING_MS: u64 = 15_000;
 /// ... and given up on if the ping is not answered within this long.
 pub const PING_ANSWER_MS: u64 = 10_000;
+/// A WebSocket handshake unanswered this long (ms) is given up and retried:
+/// the browser itself would wait minutes, showing "Connecting…" all along.
+pub const CONNECT_TIMEOUT_MS: u64 = 8_000;
 
 /// The tab's live state. Cheap to copy (signals); provided at the root.
 #[derive(Clone, Copy)]

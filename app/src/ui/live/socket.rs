@@ -1,7 +1,8 @@
 //! The tab's WebSocket: connecting with exponential backoff and jitter,
 //! noticing a dead socket (the browser going offline, a ping nobody
 //! answers), trying again at once when the browser is back online or the tab
-//! regains focus, and reading every frame as a [`ServerFrame`].
+//! regains focus, giving up a handshake that never completes, and reading every
+//! frame as a [`ServerFrame`].
 //!
 //! Each function is declared once; in the server's build (which never
 //! connects) its body does nothing.
@@ -11,7 +12,10 @@ use crate::protocol::ClientFrame;
 
 #[cfg(feature = "hydrate")]
 use {
-    super::{LiveStatus, TypingHint, PING_ANSWER_MS, QUIET_BEFORE_PING_MS, TYPING_EXPIRY_MS},
+    super::{
+        LiveStatus, TypingHint, CONNECT_TIMEOUT_MS, PING_ANSWER_MS, QUIET_BEFORE_PING_MS,
+        TYPING_EXPIRY_MS,
+    },
     crate::protocol::{Event, ServerFrame, Snapshot, Topic},
     crate::ui::common::browser,
     leptos::prelude::*,
@@ -243,6 +247,29 @@ fn connect(live: Live) {
             _on_error: on_error,
         })
     });
+    // A handshake that never completes (a stalled connection, a proxy holding
+    // the upgrade) says neither `open` nor `error`: give it up and retry.
+    let generation = live.inner.with_value(|i| i.connect_generation);
+    set_timeout(
+        move || {
+            let stalled = live
+                .inner
+                .try_with_value(|i| {
+                    i.connect_generation == generation
+                        && i.socket
+                            .as_ref()
+                            .is_some_and(|s| s.ws.ready_state() == WebSocket::CONNECTING)
+                })
+                .unwrap_or(false);
+            if stalled {
+                web_sys::console::warn_1(
+                    &"TaskFlow: the live connection's handshake timed out; retrying".into(),
+                );
+                connection_lost(live);
+            }
+        },
+        Duration::from_millis(CONNECT_TIMEOUT_MS),
+    );
 }
 
 #[cfg(feature = "hydrate")]
