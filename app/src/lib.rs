@@ -10,6 +10,8 @@
 
 #![recursion_limit = "256"]
 
+#[macro_use]
+pub mod tagged;
 pub mod api;
 pub mod error;
 pub mod mentions;

@@ -313,8 +313,10 @@ pub struct Room {
     pub archived_at: Option<i64>,
 }
 
-/// A room in the room list, with the caller's unread count.
+/// A room in the room list, with the caller's unread count. On the wire the
+/// room's fields and these are one flat object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RoomSummaryWire")]
 pub struct RoomSummary {
     #[serde(flatten)]
     pub room: Room,
@@ -332,8 +334,82 @@ fn in_room() -> bool {
     true
 }
 
-/// A room with its members (`GET /messaging/room/{id}/`).
+// Reading the flat objects above in one pass. serde's `#[serde(flatten)]`
+// would first copy each object into its private buffer (see `crate::tagged`),
+// which costs the browser bundle a second decoder per type. The room's fields
+// are `Room`'s, by the same names (a test pins the round trip).
+
+#[derive(Deserialize)]
+struct RoomSummaryWire {
+    id: i64,
+    board_id: i64,
+    name: String,
+    description: String,
+    created_by: i64,
+    created_at: i64,
+    archived_at: Option<i64>,
+    #[serde(default = "in_room")]
+    member: bool,
+    member_count: i64,
+    unread: i64,
+    last_message_id: Option<i64>,
+}
+
+impl From<RoomSummaryWire> for RoomSummary {
+    fn from(w: RoomSummaryWire) -> Self {
+        Self {
+            room: Room {
+                id: w.id,
+                board_id: w.board_id,
+                name: w.name,
+                description: w.description,
+                created_by: w.created_by,
+                created_at: w.created_at,
+                archived_at: w.archived_at,
+            },
+            member: w.member,
+            member_count: w.member_count,
+            unread: w.unread,
+            last_message_id: w.last_message_id,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RoomDetailWire {
+    id: i64,
+    board_id: i64,
+    name: String,
+    description: String,
+    created_by: i64,
+    created_at: i64,
+    archived_at: Option<i64>,
+    members: Vec<User>,
+    last_read_id: i64,
+}
+
+impl From<RoomDetailWire> for RoomDetail {
+    fn from(w: RoomDetailWire) -> Self {
+        Self {
+            room: Room {
+                id: w.id,
+                board_id: w.board_id,
+                name: w.name,
+                description: w.description,
+                created_by: w.created_by,
+                created_at: w.created_at,
+                archived_at: w.archived_at,
+            },
+            members: w.members,
+            last_read_id: w.last_read_id,
+        }
+    }
+}
+
+/// A room with its members (`GET /messaging/room/{id}/`), one flat object on
+/// the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RoomDetailWire")]
 pub struct RoomDetail {
     #[serde(flatten)]
     pub room: Room,
@@ -653,6 +729,55 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn room_summaries_and_details_are_flat_objects_both_ways() {
+        let room = Room {
+            id: 4,
+            board_id: 2,
+            name: "general".into(),
+            description: "all things".into(),
+            created_by: 1,
+            created_at: 100,
+            archived_at: Some(200),
+        };
+        let summary = RoomSummary {
+            room: room.clone(),
+            member: false,
+            member_count: 3,
+            unread: 7,
+            last_message_id: Some(9),
+        };
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["name"], "general");
+        assert_eq!(json["archived_at"], 200);
+        assert_eq!(json["unread"], 7);
+        assert_eq!(
+            serde_json::from_value::<RoomSummary>(json.clone()).unwrap(),
+            summary
+        );
+        // `member` may be left out (older servers): the caller is in the room.
+        let mut without = json;
+        without.as_object_mut().unwrap().remove("member");
+        assert!(
+            serde_json::from_value::<RoomSummary>(without)
+                .unwrap()
+                .member
+        );
+
+        let detail = RoomDetail {
+            room,
+            members: vec![User {
+                id: 1,
+                username: "ann".into(),
+                display_name: "Ann".into(),
+            }],
+            last_read_id: 5,
+        };
+        let text = serde_json::to_string(&detail).unwrap();
+        assert!(text.contains(r#""description":"all things""#), "{text}");
+        assert_eq!(serde_json::from_str::<RoomDetail>(&text).unwrap(), detail);
+    }
 
     #[test]
     fn initials_take_first_and_last_word() {

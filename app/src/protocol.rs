@@ -174,82 +174,83 @@ impl ClientFrame {
     }
 }
 
-/// Something that happened, as delivered to subscribers (published through
-/// the hub, relayed between instances, sent as a frame of its own).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    /// A committed chat message.
-    Message { message: Message },
-    /// A committed change to a board, numbered per board (`seq` is
-    /// contiguous: resume with `after` = the last one seen).
-    BoardEvent {
-        board_id: i64,
-        seq: i64,
-        change: BoardChange,
-    },
-    /// Someone picked up a card (`moving`) or put it down, on a board
-    /// (ephemeral, like typing: it expires by itself).
-    Moving {
-        board_id: i64,
-        task_id: i64,
-        user: User,
-        moving: bool,
-    },
-    /// A comment was posted, edited or deleted (its current state).
-    Comment { comment: Comment },
-    /// Someone started or stopped typing in a room (`room_id`) or in a
-    /// task's comment thread (`task_id`).
-    Typing {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        room_id: Option<i64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        task_id: Option<i64>,
-        user: User,
-        is_typing: bool,
-    },
-    /// A room member came online or went offline.
-    Presence {
-        room_id: i64,
-        user_id: i64,
-        online: bool,
-    },
-    /// A board member came online or went offline.
-    BoardPresence {
-        board_id: i64,
-        user_id: i64,
-        online: bool,
-    },
-    /// A new notification for the topic's user, and their unread count.
-    Notification {
-        notification: Notification,
-        unread: i64,
-    },
-    /// The user's notifications changed elsewhere (another tab marked some
-    /// read, a mentioning comment was deleted): the new count, and which.
-    NotificationsUpdated {
-        unread: i64,
-        read: Vec<i64>,
-        removed: Vec<i64>,
-        all_read: bool,
-    },
-    /// A room was renamed, archived, restored or deleted.
-    RoomChanged { room: Room, deleted: bool },
-    /// The user's read pointer in a room moved (in any tab).
-    RoomRead { room_id: i64, last_read_id: i64 },
-    /// The user was added to or removed from a board (`room_id` absent) or
-    /// one of its rooms. Every connection of theirs stops delivering what
-    /// they lost access to.
-    AccessChanged {
-        board_id: i64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        room_id: Option<i64>,
-        member: bool,
-    },
-    /// A session ended (logout): its connections close, on every instance.
-    /// Between servers only — never sent to a client. `session` is a
-    /// reference derived from the session key, not the key itself.
-    SessionEnded { session: String },
+tagged_enum! {
+    /// Something that happened, as delivered to subscribers (published through
+    /// the hub, relayed between instances, sent as a frame of its own).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Event tag "type" {
+        /// A committed chat message.
+        Message { message: Message },
+        /// A committed change to a board, numbered per board (`seq` is
+        /// contiguous: resume with `after` = the last one seen).
+        BoardEvent {
+            board_id: i64,
+            seq: i64,
+            change: BoardChange,
+        },
+        /// Someone picked up a card (`moving`) or put it down, on a board
+        /// (ephemeral, like typing: it expires by itself).
+        Moving {
+            board_id: i64,
+            task_id: i64,
+            user: User,
+            moving: bool,
+        },
+        /// A comment was posted, edited or deleted (its current state).
+        Comment { comment: Comment },
+        /// Someone started or stopped typing in a room (`room_id`) or in a
+        /// task's comment thread (`task_id`).
+        Typing {
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            room_id: Option<i64>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            task_id: Option<i64>,
+            user: User,
+            is_typing: bool,
+        },
+        /// A room member came online or went offline.
+        Presence {
+            room_id: i64,
+            user_id: i64,
+            online: bool,
+        },
+        /// A board member came online or went offline.
+        BoardPresence {
+            board_id: i64,
+            user_id: i64,
+            online: bool,
+        },
+        /// A new notification for the topic's user, and their unread count.
+        Notification {
+            notification: Notification,
+            unread: i64,
+        },
+        /// The user's notifications changed elsewhere (another tab marked some
+        /// read, a mentioning comment was deleted): the new count, and which.
+        NotificationsUpdated {
+            unread: i64,
+            read: Vec<i64>,
+            removed: Vec<i64>,
+            all_read: bool,
+        },
+        /// A room was renamed, archived, restored or deleted.
+        RoomChanged { room: Room, deleted: bool },
+        /// The user's read pointer in a room moved (in any tab).
+        RoomRead { room_id: i64, last_read_id: i64 },
+        /// The user was added to or removed from a board (`room_id` absent) or
+        /// one of its rooms. Every connection of theirs stops delivering what
+        /// they lost access to.
+        AccessChanged {
+            board_id: i64,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            room_id: Option<i64>,
+            member: bool,
+        },
+        /// A session ended (logout): its connections close, on every instance.
+        /// Between servers only — never sent to a client. `session` is a
+        /// reference derived from the session key, not the key itself.
+        SessionEnded { session: String },
+    }
 }
 
 impl Event {
@@ -285,37 +286,38 @@ impl Event {
     }
 }
 
-/// What changed on a board: each carries the new state of what changed, so
-/// a follower applies it without asking the server again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum BoardChange {
-    /// A new card, at `task.position` of `task.column_id`.
-    TaskCreated { task: Task },
-    /// A card's title, description or assignee changed (same place).
-    TaskEdited { task: Task },
-    /// A card moved (and maybe changed too): it is now at `task.position`
-    /// of `task.column_id`; the cards after its old and new places shift.
-    TaskMoved { task: Task },
-    /// A card was deleted; the cards after it in its column move up.
-    TaskDeleted { task_id: i64, column_id: i64 },
-    /// A new column, at `column.position`.
-    ColumnCreated { column: Column },
-    /// A column was renamed (same place).
-    ColumnRenamed { column: Column },
-    /// A column moved to `column.position`; the others shift.
-    ColumnMoved { column: Column },
-    /// A column was deleted with every card in it.
-    ColumnDeleted { column_id: i64 },
-    /// Someone joined the board.
-    MemberAdded { member: Member },
-    /// Someone left or was removed; their cards here are unassigned
-    /// (`unassigned`: those cards' ids).
-    MemberRemoved { user_id: i64, unassigned: Vec<i64> },
-    /// The board's name changed.
-    BoardRenamed { name: String },
-    /// The board was deleted: the last event of its topic.
-    BoardDeleted,
+tagged_enum! {
+    /// What changed on a board: each carries the new state of what changed, so
+    /// a follower applies it without asking the server again.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum BoardChange tag "kind" {
+        /// A new card, at `task.position` of `task.column_id`.
+        TaskCreated { task: Task },
+        /// A card's title, description or assignee changed (same place).
+        TaskEdited { task: Task },
+        /// A card moved (and maybe changed too): it is now at `task.position`
+        /// of `task.column_id`; the cards after its old and new places shift.
+        TaskMoved { task: Task },
+        /// A card was deleted; the cards after it in its column move up.
+        TaskDeleted { task_id: i64, column_id: i64 },
+        /// A new column, at `column.position`.
+        ColumnCreated { column: Column },
+        /// A column was renamed (same place).
+        ColumnRenamed { column: Column },
+        /// A column moved to `column.position`; the others shift.
+        ColumnMoved { column: Column },
+        /// A column was deleted with every card in it.
+        ColumnDeleted { column_id: i64 },
+        /// Someone joined the board.
+        MemberAdded { member: Member },
+        /// Someone left or was removed; their cards here are unassigned
+        /// (`unassigned`: those cards' ids).
+        MemberRemoved { user_id: i64, unassigned: Vec<i64> },
+        /// The board's name changed.
+        BoardRenamed { name: String },
+        /// The board was deleted: the last event of its topic.
+        BoardDeleted,
+    }
 }
 
 /// What a subscriber is told when it starts following a topic (or must
@@ -417,36 +419,37 @@ pub struct ErrorFrame {
     pub client_id: Option<String>,
 }
 
-/// Every frame the server sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ServerFrame {
-    /// The first frame of every connection.
-    Hello {
-        protocol: u32,
-        user: User,
-        heartbeat_ms: u64,
-        max_frame_bytes: usize,
-    },
-    /// Now following the topic (after replaying what was missed).
-    Subscribed(Snapshot),
-    /// Too far behind to replay (or events may have been lost): reload the
-    /// newest page over HTTP; live events keep coming.
-    Resync(Snapshot),
-    Unsubscribed {
-        topic: Topic,
-    },
-    Ack(Ack),
-    Error(ErrorFrame),
-    /// The read pointer after a `read` frame.
-    Read {
-        room_id: i64,
-        last_read_id: i64,
-    },
-    Pong,
-    /// An event of a followed topic.
-    #[serde(untagged)]
-    Event(Event),
+tagged_enum! {
+    /// Every frame the server sends.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum ServerFrame tag "type" {
+        /// The first frame of every connection.
+        Hello {
+            protocol: u32,
+            user: User,
+            heartbeat_ms: u64,
+            max_frame_bytes: usize,
+        },
+        /// Now following the topic (after replaying what was missed).
+        Subscribed(Snapshot),
+        /// Too far behind to replay (or events may have been lost): reload the
+        /// newest page over HTTP; live events keep coming.
+        Resync(Snapshot),
+        Unsubscribed {
+            topic: Topic,
+        },
+        Ack(Ack),
+        Error(ErrorFrame),
+        /// The read pointer after a `read` frame.
+        Read {
+            room_id: i64,
+            last_read_id: i64,
+        },
+        Pong,
+    }
+    untagged
+    /// An event of a followed topic (its own `type`).
+    Event(Event)
 }
 
 impl ServerFrame {
@@ -816,6 +819,32 @@ mod tests {
             let text = serde_json::to_string(&frame).unwrap();
             let back: ClientFrame = serde_json::from_str(&text).expect(&text);
             assert_eq!(back, frame, "{text}");
+        }
+    }
+
+    /// Server frames are read tag first (`crate::tagged`): the tag leads what
+    /// the server writes, the same object with its tag later still reads the
+    /// same here, and a frame nothing matches is refused.
+    #[test]
+    fn server_frames_are_read_tag_first() {
+        for frame in every_server_frame() {
+            let text = frame.to_json();
+            assert!(text.starts_with(r#"{"type":""#), "{text}");
+            let sorted: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let back: ServerFrame = serde_json::from_value(sorted).expect(&text);
+            assert_eq!(back, frame, "{text}");
+        }
+        for bad in [
+            r#"{"type":"shout"}"#,
+            r#"{"type":7}"#,
+            r#"{}"#,
+            r#"{"seq":1}"#,
+            r#"{"type":"read","room_id":5}"#,
+            r#"{"type":"hello","protocol":"one","user":{"id":1,"username":"a","display_name":"A"},"heartbeat_ms":1,"max_frame_bytes":1}"#,
+            r#"{"type":"board_event","board_id":1,"seq":2,"change":{"kind":"nope"}}"#,
+            r#"{"type":"board_event","board_id":1,"seq":2,"change":{"task_id":1}}"#,
+        ] {
+            assert!(serde_json::from_str::<ServerFrame>(bad).is_err(), "{bad}");
         }
     }
 

@@ -66,17 +66,24 @@ test("the app hydrates and works under its Content-Security-Policy", async ({ br
   await ctx.close();
 });
 
-test("the bundle has hashed names, immutable caching and brotli", async ({ page, request }) => {
+test("the bundle and its chunks have hashed names, immutable caching and brotli", async ({ page, request }) => {
   await page.goto("/login");
   await hydrated(page);
   const urls = await page.evaluate(() =>
     performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.startsWith("/pkg/")),
   );
-  const wasm = urls.find((u) => u.endsWith(".wasm"));
-  const js = urls.find((u) => u.endsWith(".js"));
+  const wasm = urls.find((u) => u.startsWith("/pkg/taskflow") && u.endsWith(".wasm"));
+  const js = urls.find((u) => u.startsWith("/pkg/taskflow") && u.endsWith(".js"));
   expect(wasm, JSON.stringify(urls)).toMatch(/^\/pkg\/taskflow-[0-9a-f]{12}(_bg)?\.wasm$/);
   expect(js, JSON.stringify(urls)).toMatch(/^\/pkg\/taskflow-[0-9a-f]{12}\.js$/);
-  for (const path of [wasm!, js!]) {
+  // The page's own code comes as lazily loaded chunks (a split build), with
+  // the loader that fetches them: hashed names too.
+  const chunks = urls.filter((u) => u.endsWith(".wasm") && u !== wasm);
+  expect(chunks.length, JSON.stringify(urls)).toBeGreaterThan(0);
+  for (const chunk of chunks) expect(chunk).toMatch(/^\/pkg\/\w+-[0-9a-f]{12}\.wasm$/);
+  const loader = urls.find((u) => u.startsWith("/pkg/__wasm_split."));
+  expect(loader, JSON.stringify(urls)).toMatch(/^\/pkg\/__wasm_split\.[0-9a-f]{22}\.js$/);
+  for (const path of [wasm!, js!, loader!, ...chunks]) {
     const res = await request.get(path, { headers: { "Accept-Encoding": "br, gzip" } });
     expect(res.status()).toBe(200);
     expect(res.headers()["content-encoding"], path).toBe("br");
@@ -85,4 +92,37 @@ test("the bundle has hashed names, immutable caching and brotli", async ({ page,
     const again = await request.get(path, { headers: { "Accept-Encoding": "br", "If-None-Match": etag } });
     expect(again.status(), path).toBe(304);
   }
+});
+
+test("a page whose code cannot be fetched reloads from the server instead of dying", async ({ browser }) => {
+  const ctx = await browser.newContext();
+  await apiSignUp(ctx, `cl${run}`, "Cleo Loader");
+  const { id } = await apiBoard(ctx, "Code loading");
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  // The board page has its own code; the board list's arrives on first use.
+  await openBoard(page, id);
+  // That first fetch fails (a dropped connection, or a release that replaced
+  // the chunks this tab knows); later ones go through.
+  let refused = 0;
+  await page.route(/\/pkg\/split_small_page[\w-]*\.wasm$/, (route) => (refused++ === 0 ? route.abort() : route.continue()));
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  const reloaded = page.waitForEvent("load");
+  await page.locator("a.brand").click();
+  // The tab reloads the page it is on (a new document, with the server's
+  // current bundle) instead of being left dead by the failed load.
+  await reloaded;
+  // (What the old document reported as it failed: the fetch, its trap.)
+  expect(errors.length).toBeGreaterThanOrEqual(1);
+  errors.length = 0;
+  await hydrated(page);
+  expect(refused).toBe(1);
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument ?? false)).toBe(false);
+  await expect(page).toHaveURL(new RegExp(`/boards/${id}$`));
+  await expect(page.locator(".chat .conn")).toHaveText("Live", { timeout: 20_000 });
+  // (Not clicked again here: leaving a board page by client-side navigation
+  // panics on its own, a known bug noted for the next issue.)
+  expect(errors).toEqual([]);
+  await ctx.close();
 });

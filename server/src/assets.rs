@@ -56,6 +56,29 @@ pub fn bundle_name() -> &'static str {
     BUNDLE_NAME
 }
 
+/// In a split build (`cargo leptos build --split`), which WASM chunks each lazy
+/// page needs, for the preload links of the pages that show it: wasm-split's
+/// manifest (`pkg/__wasm_split_manifest.json`, chunk names already hashed by
+/// build.rs), read once. Provided to the app as its context; `None` when the
+/// bundle was not split.
+pub fn split_manifest() -> Option<leptos::WasmSplitManifest> {
+    static MANIFEST: std::sync::OnceLock<Option<leptos::WasmSplitManifest>> =
+        std::sync::OnceLock::new();
+    MANIFEST
+        .get_or_init(|| {
+            let (asset, _) = find("/pkg/__wasm_split_manifest.json")?;
+            let preloads = serde_json::from_slice(asset.body).ok()?;
+            Some(leptos::WasmSplitManifest(
+                leptos::prelude::ArcStoredValue::new((
+                    "/pkg".to_string(),
+                    preloads,
+                    SPLIT_LOADER_NAME.to_string(),
+                )),
+            ))
+        })
+        .clone()
+}
+
 /// Content codings a client accepts, from its `Accept-Encoding` (`q=0` refuses).
 fn accepts(request_headers: &HeaderMap, coding: &str) -> bool {
     request_headers

@@ -86,20 +86,29 @@ pub fn router(
     let public_url = args.public_url();
     // Pages load the bundle under its content-hashed name (see build.rs),
     // except in development, from a folder.
-    let output_name = if args.site_dir.is_none() && assets::has_bundle() {
+    let embedded = args.site_dir.is_none() && assets::has_bundle();
+    let output_name = if embedded {
         assets::bundle_name()
     } else {
         "taskflow"
     };
+    // The embedded bundle's split manifest names its hashed chunks; Leptos
+    // would otherwise read the unhashed one from `site_root` on disk when
+    // there is one (a checkout's target/site), so it gets a folder that is
+    // not there.
+    let split_manifest = if embedded {
+        assets::split_manifest()
+    } else {
+        None
+    };
     let leptos_options = LeptosOptions::builder()
         .output_name(output_name)
         .site_pkg_dir("pkg")
-        .site_root(
-            args.site_dir
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "target/site".into()),
-        )
+        .site_root(match &args.site_dir {
+            Some(dir) => dir.display().to_string(),
+            None if embedded => "(embedded)".into(),
+            None => "target/site".into(),
+        })
         .site_addr(args.bind)
         .build();
     let state = AppState {
@@ -119,6 +128,9 @@ pub fn router(
         move || {
             provide_context(services.clone());
             provide_context(stopping.clone());
+            if let Some(manifest) = split_manifest.clone() {
+                provide_context(manifest);
+            }
         }
     };
     let app = Router::new()

@@ -604,18 +604,25 @@ fn follow_board(board_id: i64, seq: i64, rooms: &[RoomSummary]) {
         (id("room"), id("message"))
     };
     // Effects run only in the browser: SSR renders the room list, no room.
-    Effect::new(move |entered: Option<()>| {
+    // Once the live connection has started, which waits for the page to have
+    // hydrated (opening the room changes the chat panel) and knows who is
+    // here (the room last open is remembered per user).
+    Effect::new(move |entered: Option<bool>| {
+        if live.me.with(Option::is_none) {
+            return false;
+        }
         let (room, message) = linked();
         if message.is_some() {
             live.room.focus.set(message);
         }
-        if entered.is_none() {
+        if entered != Some(true) {
             live.room.open.set(room);
             live.enter_board();
         } else if let Some(room) = room {
             // A notification link while already on this board.
             live.open_room(room);
         }
+        true
     });
     on_cleanup(move || live.leave_board(board_id));
 }
@@ -625,8 +632,12 @@ pub fn use_board() -> BoardState {
     expect_context::<BoardState>()
 }
 
-#[component]
-pub fn BoardPage() -> impl IntoView {
+/// What the board page loads: the board and its chat rooms, together (one
+/// wait, and no nested suspense boundaries to hydrate).
+type BoardData = Resource<(AppResult<BoardDetail>, AppResult<Vec<RoomSummary>>)>;
+
+/// Loads the board of the route's `:board_id`.
+fn load_board() -> BoardData {
     let params = use_params_map();
     // A memo: opening a task changes the route's params, and the board must
     // not reload for it (that remounted the page and lost the chat's scroll).
@@ -636,9 +647,7 @@ pub fn BoardPage() -> impl IntoView {
             .get("board_id")
             .and_then(|s| s.parse::<i64>().ok())
     });
-    // The board and its chat rooms load together: one wait, and no nested
-    // suspense boundaries to hydrate.
-    let data = Resource::new(
+    Resource::new(
         move || board_id.get(),
         |id| async move {
             let Some(id) = id else {
@@ -651,7 +660,12 @@ pub fn BoardPage() -> impl IntoView {
             };
             (board, rooms)
         },
-    );
+    )
+}
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let data = load_board();
     view! {
         <RequireUser>
             <Suspense fallback=|| view! { <p class="muted pad">"Loading board…"</p> }>

@@ -14,7 +14,7 @@ mod task_dialog;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes, A};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::api::auth::{current_user, Login, Logout, Signup};
 use crate::error::AppError;
@@ -66,6 +66,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+thread_local! {
+    static PAGE_HYDRATED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Whether the whole page has hydrated (tracked). Hydration is asynchronous
+/// (each page's code may still be on its way), so effects that change what
+/// the server rendered wait for it. Never true on the server.
+pub fn page_hydrated() -> bool {
+    PAGE_HYDRATED.with(|h| h.get())
+}
+
+/// Called by the browser entry point (frontend/) once the page has hydrated;
+/// it also sets `data-hydrated` on `<body>`, which browser tests wait for.
+pub fn mark_page_hydrated() {
+    PAGE_HYDRATED.with(|h| h.set(true));
+}
+
 /// Who is logged in, and the actions that change it. Provided at the root.
 #[derive(Clone, Copy)]
 pub struct Auth {
@@ -112,20 +129,17 @@ pub fn App() -> impl IntoView {
     // One live connection per tab, for whoever is logged in.
     let live = live::Live::new();
     provide_context(live);
-    Effect::new(move |_| match auth.user.get() {
-        Some(Ok(Some(user))) => live.start(&user),
-        Some(Ok(None)) => live.stop(),
-        _ => {}
-    });
-    // Marks the page as live once the WASM has hydrated it (effects run only in
-    // the browser); browser tests wait for it before interacting.
-    Effect::new(|| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
+    // Not before the whole page has hydrated: what the socket brings would
+    // change views still waiting for their code, and hydration keeps the
+    // server's HTML as it is (a badge would say "Connecting…" for good).
+    Effect::new(move |_| {
+        if !page_hydrated() {
+            return;
+        }
+        match auth.user.get() {
+            Some(Ok(Some(user))) => live.start(&user),
+            Some(Ok(None)) => live.stop(),
+            _ => {}
         }
     });
     view! {
@@ -136,17 +150,99 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <common::NotFound /> }>
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=auth_pages::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/signup") view=auth_pages::SignupPage ssr=SsrMode::Async />
-                    <Route path=path!("/boards") view=boards_page::BoardsPage ssr=SsrMode::Async />
-                    <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async />
-                    <ParentRoute path=path!("/boards/:board_id") view=board_page::BoardPage ssr=SsrMode::Async>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/boards") view={Lazy::<BoardsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/boards/:board_id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async>
                         <Route path=path!("") view=|| () />
-                        <Route path=path!("tasks/:task_id") view=task_dialog::TaskDialog />
+                        <Route path=path!("tasks/:task_id") view={Lazy::<TaskRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+// Every page is a lazy route: with `cargo leptos build --split` (scripts/build.sh)
+// its code is a separate WASM chunk, fetched when the page is shown (and
+// preloaded by the server-rendered page that shows it), so the first download
+// holds the shell (header, live connection, router) and not every screen.
+// Without `--split` (debug builds, `cargo test`) they are ordinary routes.
+// The four small pages share one chunk: each split point multiplies the
+// little chunks of code that some pages share, and every file is a request.
+
+/// The small pages, one lazily loaded piece of code for all four.
+#[derive(Clone, Copy)]
+enum SmallPage {
+    Login,
+    Signup,
+    Boards,
+    Notifications,
+}
+
+#[lazy]
+fn small_page(page: SmallPage) -> AnyView {
+    match page {
+        SmallPage::Login => view! { <auth_pages::LoginPage /> }.into_any(),
+        SmallPage::Signup => view! { <auth_pages::SignupPage /> }.into_any(),
+        SmallPage::Boards => view! { <boards_page::BoardsPage /> }.into_any(),
+        SmallPage::Notifications => view! { <notifications::NotificationsPage /> }.into_any(),
+    }
+}
+
+/// A route showing one of the small pages.
+macro_rules! small_route {
+    ($route:ident, $page:ident, $doc:literal) => {
+        #[doc = $doc]
+        struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+            async fn view(_this: Self) -> AnyView {
+                small_page(SmallPage::$page).await
+            }
+            // Hydration loads the route's code before it hydrates the route.
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                __preload_small_page().await;
+            }
+        }
+    };
+}
+
+small_route!(LoginRoute, Login, "`/login`.");
+small_route!(SignupRoute, Signup, "`/signup`.");
+small_route!(BoardsRoute, Boards, "`/boards`.");
+small_route!(NotificationsRoute, Notifications, "`/notifications`.");
+
+/// `/boards/:board_id`. The board loads once the page's code is here (its
+/// resource belongs to the page, as before the split; starting it in `data()`
+/// would save a round trip on client-side navigation only).
+struct BoardRoute;
+
+#[lazy_route]
+impl LazyRoute for BoardRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <board_page::BoardPage /> }.into_any()
+    }
+}
+
+/// `/boards/:board_id/tasks/:task_id`: the task dialog over the board.
+struct TaskRoute;
+
+#[lazy_route]
+impl LazyRoute for TaskRoute {
+    fn data() -> Self {
+        Self
+    }
+    fn view(_this: Self) -> AnyView {
+        view! { <task_dialog::TaskDialog /> }.into_any()
     }
 }
 

@@ -64,7 +64,11 @@ fn ChatBody() -> impl IntoView {
             </Modal>
         </Show>
         {move || match live.room.open.get() {
-            Some(room_id) => view! { <RoomView room_id /> }.into_any(),
+            Some(room_id) => view! {
+                <Suspense fallback=|| view! { <p class="muted pad">"Opening the room…"</p> }>
+                    {Suspend::new(room_view(room_id))}
+                </Suspense>
+            }.into_any(),
             None if live.rooms.with(Vec::is_empty) => view! {
                 <p class="muted pad">"No rooms yet. Create one to talk about this board with your team."</p>
             }.into_any(),
@@ -398,6 +402,14 @@ pub fn rows(list: &[Message], marker: i64, me: Option<i64>) -> Vec<Row> {
         });
     }
     out
+}
+
+/// The open room's code (messages, composer, settings) is a WASM chunk of its
+/// own in a split build: fetched when a room first opens, which is after the
+/// board has hydrated (the server renders no open room).
+#[lazy]
+fn room_view(room_id: i64) -> AnyView {
+    view! { <RoomView room_id /> }.into_any()
 }
 
 /// An open room. It scrolls like a chat: it stays at the newest message while
