@@ -5,16 +5,19 @@ use std::panic::PanicHookInfo;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     std::panic::set_hook(Box::new(on_panic));
-    // Asynchronously: in a split build each page's code is a WASM chunk of its
-    // own (the lazy routes in app/src/ui/mod.rs), fetched before that part of
-    // the page hydrates.
+    // In a split build each page's code is a WASM chunk of its own (the lazy
+    // routes in app/src/ui/mod.rs): fetched first, then the page hydrates in
+    // one go, so no effect runs before all of it has hydrated.
     wasm_bindgen_futures::spawn_local(async {
         let Some(body) = leptos::prelude::document().body() else {
             return;
         };
-        leptos::mount::hydrate_from_async(body.clone(), app::App)
-            .await
-            .forget();
+        let path = leptos::prelude::window()
+            .location()
+            .pathname()
+            .unwrap_or_default();
+        app::ui::preload_page(&path).await;
+        leptos::mount::hydrate_body(app::App);
         // Now what waited for the whole page may run (the live connection),
         // and browser tests may interact.
         app::ui::mark_page_hydrated();

@@ -70,9 +70,10 @@ thread_local! {
     static PAGE_HYDRATED: ArcRwSignal<bool> = ArcRwSignal::new(false);
 }
 
-/// Whether the whole page has hydrated (tracked). Hydration is asynchronous
-/// (each page's code may still be on its way), so effects that change what
-/// the server rendered wait for it. Never true on the server.
+/// Whether the whole page has hydrated (tracked). The browser entry point
+/// fetches the page's code first and then hydrates it in one go, so effects
+/// run after it anyway; this keeps the live connection from starting early
+/// should that change. Never true on the server.
 pub fn page_hydrated() -> bool {
     PAGE_HYDRATED.with(|h| h.get())
 }
@@ -130,8 +131,7 @@ pub fn App() -> impl IntoView {
     let live = live::Live::new();
     provide_context(live);
     // Not before the whole page has hydrated: what the socket brings would
-    // change views still waiting for their code, and hydration keeps the
-    // server's HTML as it is (a badge would say "Connecting…" for good).
+    // change views that still had to match the server's HTML.
     Effect::new(move |_| {
         if !page_hydrated() {
             return;
@@ -243,6 +243,24 @@ impl LazyRoute for TaskRoute {
     }
     fn view(_this: Self) -> AnyView {
         view! { <task_dialog::TaskDialog /> }.into_any()
+    }
+}
+
+/// Fetches the code of the page at `path` (its lazy routes' chunks) before
+/// the page hydrates. With the code here the page hydrates synchronously, as
+/// an unsplit bundle does: no effect can run (and change what the server
+/// rendered) while part of the page is still waiting for its code.
+#[cfg(feature = "hydrate")]
+pub async fn preload_page(path: &str) {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    match parts.as_slice() {
+        ["login"] | ["signup"] | ["boards"] | ["notifications"] => __preload_small_page().await,
+        ["boards", _] => <BoardRoute as LazyRoute>::preload().await,
+        ["boards", _, "tasks", _] => {
+            <BoardRoute as LazyRoute>::preload().await;
+            <TaskRoute as LazyRoute>::preload().await;
+        }
+        _ => {}
     }
 }
 
