@@ -395,6 +395,17 @@ async fn server_functions_refuse_fields_they_do_not_take() {
         .await;
     assert_eq!(got.0, StatusCode::OK, "{}", got.1);
     let board = got.1["id"].as_i64().unwrap();
+    // The web UI sends the same arguments as JSON (api::FormOrJson).
+    let got = ada
+        .raw(
+            Method::POST,
+            "/rpc/boards/create",
+            json_ct,
+            r#"{"name":"Also"}"#,
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    assert_eq!(got.1["name"], "Also", "{}", got.1);
     let detail = ada.get(&format!("/api/boards/{board}")).await.1;
     let column = detail["columns"][0]["id"].as_i64().unwrap();
     let task = ada

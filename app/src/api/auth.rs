@@ -6,14 +6,14 @@ use crate::error::AppError;
 use crate::model::User;
 
 /// The logged-in user, or `None`.
-#[server(prefix = "/rpc", endpoint = "me")]
+#[server(prefix = "/rpc", endpoint = "me", input = super::FormOrJson)]
 pub async fn current_user() -> Result<Option<User>, AppError> {
     let svc = super::ctx::services()?;
     crate::services::auth::current_user(&svc, &super::ctx::headers()).await
 }
 
 /// Creates an account, logs it in and goes to the board list.
-#[server(prefix = "/rpc", endpoint = "signup")]
+#[server(prefix = "/rpc", endpoint = "signup", input = super::FormOrJson)]
 pub async fn signup(
     username: String,
     password: String,
@@ -32,7 +32,7 @@ pub async fn signup(
 }
 
 /// Logs in and goes to the board list.
-#[server(prefix = "/rpc", endpoint = "login")]
+#[server(prefix = "/rpc", endpoint = "login", input = super::FormOrJson)]
 pub async fn login(username: String, password: String) -> Result<User, AppError> {
     let svc = super::ctx::services()?;
     let session =
@@ -50,7 +50,7 @@ fn enter(svc: &crate::services::Services, session: crate::services::auth::NewSes
 }
 
 /// Logs out and goes to the login page.
-#[server(prefix = "/rpc", endpoint = "logout")]
+#[server(prefix = "/rpc", endpoint = "logout", input = super::FormOrJson)]
 pub async fn logout() -> Result<(), AppError> {
     use crate::services::auth;
     let svc = super::ctx::services()?;

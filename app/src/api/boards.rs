@@ -1,7 +1,6 @@
 //! Boards, members, columns and tasks from the UI.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{
@@ -11,13 +10,13 @@ use crate::model::{
 #[cfg(feature = "ssr")]
 use crate::services::{boards, columns, tasks};
 
-#[server(prefix = "/rpc", endpoint = "boards/list")]
+#[server(prefix = "/rpc", endpoint = "boards/list", input = super::FormOrJson)]
 pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
     let (svc, user) = super::ctx::user().await?;
     boards::list_boards(&svc, &user).await
 }
 
-#[server(prefix = "/rpc", endpoint = "boards/create")]
+#[server(prefix = "/rpc", endpoint = "boards/create", input = super::FormOrJson)]
 pub async fn create_board(name: String) -> Result<BoardSummary, AppError> {
     let (svc, user) = super::ctx::user().await?;
     let board = boards::create_board(&svc, &user, &name).await?;
@@ -25,19 +24,19 @@ pub async fn create_board(name: String) -> Result<BoardSummary, AppError> {
     Ok(board)
 }
 
-#[server(prefix = "/rpc", endpoint = "boards/get")]
+#[server(prefix = "/rpc", endpoint = "boards/get", input = super::FormOrJson)]
 pub async fn get_board(board_id: i64) -> Result<BoardDetail, AppError> {
     let (svc, user) = super::ctx::user().await?;
     boards::get_board(&svc, &user, board_id).await
 }
 
-#[server(prefix = "/rpc", endpoint = "boards/rename")]
+#[server(prefix = "/rpc", endpoint = "boards/rename", input = super::FormOrJson)]
 pub async fn rename_board(board_id: i64, name: String) -> Result<BoardSummary, AppError> {
     let (svc, user) = super::ctx::user().await?;
     boards::rename_board(&svc, &user, board_id, &name).await
 }
 
-#[server(prefix = "/rpc", endpoint = "boards/delete")]
+#[server(prefix = "/rpc", endpoint = "boards/delete", input = super::FormOrJson)]
 pub async fn delete_board(board_id: i64) -> Result<(), AppError> {
     let (svc, user) = super::ctx::user().await?;
     boards::delete_board(&svc, &user, board_id).await?;
@@ -45,37 +44,37 @@ pub async fn delete_board(board_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "members/add")]
+#[server(prefix = "/rpc", endpoint = "members/add", input = super::FormOrJson)]
 pub async fn add_member(board_id: i64, username: String) -> Result<Member, AppError> {
     let (svc, user) = super::ctx::user().await?;
     boards::add_member(&svc, &user, board_id, &username).await
 }
 
-#[server(prefix = "/rpc", endpoint = "members/remove")]
+#[server(prefix = "/rpc", endpoint = "members/remove", input = super::FormOrJson)]
 pub async fn remove_member(board_id: i64, user_id: i64) -> Result<(), AppError> {
     let (svc, user) = super::ctx::user().await?;
     boards::remove_member(&svc, &user, board_id, user_id).await
 }
 
-#[server(prefix = "/rpc", endpoint = "columns/create")]
+#[server(prefix = "/rpc", endpoint = "columns/create", input = super::FormOrJson)]
 pub async fn create_column(board_id: i64, name: String) -> Result<Column, AppError> {
     let (svc, user) = super::ctx::user().await?;
     columns::create_column(&svc, &user, board_id, &name).await
 }
 
-#[server(prefix = "/rpc", endpoint = "columns/update", input = Json)]
+#[server(prefix = "/rpc", endpoint = "columns/update", input = super::FormOrJson)]
 pub async fn update_column(column_id: i64, patch: ColumnPatch) -> Result<Column, AppError> {
     let (svc, user) = super::ctx::user().await?;
     columns::update_column(&svc, &user, column_id, patch).await
 }
 
-#[server(prefix = "/rpc", endpoint = "columns/delete")]
+#[server(prefix = "/rpc", endpoint = "columns/delete", input = super::FormOrJson)]
 pub async fn delete_column(column_id: i64) -> Result<(), AppError> {
     let (svc, user) = super::ctx::user().await?;
     columns::delete_column(&svc, &user, column_id).await
 }
 
-#[server(prefix = "/rpc", endpoint = "tasks/create")]
+#[server(prefix = "/rpc", endpoint = "tasks/create", input = super::FormOrJson)]
 pub async fn create_task(
     board_id: i64,
     column_id: i64,
@@ -94,20 +93,20 @@ pub async fn create_task(
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "tasks/update", input = Json)]
+#[server(prefix = "/rpc", endpoint = "tasks/update", input = super::FormOrJson)]
 pub async fn update_task(task_id: i64, patch: TaskPatch) -> Result<Task, AppError> {
     let (svc, user) = super::ctx::user().await?;
     tasks::update_task(&svc, &user, task_id, patch).await
 }
 
 /// Moves a card after a neighbour (or first), from the version the user saw.
-#[server(prefix = "/rpc", endpoint = "tasks/move", input = Json)]
+#[server(prefix = "/rpc", endpoint = "tasks/move", input = super::FormOrJson)]
 pub async fn move_task(task_id: i64, to: TaskMove) -> Result<Task, AppError> {
     let (svc, user) = super::ctx::user().await?;
     tasks::move_task(&svc, &user, task_id, to).await
 }
 
-#[server(prefix = "/rpc", endpoint = "tasks/delete")]
+#[server(prefix = "/rpc", endpoint = "tasks/delete", input = super::FormOrJson)]
 pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
     let (svc, user) = super::ctx::user().await?;
     tasks::delete_task(&svc, &user, task_id).await

@@ -2,7 +2,6 @@
 //! these calls load lists and history, and send over HTTP when no socket is up.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{HistoryPage, Message, Room, RoomDetail, RoomPatch, RoomSummary, User};
@@ -12,7 +11,7 @@ use crate::services::chat;
 
 /// The rooms the board view follows and lists: the ones the caller is in
 /// (the owner's view of the others is the JSON API's).
-#[server(prefix = "/rpc", endpoint = "rooms/list")]
+#[server(prefix = "/rpc", endpoint = "rooms/list", input = super::FormOrJson)]
 pub async fn list_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
     let (svc, user) = super::ctx::user().await?;
     let mut rooms = chat::list_rooms(&svc, &user, board_id, None).await?;
@@ -23,7 +22,7 @@ pub async fn list_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
 /// The rooms of her board the owner is not in: she may see, rename,
 /// archive, delete and join them (their history stays members-only).
 /// Empty for everyone else.
-#[server(prefix = "/rpc", endpoint = "rooms/others")]
+#[server(prefix = "/rpc", endpoint = "rooms/others", input = super::FormOrJson)]
 pub async fn list_other_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
     let (svc, user) = super::ctx::user().await?;
     let mut rooms = chat::list_rooms(&svc, &user, board_id, None).await?;
@@ -31,7 +30,7 @@ pub async fn list_other_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppErro
     Ok(rooms)
 }
 
-#[server(prefix = "/rpc", endpoint = "rooms/create")]
+#[server(prefix = "/rpc", endpoint = "rooms/create", input = super::FormOrJson)]
 pub async fn create_room(
     board_id: i64,
     name: String,
@@ -41,38 +40,38 @@ pub async fn create_room(
     chat::create_room(&svc, &user, board_id, &name, description.as_deref()).await
 }
 
-#[server(prefix = "/rpc", endpoint = "rooms/get")]
+#[server(prefix = "/rpc", endpoint = "rooms/get", input = super::FormOrJson)]
 pub async fn get_room(room_id: i64) -> Result<RoomDetail, AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::get_room(&svc, &user, room_id).await
 }
 
-#[server(prefix = "/rpc", endpoint = "rooms/update", input = Json)]
+#[server(prefix = "/rpc", endpoint = "rooms/update", input = super::FormOrJson)]
 pub async fn update_room(room_id: i64, patch: RoomPatch) -> Result<Room, AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::update_room(&svc, &user, room_id, patch).await
 }
 
-#[server(prefix = "/rpc", endpoint = "rooms/delete")]
+#[server(prefix = "/rpc", endpoint = "rooms/delete", input = super::FormOrJson)]
 pub async fn delete_room(room_id: i64) -> Result<(), AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::delete_room(&svc, &user, room_id).await
 }
 
-#[server(prefix = "/rpc", endpoint = "rooms/members/add")]
+#[server(prefix = "/rpc", endpoint = "rooms/members/add", input = super::FormOrJson)]
 pub async fn add_room_member(room_id: i64, username: String) -> Result<User, AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::add_room_member(&svc, &user, room_id, &username).await
 }
 
-#[server(prefix = "/rpc", endpoint = "rooms/members/remove")]
+#[server(prefix = "/rpc", endpoint = "rooms/members/remove", input = super::FormOrJson)]
 pub async fn remove_room_member(room_id: i64, user_id: i64) -> Result<(), AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::remove_room_member(&svc, &user, room_id, user_id).await
 }
 
 /// A page of history: the newest (no cursor), older than `before`, or newer than `after`.
-#[server(prefix = "/rpc", endpoint = "rooms/history")]
+#[server(prefix = "/rpc", endpoint = "rooms/history", input = super::FormOrJson)]
 pub async fn room_history(
     room_id: i64,
     before: Option<i64>,
@@ -85,7 +84,7 @@ pub async fn room_history(
 
 /// Sends over HTTP (the fallback when no WebSocket is up). The same
 /// `client_id` again answers with the message stored the first time.
-#[server(prefix = "/rpc", endpoint = "rooms/send")]
+#[server(prefix = "/rpc", endpoint = "rooms/send", input = super::FormOrJson)]
 pub async fn send_message(
     room_id: i64,
     content: String,
@@ -95,7 +94,7 @@ pub async fn send_message(
     chat::post_message(&svc, &user, room_id, &content, client_id.as_deref()).await
 }
 
-#[server(prefix = "/rpc", endpoint = "rooms/read")]
+#[server(prefix = "/rpc", endpoint = "rooms/read", input = super::FormOrJson)]
 pub async fn mark_read(room_id: i64, message_id: i64) -> Result<i64, AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::mark_read(&svc, &user, room_id, message_id).await

@@ -11,7 +11,7 @@ use crate::model::{Comment, CommentPage, NotificationPage, User};
 use crate::services::{comments, mentions, notifications};
 
 /// A page of a task's comments: the newest (no cursor) or older than `before`.
-#[server(prefix = "/rpc", endpoint = "comments/history")]
+#[server(prefix = "/rpc", endpoint = "comments/history", input = super::FormOrJson)]
 pub async fn comment_history(task_id: i64, before: Option<i64>) -> Result<CommentPage, AppError> {
     let (svc, user) = super::ctx::user().await?;
     let cursor = comments::Cursor {
@@ -23,7 +23,7 @@ pub async fn comment_history(task_id: i64, before: Option<i64>) -> Result<Commen
 
 /// Posts over HTTP (the fallback when no WebSocket is up). The same
 /// `client_id` again answers with the comment stored the first time.
-#[server(prefix = "/rpc", endpoint = "comments/post")]
+#[server(prefix = "/rpc", endpoint = "comments/post", input = super::FormOrJson)]
 pub async fn post_comment(
     task_id: i64,
     content: String,
@@ -33,26 +33,26 @@ pub async fn post_comment(
     comments::post(&svc, &user, task_id, &content, client_id.as_deref()).await
 }
 
-#[server(prefix = "/rpc", endpoint = "comments/edit")]
+#[server(prefix = "/rpc", endpoint = "comments/edit", input = super::FormOrJson)]
 pub async fn edit_comment(comment_id: i64, content: String) -> Result<Comment, AppError> {
     let (svc, user) = super::ctx::user().await?;
     comments::edit(&svc, &user, comment_id, &content).await
 }
 
-#[server(prefix = "/rpc", endpoint = "comments/delete")]
+#[server(prefix = "/rpc", endpoint = "comments/delete", input = super::FormOrJson)]
 pub async fn delete_comment(comment_id: i64) -> Result<Comment, AppError> {
     let (svc, user) = super::ctx::user().await?;
     comments::delete(&svc, &user, comment_id).await
 }
 
 /// Board members matching an `@` prefix, best first.
-#[server(prefix = "/rpc", endpoint = "mentions/suggest")]
+#[server(prefix = "/rpc", endpoint = "mentions/suggest", input = super::FormOrJson)]
 pub async fn suggest_mentions(board_id: i64, q: String) -> Result<Vec<User>, AppError> {
     let (svc, user) = super::ctx::user().await?;
     mentions::suggest(&svc, &user, board_id, &q).await
 }
 
-#[server(prefix = "/rpc", endpoint = "notifications/list")]
+#[server(prefix = "/rpc", endpoint = "notifications/list", input = super::FormOrJson)]
 pub async fn list_notifications(
     before: Option<i64>,
     limit: Option<i64>,
@@ -62,13 +62,13 @@ pub async fn list_notifications(
 }
 
 /// Marks one read; returns the new unread count.
-#[server(prefix = "/rpc", endpoint = "notifications/read")]
+#[server(prefix = "/rpc", endpoint = "notifications/read", input = super::FormOrJson)]
 pub async fn read_notification(id: i64) -> Result<i64, AppError> {
     let (svc, user) = super::ctx::user().await?;
     notifications::mark_read(&svc, &user, id).await
 }
 
-#[server(prefix = "/rpc", endpoint = "notifications/read-all")]
+#[server(prefix = "/rpc", endpoint = "notifications/read-all", input = super::FormOrJson)]
 pub async fn read_all_notifications() -> Result<u64, AppError> {
     let (svc, user) = super::ctx::user().await?;
     notifications::mark_all_read(&svc, &user).await

@@ -16,7 +16,7 @@ const POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// The room's messages after message `after`, as soon as there are any
 /// (none after 25 s).
-#[server(prefix = "/rpc", endpoint = "live/room")]
+#[server(prefix = "/rpc", endpoint = "live/room", input = super::FormOrJson)]
 pub async fn poll_room(room_id: i64, after: i64) -> Result<Vec<Message>, AppError> {
     poll_stream(stream::Stream::Room(room_id), after, |e| match e {
         crate::protocol::Event::Message { message } => Some(message),
@@ -26,7 +26,7 @@ pub async fn poll_room(room_id: i64, after: i64) -> Result<Vec<Message>, AppErro
 }
 
 /// The thread's comment changes after change `after`, as soon as there are any.
-#[server(prefix = "/rpc", endpoint = "live/thread")]
+#[server(prefix = "/rpc", endpoint = "live/thread", input = super::FormOrJson)]
 pub async fn poll_thread(task_id: i64, after: i64) -> Result<Vec<Comment>, AppError> {
     poll_stream(stream::Stream::Thread(task_id), after, |e| match e {
         crate::protocol::Event::Comment { comment } => Some(comment),
@@ -36,7 +36,7 @@ pub async fn poll_thread(task_id: i64, after: i64) -> Result<Vec<Comment>, AppEr
 }
 
 /// The board's changes after change `after`, as soon as there are any.
-#[server(prefix = "/rpc", endpoint = "live/board")]
+#[server(prefix = "/rpc", endpoint = "live/board", input = super::FormOrJson)]
 pub async fn poll_board(
     board_id: i64,
     after: i64,
@@ -58,7 +58,7 @@ async fn poll_stream<T>(
 }
 
 /// The unread notification count.
-#[server(prefix = "/rpc", endpoint = "live/unread")]
+#[server(prefix = "/rpc", endpoint = "live/unread", input = super::FormOrJson)]
 pub async fn unread_notifications() -> Result<i64, AppError> {
     let (svc, user) = super::ctx::user().await?;
     notifications::unread(&svc, &user).await

@@ -11,6 +11,73 @@ pub mod chat;
 pub mod comments;
 pub mod live;
 
+pub use codec::FormOrJson;
+
+mod codec {
+    //! How server functions take their arguments.
+    //!
+    //! The browser sends JSON: its serializer is in the bundle anyway (for
+    //! the live connection), while form encoding would add serde_qs to the
+    //! bundle for nothing. The server reads JSON, and form data too (a
+    //! `<form method="post">` submitted before the page has hydrated or
+    //! without script, and scripts that call `/rpc` with form fields).
+    //! Arguments are always an object, so a JSON body starts with `{`; a
+    //! form body never does (a browser writes `{` in a field name as `%7B`).
+    use leptos::server_fn::codec::Post;
+    use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+
+    /// Arguments as JSON from the UI; JSON or form data accepted (POST).
+    pub type FormOrJson = Post<FormOrJsonEncoding>;
+
+    /// See [`FormOrJson`].
+    pub struct FormOrJsonEncoding;
+
+    impl ContentType for FormOrJsonEncoding {
+        const CONTENT_TYPE: &'static str = "application/json";
+    }
+
+    impl FormatType for FormOrJsonEncoding {
+        const FORMAT_TYPE: Format = Format::Text;
+    }
+
+    impl<T: Serialize> Encodes<T> for FormOrJsonEncoding {
+        type Error = serde_json::Error;
+
+        fn encode(args: &T) -> Result<Bytes, serde_json::Error> {
+            serde_json::to_vec(args).map(Bytes::from)
+        }
+    }
+
+    impl<T: DeserializeOwned> Decodes<T> for FormOrJsonEncoding {
+        type Error = String;
+
+        fn decode(body: Bytes) -> Result<T, String> {
+            let text = std::str::from_utf8(&body).map_err(|e| format!("not UTF-8: {e}"))?;
+            if text.trim_start().starts_with('{') {
+                serde_json::from_str(text).map_err(|e| e.to_string())
+            } else {
+                decode_form(text)
+            }
+        }
+    }
+
+    /// Form fields, read as server_fn's own form encoding reads them.
+    #[cfg(feature = "ssr")]
+    fn decode_form<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+        serde_qs::Config::new(5, false)
+            .deserialize_str(text)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The browser never reads arguments.
+    #[cfg(not(feature = "ssr"))]
+    fn decode_form<T: DeserializeOwned>(_: &str) -> Result<T, String> {
+        Err("form data is read on the server".into())
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub use ctx::Stopping;
 

@@ -1,11 +1,13 @@
 //! Log-in and sign-up pages. Plain forms: they work before the WASM loads.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::common::{char_len, ActionError, CharCount};
+use super::common::{char_len, ActionError, CharCount, FormFields, PostForm};
 use super::use_auth;
+use crate::api::auth::{Login, Signup};
 use crate::validate::{DISPLAY_NAME_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 
 #[component]
@@ -16,7 +18,10 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Log in" />
         <section class="page narrow auth-card">
             <h1>"Log in to TaskFlow"</h1>
-            <ActionForm action=auth.login attr:class="stack" attr:aria-label="Log in">
+            <PostForm url=Login::url() class="stack" label="Log in"
+                submit=Callback::new(move |f: FormFields| {
+                    auth.login.dispatch(Login { username: f.text("username"), password: f.text("password") });
+                })>
                 <label for="login-username">"Username"</label>
                 <input id="login-username" name="username" type="text" autocomplete="username"
                     required autofocus autocapitalize="none" spellcheck="false" />
@@ -27,7 +32,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary" disabled=pending>
                     {move || if pending.get() { "Logging in…" } else { "Log in" }}
                 </button>
-            </ActionForm>
+            </PostForm>
             <p class="muted">"New here? " <A href="/signup">"Create an account"</A></p>
         </section>
     }
@@ -43,7 +48,14 @@ pub fn SignupPage() -> impl IntoView {
         <Title text="Sign up" />
         <section class="page narrow auth-card">
             <h1>"Create your account"</h1>
-            <ActionForm action=auth.signup attr:class="stack" attr:aria-label="Sign up">
+            <PostForm url=Signup::url() class="stack" label="Sign up"
+                submit=Callback::new(move |f: FormFields| {
+                    auth.signup.dispatch(Signup {
+                        username: f.text("username"),
+                        password: f.text("password"),
+                        display_name: Some(f.text("display_name")),
+                    });
+                })>
                 <label for="signup-username">"Username"</label>
                 <input id="signup-username" name="username" type="text" autocomplete="username"
                     required autofocus autocapitalize="none" spellcheck="false"
@@ -67,7 +79,7 @@ pub fn SignupPage() -> impl IntoView {
                 <button type="submit" class="btn btn-primary" disabled=pending>
                     {move || if pending.get() { "Creating…" } else { "Create account" }}
                 </button>
-            </ActionForm>
+            </PostForm>
             <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
     }

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::common::{char_len, ActionError, CharCount, ErrorNote};
+use leptos::server_fn::ServerFn;
+
+use super::common::{char_len, ActionError, CharCount, ErrorNote, FormFields, PostForm};
 use super::RequireUser;
 use crate::api::boards::{list_boards, CreateBoard};
 use crate::model::Role;
@@ -24,19 +26,20 @@ pub fn BoardsPage() -> impl IntoView {
 fn BoardList() -> impl IntoView {
     let create = ServerAction::<CreateBoard>::new();
     let name_len = RwSignal::new(0);
-    let boards = Resource::new(move || create.version().get(), |_| list_boards());
+    let boards = super::json::resource(move || create.version().get(), |_| list_boards());
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>"Your boards"</h1>
-                <ActionForm action=create attr:class="inline-form" attr:aria-label="Create a board">
+                <PostForm url=CreateBoard::url() class="inline-form" label="Create a board"
+                    submit=Callback::new(move |f: FormFields| { create.dispatch(CreateBoard { name: f.text("name") }); })>
                     <label for="new-board-name" class="sr-only">"New board name"</label>
                     <input id="new-board-name" name="name" type="text" placeholder="New board name"
                         required aria-describedby="new-board-name-count"
                         on:input=move |ev| name_len.set(char_len(&event_target_value(&ev))) />
                     <CharCount len=name_len.into() max=BOARD_NAME_MAX id="new-board-name" />
                     <button type="submit" class="btn btn-primary">"Create board"</button>
-                </ActionForm>
+                </PostForm>
             </div>
             <ActionError value=create.value() />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::chat::{Composer, Unsent};
-use super::common::{browser, clock, day, Avatar, LongText};
+use super::common::{browser, clock, day, rows_of, Avatar, If, List, LongText};
 use super::live::{Live, Target};
 use super::mention_input::MentionTextarea;
 use crate::api::comments::{delete_comment, edit_comment};
@@ -49,22 +49,24 @@ pub fn CommentThread(
     let empty = move || live.thread.items.with(Vec::is_empty) && !live.thread.has_older.get();
     view! {
         <section class="thread" aria-label="Comments">
-            <Show when=move || live.thread.has_older.get()>
+            <If when=move || live.thread.has_older.get()>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.load_older_comments()>
                     "Load older comments"
                 </button>
-            </Show>
+            </If>
             <div class="comments" role="log" tabindex="0" aria-label="Comments on this task">
                 <ol class="comment-list">
-                    <For each=move || live.thread.items.get() key=|c| (c.id, c.seq) let:comment>
-                        <CommentItem comment viewer_id is_owner board_id error />
-                    </For>
+                    <List rows=move || rows_of(
+                        live.thread.items.get(),
+                        |c| format!("{:?}", (c.id, c.seq)),
+                        move |comment| view! { <CommentItem comment viewer_id is_owner board_id error /> },
+                    ) />
                     <Unsent target=Target::Task(task_id) />
                 </ol>
             </div>
-            <Show when=empty>
+            <If when=empty>
                 <p class="muted">"No comments yet. Start the discussion — type @ to mention someone."</p>
-            </Show>
+            </If>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <p class="typing-line" aria-live="polite">{typing}</p>
             <Composer target=Target::Task(task_id) board_id id="comment-composer" button="Comment"
@@ -134,15 +136,15 @@ fn CommentItem(
                     <time class="muted" title=when>{clock(comment.created_at)}</time>
                     {comment.edited_at.filter(|_| !deleted).map(|_| view! { <span class="muted small">"(edited)"</span> })}
                     <span class="spacer"></span>
-                    <Show when=move || mine && !deleted && !editing.get()>
+                    <If when=move || mine && !deleted && !editing.get()>
                         <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
                             editing.set(true);
                             browser::focus_soon(format!("comment-{id}-edit"));
                         }>"Edit"</button>
-                    </Show>
-                    <Show when=may_delete>
+                    </If>
+                    <If when=may_delete>
                         <button type="button" class="btn btn-ghost btn-xs" on:click=delete>"Delete"</button>
-                    </Show>
+                    </If>
                 </p>
                 {if deleted {
                     view! { <p class="msg-text muted"><em>"comment deleted"</em></p> }.into_any()
@@ -150,7 +152,7 @@ fn CommentItem(
                     let content = content.clone();
                     let edit_id = edit_id.clone();
                     view! {
-                        <Show when=move || editing.get()
+                        <If when=move || editing.get()
                             fallback={
                                 let content = content.clone();
                                 let mentions = mentions.clone();
@@ -166,7 +168,7 @@ fn CommentItem(
                                     <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| editing.set(false)>"Cancel"</button>
                                 </div>
                             </form>
-                        </Show>
+                        </If>
                     }.into_any()
                 }}
             </div>

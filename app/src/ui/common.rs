@@ -80,12 +80,12 @@ pub fn LongText(
         <p class="msg-text" dir="auto" class:clamped=move || long && !expanded.get() node_ref=node>
             <RichText text=text mentions=mentions me=me />
         </p>
-        <Show when=move || long && (overflows.get() || expanded.get())>
+        <If when=move || long && (overflows.get() || expanded.get())>
             <button type="button" class="show-more" aria-expanded=move || expanded.get().to_string()
                 on:click=move |_| expanded.update(|e| *e = !*e)>
                 {move || if expanded.get() { "Show less" } else { "Show more" }}
             </button>
-        </Show>
+        </If>
     }
 }
 
@@ -234,10 +234,151 @@ pub fn ErrorNote(error: AppError) -> impl IntoView {
     view! {
         <div class="note note-error" role="alert">
             <p>{error.message().to_string()}</p>
-            <Show when=move || login>
+            <If when=move || login>
                 <p><A href="/login">"Log in"</A></p>
-            </Show>
+            </If>
         </div>
+    }
+}
+
+/// A form that calls a server function. Before the page has hydrated (or
+/// without script) it posts itself to the function's URL as plain form data;
+/// once hydrated, `submit` reads its fields and dispatches the call (sent as
+/// JSON, see [`crate::api::FormOrJson`]).
+///
+/// Leptos' `ActionForm` does the same, but decodes the fields with serde_qs
+/// in the browser: a form decoder in the bundle for four forms.
+#[component]
+pub fn PostForm(
+    /// The server function's URL (`Login::url()`).
+    url: &'static str,
+    /// Reads the fields and dispatches the action.
+    submit: Callback<FormFields>,
+    #[prop(optional)] class: &'static str,
+    #[prop(optional)] label: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit.run(FormFields::of(&ev));
+    };
+    view! {
+        <form action=url method="post" class=class aria-label=(!label.is_empty()).then_some(label)
+            on:submit=on_submit>
+            {children()}
+        </form>
+    }
+}
+
+/// The fields of a submitted [`PostForm`].
+pub struct FormFields {
+    #[cfg(feature = "hydrate")]
+    data: Option<web_sys::FormData>,
+}
+
+impl FormFields {
+    fn of(ev: &leptos::ev::SubmitEvent) -> Self {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let form = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok());
+            Self {
+                data: form.and_then(|f| web_sys::FormData::new_with_form(&f).ok()),
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = ev;
+            Self {}
+        }
+    }
+
+    /// A text field's value ("" when the form has none by that name).
+    pub fn text(&self, name: &str) -> String {
+        #[cfg(feature = "hydrate")]
+        if let Some(data) = &self.data {
+            return data.get(name).as_string().unwrap_or_default();
+        }
+        let _ = name;
+        String::new()
+    }
+}
+
+/// Shows `children` while `when` holds, else `fallback` (if any): Leptos'
+/// `Show`, compiled once. `Show` is generic over its condition and its
+/// children's view type, so each of the page's two dozen uses carried its own
+/// copy of it (about 3 KB of browser bundle each); here the condition is a
+/// `Signal<bool>` (a closure passed to `when` becomes one) and the children
+/// are type-erased.
+#[component]
+pub fn If(
+    #[prop(into)] when: Signal<bool>,
+    children: ChildrenFn,
+    #[prop(optional, into)] fallback: ViewFn,
+) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || {
+        if when.get() {
+            children()
+        } else {
+            fallback.run()
+        }
+    }
+}
+
+/// Leptos' `Suspense` (generic over its children's view type), compiled
+/// once for all the pages' loading boundaries: the children are
+/// type-erased, as with [`If`].
+#[component]
+pub fn Loading(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn) -> impl IntoView {
+    view! { <Suspense fallback=move || fallback.run()>{children()}</Suspense> }
+}
+
+/// One row of a [`List`]: its key (a row keeps its DOM while its key stays
+/// in the list) and how to draw it.
+#[derive(Clone)]
+pub struct Row {
+    key: String,
+    view: ViewFn,
+}
+
+/// The rows of a [`List`], one per item. `key` names what the row shows
+/// (the Debug text of a tuple of its fields): a row is redrawn when its key
+/// changes.
+pub fn rows_of<T, V>(
+    items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    view: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> Vec<Row>
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    items
+        .into_iter()
+        .map(|item| {
+            let key = key(&item);
+            let view = view.clone();
+            Row {
+                key,
+                view: ViewFn::from(move || view(item.clone()).into_any()),
+            }
+        })
+        .collect()
+}
+
+/// A keyed list: Leptos' `For`, compiled once. `For` is generic over the
+/// item, key and view types, and each of the pages' lists carried its own
+/// copy of the keyed diff (about 9 KB of browser bundle each); here the
+/// items come as [`rows_of`], keyed by text.
+#[component]
+pub fn List(#[prop(into)] rows: Signal<Vec<Row>>) -> impl IntoView {
+    view! {
+        <For each=move || rows.get() key=|row| row.key.clone() let:row>
+            {row.view.run()}
+        </For>
     }
 }
 

@@ -8,7 +8,7 @@
 
 use leptos::prelude::*;
 
-use super::common::Avatar;
+use super::common::{Avatar, If};
 use crate::api::comments::suggest_mentions;
 use crate::mentions::typing_at;
 use crate::model::User;
@@ -222,7 +222,7 @@ pub fn MentionTextarea(
                 prop:value=initial
                 on:keydown=on_keydown on:input=on_input on:click=move |_| lookup() on:blur=blur
             ></textarea>
-            <Show when=open>
+            <If when=open>
                 <ul id=list_id.clone() class="mention-menu" class:above=above role="listbox" aria-label="People to mention">
                     {
                         let option_id = option_id.clone();
@@ -242,7 +242,7 @@ pub fn MentionTextarea(
                         }).collect_view()
                     }
                 </ul>
-            </Show>
+            </If>
         </div>
     }
     .into_any()

@@ -6,12 +6,14 @@ mod boards_page;
 mod chat;
 mod comments;
 mod common;
+pub mod json;
 pub mod live;
 mod mention_input;
 mod notifications;
 mod task_dialog;
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes, A};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
@@ -87,7 +89,7 @@ pub fn mark_page_hydrated() {
 /// Who is logged in, and the actions that change it. Provided at the root.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub user: Resource<Result<Option<User>, AppError>>,
+    pub user: json::JsonResource<Result<Option<User>, AppError>>,
     pub login: ServerAction<Login>,
     pub signup: ServerAction<Signup>,
     pub logout: ServerAction<Logout>,
@@ -98,7 +100,7 @@ impl Auth {
         let login = ServerAction::<Login>::new();
         let signup = ServerAction::<Signup>::new();
         let logout = ServerAction::<Logout>::new();
-        let user = Resource::new(
+        let user = json::resource(
             move || {
                 (
                     login.version().get(),
@@ -288,14 +290,14 @@ fn page_title(page: String) -> String {
 fn Home() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <Suspense>
+        <common::Loading>
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(_)) => view! { <Redirect path="/boards" /> }.into_any(),
                     _ => view! { <Redirect path="/login" /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </common::Loading>
     }
 }
 
@@ -340,9 +342,10 @@ fn UserMenu(user: User) -> impl IntoView {
             <div class="menu" role="menu">
                 <p class="menu-who">"Signed in as " <strong>"@"{user.username.clone()}</strong></p>
                 <A href="/boards" attr:class="menu-item" attr:role="menuitem">"My boards"</A>
-                <ActionForm action=auth.logout>
+                <common::PostForm url=Logout::url()
+                    submit=Callback::new(move |_| { auth.logout.dispatch(Logout {}); })>
                     <button type="submit" class="menu-item" role="menuitem">"Log out"</button>
-                </ActionForm>
+                </common::PostForm>
             </div>
         </details>
     }
@@ -354,7 +357,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let children = StoredValue::new(children);
     view! {
-        <Suspense fallback=|| view! { <p class="muted pad">"Loading…"</p> }>
+        <common::Loading fallback=|| view! { <p class="muted pad">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(_)) => children.with_value(|c| c()).into_any(),
@@ -362,6 +365,6 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
                     Err(e) => view! { <common::ErrorNote error=e /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </common::Loading>
     }
 }

@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::common::{browser, clock, day, Avatar, ErrorNote};
+use super::common::{browser, clock, day, Avatar, ErrorNote, If};
 use super::live::Live;
 use super::RequireUser;
 use crate::api::comments::{list_notifications, read_all_notifications, read_notification};
@@ -141,11 +141,11 @@ pub fn NotificationBell() -> impl IntoView {
                 }}
                 <div class="notes-foot">
                     <A href="/notifications" on:click=move |_| close()>"See all notifications"</A>
-                    <Show when=move || askable.get()>
+                    <If when=move || askable.get()>
                         <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
                             browser::ask_desktop_notifications(move || askable.set(browser::desktop_notifications_askable()));
                         }>"Enable desktop notifications"</button>
-                    </Show>
+                    </If>
                 </div>
             </div>
         </details>
@@ -169,7 +169,7 @@ fn NotificationList() -> impl IntoView {
     let live = expect_context::<Live>();
     let navigate = use_navigate();
     // The first page follows live changes; older pages are appended on demand.
-    let first = Resource::new(
+    let first = super::json::resource(
         move || live.notifications.version.get(),
         |_| list_notifications(None, None),
     );
@@ -215,14 +215,14 @@ fn NotificationList() -> impl IntoView {
                                         .map(|n| view! { <NotificationRow notification=n on_open /> })
                                         .collect_view()}
                                 </ul>
-                                <Show when=move || more.get().unwrap_or(has_more)>
+                                <If when=move || more.get().unwrap_or(has_more)>
                                     <button type="button" class="btn" on:click=move |_| {
                                         let last = older.with_untracked(|o| o.last().map(|n| n.id));
                                         if let Some(last) = last.or(page_last(&first)) {
                                             load_more(last);
                                         }
                                     }>"Load older"</button>
-                                </Show>
+                                </If>
                             }.into_any()
                         }
                     }
@@ -234,7 +234,9 @@ fn NotificationList() -> impl IntoView {
 
 /// The id of the last notification of the first page (where "older" starts).
 fn page_last(
-    first: &Resource<Result<crate::model::NotificationPage, crate::error::AppError>>,
+    first: &super::json::JsonResource<
+        Result<crate::model::NotificationPage, crate::error::AppError>,
+    >,
 ) -> Option<i64> {
     first
         .get_untracked()

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use super::board_page::{use_board, BoardState, FailureNote, Spot};
 use super::comments::CommentThread;
-use super::common::{browser, char_len, Avatar, CharCount};
+use super::common::{browser, char_len, Avatar, CharCount, If};
 use super::live::Live;
 use crate::api::boards::{delete_task, update_task};
 use crate::model::{BoardDetail, Change, Task, TaskPatch};
@@ -242,7 +242,7 @@ pub fn TaskDialog() -> impl IntoView {
                         </div>
                     }.into_any(),
                 }}
-                <Show when=move || asking.get()>
+                <If when=move || asking.get()>
                     <div class="discard" role="alertdialog" aria-modal="true" aria-labelledby="discard-title"
                         aria-describedby="discard-text">
                         <h3 id="discard-title">"Discard changes?"</h3>
@@ -256,7 +256,7 @@ pub fn TaskDialog() -> impl IntoView {
                             }>"Keep editing"</button>
                         </div>
                     </div>
-                </Show>
+                </If>
             </div>
         </div>
     }
@@ -400,9 +400,9 @@ fn TaskTabs(
                 <h2 class="thread-title" dir="auto">{title}</h2>
                 <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| close.run(())>"✕"</button>
             </div>
-            <Show when=move || comments_seen.get()>
+            <If when=move || comments_seen.get()>
                 <CommentThread task_id=id board_id viewer_id is_owner />
-            </Show>
+            </If>
         </div>
     }
     .into_any()

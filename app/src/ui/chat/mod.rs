@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 
 use super::common::{
-    browser, char_len, clock, day, Avatar, CharCount, ErrorNote, LongText, Modal, RichText,
+    browser, char_len, clock, day, rows_of, Avatar, CharCount, ErrorNote, If, List, Loading,
+    LongText, Modal, RichText,
 };
 use super::live::{Live, LiveStatus, OutState, Target};
 use super::mention_input::{fit_to_content, MentionTextarea};
@@ -46,28 +47,28 @@ fn ChatBody() -> impl IntoView {
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| creating.set(true)>
                     <span aria-hidden="true">"+ "</span>"New room"
                 </button>
-                <Show when=move || board.is_owner()>
+                <If when=move || board.is_owner()>
                     <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| managing.set(true)>
                         "Other rooms"
                     </button>
-                </Show>
+                </If>
             </div>
         </header>
-        <Show when=move || creating.get()>
+        <If when=move || creating.get()>
             <Modal title="New room" focus="new-room-name" on_close=Callback::new(move |()| creating.set(false))>
                 <NewRoomForm on_done=Callback::new(move |()| creating.set(false)) />
             </Modal>
-        </Show>
-        <Show when=move || managing.get()>
+        </If>
+        <If when=move || managing.get()>
             <Modal title="Rooms you are not in" focus="other-rooms" on_close=Callback::new(move |()| managing.set(false))>
                 <OtherRooms on_joined=Callback::new(move |()| managing.set(false)) />
             </Modal>
-        </Show>
+        </If>
         {move || match live.room.open.get() {
             Some(room_id) => view! {
-                <Suspense fallback=|| view! { <p class="muted pad">"Opening the room…"</p> }>
+                <Loading fallback=|| view! { <p class="muted pad">"Opening the room…"</p> }>
                     {Suspend::new(room_view(room_id))}
-                </Suspense>
+                </Loading>
             }.into_any(),
             None if live.rooms.with(Vec::is_empty) => view! {
                 <p class="muted pad">"No rooms yet. Create one to talk about this board with your team."</p>
@@ -118,9 +119,9 @@ fn ConnectionBadge() -> impl IntoView {
     let offline = move || matches!(live.status.get(), LiveStatus::Reconnecting(_));
     view! {
         <span class=class role="status" aria-live="polite">{text}</span>
-        <Show when=offline>
+        <If when=offline>
             <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.reconnect_now()>"Reconnect now"</button>
-        </Show>
+        </If>
     }
 }
 
@@ -140,14 +141,16 @@ fn RoomList() -> impl IntoView {
     };
     view! {
         <nav class="room-list" aria-label="Rooms">
-            <Show when=move || live.rooms.with(|r| r.len() >= 4)>
+            <If when=move || live.rooms.with(|r| r.len() >= 4)>
                 <label for="room-filter" class="sr-only">"Filter rooms by name"</label>
                 <input id="room-filter" class="room-filter" type="search" placeholder="Filter rooms"
                     prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
-            </Show>
+            </If>
             <ul>
-                <For each=shown key=|r| (r.room.id, r.room.name.clone(), r.unread, r.room.archived_at) let:summary>
-                    {
+                <List rows=move || rows_of(
+                    shown(),
+                    |r| format!("{:?}", (r.room.id, &r.room.name, r.unread, r.room.archived_at)),
+                    move |summary| {
                         let id = summary.room.id;
                         let unread = summary.unread;
                         let label = if unread > 0 {
@@ -167,8 +170,8 @@ fn RoomList() -> impl IntoView {
                                 </button>
                             </li>
                         }
-                    }
-                </For>
+                    },
+                ) />
             </ul>
         </nav>
     }
@@ -273,7 +276,7 @@ fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
         <div id="other-rooms" class="stack other-rooms" tabindex="-1">
             <p class="muted">"As the board's owner you may manage every room. Join one to read it."</p>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Loading fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match rooms.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
@@ -345,7 +348,7 @@ fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
                         }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Loading>
         </div>
     }
 }
@@ -420,7 +423,7 @@ fn room_view(room_id: i64) -> AnyView {
 fn RoomView(room_id: i64) -> impl IntoView {
     let live = expect_context::<Live>();
     let board_id = super::board_page::use_board().id();
-    let detail = Resource::new(move || room_id, get_room);
+    let detail = super::json::resource(move || room_id, get_room);
     let managing = RwSignal::new(false);
     // A notification's link: scroll to its message once it is shown.
     Effect::new(move |_| {
@@ -573,17 +576,17 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog"
                     on:click=move |_| managing.set(true)>"Members"</button>
             </div>
-            <Show when=move || managing.get()>
+            <If when=move || managing.get()>
                 <Modal title=format!("#{} — members and settings", room_name()) focus="room-member"
                     on_close=Callback::new(move |()| managing.set(false))>
                     <RoomMembers room_id detail />
                 </Modal>
-            </Show>
+            </If>
             <div class="messages-wrap">
                 <div class="messages" role="log" tabindex="0" aria-label=move || format!("Messages in #{}", room_name())
                     node_ref=scroller on:scroll=on_scroll>
                     <ol class="message-list">
-                        <Show when=move || live.room.has_older.get()>
+                        <If when=move || live.room.has_older.get()>
                             <li class="older">
                                 {move || if live.room.older_loading.get() {
                                     view! { <span class="muted small">"Loading older messages…"</span> }.into_any()
@@ -591,27 +594,29 @@ fn RoomView(room_id: i64) -> impl IntoView {
                                     view! { <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| load_older()>"Load older messages"</button> }.into_any()
                                 }}
                             </li>
-                        </Show>
-                        <For each=move || shown.get() key=|r| (r.message.id, r.day.clone(), r.new_marker, r.continued) let:row>
-                            {row.day.map(|d| view! { <li class="day">{d}</li> })}
+                        </If>
+                        <List rows=move || rows_of(
+                            shown.get(),
+                            |r| format!("{:?}", (r.message.id, &r.day, r.new_marker, r.continued)),
+                            move |row| view! { {row.day.map(|d| view! { <li class="day">{d}</li> })}
                             {row.new_marker.then(|| view! { <li class="new-marker">"New messages"</li> })}
-                            <MessageItem message=row.message continued=row.continued me />
-                        </For>
+                            <MessageItem message=row.message continued=row.continued me /> },
+                        ) />
                         <Unsent target=Target::Room(room_id) />
                     </ol>
                 </div>
-                <Show when=move || { unseen.get() > 0 }>
+                <If when=move || { unseen.get() > 0 }>
                     <button type="button" class="btn btn-primary btn-sm new-below" on:click=move |_| to_bottom()>
                         {move || match unseen.get() { 1 => "1 new message ↓".to_string(), n => format!("{n} new messages ↓") }}
                     </button>
-                </Show>
+                </If>
             </div>
             <p class="typing-line" aria-live="polite">{typing}</p>
-            <Show when=move || !archived() fallback=|| view! { <p class="muted pad">"This room is archived: read-only."</p> }>
+            <If when=move || !archived() fallback=|| view! { <p class="muted pad">"This room is archived: read-only."</p> }>
                 <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
                     label=Signal::derive(move || format!("Message #{}", room_name()))
                     placeholder=Signal::derive(move || format!("Message #{}", room_name())) />
-            </Show>
+            </If>
         </div>
     }
 }
@@ -622,9 +627,10 @@ fn RoomView(room_id: i64) -> impl IntoView {
 pub fn Unsent(target: Target) -> impl IntoView {
     let live = expect_context::<Live>();
     view! {
-        <For each=move || live.outbox.with(|o| o.iter().filter(|i| i.target == target).cloned().collect::<Vec<_>>())
-            key=|i| (i.client_id.clone(), format!("{:?}", i.state)) let:item>
-            {
+        <List rows=move || rows_of(
+            live.outbox.with(|o| o.iter().filter(|i| i.target == target).cloned().collect::<Vec<_>>()),
+            |i| format!("{:?}", (&i.client_id, &i.state)),
+            move |item| {
                 let id_retry = item.client_id.clone();
                 let id_discard = item.client_id.clone();
                 let (class, note) = match &item.state {
@@ -646,8 +652,8 @@ pub fn Unsent(target: Target) -> impl IntoView {
                         </div>
                     </li>
                 }
-            }
-        </For>
+            },
+        ) />
     }
 }
 
@@ -708,7 +714,7 @@ fn WhoIsHere(members: Vec<crate::model::User>) -> impl IntoView {
 #[component]
 fn RoomMembers(
     room_id: i64,
-    detail: Resource<Result<RoomDetail, crate::error::AppError>>,
+    detail: super::json::JsonResource<Result<RoomDetail, crate::error::AppError>>,
 ) -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
@@ -841,7 +847,7 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
         });
     };
     view! {
-        <Show when=may_manage>
+        <If when=may_manage>
             <form class="inline-form" on:submit=rename aria-label="Rename room">
                 <label for="room-rename" class="sr-only">"Room name"</label>
                 <input id="room-rename" node_ref=name type="text" required aria-describedby="room-rename-count"
@@ -856,7 +862,7 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
                 </button>
                 <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete room"</button>
             </div>
-        </Show>
+        </If>
     }
 }
 

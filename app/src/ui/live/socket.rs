@@ -195,7 +195,7 @@ fn connect(live: Live) {
         let Some(text) = ev.data().as_string() else {
             return;
         };
-        match serde_json::from_str::<ServerFrame>(&text) {
+        match crate::ui::json::decode::<ServerFrame>(&text) {
             Ok(frame) => on_frame(live, frame),
             Err(e) => web_sys::console::warn_1(&format!("TaskFlow: unreadable frame: {e}").into()),
         }
