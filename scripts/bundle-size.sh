@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
 cd "$TASKFLOW_ROOT"
 main_budget_kb=${TASKFLOW_WASM_GZIP_BUDGET_KB:-400}
-page_budget_kb=${TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB:-600}
+page_budget_kb=${TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB:-530}
 pkg=target/site/pkg
 [ -f "$pkg/taskflow.wasm" ] || { echo "bundle-size: no $pkg/taskflow.wasm; run scripts/build.sh first" >&2; exit 1; }
 python3 - "$pkg" "$main_budget_kb" "$page_budget_kb" <<'PY'
