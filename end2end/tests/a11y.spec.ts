@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { shot, watchErrors, openBoard, seedTeam, expectAccessible } from "./helpers";
+import { shot, watchErrors, openBoard, seedTeam, expectAccessible, hydrated, pageOverflowX, run, PASSWORD } from "./helpers";
 
 // Keyboard and screen-reader use: focus stays in open dialogs and comes back
 // to what opened them, focus rings are whole, and axe-core finds no critical
@@ -90,4 +90,86 @@ test("dialogs keep and return focus; axe finds nothing serious", async ({ browse
 
   expect(errors).toEqual([]);
   await Promise.all(team.contexts.map((c) => c.close()));
+});
+
+/** Presses Tab until `target` has the focus (at most `max` times). */
+async function tabTo(page: Page, target: import("@playwright/test").Locator, max = 25) {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  await expect(target).toBeFocused();
+}
+
+// The account forms and the board list's form (common::PostForm: plain forms
+// until hydrated, then server functions sent as JSON) at the three widths,
+// with the keyboard alone, and axe on each screen.
+test("sign-up, log-out, log-in and a new board by keyboard alone, at every width", async ({ browser }, testInfo) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  for (const [width, height] of [[1366, 768], [1024, 768], [390, 844]]) {
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    watchErrors(page, errors);
+    const username = `kb${width}_${run}${testInfo.repeatEachIndex}`;
+
+    await page.goto("/signup");
+    await hydrated(page);
+    await expectAccessible(page, `sign-up at ${width}px`);
+    await shot(page, testInfo, `50-signup-${width}`);
+    await expect(page.getByLabel("Username")).toBeFocused();
+    await page.keyboard.type(username);
+    await page.keyboard.press("Tab");
+    await expect(page.getByLabel("Display name")).toBeFocused();
+    await page.keyboard.type(`Key ${width}`);
+    await page.keyboard.press("Tab");
+    await expect(page.getByLabel("Password", { exact: true })).toBeFocused();
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/boards$/);
+
+    const name = page.getByLabel("New board name");
+    await tabTo(page, name);
+    await page.keyboard.type(`Keyboard board ${width}`);
+    await page.keyboard.press("Enter");
+    // A new board opens.
+    await expect(page).toHaveURL(/\/boards\/\d+$/);
+    await expect(page.getByRole("heading", { name: `Keyboard board ${width}`, level: 1 })).toBeVisible();
+    await page.goto("/boards");
+    await hydrated(page);
+    await expect(page.getByRole("link", { name: new RegExp(`Keyboard board ${width}`) })).toBeVisible();
+    await expectAccessible(page, `the board list at ${width}px`);
+    await shot(page, testInfo, `51-boards-${width}`);
+    const overflow = await pageOverflowX(page);
+    expect(overflow.scroll, `no sideways scroll at ${width}px`).toBeLessThanOrEqual(overflow.inner);
+
+    // The account menu, then "Log out".
+    await tabTo(page, page.locator("summary[aria-label^='Account menu']"));
+    await page.keyboard.press("Enter");
+    await tabTo(page, page.getByRole("menuitem", { name: "Log out" }), 5);
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
+
+    await page.goto("/login");
+    await hydrated(page);
+    await expectAccessible(page, `log-in at ${width}px`);
+    await shot(page, testInfo, `52-login-${width}`);
+    await expect(page.getByLabel("Username")).toBeFocused();
+    await page.keyboard.type(username);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("not the password");
+    // Hydrated, the form calls its server function itself, as JSON.
+    const call = page.waitForRequest((r) => r.url().endsWith("/rpc/login"));
+    await page.keyboard.press("Enter");
+    expect((await call).headers()["content-type"]).toBe("application/json");
+    await expect(page.getByRole("alert")).toContainText("invalid username or password");
+    await expect(page.getByLabel("Password")).toBeFocused();
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/boards$/);
+    await expect(page.getByRole("link", { name: new RegExp(`Keyboard board ${width}`) })).toBeVisible();
+    await context.close();
+  }
+  expect(errors).toEqual([]);
 });

@@ -71,7 +71,8 @@ mod codec {
             .map_err(|e| e.to_string())
     }
 
-    /// The browser never reads arguments.
+    /// The browser never reads arguments; server_fn's client still asks for
+    /// the `Decodes` bound.
     #[cfg(not(feature = "ssr"))]
     fn decode_form<T: DeserializeOwned>(_: &str) -> Result<T, String> {
         Err("form data is read on the server".into())

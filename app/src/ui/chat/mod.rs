@@ -598,9 +598,11 @@ fn RoomView(room_id: i64) -> impl IntoView {
                         <List rows=move || rows_of(
                             shown.get(),
                             |r| format!("{:?}", (r.message.id, &r.day, r.new_marker, r.continued)),
-                            move |row| view! { {row.day.map(|d| view! { <li class="day">{d}</li> })}
-                            {row.new_marker.then(|| view! { <li class="new-marker">"New messages"</li> })}
-                            <MessageItem message=row.message continued=row.continued me /> },
+                            move |row| view! {
+                                {row.day.map(|d| view! { <li class="day">{d}</li> })}
+                                {row.new_marker.then(|| view! { <li class="new-marker">"New messages"</li> })}
+                                <MessageItem message=row.message continued=row.continued me />
+                            },
                         ) />
                         <Unsent target=Target::Room(room_id) />
                     </ol>
