@@ -10,7 +10,9 @@
 #                tests stay plain. For machines that cannot reach rustup's servers.
 # Force a mode with WASM_TOOLCHAIN=rustup|debian.
 
-TASKFLOW_ROOT=${TASKFLOW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# Always this checkout's own root, never one inherited from the environment
+# (a shell that sourced another checkout's toolchain.sh would build that one).
+TASKFLOW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export TASKFLOW_ROOT
 TASKFLOW_CACHE=${TASKFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/taskflow}
 export TASKFLOW_CACHE
