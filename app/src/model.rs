@@ -432,6 +432,20 @@ pub struct Message {
     /// Its number in the room: 1, 2, 3… with no gaps (ids grow too, but not by one).
     #[serde(default)]
     pub seq: i64,
+    /// The `client_id` it was sent with: only on its author's own copies
+    /// (their tab's outbox recognises its echo by it, never by its text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+impl Message {
+    /// The message as `viewer` may see it: the `client_id` only for its author.
+    pub fn as_seen_by(mut self, viewer: i64) -> Self {
+        if self.author.id != viewer {
+            self.client_id = None;
+        }
+        self
+    }
 }
 
 /// A page of history, oldest first.
@@ -463,6 +477,19 @@ pub struct Comment {
     /// Board members this comment @mentions (resolved by the server).
     #[serde(default)]
     pub mentions: Vec<User>,
+    /// The `client_id` it was posted with: only on its author's own copies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+impl Comment {
+    /// The comment as `viewer` may see it: the `client_id` only for its author.
+    pub fn as_seen_by(mut self, viewer: i64) -> Self {
+        if self.author.id != viewer {
+            self.client_id = None;
+        }
+        self
+    }
 }
 
 /// A page of a task's comments, oldest first.

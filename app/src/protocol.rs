@@ -263,6 +263,48 @@ impl Event {
         }
     }
 
+    /// The numbered stream this event is an item of, as its topic, and its
+    /// number there (`seq`): messages, comment changes and board changes.
+    pub fn numbered(&self) -> Option<(Topic, i64)> {
+        match self {
+            Event::Message { message } => Some((Topic::Room(message.room_id), message.seq)),
+            Event::Comment { comment } => Some((Topic::Task(comment.task_id), comment.seq)),
+            Event::BoardEvent { board_id, seq, .. } => Some((Topic::Board(*board_id), *seq)),
+            _ => None,
+        }
+    }
+
+    /// Who wrote it, for the items that carry the `client_id` they were
+    /// sent with (only their author sees that).
+    fn sent_by(&self) -> Option<(i64, &Option<String>)> {
+        match self {
+            Event::Message { message } => Some((message.author.id, &message.client_id)),
+            Event::Comment { comment } => Some((comment.author.id, &comment.client_id)),
+            _ => None,
+        }
+    }
+
+    /// Whether `viewer` sees this event with something taken out (the
+    /// `client_id` of someone else's message or comment).
+    pub fn differs_for(&self, viewer: i64) -> bool {
+        matches!(self.sent_by(), Some((author, Some(_))) if author != viewer)
+    }
+
+    /// The event as `viewer` may see it: the `client_id` a message or
+    /// comment was sent with goes to its author's connections only (their
+    /// outbox matches its echo by it); everyone else gets it without.
+    pub fn for_viewer(self, viewer: i64) -> Self {
+        match self {
+            Event::Message { message } => Event::Message {
+                message: message.as_seen_by(viewer),
+            },
+            Event::Comment { comment } => Event::Comment {
+                comment: comment.as_seen_by(viewer),
+            },
+            other => other,
+        }
+    }
+
     /// Hints (typing, presence) may be dropped under pressure; anything the
     /// user must not miss never is.
     pub fn is_droppable(&self) -> bool {
@@ -280,9 +322,19 @@ impl Event {
         matches!(self, Event::SessionEnded { .. })
     }
 
-    /// The WebSocket frame for this event.
+    /// The WebSocket frame for this event, whole (between servers, or for a
+    /// viewer who may see all of it).
     pub fn to_frame(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The WebSocket frame for this event as `viewer` gets it.
+    pub fn to_frame_for(&self, viewer: i64) -> String {
+        if self.differs_for(viewer) {
+            self.clone().for_viewer(viewer).to_frame()
+        } else {
+            self.to_frame()
+        }
     }
 }
 
@@ -500,6 +552,7 @@ mod tests {
             created_at: 7,
             mentions: vec![],
             seq: 12,
+            client_id: None,
         }
     }
 
@@ -514,6 +567,7 @@ mod tests {
             deleted_at: None,
             seq: 42,
             mentions: vec![],
+            client_id: None,
         }
     }
 
@@ -603,6 +657,35 @@ mod tests {
                 session: "5f2c".into(),
             },
         ]
+    }
+
+    #[test]
+    fn only_the_author_sees_the_client_id_of_a_message_or_comment() {
+        let sent = Event::Message {
+            message: Message {
+                client_id: Some("tab1-17".into()),
+                ..message()
+            },
+        };
+        let own: serde_json::Value = serde_json::from_str(&sent.to_frame_for(1)).unwrap();
+        assert_eq!(own["message"]["client_id"], "tab1-17");
+        let other: serde_json::Value = serde_json::from_str(&sent.to_frame_for(2)).unwrap();
+        assert!(other["message"].get("client_id").is_none(), "{other}");
+        assert_eq!(other["message"]["id"], 131);
+        let comment = Event::Comment {
+            comment: Comment {
+                client_id: Some("tab1-18".into()),
+                ..comment()
+            },
+        };
+        assert!(!comment.differs_for(1));
+        assert!(comment.differs_for(2));
+        match comment.for_viewer(2) {
+            Event::Comment { comment } => assert_eq!(comment.client_id, None),
+            other => panic!("{other:?}"),
+        }
+        // Items of numbered streams name their stream and number.
+        assert_eq!(sent.numbered(), Some((Topic::Room(5), 12)));
     }
 
     #[test]

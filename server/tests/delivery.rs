@@ -437,3 +437,86 @@ async fn logout_closes_that_sessions_sockets_and_long_polls() {
         "still here?"
     );
 }
+
+/// Two tabs of one user send the same words at the same moment: each is
+/// stored once, each tab's echo carries its own `client_id` (so each tab's
+/// outbox resolves only its own item), and nobody else ever sees a
+/// `client_id` — live, replayed, in the history or in a long poll.
+#[tokio::test]
+async fn echoes_carry_their_own_client_id_to_their_author_only() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let topic = format!("room:{}", t.room);
+    let (mut tab1, _, _) = open_subscribed(&t.ada, &topic, None).await;
+    let (mut tab2, _, _) = open_subscribed(&t.ada, &topic, None).await;
+    let (mut bob, _, _) = open_subscribed(&t.bob, &topic, None).await;
+    let same = |client_id: &str| json!({"type": "message", "room_id": t.room, "content": "same words", "client_id": client_id});
+    send(&mut tab1, same("tab1-1")).await;
+    send(&mut tab2, same("tab2-1")).await;
+    // Each tab gets its ack and both echoes (in either order), each echo
+    // with the client_id it was sent with.
+    let mut seen = Vec::new();
+    for tab in [&mut tab1, &mut tab2] {
+        let (mut ack, mut echoes) = (None, std::collections::BTreeMap::new());
+        while ack.is_none() || echoes.len() < 2 {
+            let f = next(tab).await;
+            match f["type"].as_str() {
+                Some("ack") => ack = Some(f),
+                Some("message") => {
+                    echoes.insert(
+                        f["message"]["client_id"].as_str().unwrap().to_owned(),
+                        f["message"]["id"].as_i64().unwrap(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        seen.push((ack.unwrap(), echoes));
+    }
+    let (ack1, ack2) = (&seen[0].0, &seen[1].0);
+    assert_eq!(ack1["client_id"], "tab1-1");
+    assert_eq!(ack2["client_id"], "tab2-1");
+    assert_ne!(ack1["message"]["id"], ack2["message"]["id"]);
+    for (_, echoes) in &seen {
+        assert_eq!(echoes["tab1-1"], ack1["message"]["id"].as_i64().unwrap());
+        assert_eq!(echoes["tab2-1"], ack2["message"]["id"].as_i64().unwrap());
+    }
+    assert_eq!(messages_with(&srv, "tab1-1").await, 1);
+    assert_eq!(messages_with(&srv, "tab2-1").await, 1);
+    // Bob sees both, without anyone's client_id.
+    for _ in 0..2 {
+        let f = next_of(&mut bob, "message").await;
+        assert!(f["message"].get("client_id").is_none(), "{f}");
+    }
+    // A comment's echo likewise.
+    let (mut ada_thread, _, _) = open_subscribed(&t.ada, &format!("task:{}", t.task), None).await;
+    let (mut bob_thread, _, _) = open_subscribed(&t.bob, &format!("task:{}", t.task), None).await;
+    send(
+        &mut ada_thread,
+        json!({"type": "comment", "task_id": t.task, "content": "noted", "client_id": "tab1-2"}),
+    )
+    .await;
+    let own = next_skipping(&mut ada_thread, "comment", &["ack"]).await;
+    assert_eq!(own["comment"]["client_id"], "tab1-2");
+    let other = next_of(&mut bob_thread, "comment").await;
+    assert!(other["comment"].get("client_id").is_none(), "{other}");
+    // Replayed after a reconnect: the author's copies still carry it.
+    let (_, replay, _) = open_subscribed(&t.ada, &topic, Some(0)).await;
+    let ids: Vec<&Value> = replay.iter().map(|m| &m["client_id"]).collect();
+    assert_eq!(ids, vec!["tab1-1", "tab2-1"]);
+    let (_, replay, _) = open_subscribed(&t.bob, &topic, Some(0)).await;
+    assert!(replay.iter().all(|m| m.get("client_id").is_none()));
+    // The history and the long poll follow the same rule.
+    let history = format!("/messaging/room/{}/history/", t.room);
+    let (_, mine) = t.ada.get(&history).await;
+    assert_eq!(mine["messages"][0]["client_id"], "tab1-1");
+    let (_, theirs) = t.bob.get(&history).await;
+    assert!(theirs["messages"][0].get("client_id").is_none(), "{theirs}");
+    let poll = format!("/messaging/room/{}/events/?after=0&timeout=1", t.room);
+    let (_, polled) = t.bob.get(&poll).await;
+    let polled = polled.to_string();
+    assert!(
+        polled.contains("same words") && !polled.contains("tab1-1"),
+        "{polled}"
+    );
+}

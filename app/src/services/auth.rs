@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::hub::{Event, Topic};
 use super::login_throttle::ClientAddr;
-use super::storage::now_ms;
+use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::User;
@@ -86,7 +86,7 @@ pub async fn create_user(
     .await;
     match inserted {
         Ok(user) => Ok(user),
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(AppError::conflict(
+        Err(e) if unique_violation(&e) == Some(UniqueKey::Username) => Err(AppError::conflict(
             format!("the username {username:?} is taken"),
         )),
         Err(e) => Err(e.into()),

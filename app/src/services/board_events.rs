@@ -1,89 +1,87 @@
-//! The live board: every change to a board, numbered and kept, written in
-//! one place.
+//! The live board: every change to a board, numbered and kept.
 //!
-//! A change to a board runs in a [`BoardWrite`]: it takes the board's write
-//! lock first (so concurrent moves are serialised per board and positions
-//! stay contiguous), each [`BoardChange`] recorded in it takes the board's
-//! next `seq` and is stored in `board_events` in the same transaction, and
-//! [`BoardWrite::commit`] publishes them to `board:{id}` once they are
-//! committed. A follower that sees `seq` N+2 after N fetches N+1 from the
-//! table (`services::stream`), so every tab gets every change once, in
-//! order, on any instance; one that was offline resumes with `after`.
+//! A change to a board runs in a [`BoardWrite`]: a numbered write of the
+//! board's stream (`services::numbered`), which takes the board's lock
+//! first (so concurrent moves are serialised per board and positions stay
+//! contiguous). Each [`BoardChange`] recorded in it takes the board's next
+//! `seq` and is stored in `board_events` in the same transaction, in its
+//! storage type (`services::stored`, not the wire's); the commit publishes
+//! them to `board:{id}`. A follower that sees `seq` N+2 after N fetches N+1
+//! from the table (`services::stream`), so every tab gets every change
+//! once, in order, on any instance; one that was offline resumes with `after`.
 
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::AnyPool;
 
 use super::hub::{Event, Topic};
+use super::numbered::{NumberedWrite, Stream};
 use super::storage::now_ms;
+use super::stored;
 use super::Services;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::protocol::BoardChange;
 
 /// How long changes are kept for resuming (a tab offline for longer
 /// reloads the board).
 pub const KEEP_MS: i64 = 7 * 24 * 3600 * 1000;
 
-/// A transaction that changes one board, holding its write lock.
+/// A numbered write of one board's changes, holding the board's lock.
+/// (Its transaction is `write.tx`, through the numbered write.)
 pub struct BoardWrite {
-    /// The transaction: run the change's own statements in it.
-    pub tx: Transaction<'static, Any>,
+    write: NumberedWrite,
     board_id: i64,
-    recorded: Vec<(i64, BoardChange)>,
+}
+
+impl std::ops::Deref for BoardWrite {
+    type Target = NumberedWrite;
+    fn deref(&self) -> &NumberedWrite {
+        &self.write
+    }
+}
+
+impl std::ops::DerefMut for BoardWrite {
+    fn deref_mut(&mut self) -> &mut NumberedWrite {
+        &mut self.write
+    }
 }
 
 impl BoardWrite {
-    /// Starts a change of `board_id` and takes its lock (the first statement
-    /// is a write: on SQLite that takes the database's write lock up front,
-    /// which avoids two readers deadlocking on the upgrade). 404 if the board
+    /// Starts a change of `board_id` and takes its lock. 404 if the board
     /// is gone.
     pub async fn begin(pool: &AnyPool, board_id: i64) -> AppResult<Self> {
-        let mut tx = pool.begin().await?;
-        let touched = sqlx::query("UPDATE boards SET updated_at = $1 WHERE id = $2")
+        let mut write = NumberedWrite::begin(pool, Stream::Board(board_id)).await?;
+        sqlx::query("UPDATE boards SET updated_at = $1 WHERE id = $2")
             .bind(now_ms())
             .bind(board_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if touched == 0 {
-            return Err(AppError::not_found("board"));
-        }
-        Ok(Self {
-            tx,
-            board_id,
-            recorded: Vec::new(),
-        })
+            .execute(&mut *write.tx)
+            .await?;
+        Ok(Self { write, board_id })
     }
 
     /// Records a change: it takes the board's next number and is stored
     /// with it, in this transaction.
     pub async fn record(&mut self, change: BoardChange) -> AppResult<()> {
-        let (seq,): (i64,) = sqlx::query_as(
-            "UPDATE boards SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-        )
-        .bind(self.board_id)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let json = serde_json::to_string(&change)
-            .map_err(|e| AppError::Internal(format!("board change to JSON: {e}")))?;
+        let board_id = self.board_id;
+        let seq = self.write.next(Stream::Board(board_id)).await?;
         sqlx::query(
             "INSERT INTO board_events (board_id, seq, change, created_at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(self.board_id)
+        .bind(board_id)
         .bind(seq)
-        .bind(json)
+        .bind(stored::encode_board_change(&change)?)
         .bind(now_ms())
-        .execute(&mut *self.tx)
+        .execute(&mut *self.write.tx)
         .await?;
-        self.recorded.push((seq, change));
+        self.write.record(Event::BoardEvent {
+            board_id,
+            seq,
+            change,
+        });
         Ok(())
     }
 
     /// Commits, then publishes what was recorded to the board's followers.
     pub async fn commit(self, svc: &Services) -> AppResult<()> {
-        self.tx.commit().await?;
-        for (seq, change) in self.recorded {
-            publish(svc, self.board_id, seq, change);
-        }
-        Ok(())
+        self.write.commit(&svc.hub).await
     }
 }
 
@@ -96,16 +94,6 @@ fn publish(svc: &Services, board_id: i64, seq: i64, change: BoardChange) {
             change,
         },
     );
-}
-
-/// The last number a board's changes reached.
-pub async fn last_seq(pool: &AnyPool, board_id: i64) -> AppResult<i64> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT last_seq FROM boards WHERE id = $1")
-        .bind(board_id)
-        .fetch_optional(pool)
-        .await?;
-    row.map(|(seq,)| seq)
-        .ok_or_else(|| AppError::not_found("board"))
 }
 
 #[derive(sqlx::FromRow)]
@@ -136,8 +124,7 @@ pub async fn changes_after(
     let events = rows
         .into_iter()
         .map(|row| {
-            let change = serde_json::from_str(&row.change)
-                .map_err(|e| AppError::Internal(format!("stored board change {}: {e}", row.seq)))?;
+            let change = stored::decode_board_change(&row.change)?;
             Ok(Event::BoardEvent {
                 board_id,
                 seq: row.seq,

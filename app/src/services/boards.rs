@@ -6,7 +6,8 @@ use sqlx::AnyPool;
 
 use super::board_events::{self, BoardWrite};
 use super::hub::{Event, Topic};
-use super::storage::now_ms;
+use super::numbered::Stream;
+use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{BoardDetail, BoardSummary, Column, Member, Role, Task, User};
@@ -139,10 +140,10 @@ pub async fn get_board(svc: &Services, user: &User, board_id: i64) -> AppResult<
     // takes a number), so the state and its number always match.
     let mut attempts = 0;
     loop {
-        let seq = board_events::last_seq(&svc.pool, board_id).await?;
+        let seq = Stream::Board(board_id).last_seq(&svc.pool).await?;
         let board = read_board(&svc.pool, board_id, role, user.id, seq).await?;
         attempts += 1;
-        if attempts >= 5 || board_events::last_seq(&svc.pool, board_id).await? == seq {
+        if attempts >= 5 || Stream::Board(board_id).last_seq(&svc.pool).await? == seq {
             return Ok(board);
         }
     }
@@ -313,7 +314,7 @@ pub async fn add_member(
     .await;
     match inserted {
         Ok(_) => {}
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+        Err(e) if unique_violation(&e) == Some(UniqueKey::BoardMember) => {
             return Err(AppError::conflict(format!(
                 "{} is already a member of this board",
                 new_member.username

@@ -11,8 +11,9 @@ use super::boards::role_on;
 use super::hub::{Event, Topic};
 use super::mentions::{self, Audience, Mentioning};
 use super::notifications::{self, MentionSite};
+use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
-use super::storage::now_ms;
+use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{
@@ -84,11 +85,10 @@ async fn require_room_admin(pool: &AnyPool, room: &Room, user_id: i64) -> AppRes
 }
 
 fn unique_name_error(err: sqlx::Error, name: &str) -> AppError {
-    match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            AppError::conflict(format!("this board already has a room named {name:?}"))
-        }
-        _ => err.into(),
+    if unique_violation(&err) == Some(UniqueKey::RoomName) {
+        AppError::conflict(format!("this board already has a room named {name:?}"))
+    } else {
+        err.into()
     }
 }
 
@@ -374,7 +374,7 @@ pub async fn add_room_member(
             );
             Ok(new_member)
         }
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(AppError::conflict(
+        Err(e) if unique_violation(&e) == Some(UniqueKey::RoomMember) => Err(AppError::conflict(
             format!("{} is already in this room", new_member.username),
         )),
         Err(e) => Err(e.into()),
@@ -485,14 +485,8 @@ async fn sent_before(
     author_id: i64,
     client_id: &str,
 ) -> AppResult<Option<Message>> {
-    let id: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM chat_messages WHERE author_id = $1 AND client_id = $2")
-            .bind(author_id)
-            .bind(client_id)
-            .fetch_optional(pool)
-            .await?;
-    match id {
-        Some((id,)) => message_by_id(pool, id).await.map(Some),
+    match numbered::sent_before(pool, Sent::Message, author_id, client_id).await? {
+        Some(id) => message_by_id(pool, id).await.map(Some),
         None => Ok(None),
     }
 }
@@ -574,10 +568,9 @@ impl MessageWriter {
 
 /// What writing one message of a batch came to.
 enum Written {
-    /// Stored now: its id, number and the notifications it made.
+    /// Stored now, with the notifications it made.
     New {
-        id: i64,
-        seq: i64,
+        message: Message,
         notified: Vec<i64>,
     },
     /// Its `client_id` was stored before: this message id.
@@ -604,7 +597,7 @@ async fn run_writer(
         // instances); each room's messages keep their order (stable sort).
         batch.sort_by_key(|(m, _)| m.room_id);
         let (messages, replies): (Vec<PendingMessage>, Vec<_>) = batch.into_iter().unzip();
-        let written = match insert_batch(&pool, &messages, created_at).await {
+        let written = match insert_batch(&pool, &hub, &messages, created_at).await {
             Ok(written) => written.into_iter().map(Ok).collect(),
             // A failing batch (a database error, or another instance storing
             // the same client_id at the same moment) must not sink the
@@ -613,7 +606,7 @@ async fn run_writer(
                 let mut written = Vec::with_capacity(messages.len());
                 for one in &messages {
                     written.push(
-                        insert_batch(&pool, std::slice::from_ref(one), created_at)
+                        insert_batch(&pool, &hub, std::slice::from_ref(one), created_at)
                             .await
                             .map(|mut v| v.remove(0)),
                     );
@@ -626,26 +619,10 @@ async fn run_writer(
         for ((pending, reply), written) in messages.into_iter().zip(replies).zip(written) {
             let result = match written {
                 Ok(Written::New {
-                    id,
-                    seq,
+                    message,
                     notified: notes,
                 }) => {
                     notified.extend(notes);
-                    let message = Message {
-                        id,
-                        room_id: pending.room_id,
-                        author: pending.author,
-                        content: pending.content,
-                        created_at,
-                        mentions: pending.mentions,
-                        seq,
-                    };
-                    hub.publish(
-                        Topic::Room(message.room_id),
-                        Event::Message {
-                            message: message.clone(),
-                        },
-                    );
                     Ok(message)
                 }
                 // The first one was published and notified already.
@@ -668,64 +645,52 @@ async fn run_writer(
     }
 }
 
-/// Inserts messages with their mentions and notifications in one
-/// transaction. Each takes its room's next `seq` first (which locks the room
-/// row until the commit). Inside the transaction each is checked again: its
-/// author is still in the room (a message racing its author's removal does
-/// not land), and its `client_id` was not stored before.
+/// Writes a batch of messages (rooms in ascending order) with their
+/// mentions and notifications in one numbered write (one transaction, one
+/// fsync), then publishes them. Inside the transaction each is checked
+/// again: its author is still in the room (a message racing its author's
+/// removal does not land), and its `client_id` was not stored before.
 async fn insert_batch(
     pool: &AnyPool,
+    hub: &super::hub::Hub,
     batch: &[PendingMessage],
     created_at: i64,
 ) -> AppResult<Vec<Written>> {
-    let mut tx = pool.begin().await?;
-    // Write first: on SQLite a transaction that reads before its first write
-    // cannot take the write lock later while another writer waits ("database
-    // is locked", at once); a write as the first statement waits its turn.
-    // (The first room is also the first one locked in order anyway.)
-    if let Some(first) = batch.first() {
-        sqlx::query("UPDATE chat_rooms SET last_seq = last_seq WHERE id = $1")
-            .bind(first.room_id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    let Some(first) = batch.first() else {
+        return Ok(Vec::new());
+    };
+    let mut write = match NumberedWrite::begin(pool, Stream::Room(first.room_id)).await {
+        Ok(write) => write,
+        // The first room is gone: its messages are refused, not the others'.
+        Err(AppError::NotFound(_)) if batch.len() == 1 => {
+            return Ok(vec![Written::Refused(AppError::not_found("room"))]);
+        }
+        Err(e) => return Err(e),
+    };
     let mut written = Vec::with_capacity(batch.len());
     for m in batch {
         if let Some(client_id) = &m.client_id {
-            let before: Option<(i64,)> = sqlx::query_as(
-                "SELECT id FROM chat_messages WHERE author_id = $1 AND client_id = $2",
-            )
-            .bind(m.author.id)
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some((id,)) = before {
+            if let Some(id) = write
+                .sent_before(Sent::Message, m.author.id, client_id)
+                .await?
+            {
                 written.push(Written::Repeat(id));
                 continue;
             }
         }
-        let member: Option<(i64,)> = sqlx::query_as(
+        let member: Option<i64> = sqlx::query_scalar(
             "SELECT user_id FROM chat_room_members WHERE room_id = $1 AND user_id = $2",
         )
         .bind(m.room_id)
         .bind(m.author.id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *write.tx)
         .await?;
-        if member.is_none() {
+        if member.is_none() || !write.lock(Stream::Room(m.room_id)).await? {
             written.push(Written::Refused(AppError::not_found("room")));
             continue;
         }
-        let seq: Option<(i64,)> = sqlx::query_as(
-            "UPDATE chat_rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-        )
-        .bind(m.room_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((seq,)) = seq else {
-            written.push(Written::Refused(AppError::not_found("room")));
-            continue;
-        };
-        let (id,): (i64,) = sqlx::query_as(
+        let seq = write.next(Stream::Room(m.room_id)).await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO chat_messages (room_id, author_id, content, created_at, seq, client_id)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -735,11 +700,11 @@ async fn insert_batch(
         .bind(created_at)
         .bind(seq)
         .bind(m.client_id.as_deref())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *write.tx)
         .await?;
         let mut notified = Vec::new();
         if !m.mentions.is_empty() {
-            mentions::store(&mut tx, Mentioning::Message, id, &m.mentions).await?;
+            mentions::store(&mut write.tx, Mentioning::Message, id, &m.mentions).await?;
             let site = MentionSite {
                 kind: NotificationKind::ChatMention,
                 board_id: m.board_id,
@@ -749,7 +714,7 @@ async fn insert_batch(
                 message_id: Some(id),
             };
             notified = notifications::insert_for_mentions(
-                &mut tx,
+                &mut write.tx,
                 &site,
                 &m.author,
                 &m.mentions,
@@ -757,22 +722,31 @@ async fn insert_batch(
             )
             .await?;
         }
-        written.push(Written::New { id, seq, notified });
+        let message = Message {
+            id,
+            room_id: m.room_id,
+            author: m.author.clone(),
+            content: m.content.clone(),
+            created_at,
+            mentions: m.mentions.clone(),
+            seq,
+            client_id: m.client_id.clone(),
+        };
+        write.record(Event::Message {
+            message: message.clone(),
+        });
+        written.push(Written::New { message, notified });
     }
-    tx.commit().await?;
+    write.commit(hub).await?;
     Ok(written)
 }
 
 /// One message by id.
 async fn message_by_id(pool: &AnyPool, id: i64) -> AppResult<Message> {
-    let rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT m.id, m.room_id, m.content, m.created_at, m.seq,
-                u.id, u.username, u.display_name
-         FROM chat_messages m JOIN users u ON u.id = m.author_id WHERE m.id = $1",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!("{SELECT_MESSAGES} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
     to_messages(pool, rows)
         .await?
         .pop()
@@ -793,37 +767,60 @@ pub async fn history(
     let limit = validate::page_limit(limit)?;
     let cursor = cursor.check()?;
     member_room(&svc.pool, room_id, user.id).await?;
-    messages_page(&svc.pool, room_id, cursor, limit).await
+    let mut page = messages_page(&svc.pool, room_id, cursor, limit).await?;
+    page.messages = page
+        .messages
+        .into_iter()
+        .map(|m| m.as_seen_by(user.id))
+        .collect();
+    Ok(page)
 }
 
-const SELECT: &str = "SELECT m.id, m.room_id, m.content, m.created_at, m.seq,
-                             u.id, u.username, u.display_name
-                      FROM chat_messages m JOIN users u ON u.id = m.author_id
-                      WHERE m.room_id = $1";
+/// The columns of a [`MessageRow`], with its author.
+macro_rules! select_messages {
+    () => {
+        "SELECT m.id, m.room_id, m.content, m.created_at, m.seq, m.client_id,
+                u.id AS author_id, u.username, u.display_name
+         FROM chat_messages m JOIN users u ON u.id = m.author_id"
+    };
+}
+const SELECT_MESSAGES: &str = select_messages!();
+const SELECT: &str = concat!(select_messages!(), " WHERE m.room_id = $1");
 
-type MessageRow = (i64, i64, String, i64, i64, i64, String, String);
+/// A stored message with its author.
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    room_id: i64,
+    content: String,
+    created_at: i64,
+    seq: i64,
+    client_id: Option<String>,
+    author_id: i64,
+    username: String,
+    display_name: String,
+}
 
 /// Rows to messages, with their stored mentions (one extra query for all).
 async fn to_messages(pool: &AnyPool, rows: Vec<MessageRow>) -> AppResult<Vec<Message>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut mentioned = mentions::load(pool, Mentioning::Message, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, room_id, content, created_at, seq, uid, username, display_name)| Message {
-                id,
-                room_id,
-                author: User {
-                    id: uid,
-                    username,
-                    display_name,
-                },
-                content,
-                created_at,
-                mentions: mentioned.remove(&id).unwrap_or_default(),
-                seq,
+        .map(|r| Message {
+            id: r.id,
+            room_id: r.room_id,
+            author: User {
+                id: r.author_id,
+                username: r.username,
+                display_name: r.display_name,
             },
-        )
+            content: r.content,
+            created_at: r.created_at,
+            mentions: mentioned.remove(&r.id).unwrap_or_default(),
+            seq: r.seq,
+            client_id: r.client_id,
+        })
         .collect())
 }
 
@@ -845,15 +842,6 @@ pub(crate) async fn messages_after_seq(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit.max(0) as usize);
     Ok((to_messages(pool, rows).await?, more))
-}
-
-/// The `seq` of the room's last committed message (0 if none).
-pub(crate) async fn last_seq(pool: &AnyPool, room_id: i64) -> AppResult<i64> {
-    let seq: Option<(i64,)> = sqlx::query_as("SELECT last_seq FROM chat_rooms WHERE id = $1")
-        .bind(room_id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(seq.map_or(0, |(s,)| s))
 }
 
 /// The `seq` of the last message of a room up to id `id` (0 if none).
@@ -884,7 +872,7 @@ pub(crate) async fn messages_page(
     limit: i64,
 ) -> AppResult<HistoryPage> {
     let page = MESSAGES
-        .page(pool, room_id, cursor, limit, |r: &MessageRow| r.0)
+        .page(pool, room_id, cursor, limit, |r: &MessageRow| r.id)
         .await?;
     Ok(HistoryPage {
         messages: to_messages(pool, page.rows).await?,

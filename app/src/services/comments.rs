@@ -8,12 +8,13 @@
 //! commit, in `seq` order: a client that saw up to `seq` N asks for
 //! "changed after N" and gets every new comment, edit and deletion once.
 
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::AnyPool;
 
 use super::boards::role_on;
-use super::hub::{Event, Topic};
+use super::hub::Event;
 use super::mentions::{self, Audience, Mentioning};
 use super::notifications::{self, MentionSite};
+use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
 use super::storage::now_ms;
 use super::Services;
@@ -38,50 +39,54 @@ pub(crate) async fn task_board(
     Ok((board_id, role))
 }
 
-/// The columns of a comment row (`Row`), with its author.
+/// The columns of a comment row ([`Row`]), with its author.
 macro_rules! select_comments {
     () => {
         "SELECT c.id, c.task_id, c.content, c.created_at, c.edited_at, c.deleted_at,
-        c.seq, u.id, u.username, u.display_name
+        c.seq, c.client_id, u.id AS author_id, u.username, u.display_name
     FROM task_comments c JOIN users u ON u.id = c.author_id"
     };
 }
 const SELECT: &str = select_comments!();
 const SELECT_IN_TASK: &str = concat!(select_comments!(), " WHERE c.task_id = $1");
 
-type Row = (
-    i64,
-    i64,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    i64,
-    String,
-    String,
-);
+/// A stored comment with its author.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    task_id: i64,
+    content: String,
+    created_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    seq: i64,
+    client_id: Option<String>,
+    author_id: i64,
+    username: String,
+    display_name: String,
+}
 
 /// Rows to comments, with their stored mentions (one extra query for all).
 async fn with_mentions(pool: &AnyPool, rows: Vec<Row>) -> AppResult<Vec<Comment>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut mentioned = mentions::load(pool, Mentioning::Comment, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| Comment {
-            id: r.0,
-            task_id: r.1,
-            content: r.2,
-            created_at: r.3,
-            edited_at: r.4,
-            deleted_at: r.5,
-            seq: r.6,
+            id: r.id,
+            task_id: r.task_id,
+            content: r.content,
+            created_at: r.created_at,
+            edited_at: r.edited_at,
+            deleted_at: r.deleted_at,
+            seq: r.seq,
             author: User {
-                id: r.7,
-                username: r.8,
-                display_name: r.9,
+                id: r.author_id,
+                username: r.username,
+                display_name: r.display_name,
             },
-            mentions: mentioned.remove(&r.0).unwrap_or_default(),
+            mentions: mentioned.remove(&r.id).unwrap_or_default(),
+            client_id: r.client_id,
         })
         .collect())
 }
@@ -95,31 +100,19 @@ async fn one(pool: &AnyPool, comment_id: i64) -> AppResult<Comment> {
     Ok(with_mentions(pool, vec![row]).await?.remove(0))
 }
 
-/// The task's latest change number.
-pub(crate) async fn current_seq(pool: &AnyPool, task_id: i64) -> AppResult<i64> {
-    let (seq,): (i64,) = sqlx::query_as("SELECT comment_seq FROM tasks WHERE id = $1")
-        .bind(task_id)
-        .fetch_one(pool)
-        .await?;
+/// Takes the task's next change number in `write` (which locks its thread
+/// until the commit), adding `count_change` to its comment count (+1 new,
+/// -1 deleted, 0 edited).
+async fn next_seq(write: &mut NumberedWrite, task_id: i64, count_change: i64) -> AppResult<i64> {
+    let seq = write.next(Stream::Thread(task_id)).await?;
+    if count_change != 0 {
+        sqlx::query("UPDATE tasks SET comment_count = comment_count + $2 WHERE id = $1")
+            .bind(task_id)
+            .bind(count_change)
+            .execute(&mut *write.tx)
+            .await?;
+    }
     Ok(seq)
-}
-
-/// Takes the task's next change number (and, until commit, its write lock),
-/// adding `count_change` to its comment count (+1 new, -1 deleted, 0 edited).
-async fn next_seq(
-    tx: &mut Transaction<'static, Any>,
-    task_id: i64,
-    count_change: i64,
-) -> AppResult<i64> {
-    let seq: Option<(i64,)> = sqlx::query_as(
-        "UPDATE tasks SET comment_seq = comment_seq + 1, comment_count = comment_count + $2
-         WHERE id = $1 RETURNING comment_seq",
-    )
-    .bind(task_id)
-    .bind(count_change)
-    .fetch_optional(&mut **tx)
-    .await?;
-    seq.map(|(s,)| s).ok_or_else(|| AppError::not_found("task"))
 }
 
 pub use super::paging::Cursor;
@@ -153,10 +146,14 @@ pub async fn history(
             .fetch_one(pool)
             .await?;
     let page = COMMENTS
-        .page(pool, task_id, cursor, limit, |r: &Row| r.0)
+        .page(pool, task_id, cursor, limit, |r: &Row| r.id)
         .await?;
+    let comments = with_mentions(pool, page.rows).await?;
     Ok(CommentPage {
-        comments: with_mentions(pool, page.rows).await?,
+        comments: comments
+            .into_iter()
+            .map(|c| c.as_seen_by(user.id))
+            .collect(),
         has_older: page.has_older,
         has_newer: page.has_newer,
         seq,
@@ -183,16 +180,6 @@ pub(crate) async fn changes_since(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     Ok((with_mentions(pool, rows).await?, more))
-}
-
-/// Publishes a committed change to the task's subscribers.
-fn publish(svc: &Services, comment: &Comment) {
-    svc.hub.publish(
-        Topic::Task(comment.task_id),
-        Event::Comment {
-            comment: comment.clone(),
-        },
-    );
 }
 
 fn site(board_id: i64, task_id: i64, comment_id: i64) -> MentionSite {
@@ -227,41 +214,45 @@ pub async fn post(
     }
     svc.charge(user).await?;
     let mentioned = mentions::resolve(&svc.pool, Audience::Board(board_id), &content).await?;
-    // Publishing in commit order is what makes `seq` resumable.
-    let _order = svc.comment_order.lock(task_id).await;
-    let mut tx = svc.pool.begin().await?;
-    // The task's number first: a write, which takes the write lock (see
-    // `chat::insert_batch`); the transaction rolls back if it goes no further.
-    let seq = next_seq(&mut tx, task_id, 1).await?;
+    let mut write = NumberedWrite::begin(&svc.pool, Stream::Thread(task_id)).await?;
+    if let Some(id) = &client_id {
+        if let Some(id) = write.sent_before(Sent::Comment, user.id, id).await? {
+            write.rollback().await?;
+            return repeat_of(one(&svc.pool, id).await?, task_id);
+        }
+    }
+    let seq = next_seq(&mut write, task_id, 1).await?;
     // Checked again inside the transaction: a comment racing its author's
     // removal from the board does not land.
-    let member: Option<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM board_members WHERE board_id = $1 AND user_id = $2")
-            .bind(board_id)
-            .bind(user.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let member: Option<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM board_members WHERE board_id = $1 AND user_id = $2",
+    )
+    .bind(board_id)
+    .bind(user.id)
+    .fetch_optional(&mut *write.tx)
+    .await?;
     if member.is_none() {
         return Err(AppError::not_found("task"));
     }
-    let inserted = sqlx::query_as::<_, (i64,)>(
+    let created_at = now_ms();
+    let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO task_comments (task_id, author_id, content, created_at, seq, client_id)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(task_id)
     .bind(user.id)
     .bind(&content)
-    .bind(now_ms())
+    .bind(created_at)
     .bind(seq)
     .bind(client_id.as_deref())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *write.tx)
     .await;
     let id = match inserted {
-        Ok((id,)) => id,
+        Ok(id) => id,
         // Another instance stored the same client_id a moment ago: that one
         // is the answer (this transaction rolls back, its number unused).
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() && client_id.is_some() => {
-            drop(tx);
+        Err(e) if numbered::is_repeat(&e, Sent::Comment) => {
+            drop(write);
             let id = client_id.as_deref().unwrap_or_default();
             return match sent_before(&svc.pool, user.id, id).await? {
                 Some(sent) => repeat_of(sent, task_id),
@@ -272,18 +263,31 @@ pub async fn post(
         }
         Err(e) => return Err(e.into()),
     };
-    mentions::store(&mut tx, Mentioning::Comment, id, &mentioned).await?;
+    mentions::store(&mut write.tx, Mentioning::Comment, id, &mentioned).await?;
     let notified = notifications::insert_for_mentions(
-        &mut tx,
+        &mut write.tx,
         &site(board_id, task_id, id),
         user,
         &mentioned,
         &content,
     )
     .await?;
-    tx.commit().await?;
-    let comment = one(&svc.pool, id).await?;
-    publish(svc, &comment);
+    let comment = Comment {
+        id,
+        task_id,
+        author: user.clone(),
+        content,
+        created_at,
+        edited_at: None,
+        deleted_at: None,
+        seq,
+        mentions: mentioned,
+        client_id,
+    };
+    write.record(Event::Comment {
+        comment: comment.clone(),
+    });
+    write.commit(&svc.hub).await?;
     notifications::publish_new(&svc.pool, &svc.hub, &notified).await?;
     Ok(comment)
 }
@@ -294,14 +298,8 @@ async fn sent_before(
     author_id: i64,
     client_id: &str,
 ) -> AppResult<Option<Comment>> {
-    let id: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM task_comments WHERE author_id = $1 AND client_id = $2")
-            .bind(author_id)
-            .bind(client_id)
-            .fetch_optional(pool)
-            .await?;
-    match id {
-        Some((id,)) => one(pool, id).await.map(Some),
+    match numbered::sent_before(pool, Sent::Comment, author_id, client_id).await? {
+        Some(id) => one(pool, id).await.map(Some),
         None => Ok(None),
     }
 }
@@ -351,29 +349,45 @@ pub async fn edit(
         .filter(|m| !old.mentions.iter().any(|o| o.id == m.id))
         .cloned()
         .collect();
-    let _order = svc.comment_order.lock(old.task_id).await;
-    let mut tx = svc.pool.begin().await?;
-    let seq = next_seq(&mut tx, old.task_id, 0).await?;
-    sqlx::query("UPDATE task_comments SET content = $1, edited_at = $2, seq = $3 WHERE id = $4")
-        .bind(&content)
-        .bind(now_ms())
-        .bind(seq)
-        .bind(comment_id)
-        .execute(&mut *tx)
-        .await?;
-    mentions::store(&mut tx, Mentioning::Comment, comment_id, &mentioned).await?;
-    let refreshed = notifications::refresh_for_comment(&mut tx, comment_id, &content).await?;
+    let mut write = NumberedWrite::begin(&svc.pool, Stream::Thread(old.task_id)).await?;
+    let seq = next_seq(&mut write, old.task_id, 0).await?;
+    let edited_at = now_ms();
+    // Only a comment still there: one deleted meanwhile stays deleted.
+    let edited = sqlx::query(
+        "UPDATE task_comments SET content = $1, edited_at = $2, seq = $3
+         WHERE id = $4 AND deleted_at IS NULL",
+    )
+    .bind(&content)
+    .bind(edited_at)
+    .bind(seq)
+    .bind(comment_id)
+    .execute(&mut *write.tx)
+    .await?;
+    if edited.rows_affected() == 0 {
+        write.rollback().await?;
+        return Err(AppError::conflict("this comment was deleted"));
+    }
+    mentions::store(&mut write.tx, Mentioning::Comment, comment_id, &mentioned).await?;
+    let refreshed = notifications::refresh_for_comment(&mut write.tx, comment_id, &content).await?;
     let notified = notifications::insert_for_mentions(
-        &mut tx,
+        &mut write.tx,
         &site(board_id, old.task_id, comment_id),
         user,
         &newly,
         &content,
     )
     .await?;
-    tx.commit().await?;
-    let comment = one(&svc.pool, comment_id).await?;
-    publish(svc, &comment);
+    let comment = Comment {
+        content,
+        edited_at: Some(edited_at),
+        seq,
+        mentions: mentioned,
+        ..old
+    };
+    write.record(Event::Comment {
+        comment: comment.clone(),
+    });
+    write.commit(&svc.hub).await?;
     notifications::publish_refreshed(svc, &refreshed).await?;
     notifications::publish_new(&svc.pool, &svc.hub, &notified).await?;
     Ok(comment)
@@ -392,29 +406,37 @@ pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<C
         return Ok(old);
     }
     svc.charge(user).await?;
-    let _order = svc.comment_order.lock(old.task_id).await;
-    let mut tx = svc.pool.begin().await?;
-    let seq = next_seq(&mut tx, old.task_id, -1).await?;
+    let mut write = NumberedWrite::begin(&svc.pool, Stream::Thread(old.task_id)).await?;
+    let seq = next_seq(&mut write, old.task_id, -1).await?;
+    let deleted_at = now_ms();
     // Only a comment not yet deleted: a concurrent second deletion must not
     // count it twice (its transaction rolls back and answers the comment).
     let deleted = sqlx::query(
         "UPDATE task_comments SET content = '', deleted_at = $1, seq = $2
          WHERE id = $3 AND deleted_at IS NULL",
     )
-    .bind(now_ms())
+    .bind(deleted_at)
     .bind(seq)
     .bind(comment_id)
-    .execute(&mut *tx)
+    .execute(&mut *write.tx)
     .await?;
     if deleted.rows_affected() == 0 {
-        tx.rollback().await?;
+        write.rollback().await?;
         return one(&svc.pool, comment_id).await;
     }
-    mentions::store(&mut tx, Mentioning::Comment, comment_id, &[]).await?;
-    let withdrawn = notifications::delete_for_comment(&mut tx, comment_id).await?;
-    tx.commit().await?;
-    let comment = one(&svc.pool, comment_id).await?;
-    publish(svc, &comment);
+    mentions::store(&mut write.tx, Mentioning::Comment, comment_id, &[]).await?;
+    let withdrawn = notifications::delete_for_comment(&mut write.tx, comment_id).await?;
+    let comment = Comment {
+        content: String::new(),
+        deleted_at: Some(deleted_at),
+        seq,
+        mentions: Vec::new(),
+        ..old
+    };
+    write.record(Event::Comment {
+        comment: comment.clone(),
+    });
+    write.commit(&svc.hub).await?;
     notifications::publish_removed(svc, withdrawn).await?;
     Ok(comment)
 }

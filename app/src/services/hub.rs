@@ -31,10 +31,18 @@ pub use crate::protocol::{Event, Topic};
 /// use, and shared by every connection that sends it (a message to 10,000
 /// subscribers is encoded once, and each socket gets a reference to the same
 /// bytes, not a copy).
+///
+/// A message or comment goes out in two versions: its author's connections
+/// get it with the `client_id` it was sent with, everyone else without
+/// (see [`Event::for_viewer`]); each version is serialised once.
 #[derive(Debug)]
 pub struct Delivery {
     pub event: Event,
+    /// The frame as its author's connections get it (or everyone, for an
+    /// event that has nothing to take out).
     frame: std::sync::OnceLock<axum::extract::ws::Utf8Bytes>,
+    /// The frame without what only its author sees.
+    public: std::sync::OnceLock<axum::extract::ws::Utf8Bytes>,
 }
 
 impl Delivery {
@@ -42,17 +50,32 @@ impl Delivery {
         Self {
             event,
             frame: std::sync::OnceLock::new(),
+            public: std::sync::OnceLock::new(),
         }
     }
 
-    /// The WebSocket frame's text.
-    pub fn frame(&self) -> &str {
-        self.text().as_str()
+    /// The WebSocket frame's text as `viewer` gets it.
+    pub fn frame_for(&self, viewer: i64) -> &str {
+        self.text_for(viewer).as_str()
     }
 
-    /// The frame as shared bytes (cheap to clone: one per socket).
-    pub fn text(&self) -> &axum::extract::ws::Utf8Bytes {
-        self.frame.get_or_init(|| self.event.to_frame().into())
+    /// The whole frame, for relaying between instances (never sent to a
+    /// client as it is: see [`frame_for`](Self::frame_for)).
+    pub fn whole_frame(&self) -> &str {
+        self.frame
+            .get_or_init(|| self.event.to_frame().into())
+            .as_str()
+    }
+
+    /// The frame as shared bytes (cheap to clone: one per socket), as
+    /// `viewer` gets it.
+    pub fn text_for(&self, viewer: i64) -> &axum::extract::ws::Utf8Bytes {
+        if self.event.differs_for(viewer) {
+            self.public
+                .get_or_init(|| self.event.clone().for_viewer(viewer).to_frame().into())
+        } else {
+            self.frame.get_or_init(|| self.event.to_frame().into())
+        }
     }
 }
 
@@ -151,23 +174,25 @@ pub struct Hub {
     reorder: Arc<Reorder>,
 }
 
-/// How long a room message that overtook an earlier one waits for it.
+/// How long an item of a numbered stream that overtook an earlier one
+/// waits for it.
 pub const REORDER_WAIT: std::time::Duration = std::time::Duration::from_millis(40);
 
-/// Puts room messages back in `seq` order before fan-out. Messages written by
-/// different instances can reach an instance in another order than their
-/// numbers (each instance publishes after its own commit). Held back here,
-/// once per instance, the overtaking message waits up to [`REORDER_WAIT`]
-/// for the missing one (normally in flight); after that it goes anyway, and
-/// each connection fills the gap from the database (`ws::admit_message`).
-/// Nothing is ever dropped here: connections drop repeats themselves.
+/// Puts the items of numbered streams (room messages, comment changes,
+/// board changes) back in `seq` order before fan-out. Items can reach an
+/// instance in another order than their numbers: each writer publishes
+/// after its own commit, on this instance or on another. Held back here,
+/// once per instance, the overtaking item waits up to [`REORDER_WAIT`] for
+/// the missing one (normally in flight); after that it goes anyway, and
+/// each follower fills the gap from the database (`stream::Follow::admit`).
+/// Nothing is ever dropped here: followers drop repeats themselves.
 #[derive(Default)]
 struct Reorder {
-    rooms: Mutex<HashMap<i64, RoomOrder>>,
+    streams: Mutex<HashMap<Topic, StreamOrder>>,
 }
 
 #[derive(Default)]
-struct RoomOrder {
+struct StreamOrder {
     /// The `seq` expected next (0: not known yet).
     next: i64,
     held: std::collections::BTreeMap<i64, Arc<Delivery>>,
@@ -176,33 +201,33 @@ struct RoomOrder {
 
 impl Reorder {
     /// What can be delivered now, in order, and whether to arm the timer.
-    fn offer(&self, room_id: i64, seq: i64, event: &Arc<Delivery>) -> (Vec<Arc<Delivery>>, bool) {
-        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        let room = rooms.entry(room_id).or_default();
-        if room.next != 0 && seq > room.next {
-            room.held.insert(seq, event.clone());
-            let arm = !std::mem::replace(&mut room.timer_armed, true);
+    fn offer(&self, topic: Topic, seq: i64, event: &Arc<Delivery>) -> (Vec<Arc<Delivery>>, bool) {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let stream = streams.entry(topic).or_default();
+        if stream.next != 0 && seq > stream.next {
+            stream.held.insert(seq, event.clone());
+            let arm = !std::mem::replace(&mut stream.timer_armed, true);
             return (Vec::new(), arm);
         }
         let mut ready = vec![event.clone()];
-        room.next = room.next.max(seq + 1);
-        while let Some(next) = room.held.remove(&room.next) {
+        stream.next = stream.next.max(seq + 1);
+        while let Some(next) = stream.held.remove(&stream.next) {
             ready.push(next);
-            room.next += 1;
+            stream.next += 1;
         }
         (ready, false)
     }
 
     /// The timer ran out: everything held goes, in order.
-    fn flush(&self, room_id: i64) -> Vec<Arc<Delivery>> {
-        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(room) = rooms.get_mut(&room_id) else {
+    fn flush(&self, topic: Topic) -> Vec<Arc<Delivery>> {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(stream) = streams.get_mut(&topic) else {
             return Vec::new();
         };
-        room.timer_armed = false;
-        let held = std::mem::take(&mut room.held);
+        stream.timer_armed = false;
+        let held = std::mem::take(&mut stream.held);
         if let Some((&last, _)) = held.iter().next_back() {
-            room.next = room.next.max(last + 1);
+            stream.next = stream.next.max(last + 1);
         }
         held.into_values().collect()
     }
@@ -267,16 +292,14 @@ impl Hub {
             .publish(self, topic, Arc::new(Delivery::new(event)));
     }
 
-    /// Delivers to this process's subscribers of `topic`, room messages in
-    /// `seq` order (see [`Reorder`]). Never blocks.
+    /// Delivers to this process's subscribers of `topic`, the items of a
+    /// numbered stream in `seq` order (see [`Reorder`]). Never blocks.
     pub fn deliver_local(&self, topic: Topic, event: &Arc<Delivery>) {
-        let (Topic::Room(room_id), Event::Message { message }) = (topic, &event.event) else {
-            return self.fan_out(topic, event);
+        let seq = match event.event.numbered() {
+            Some((stream, seq)) if stream == topic && seq > 0 => seq,
+            _ => return self.fan_out(topic, event),
         };
-        if message.seq <= 0 {
-            return self.fan_out(topic, event);
-        }
-        let (ready, arm_timer) = self.reorder.offer(room_id, message.seq, event);
+        let (ready, arm_timer) = self.reorder.offer(topic, seq, event);
         for delivery in ready {
             self.fan_out(topic, &delivery);
         }
@@ -284,7 +307,7 @@ impl Hub {
             let hub = self.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(REORDER_WAIT).await;
-                for delivery in hub.reorder.flush(room_id) {
+                for delivery in hub.reorder.flush(topic) {
                     hub.fan_out(topic, &delivery);
                 }
             });
@@ -391,6 +414,7 @@ mod tests {
                 created_at: 0,
                 mentions: vec![],
                 seq: id,
+                client_id: Some(format!("tab-{id}")),
             },
         }
     }
@@ -410,11 +434,16 @@ mod tests {
 
     #[test]
     fn frames_follow_the_protocol() {
-        let frame: serde_json::Value =
-            serde_json::from_str(Delivery::new(message(7)).frame()).unwrap();
+        let delivery = Delivery::new(message(7));
+        let frame: serde_json::Value = serde_json::from_str(delivery.frame_for(2)).unwrap();
         assert_eq!(frame["type"], "message");
         assert_eq!(frame["message"]["id"], 7);
         assert_eq!(frame["message"]["author"]["username"], "ada");
+        // Only its author's connections learn the client_id it was sent with.
+        assert!(frame["message"].get("client_id").is_none(), "{frame}");
+        let own: serde_json::Value = serde_json::from_str(delivery.frame_for(1)).unwrap();
+        assert_eq!(own["message"]["client_id"], "tab-7");
+        assert_eq!(own["message"]["id"], 7);
         let frame: serde_json::Value = serde_json::from_str(&typing().to_frame()).unwrap();
         assert_eq!(frame["type"], "typing");
         assert_eq!(frame["is_typing"], true);
@@ -449,6 +478,32 @@ mod tests {
         // Late and repeated ones are not dropped here (connections do that).
         hub.publish(Topic::Room(1), message(4));
         assert_eq!(ids(&mut sub), vec![4]);
+    }
+
+    #[tokio::test]
+    async fn board_changes_are_put_back_in_order_too() {
+        let hub = Hub::default();
+        let mut sub = hub.subscriber(16);
+        sub.subscribe(Topic::Board(9));
+        let change = |seq| Event::BoardEvent {
+            board_id: 9,
+            seq,
+            change: crate::protocol::BoardChange::BoardRenamed {
+                name: format!("n{seq}"),
+            },
+        };
+        let seqs = |sub: &mut Subscriber| {
+            let mut got = Vec::new();
+            while let Some((_, d)) = sub.try_recv() {
+                got.extend(d.event.numbered().map(|(_, seq)| seq));
+            }
+            got
+        };
+        hub.publish(Topic::Board(9), change(1));
+        hub.publish(Topic::Board(9), change(3));
+        assert_eq!(seqs(&mut sub), vec![1], "3 waits for 2");
+        hub.publish(Topic::Board(9), change(2));
+        assert_eq!(seqs(&mut sub), vec![2, 3]);
     }
 
     #[tokio::test]

@@ -61,7 +61,7 @@ impl Backend for RedisBackend {
             r#"{{"i":"{}","t":"{}","e":{}}}"#,
             self.instance,
             topic,
-            event.frame()
+            event.whole_frame()
         );
         if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(payload) {
             if !self.overflowed.swap(true, Ordering::AcqRel) {

@@ -13,10 +13,10 @@ pub mod comments;
 pub mod connection_caps;
 pub mod hub;
 pub mod hub_redis;
-pub mod keyed_lock;
 pub mod login_throttle;
 pub mod mentions;
 pub mod notifications;
+pub mod numbered;
 pub mod paging;
 pub mod passwords;
 pub mod positions;
@@ -24,6 +24,7 @@ pub mod presence;
 pub mod ratelimit;
 pub mod redis_link;
 pub mod storage;
+pub mod stored;
 pub mod stream;
 pub mod tasks;
 
@@ -99,10 +100,6 @@ pub struct Services {
     pub connection_caps: Arc<connection_caps::ConnectionCaps>,
     /// Commits chat messages in batches, then publishes them in order.
     pub message_writer: chat::MessageWriter,
-    /// Held per task from a comment change's commit to its publication, so
-    /// a task's comment changes are published in `seq` order (see
-    /// `services::comments`); other tasks do not wait.
-    pub comment_order: Arc<keyed_lock::KeyedLock>,
 }
 
 impl Services {
@@ -147,7 +144,6 @@ impl Services {
             hub,
             presence,
             message_writer,
-            comment_order: Arc::default(),
         }
     }
 

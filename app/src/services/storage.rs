@@ -161,6 +161,76 @@ pub async fn ping(pool: &AnyPool) -> AppResult<()> {
     Ok(())
 }
 
+/// The unique keys a write may run into, named once for both dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueKey {
+    Username,
+    BoardMember,
+    RoomName,
+    RoomMember,
+    MessageClientId,
+    CommentClientId,
+}
+
+impl UniqueKey {
+    const ALL: [UniqueKey; 6] = [
+        Self::Username,
+        Self::BoardMember,
+        Self::RoomName,
+        Self::RoomMember,
+        Self::MessageClientId,
+        Self::CommentClientId,
+    ];
+
+    /// PostgreSQL's name for it (the constraint or unique index).
+    fn postgres_name(self) -> &'static str {
+        match self {
+            Self::Username => "users_username_key",
+            Self::BoardMember => "board_members_pkey",
+            Self::RoomName => "chat_rooms_board_id_name_key_key",
+            Self::RoomMember => "chat_room_members_pkey",
+            Self::MessageClientId => "chat_messages_by_client_id",
+            Self::CommentClientId => "task_comments_by_client_id",
+        }
+    }
+
+    /// SQLite names no constraint: it lists the key's columns
+    /// ("UNIQUE constraint failed: users.username").
+    fn sqlite_columns(self) -> &'static str {
+        match self {
+            Self::Username => "users.username",
+            Self::BoardMember => "board_members.board_id, board_members.user_id",
+            Self::RoomName => "chat_rooms.board_id, chat_rooms.name_key",
+            Self::RoomMember => "chat_room_members.room_id, chat_room_members.user_id",
+            Self::MessageClientId => "chat_messages.author_id, chat_messages.client_id",
+            Self::CommentClientId => "task_comments.author_id, task_comments.client_id",
+        }
+    }
+}
+
+/// Which unique key a failed write ran into (`None`: not a unique
+/// violation, or one of a key not listed in [`UniqueKey`]). The one place
+/// that reads the databases' error details.
+pub fn unique_violation(err: &sqlx::Error) -> Option<UniqueKey> {
+    let sqlx::Error::Database(db) = err else {
+        return None;
+    };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    match db.constraint() {
+        Some(name) => UniqueKey::ALL
+            .into_iter()
+            .find(|k| k.postgres_name() == name),
+        None => {
+            let columns = db.message().rsplit(": ").next().unwrap_or_default();
+            UniqueKey::ALL
+                .into_iter()
+                .find(|k| k.sqlite_columns() == columns)
+        }
+    }
+}
+
 /// Milliseconds since the Unix epoch: how every timestamp is stored.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -31,49 +31,10 @@ pub const MAX_REPLAY: usize = 1000;
 /// Items fetched per query while replaying or filling.
 const PAGE: i64 = 100;
 
-/// A numbered stream: a room's messages, a task's comment changes, or a
-/// board's changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Stream {
-    Room(i64),
-    Thread(i64),
-    Board(i64),
-}
+pub use super::numbered::Stream;
 
+/// Reading a numbered stream (writing one is `services::numbered`).
 impl Stream {
-    pub fn of(topic: Topic) -> Option<Self> {
-        match topic {
-            Topic::Room(id) => Some(Self::Room(id)),
-            Topic::Task(id) => Some(Self::Thread(id)),
-            Topic::Board(id) => Some(Self::Board(id)),
-            Topic::User(_) => None,
-        }
-    }
-
-    pub fn topic(self) -> Topic {
-        match self {
-            Self::Room(id) => Topic::Room(id),
-            Self::Thread(id) => Topic::Task(id),
-            Self::Board(id) => Topic::Board(id),
-        }
-    }
-
-    /// The number of an item of this stream (`None`: not one of its items).
-    pub fn seq_of(self, event: &Event) -> Option<i64> {
-        match (self, event) {
-            (Self::Room(room), Event::Message { message }) if message.room_id == room => {
-                Some(message.seq)
-            }
-            (Self::Thread(task), Event::Comment { comment }) if comment.task_id == task => {
-                Some(comment.seq)
-            }
-            (Self::Board(board), Event::BoardEvent { board_id, seq, .. }) if *board_id == board => {
-                Some(*seq)
-            }
-            _ => None,
-        }
-    }
-
     /// Its items numbered after `seq`, in order, at most `limit`, and
     /// whether more follow.
     async fn since(self, pool: &AnyPool, seq: i64, limit: i64) -> AppResult<(Vec<Event>, bool)> {
@@ -96,15 +57,6 @@ impl Stream {
             }
             Self::Board(board) => board_events::changes_after(pool, board, seq, limit).await?,
         })
-    }
-
-    /// Its last number now.
-    async fn last_seq(self, pool: &AnyPool) -> AppResult<i64> {
-        match self {
-            Self::Room(room) => chat::last_seq(pool, room).await,
-            Self::Thread(task) => comments::current_seq(pool, task).await,
-            Self::Board(board) => board_events::last_seq(pool, board).await,
-        }
     }
 
     /// The number to resume after, from a client's cursor: a message id for
@@ -350,6 +302,16 @@ pub struct Polled {
     pub more: bool,
 }
 
+impl Polled {
+    /// The items as the polling user may see them.
+    fn of(events: Vec<Event>, more: bool, viewer: i64) -> Self {
+        Self {
+            events: events.into_iter().map(|e| e.for_viewer(viewer)).collect(),
+            more,
+        }
+    }
+}
+
 /// The HTTP fallback's long poll: the items of `stream` after `after` (a
 /// message id for rooms, a change number for threads) as soon as there are
 /// any, or none after `wait` (or when the server stops). It listens before it
@@ -376,7 +338,7 @@ pub async fn poll(
     loop {
         let (events, more) = stream.since(&svc.pool, from, PAGE).await?;
         if !events.is_empty() {
-            return Ok(Polled { events, more });
+            return Ok(Polled::of(events, more, user.id));
         }
         // Wait for something that may change the answer.
         loop {
@@ -394,7 +356,7 @@ pub async fn poll(
                     // with what there is now; the client polls again.
                     None => {
                         let (events, more) = stream.since(&svc.pool, from, PAGE).await?;
-                        return Ok(Polled { events, more });
+                        return Ok(Polled::of(events, more, user.id));
                     }
                 },
                 _ = tokio::time::sleep_until(deadline) => {

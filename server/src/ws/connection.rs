@@ -503,7 +503,7 @@ impl Connection {
         match stream::start(&self.svc, topic, board, after).await {
             Ok(started) => {
                 for event in &started.replay {
-                    if !send_text(socket, event.to_frame()).await {
+                    if !send_text(socket, event.to_frame_for(self.me())).await {
                         return Flow::Close;
                     }
                 }
@@ -523,11 +523,12 @@ impl Connection {
     /// every followed stream replays from where this socket is.
     async fn catch_up(&mut self, socket: &mut WebSocket) -> bool {
         let svc = self.svc.clone();
+        let me = self.me();
         for follow in self.follows.streams() {
             match follow.catch_up(&svc).await {
                 Ok(CatchUp::Missed(events)) => {
                     for event in events {
-                        if !send_text(socket, event.to_frame()).await {
+                        if !send_text(socket, event.to_frame_for(me)).await {
                             return false;
                         }
                     }
@@ -560,7 +561,7 @@ impl Connection {
                 match follow.admit(&self.svc, event).await {
                     Ok(Some(missing)) => {
                         for earlier in missing {
-                            if !feed_text(socket, earlier.to_frame()).await {
+                            if !feed_text(socket, earlier.to_frame_for(self.me())).await {
                                 return Flow::Close;
                             }
                         }
@@ -573,7 +574,9 @@ impl Connection {
                 if let Some(board_id) = self.loses_board(event) {
                     // The change that ends this user's access is the last
                     // of the board they get: nothing numbered after it.
-                    if !write(socket.feed(WsMessage::Text(delivery.text().clone()))).await {
+                    if !write(socket.feed(WsMessage::Text(delivery.text_for(self.me()).clone())))
+                        .await
+                    {
                         return Flow::Close;
                     }
                     return self.revoke(socket, sub, board_id, None).await;
@@ -602,7 +605,7 @@ impl Connection {
             _ => {}
         }
         // Serialised once for every connection that sends it; shared bytes.
-        flow(write(socket.feed(WsMessage::Text(delivery.text().clone()))).await)
+        flow(write(socket.feed(WsMessage::Text(delivery.text_for(self.me()).clone()))).await)
     }
 }
 

@@ -954,6 +954,7 @@ mod tests {
             created_at: at,
             mentions: vec![],
             seq: id,
+            client_id: None,
         }
     }
 

@@ -338,6 +338,7 @@ mod tests {
             deleted_at: deleted.then_some(1),
             seq,
             mentions: vec![],
+            client_id: None,
         }
     }
 

@@ -498,11 +498,7 @@ impl Live {
 
     /// A message arrived (live, replayed, or acknowledged).
     fn receive_message(self, message: Message) {
-        self.drop_echo(
-            Target::Room(message.room_id),
-            message.author.id,
-            &message.content,
-        );
+        self.resolve_echo(message.client_id.as_deref());
         if Some(message.room_id) != self.room.open.get_untracked() {
             self.bump_unread(&message);
             return;
@@ -599,11 +595,7 @@ impl Live {
         if Some(comment.task_id) != self.thread.open.get_untracked() {
             return;
         }
-        self.drop_echo(
-            Target::Task(comment.task_id),
-            comment.author.id,
-            &comment.content,
-        );
+        self.resolve_echo(comment.client_id.as_deref());
         let author = comment.author.id;
         let change = feed::comment_count_change(&self.thread, &comment);
         if self.thread.upsert(comment) == feed::Upserted::New {

@@ -146,8 +146,13 @@ impl Live {
 
     /// The server has it (an ack, or the HTTP answer).
     pub(super) fn acknowledged(self, client_id: &str) {
-        self.outbox
-            .update(|o| o.retain(|i| i.client_id != client_id));
+        let pending = self
+            .outbox
+            .with_untracked(|o| o.iter().any(|i| i.client_id == client_id));
+        if pending {
+            self.outbox
+                .update(|o| o.retain(|i| i.client_id != client_id));
+        }
     }
 
     /// The server refused it: rate limited (it tries again by itself a
@@ -177,21 +182,16 @@ impl Live {
         });
     }
 
-    /// Our own text may come back before its ack: it is no longer pending.
-    pub(super) fn drop_echo(self, target: Target, author_id: i64, content: &str) {
-        if author_id != self.my_id() {
-            return;
+    /// Our own text may come back before its ack (live, or replayed after
+    /// a reconnect): it is no longer pending. Matched by the `client_id` it
+    /// was sent with, which only the author's own copies carry — never by
+    /// its text: the same words sent from another tab or device must not
+    /// resolve this tab's item (if this tab's frame was lost, it would never
+    /// be sent again).
+    pub(super) fn resolve_echo(self, client_id: Option<&str>) {
+        if let Some(client_id) = client_id {
+            self.acknowledged(client_id);
         }
-        self.outbox.update(|o| {
-            let same = o.iter().position(|i| {
-                i.target == target
-                    && i.content.trim() == content
-                    && !matches!(i.state, OutState::Failed(_))
-            });
-            if let Some(at) = same {
-                o.remove(at);
-            }
-        });
     }
 
     fn set_state(self, client_id: &str, state: OutState) {
