@@ -140,7 +140,7 @@ impl AppError {
     pub fn client_message(&self) -> String {
         match self {
             Self::Internal(_) => INTERNAL.into(),
-            other => other.message(),
+            other => bounded(other.message()),
         }
     }
 
@@ -186,6 +186,18 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     }
 }
 
+/// Longest error message a client is sent, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A message cut to [`MAX_MESSAGE_CHARS`]: a message that quotes what the
+/// client sent (a name that was not found…) never echoes unbounded input.
+fn bounded(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
@@ -197,6 +209,25 @@ impl From<sqlx::Error> for AppError {
         }
         tracing::error!(error = %err, "database error");
         Self::internal()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_never_echo_unbounded_input() {
+        let long = "x".repeat(100_000);
+        let err = AppError::NotFound(format!("no user named {long:?}"));
+        let message = err.client_message();
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(message.starts_with("no user named \"xxx") && message.ends_with('…'));
+        let short = AppError::invalid("username must not be empty");
+        assert_eq!(short.client_message(), "username must not be empty");
+        // Cut on a character boundary, whatever the text.
+        let wide = AppError::invalid("é".repeat(1000));
+        assert_eq!(wide.client_message().chars().count(), MAX_MESSAGE_CHARS + 1);
     }
 }
 

@@ -93,6 +93,12 @@ pub fn lookup_username(raw: &str) -> AppResult<String> {
     if username.is_empty() {
         return Err(AppError::invalid("username must not be empty"));
     }
+    // No account has a longer name: say so without quoting it back.
+    if username.chars().count() > USERNAME_MAX {
+        return Err(AppError::invalid(format!(
+            "no username is longer than {USERNAME_MAX} characters"
+        )));
+    }
     if username.chars().any(char::is_control) {
         return Err(AppError::invalid(
             "username must not contain control characters",

@@ -67,3 +67,73 @@ test("a message whose ack was lost is sent again and shown once", async ({ brows
   expect(errors).toEqual([]);
   await Promise.all([ctxA.close(), ctxB.close()]);
 });
+
+// Echoes are matched by client_id, never by text: one user, two tabs, the
+// same words sent from both at the same moment while the first tab's frame is
+// lost on the way. The other tab's echo (same words, same author) must not
+// resolve the first tab's pending item; once its connection is back, the lost
+// one is sent again and stored — each text exactly once.
+test("the same words from two tabs: each tab's text resolves only from its own ack", async ({ browser }) => {
+  const errors: string[] = [];
+  const ctx = await browser.newContext();
+  await apiSignUp(ctx, `xt_a_${run}`, "Tess Two");
+  const { id: board } = await apiBoard(ctx, "Two tabs");
+  const { body: room } = await api(ctx, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
+
+  const one = await ctx.newPage();
+  const two = await ctx.newPage();
+  watchErrors(one, errors);
+  watchErrors(two, errors);
+  const words = "Same words from both tabs";
+  let lost = 0;
+  let otherEcho = false;
+  let cut: (() => void) | null = null;
+  await one.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    cut = () => {
+      ws.close({ code: 4000, reason: "network drop" });
+      server.close();
+    };
+    ws.onMessage((m) => {
+      // Tab one's first text never reaches the server.
+      if (lost === 0 && typeof m === "string" && m.includes('"type":"message"') && m.includes(words)) {
+        lost += 1;
+        return;
+      }
+      server.send(m);
+    });
+    server.onMessage((m) => {
+      if (typeof m === "string" && m.includes('"type":"message"') && m.includes(words)) otherEcho = true;
+      ws.send(m);
+    });
+  });
+  await openBoard(one, board);
+  await openBoard(two, board);
+  const composers = [one, two].map((p) => chat(p).getByRole("textbox", { name: "Message #general" }));
+  await Promise.all(composers.map((c) => c.fill(words)));
+  await Promise.all(composers.map((c) => c.press("Enter")));
+  await expect.poll(() => lost).toBe(1);
+  // Tab two's text comes back to tab one (same author, same words)…
+  await expect.poll(() => otherEcho).toBe(true);
+  await expect(chat(one).getByRole("log").getByText(words)).toHaveCount(2);
+  // …and tab one's own text stays pending: only its own ack resolves it.
+  await one.waitForTimeout(800);
+  await expect(chat(one).locator("li.msg.pending")).toHaveCount(1);
+  await expect(chat(two).locator("li.msg.pending")).toHaveCount(0);
+  // The connection is found dead; on the next one the outbox sends it again.
+  expect(cut).not.toBeNull();
+  cut!();
+  await expect(one.locator(".chat .conn")).toHaveText("Live", { timeout: 15_000 });
+  await expect(chat(one).locator("li.msg.pending")).toHaveCount(0, { timeout: 10_000 });
+  // Each text stored exactly once, and each tab shows both.
+  const { body: history } = await api(ctx, "GET", `/messaging/room/${room.id}/history/`);
+  const stored = history.messages.filter((m: { content: string }) => m.content === words);
+  expect(stored).toHaveLength(2);
+  expect(new Set(stored.map((m: { client_id: string }) => m.client_id)).size).toBe(2);
+  for (const p of [one, two]) {
+    await expect(chat(p).getByRole("log").getByText(words)).toHaveCount(2);
+  }
+
+  expect(errors).toEqual([]);
+  await ctx.close();
+});

@@ -13,7 +13,6 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
 use app::error::AppError;
@@ -101,7 +100,9 @@ impl IntoResponse for HttpError {
         if let Some(task) = current_task {
             error["task"] = json!(task);
         }
-        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        // The body is written once, by [`finish`], which adds the request id.
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorBody(error));
         if let Some(ms) = retry_after_ms {
             response
                 .headers_mut()
@@ -109,6 +110,26 @@ impl IntoResponse for HttpError {
         }
         response
     }
+}
+
+/// An error answer's `error` object, waiting for [`finish`] to add the
+/// request id and write it as the body.
+#[derive(Clone)]
+struct ErrorBody(serde_json::Value);
+
+/// Writes `{"error": …}` with the request id as a response's body.
+fn with_error_body(
+    mut parts: axum::http::response::Parts,
+    mut error: serde_json::Value,
+    request_id: &str,
+) -> Response {
+    error["request_id"] = json!(request_id);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(json!({ "error": error }).to_string()))
 }
 
 pub type HttpResult<T> = Result<T, HttpError>;
@@ -144,8 +165,22 @@ pub async fn finish(request: Request, next: Next) -> Response {
         return response; // e.g. the HTML "not found" page
     }
     let (mut parts, body) = response.into_parts();
+    if let Some(ErrorBody(error)) = parts.extensions.remove::<ErrorBody>() {
+        return with_error_body(parts, error, &request_id);
+    }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
-        return Response::from_parts(parts, Body::empty());
+        // Nothing of ours is that large: say what the status says.
+        let message = status.canonical_reason().unwrap_or("error").to_lowercase();
+        let code = if status.is_server_error() {
+            "internal"
+        } else {
+            "invalid_input"
+        };
+        return with_error_body(
+            parts,
+            json!({ "code": code, "message": message }),
+            &request_id,
+        );
     };
     if is_plain {
         // A rejection of the router or an extractor (405, an undecodable path
@@ -164,14 +199,11 @@ pub async fn finish(request: Request, next: Next) -> Response {
         } else {
             text
         };
-        let body =
-            json!({ "error": { "code": code, "message": message, "request_id": request_id } });
-        parts.headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+        return with_error_body(
+            parts,
+            json!({ "code": code, "message": message }),
+            &request_id,
         );
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::from(body.to_string()));
     }
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
@@ -191,8 +223,6 @@ pub async fn finish(request: Request, next: Next) -> Response {
             }
         }
         value["request_id"] = json!(request_id);
-    } else if let Some(error) = value.get_mut("error").and_then(|e| e.as_object_mut()) {
-        error.insert("request_id".into(), json!(request_id));
     }
     let body = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -419,3 +419,36 @@ async fn server_functions_check_sessions_and_membership_too() {
         "Private"
     );
 }
+
+/// A name of 100,000 characters where a username is expected: a clear
+/// error in the usual shape, which does not quote it back, and nothing
+/// changes. (Such answers used to come back with an empty body.)
+#[tokio::test]
+async fn huge_names_get_a_bounded_error_in_the_usual_shape() {
+    let srv = TestServer::start().await;
+    let (ada, _) = srv.user("ada").await;
+    let (board, _) = ada.board("Team").await;
+    let room = ada.room(board, "General", &[]).await;
+    let huge = "z".repeat(100_000);
+    for path in [
+        format!("/api/boards/{board}/members"),
+        format!("/messaging/room/{room}/members/"),
+    ] {
+        let got = ada.post(&path, json!({ "username": huge })).await;
+        assert_error(&got, StatusCode::BAD_REQUEST, "invalid_input");
+        let message = got.1["error"]["message"].as_str().unwrap();
+        assert!(message.len() < 400, "{path}: {} characters", message.len());
+        assert!(got.1["error"]["request_id"].is_string(), "{}", got.1);
+    }
+    // Long, but not over the limit the check applies: the "no such user"
+    // answer does not grow with what was sent either.
+    let got = ada
+        .post(
+            &format!("/api/boards/{board}/members"),
+            json!({ "username": "@nobody-by-this-name" }),
+        )
+        .await;
+    assert_error(&got, StatusCode::NOT_FOUND, "not_found");
+    let (_, detail) = ada.get(&format!("/api/boards/{board}")).await;
+    assert_eq!(detail["members"].as_array().unwrap().len(), 1);
+}

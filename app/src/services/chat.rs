@@ -728,7 +728,7 @@ async fn insert_batch(
             author: m.author.clone(),
             content: m.content.clone(),
             created_at,
-            mentions: m.mentions.clone(),
+            mentions: mentions::as_loaded(m.mentions.clone()),
             seq,
             client_id: m.client_id.clone(),
         };

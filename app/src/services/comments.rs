@@ -281,7 +281,7 @@ pub async fn post(
         edited_at: None,
         deleted_at: None,
         seq,
-        mentions: mentioned,
+        mentions: mentions::as_loaded(mentioned),
         client_id,
     };
     write.record(Event::Comment {
@@ -381,7 +381,7 @@ pub async fn edit(
         content,
         edited_at: Some(edited_at),
         seq,
-        mentions: mentioned,
+        mentions: mentions::as_loaded(mentioned),
         ..old
     };
     write.record(Event::Comment {

@@ -28,6 +28,14 @@ pub enum Audience {
     Room(i64),
 }
 
+/// Mentions in the order [`load`] gives them (by username): what a text
+/// carries when it is published right after being written, so that the live
+/// copy and the one read back later are the same.
+pub fn as_loaded(mut users: Vec<User>) -> Vec<User> {
+    users.sort_by(|a, b| a.username.cmp(&b.username));
+    users
+}
+
 /// The users a text mentions, in order of first mention, each once.
 pub async fn resolve(pool: &AnyPool, audience: Audience, text: &str) -> AppResult<Vec<User>> {
     let mut names = mentioned_names(text);

@@ -137,10 +137,19 @@ pub async fn sent_before(
     author_id: i64,
     client_id: &str,
 ) -> AppResult<Option<i64>> {
+    look_up_sent(pool, kind, author_id, client_id).await
+}
+
+async fn look_up_sent<'e>(
+    on: impl sqlx::Executor<'e, Database = Any>,
+    kind: Sent,
+    author_id: i64,
+    client_id: &str,
+) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar(&kind.query())
         .bind(author_id)
         .bind(client_id)
-        .fetch_optional(pool)
+        .fetch_optional(on)
         .await?)
 }
 
@@ -242,11 +251,7 @@ impl NumberedWrite {
         author_id: i64,
         client_id: &str,
     ) -> AppResult<Option<i64>> {
-        Ok(sqlx::query_scalar(&kind.query())
-            .bind(author_id)
-            .bind(client_id)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+        look_up_sent(&mut *self.tx, kind, author_id, client_id).await
     }
 
     /// Commits, then publishes what was recorded, each stream's items in
