@@ -179,3 +179,57 @@ async fn the_write_path_numbers_dedups_and_publishes_only_what_commits() {
     assert!(numbered::is_repeat(&err, Sent::Comment), "{err}");
     assert!(!numbered::is_repeat(&err, Sent::Message));
 }
+
+/// Each unique key is recognised by name on this database (PostgreSQL's
+/// constraint names, SQLite's column lists), so the answer says which
+/// thing already exists instead of a generic conflict.
+#[tokio::test]
+async fn unique_keys_are_recognised_by_name() {
+    let srv = TestServer::start().await;
+    let (ada, _) = srv.user("ada").await;
+    srv.user("bob").await;
+    let message = |got: &(StatusCode, serde_json::Value)| {
+        assert_eq!(got.0, StatusCode::CONFLICT, "{}", got.1);
+        got.1["error"]["message"].as_str().unwrap().to_owned()
+    };
+    let again = srv
+        .client()
+        .post(
+            "/api/auth/signup",
+            json!({"username": "ada", "password": "correct horse battery"}),
+        )
+        .await;
+    assert!(message(&again).contains("is taken"), "{}", again.1);
+    let (board, _) = ada.board("Keys").await;
+    ada.add_to_board(board, &["bob"]).await;
+    let again = ada
+        .post(
+            &format!("/api/boards/{board}/members"),
+            json!({"username": "bob"}),
+        )
+        .await;
+    assert!(message(&again).contains("already a member"), "{}", again.1);
+    let room = ada.room(board, "General", &["bob"]).await;
+    let again = ada
+        .post(
+            &format!("/messaging/board/{board}/rooms/create/"),
+            json!({"name": "GENERAL"}),
+        )
+        .await;
+    assert!(
+        message(&again).contains("already has a room named"),
+        "{}",
+        again.1
+    );
+    let again = ada
+        .post(
+            &format!("/messaging/room/{room}/members/"),
+            json!({"username": "bob"}),
+        )
+        .await;
+    assert!(
+        message(&again).contains("already in this room"),
+        "{}",
+        again.1
+    );
+}
