@@ -212,6 +212,14 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl From<sqlx::migrate::MigrateError> for AppError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        tracing::error!(error = %err, "migration error");
+        Self::Internal(format!("database migration failed: {err}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,13 +236,5 @@ mod tests {
         // Cut on a character boundary, whatever the text.
         let wide = AppError::invalid("é".repeat(1000));
         assert_eq!(wide.client_message().chars().count(), MAX_MESSAGE_CHARS + 1);
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl From<sqlx::migrate::MigrateError> for AppError {
-    fn from(err: sqlx::migrate::MigrateError) -> Self {
-        tracing::error!(error = %err, "migration error");
-        Self::Internal(format!("database migration failed: {err}"))
     }
 }

@@ -672,7 +672,8 @@ struct Poster {
 /// A post on its way: queued for the message writer, or done.
 enum Underway {
     Message(chat::Ticket),
-    Done(Result<ServerFrame, AppError>),
+    /// (Boxed: an answer is much larger than a ticket.)
+    Done(Box<Result<ServerFrame, AppError>>),
 }
 
 impl Poster {
@@ -702,13 +703,13 @@ impl Poster {
                             .await
                         {
                             Ok(ticket) => Underway::Message(ticket),
-                            Err(e) => Underway::Done(Err(e)),
+                            Err(e) => Underway::Done(Box::new(Err(e))),
                         }
                     }
-                    Stream::Board(_) => Underway::Done(Err(AppError::invalid(
+                    Stream::Board(_) => Underway::Done(Box::new(Err(AppError::invalid(
                         "a board takes no messages: post in one of its rooms",
-                    ))),
-                    Stream::Thread(task) => Underway::Done(
+                    )))),
+                    Stream::Thread(task) => Underway::Done(Box::new(
                         comments::post(&svc, &user, task, &post.content, client_id)
                             .await
                             .map(|comment| {
@@ -718,7 +719,7 @@ impl Poster {
                                     comment: Some(comment),
                                 })
                             }),
-                    ),
+                    )),
                 };
                 if underway_tx.send((post.client_id, step)).await.is_err() {
                     break;
@@ -736,7 +737,7 @@ impl Poster {
                             comment: None,
                         })
                     }),
-                    Underway::Done(result) => result,
+                    Underway::Done(result) => *result,
                 };
                 let answer = result.unwrap_or_else(|e| ServerFrame::failure(&e, client_id));
                 if answers.send(answer).await.is_err() {
