@@ -502,16 +502,33 @@ async fn echoes_carry_their_own_client_id_to_their_author_only() {
     assert!(other["comment"].get("client_id").is_none(), "{other}");
     // Replayed after a reconnect: the author's copies still carry it.
     let (_, replay, _) = open_subscribed(&t.ada, &topic, Some(0)).await;
-    let ids: Vec<&Value> = replay.iter().map(|m| &m["client_id"]).collect();
+    // (Both tabs sent at once: either may have been stored first.)
+    let mut ids: Vec<&str> = replay
+        .iter()
+        .map(|m| m["client_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
     assert_eq!(ids, vec!["tab1-1", "tab2-1"]);
     let (_, replay, _) = open_subscribed(&t.bob, &topic, Some(0)).await;
     assert!(replay.iter().all(|m| m.get("client_id").is_none()));
     // The history and the long poll follow the same rule.
     let history = format!("/messaging/room/{}/history/", t.room);
     let (_, mine) = t.ada.get(&history).await;
-    assert_eq!(mine["messages"][0]["client_id"], "tab1-1");
+    for m in mine["messages"].as_array().unwrap() {
+        let sent_with = if m["id"] == ack1["message"]["id"] {
+            "tab1-1"
+        } else {
+            "tab2-1"
+        };
+        assert_eq!(m["client_id"], sent_with, "{m}");
+    }
     let (_, theirs) = t.bob.get(&history).await;
-    assert!(theirs["messages"][0].get("client_id").is_none(), "{theirs}");
+    let theirs = theirs["messages"].as_array().unwrap();
+    assert_eq!(theirs.len(), 2);
+    assert!(
+        theirs.iter().all(|m| m.get("client_id").is_none()),
+        "{theirs:?}"
+    );
     let poll = format!("/messaging/room/{}/events/?after=0&timeout=1", t.room);
     let (_, polled) = t.bob.get(&poll).await;
     let polled = polled.to_string();
