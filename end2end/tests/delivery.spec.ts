@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { run, watchErrors, api, apiSignUp, apiBoard, openBoard } from "./helpers";
+import { run, watchErrors, api, apiSignUp, apiBoard, openBoard, shot, expectAccessible } from "./helpers";
 
 // Exactly once: a message whose ack never arrives (the connection drops right
 // after it was sent) is sent again by the outbox on the next connection —
@@ -73,7 +73,7 @@ test("a message whose ack was lost is sent again and shown once", async ({ brows
 // lost on the way. The other tab's echo (same words, same author) must not
 // resolve the first tab's pending item; once its connection is back, the lost
 // one is sent again and stored — each text exactly once.
-test("the same words from two tabs: each tab's text resolves only from its own ack", async ({ browser }) => {
+test("the same words from two tabs: each tab's text resolves only from its own ack", async ({ browser }, testInfo) => {
   const errors: string[] = [];
   const ctx = await browser.newContext();
   await apiSignUp(ctx, `xt_a_${run}`, "Tess Two");
@@ -120,6 +120,16 @@ test("the same words from two tabs: each tab's text resolves only from its own a
   await one.waitForTimeout(800);
   await expect(chat(one).locator("li.msg.pending")).toHaveCount(1);
   await expect(chat(two).locator("li.msg.pending")).toHaveCount(0);
+  // The pending text as it looks at every width (the phone opens the chat
+  // pane from the header), and accessible.
+  for (const [width, height] of [[1366, 768], [1024, 768], [390, 844]]) {
+    await one.setViewportSize({ width, height });
+    if (width < 760) await one.getByRole("button", { name: /^Chat/ }).click();
+    await expect(chat(one).locator("li.msg.pending")).toBeVisible();
+    await expect(chat(one).locator("li.msg.pending")).toContainText("Sending…");
+    await shot(one, testInfo, `34-pending-${width}x${height}`);
+    await expectAccessible(one, `a pending text at ${width} px`);
+  }
   // The connection is found dead; on the next one the outbox sends it again.
   expect(cut).not.toBeNull();
   cut!();

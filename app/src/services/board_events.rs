@@ -45,15 +45,10 @@ impl std::ops::DerefMut for BoardWrite {
 }
 
 impl BoardWrite {
-    /// Starts a change of `board_id` and takes its lock. 404 if the board
-    /// is gone.
+    /// Starts a change of `board_id` and takes its lock (which marks the
+    /// board updated). 404 if the board is gone.
     pub async fn begin(pool: &AnyPool, board_id: i64) -> AppResult<Self> {
-        let mut write = NumberedWrite::begin(pool, Stream::Board(board_id)).await?;
-        sqlx::query("UPDATE boards SET updated_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(board_id)
-            .execute(&mut *write.tx)
-            .await?;
+        let write = NumberedWrite::begin(pool, Stream::Board(board_id)).await?;
         Ok(Self { write, board_id })
     }
 

@@ -685,11 +685,14 @@ async fn insert_batch(
         .bind(m.author.id)
         .fetch_optional(&mut *write.tx)
         .await?;
-        if member.is_none() || !write.lock(Stream::Room(m.room_id)).await? {
+        let seq = match member {
+            Some(_) => write.try_next(Stream::Room(m.room_id)).await?,
+            None => None,
+        };
+        let Some(seq) = seq else {
             written.push(Written::Refused(AppError::not_found("room")));
             continue;
-        }
-        let seq = write.next(Stream::Room(m.room_id)).await?;
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO chat_messages (room_id, author_id, content, created_at, seq, client_id)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

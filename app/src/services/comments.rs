@@ -100,11 +100,16 @@ async fn one(pool: &AnyPool, comment_id: i64) -> AppResult<Comment> {
     Ok(with_mentions(pool, vec![row]).await?.remove(0))
 }
 
-/// Takes the task's next change number in `write` (which locks its thread
-/// until the commit), adding `count_change` to its comment count (+1 new,
-/// -1 deleted, 0 edited).
-async fn next_seq(write: &mut NumberedWrite, task_id: i64, count_change: i64) -> AppResult<i64> {
-    let seq = write.next(Stream::Thread(task_id)).await?;
+/// Begins a change of the task's thread: a numbered write whose first
+/// statement takes its next change number (and locks the thread until the
+/// commit), adding `count_change` to its comment count (+1 new, -1 deleted,
+/// 0 edited).
+async fn begin_change(
+    svc: &Services,
+    task_id: i64,
+    count_change: i64,
+) -> AppResult<(NumberedWrite, i64)> {
+    let (mut write, seq) = NumberedWrite::begin_taking(&svc.pool, Stream::Thread(task_id)).await?;
     if count_change != 0 {
         sqlx::query("UPDATE tasks SET comment_count = comment_count + $2 WHERE id = $1")
             .bind(task_id)
@@ -112,7 +117,7 @@ async fn next_seq(write: &mut NumberedWrite, task_id: i64, count_change: i64) ->
             .execute(&mut *write.tx)
             .await?;
     }
-    Ok(seq)
+    Ok((write, seq))
 }
 
 pub use super::paging::Cursor;
@@ -214,14 +219,14 @@ pub async fn post(
     }
     svc.charge(user).await?;
     let mentioned = mentions::resolve(&svc.pool, Audience::Board(board_id), &content).await?;
-    let mut write = NumberedWrite::begin(&svc.pool, Stream::Thread(task_id)).await?;
+    let (mut write, seq) = begin_change(svc, task_id, 1).await?;
     if let Some(id) = &client_id {
         if let Some(id) = write.sent_before(Sent::Comment, user.id, id).await? {
+            // Stored meanwhile: that one is the answer, this number unused.
             write.rollback().await?;
             return repeat_of(one(&svc.pool, id).await?, task_id);
         }
     }
-    let seq = next_seq(&mut write, task_id, 1).await?;
     // Checked again inside the transaction: a comment racing its author's
     // removal from the board does not land.
     let member: Option<i64> = sqlx::query_scalar(
@@ -349,8 +354,7 @@ pub async fn edit(
         .filter(|m| !old.mentions.iter().any(|o| o.id == m.id))
         .cloned()
         .collect();
-    let mut write = NumberedWrite::begin(&svc.pool, Stream::Thread(old.task_id)).await?;
-    let seq = next_seq(&mut write, old.task_id, 0).await?;
+    let (mut write, seq) = begin_change(svc, old.task_id, 0).await?;
     let edited_at = now_ms();
     // Only a comment still there: one deleted meanwhile stays deleted.
     let edited = sqlx::query(
@@ -406,8 +410,7 @@ pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<C
         return Ok(old);
     }
     svc.charge(user).await?;
-    let mut write = NumberedWrite::begin(&svc.pool, Stream::Thread(old.task_id)).await?;
-    let seq = next_seq(&mut write, old.task_id, -1).await?;
+    let (mut write, seq) = begin_change(svc, old.task_id, -1).await?;
     let deleted_at = now_ms();
     // Only a comment not yet deleted: a concurrent second deletion must not
     // count it twice (its transaction rolls back and answers the comment).

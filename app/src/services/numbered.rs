@@ -28,7 +28,7 @@
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::hub::{Event, Hub, Topic};
-use super::storage::{unique_violation, UniqueKey};
+use super::storage::{now_ms, unique_violation, UniqueKey};
 use crate::error::{AppError, AppResult};
 
 /// A numbered stream: a room's messages, a task's comment changes, or a
@@ -74,6 +74,17 @@ impl Stream {
             Self::Room(id) => ("chat_rooms", "last_seq", id),
             Self::Thread(id) => ("tasks", "comment_seq", id),
             Self::Board(id) => ("boards", "last_seq", id),
+        }
+    }
+
+    /// The statement that takes the stream's lock: it changes nothing,
+    /// except for a board, whose every write is a change of it (its
+    /// `updated_at`, bound as `$2`).
+    fn lock_statement(self) -> String {
+        let (table, column, _) = self.counter();
+        match self {
+            Self::Board(_) => format!("UPDATE {table} SET updated_at = $2 WHERE id = $1"),
+            _ => format!("UPDATE {table} SET {column} = {column} WHERE id = $1"),
         }
     }
 
@@ -186,6 +197,19 @@ impl NumberedWrite {
         Ok(write)
     }
 
+    /// Begins a write whose first statement takes the stream's next number
+    /// (which locks it): for a write that always stores one item, one
+    /// statement instead of two. 404 if the stream is gone.
+    pub async fn begin_taking(pool: &AnyPool, stream: Stream) -> AppResult<(Self, i64)> {
+        let mut write = Self {
+            tx: pool.begin().await?,
+            locked: Vec::new(),
+            recorded: Vec::new(),
+        };
+        let seq = write.next(stream).await?;
+        Ok((write, seq))
+    }
+
     /// Takes the lock of one more stream in this transaction (a batch of
     /// messages to several rooms): `false` if it is gone. Writers that lock
     /// several streams lock them in ascending order, so two of them never
@@ -194,14 +218,13 @@ impl NumberedWrite {
         if self.locked.contains(&stream) {
             return Ok(true);
         }
-        let (table, column, id) = stream.counter();
-        let touched = sqlx::query(&format!(
-            "UPDATE {table} SET {column} = {column} WHERE id = $1"
-        ))
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?
-        .rows_affected();
+        let (_, _, id) = stream.counter();
+        let statement = stream.lock_statement();
+        let mut lock = sqlx::query(&statement).bind(id);
+        if let Stream::Board(_) = stream {
+            lock = lock.bind(now_ms());
+        }
+        let touched = lock.execute(&mut *self.tx).await?.rows_affected();
         if touched == 0 {
             return Ok(false);
         }
@@ -209,12 +232,17 @@ impl NumberedWrite {
         Ok(true)
     }
 
-    /// Takes the stream's next number (locking it first if needed). 404 if
-    /// the stream is gone.
+    /// Takes the stream's next number (the update that takes it also
+    /// locks the stream, if this write had not yet). 404 if it is gone.
     pub async fn next(&mut self, stream: Stream) -> AppResult<i64> {
-        if !self.lock(stream).await? {
-            return Err(stream.not_found());
-        }
+        self.try_next(stream)
+            .await?
+            .ok_or_else(|| stream.not_found())
+    }
+
+    /// Like [`next`](Self::next), with `None` when the stream is gone (a
+    /// batch refuses that item and goes on with the others).
+    pub async fn try_next(&mut self, stream: Stream) -> AppResult<Option<i64>> {
         let (table, column, id) = stream.counter();
         let seq: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE {table} SET {column} = {column} + 1 WHERE id = $1 RETURNING {column}"
@@ -222,7 +250,10 @@ impl NumberedWrite {
         .bind(id)
         .fetch_optional(&mut *self.tx)
         .await?;
-        seq.ok_or_else(|| stream.not_found())
+        if seq.is_some() && !self.locked.contains(&stream) {
+            self.locked.push(stream);
+        }
+        Ok(seq)
     }
 
     /// Keeps an item's event to publish once committed. It must be an item
