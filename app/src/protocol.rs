@@ -13,7 +13,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{Column, Comment, Member, Message, Notification, Room, Task, User};
+use crate::model::{
+    BoardDetail, Column, Comment, Member, Message, Notification, Role, Room, Task, User,
+};
 
 /// Version of the protocol in docs/realtime.md (sent in `hello`).
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -527,6 +529,76 @@ impl ServerFrame {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The board reducer lives with the changes it applies: the model knows
+/// nothing of the wire.
+impl BoardDetail {
+    /// Applies a change of the board's live topic (the same rules as the
+    /// server's, so every tab ends with the board the database has). Applying
+    /// one twice changes nothing more.
+    pub fn apply(&mut self, change: &BoardChange) {
+        use BoardChange as C;
+        match change {
+            C::TaskCreated { task } | C::TaskEdited { task } | C::TaskMoved { task } => {
+                self.place_task(task)
+            }
+            C::TaskDeleted { task_id, column_id } => {
+                self.tasks.retain(|t| t.id != *task_id);
+                for (n, t) in self
+                    .tasks
+                    .iter_mut()
+                    .filter(|t| t.column_id == *column_id)
+                    .enumerate()
+                {
+                    t.position = n as i64;
+                }
+            }
+            C::ColumnCreated { column }
+            | C::ColumnMoved { column }
+            | C::ColumnRenamed { column } => {
+                let mut others: Vec<Column> = self
+                    .columns
+                    .iter()
+                    .filter(|c| c.id != column.id)
+                    .cloned()
+                    .collect();
+                let at = (column.position.max(0) as usize).min(others.len());
+                others.insert(at, column.clone());
+                for (i, c) in others.iter_mut().enumerate() {
+                    c.position = i as i64;
+                }
+                self.columns = others;
+                self.sort_tasks();
+            }
+            C::ColumnDeleted { column_id } => {
+                self.columns.retain(|c| c.id != *column_id);
+                self.tasks.retain(|t| t.column_id != *column_id);
+                self.renumber_columns();
+            }
+            C::MemberAdded { member } => {
+                self.members.retain(|m| m.user.id != member.user.id);
+                self.members.push(member.clone());
+                self.members.sort_by(|a, b| {
+                    (a.role != Role::Owner, &a.user.username)
+                        .cmp(&(b.role != Role::Owner, &b.user.username))
+                });
+            }
+            C::MemberRemoved {
+                user_id,
+                unassigned,
+            } => {
+                self.members.retain(|m| m.user.id != *user_id);
+                for t in &mut self.tasks {
+                    if unassigned.contains(&t.id) || t.assignee_id == Some(*user_id) {
+                        t.assignee_id = None;
+                    }
+                }
+            }
+            C::BoardRenamed { name } => self.name = name.clone(),
+            C::BoardDeleted => {}
+        }
     }
 }
 
@@ -1066,5 +1138,61 @@ mod tests {
             .filter(|s| s.starts_with("{\"type\"") && !s.contains('…'))
             .map(str::to_string)
             .collect()
+    }
+
+    #[test]
+    fn board_changes_apply_like_the_server_stores_them() {
+        use crate::model::tests::{board, layout};
+        use BoardChange as C;
+        let mut b = board(&[(1, 10), (2, 10), (3, 11)]);
+        let task = |b: &BoardDetail, id: i64| b.task(id).cloned().unwrap();
+        // Moved: out of its column (which closes up), into place in another.
+        let mut moved = task(&b, 1);
+        (moved.column_id, moved.position, moved.version) = (11, 0, 2);
+        b.apply(&C::TaskMoved {
+            task: moved.clone(),
+        });
+        assert_eq!(layout(&b), vec![(2, 10, 0), (1, 11, 0), (3, 11, 1)]);
+        assert_eq!(task(&b, 1).version, 2);
+        // Applying it twice changes nothing more.
+        b.apply(&C::TaskMoved { task: moved });
+        assert_eq!(layout(&b), vec![(2, 10, 0), (1, 11, 0), (3, 11, 1)]);
+        // Created at its place; edited in place.
+        let mut new = task(&b, 2);
+        (new.id, new.column_id, new.position, new.title) = (4, 11, 1, "four".into());
+        b.apply(&C::TaskCreated { task: new });
+        assert_eq!(
+            layout(&b),
+            vec![(2, 10, 0), (1, 11, 0), (4, 11, 1), (3, 11, 2)]
+        );
+        let mut edited = task(&b, 3);
+        edited.title = "three!".into();
+        b.apply(&C::TaskEdited { task: edited });
+        assert_eq!(task(&b, 3).title, "three!");
+        assert_eq!(task(&b, 3).position, 2);
+        // Deleted: the column closes up.
+        b.apply(&C::TaskDeleted {
+            task_id: 1,
+            column_id: 11,
+        });
+        assert_eq!(layout(&b), vec![(2, 10, 0), (4, 11, 0), (3, 11, 1)]);
+        // Columns: moved to the front, tasks follow their column's order.
+        let mut col = b.columns[1].clone();
+        col.position = 0;
+        b.apply(&C::ColumnMoved { column: col });
+        let order: Vec<i64> = b.columns.iter().map(|c| c.id).collect();
+        assert_eq!(order, vec![11, 10, 12]);
+        assert_eq!(layout(&b), vec![(4, 11, 0), (3, 11, 1), (2, 10, 0)]);
+        b.apply(&C::ColumnDeleted { column_id: 11 });
+        assert_eq!(layout(&b), vec![(2, 10, 0)]);
+        assert_eq!(
+            b.columns
+                .iter()
+                .map(|c| (c.id, c.position))
+                .collect::<Vec<_>>(),
+            vec![(10, 0), (12, 1)]
+        );
+        b.apply(&C::BoardRenamed { name: "Q4".into() });
+        assert_eq!(b.name, "Q4");
     }
 }

@@ -15,7 +15,7 @@ use app::services::{auth, boards, columns, tasks};
 
 use crate::error::{HttpError, HttpResult};
 use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
-use crate::messaging::PollQuery;
+use crate::params::{parse_id, PollQuery};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -47,14 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/tasks/{id}/move", post(move_task))
         .route("/api/boards/{id}/events/", get(board_events))
         .route("/api/{*rest}", axum::routing::any(unknown_route))
-}
-
-/// Path ids: anything but a positive integer is a 404, in JSON.
-pub(crate) fn parse_id(raw: &str) -> HttpResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| app::error::AppError::not_found("resource").into())
 }
 
 #[derive(Deserialize)]

@@ -14,10 +14,11 @@ use app::services::hub::Event;
 use app::services::stream::{self, Stream};
 use app::services::{comments, mentions, notifications};
 
-use crate::api::parse_id;
 use crate::error::HttpResult;
 use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
-use crate::messaging::{HistoryQuery, PollQuery, SendBody};
+use crate::messaging::{HistoryQuery, SendBody};
+use crate::params::parse_id;
+use crate::params::PollQuery;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -21,6 +21,7 @@ pub mod error;
 pub mod extract;
 pub mod hosts;
 pub mod messaging;
+pub mod params;
 pub mod rpc_fields;
 pub mod security;
 pub mod serve;

@@ -13,9 +13,9 @@ use app::services::chat::{self, Cursor};
 use app::services::hub::Event;
 use app::services::stream::{self, Stream};
 
-use crate::api::parse_id;
 use crate::error::HttpResult;
 use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
+use crate::params::{parse_id, PollQuery};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -203,21 +203,6 @@ async fn remove_member(
 ) -> HttpResult<StatusCode> {
     chat::remove_room_member(&s.services, &u, parse_id(&room_id)?, parse_id(&user_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PollQuery {
-    pub after: i64,
-    /// Seconds to wait for something new (default 25, at most 30).
-    #[serde(default)]
-    pub timeout: Option<u64>,
-}
-
-impl PollQuery {
-    pub fn wait(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.timeout.unwrap_or(25).min(30))
-    }
 }
 
 /// Long poll, for clients without WebSockets: the messages after `after` as

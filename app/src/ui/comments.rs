@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 
-use super::chat::{Composer, Unsent};
 use super::common::{browser, clock, day, rows_of, Avatar, If, List, LongText};
+use super::composer::{typing_line, Composer, Unsent};
 use super::live::{Live, Target};
 use super::mention_input::MentionTextarea;
 use crate::api::comments::{delete_comment, edit_comment};
@@ -44,7 +44,7 @@ pub fn CommentThread(
             .thread
             .typing
             .with(|t| t.iter().map(|h| h.user.display_name.clone()).collect());
-        super::chat::typing_line(&names)
+        typing_line(&names)
     };
     let empty = move || live.thread.items.with(Vec::is_empty) && !live.thread.has_older.get();
     view! {
@@ -56,11 +56,10 @@ pub fn CommentThread(
             </If>
             <div class="comments" role="log" tabindex="0" aria-label="Comments on this task">
                 <ol class="comment-list">
-                    <List rows=move || rows_of(
-                        live.thread.items.get(),
-                        |c| format!("{:?}", (c.id, c.seq)),
-                        move |comment| view! { <CommentItem comment viewer_id is_owner board_id error /> },
-                    ) />
+                    <List rows=move || rows_of(live.thread.items.into(), |c| c.id, move |comment| {
+                        // Drawn again for each new state of the comment (edited, deleted).
+                        move || view! { <CommentItem comment=comment.get() viewer_id is_owner board_id error /> }
+                    }) />
                     <Unsent target=Target::Task(task_id) />
                 </ol>
             </div>

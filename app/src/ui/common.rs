@@ -336,43 +336,59 @@ pub fn Loading(#[prop(optional, into)] fallback: ViewFn, children: ChildrenFn) -
     view! { <Suspense fallback=move || fallback.run()>{children()}</Suspense> }
 }
 
-/// One row of a [`List`]: its key (a row keeps its DOM while its key stays
-/// in the list) and how to draw it.
+/// One row of a [`List`]: its key (the id of what it shows: a row keeps its
+/// DOM while its key stays in the list) and how to draw it.
 #[derive(Clone)]
 pub struct Row {
     key: String,
     view: ViewFn,
 }
 
-/// The rows of a [`List`], one per item. `key` names what the row shows
-/// (the Debug text of a tuple of its fields): a row is redrawn when its key
-/// changes.
-pub fn rows_of<T, V>(
-    items: Vec<T>,
-    key: impl Fn(&T) -> String,
-    view: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+/// The rows of a [`List`], one per item of `items`, keyed by `key` (an id).
+/// A row is drawn once, when its key appears; its view gets the item as a
+/// signal that follows every later state of the item with that key (found
+/// in `items`), so a change of any field shows without redrawing the row.
+pub fn rows_of<T, K, V>(
+    items: Signal<Vec<T>>,
+    key: fn(&T) -> K,
+    view: impl Fn(Signal<T>) -> V + Clone + Send + Sync + 'static,
 ) -> Vec<Row>
 where
-    T: Clone + Send + Sync + 'static,
+    T: Clone + PartialEq + Send + Sync + 'static,
+    K: PartialEq + ToString + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    items
-        .into_iter()
-        .map(|item| {
-            let key = key(&item);
-            let view = view.clone();
-            Row {
-                key,
-                view: ViewFn::from(move || view(item.clone()).into_any()),
-            }
-        })
-        .collect()
+    items.with(|list| {
+        list.iter()
+            .map(|item| {
+                let first = item.clone();
+                let id = key(item);
+                let row_key = id.to_string();
+                let view = view.clone();
+                Row {
+                    key: row_key,
+                    view: ViewFn::from(move || {
+                        let first = first.clone();
+                        let id = key(&first);
+                        let current = Memo::new(move |last: Option<&T>| {
+                            items
+                                .with(|list| list.iter().find(|t| key(t) == id).cloned())
+                                // Gone: the row is about to go too.
+                                .or_else(|| last.cloned())
+                                .unwrap_or_else(|| first.clone())
+                        });
+                        view(current.into()).into_any()
+                    }),
+                }
+            })
+            .collect()
+    })
 }
 
 /// A keyed list: Leptos' `For`, compiled once. `For` is generic over the
 /// item, key and view types, and each of the pages' lists carried its own
 /// copy of the keyed diff (about 9 KB of browser bundle each); here the
-/// items come as [`rows_of`], keyed by text.
+/// items come as [`rows_of`], keyed by their ids.
 #[component]
 pub fn List(#[prop(into)] rows: Signal<Vec<Row>>) -> impl IntoView {
     view! {

@@ -1,16 +1,17 @@
 //! The user interface: routes, layout, and one module per screen.
 
 mod auth_pages;
-mod board_page;
+mod board;
+mod board_context;
 mod boards_page;
 mod chat;
 mod comments;
 mod common;
+mod composer;
 pub mod json;
 pub mod live;
 mod mention_input;
 mod notifications;
-mod task_dialog;
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -231,7 +232,7 @@ impl LazyRoute for BoardRoute {
         Self
     }
     fn view(_this: Self) -> AnyView {
-        view! { <board_page::BoardPage /> }.into_any()
+        view! { <board::BoardPage /> }.into_any()
     }
 }
 
@@ -244,7 +245,7 @@ impl LazyRoute for TaskRoute {
         Self
     }
     fn view(_this: Self) -> AnyView {
-        view! { <task_dialog::TaskDialog /> }.into_any()
+        view! { <board::TaskDialog /> }.into_any()
     }
 }
 

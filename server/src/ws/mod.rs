@@ -24,9 +24,9 @@ use app::protocol::MAX_FRAME_BYTES;
 use app::services::auth::{self, Session};
 use app::services::stream::{self, Stream};
 
-use crate::api::parse_id;
 use crate::error::HttpError;
 use crate::extract::QueryParams;
+use crate::params::parse_id;
 use crate::{csrf, AppState};
 
 /// The server pings this often...

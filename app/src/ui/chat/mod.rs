@@ -4,19 +4,20 @@
 
 use leptos::prelude::*;
 
+use super::board_context::use_board_context;
 use super::common::{
     browser, char_len, clock, day, rows_of, Avatar, CharCount, ErrorNote, If, List, Loading,
-    LongText, Modal, RichText,
+    LongText, Modal,
 };
-use super::live::{Live, LiveStatus, OutState, Target};
-use super::mention_input::{fit_to_content, MentionTextarea};
+use super::composer::{typing_line, Composer, Unsent};
+use super::live::{Live, LiveStatus, Target};
 use crate::api::chat::{
     add_room_member, create_room, delete_room, get_room, list_other_rooms, remove_room_member,
     update_room,
 };
 use crate::error::AppError;
 use crate::model::{Message, RoomDetail, RoomSummary};
-use crate::validate::{MESSAGE_MAX, ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX};
+use crate::validate::{ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX};
 
 /// The chat panel. The room list is loaded with the board (see `BoardPage`).
 #[component]
@@ -36,7 +37,7 @@ fn ChatBody() -> impl IntoView {
     let live = expect_context::<Live>();
     let creating = RwSignal::new(false);
     let managing = RwSignal::new(false);
-    let board = super::board_page::use_board();
+    let board = use_board_context();
     view! {
         // One compact row: the rooms, how we are connected, a new room.
         <header class="chat-head">
@@ -129,7 +130,7 @@ fn ConnectionBadge() -> impl IntoView {
 fn RoomList() -> impl IntoView {
     let live = expect_context::<Live>();
     let filter = RwSignal::new(String::new());
-    let shown = move || {
+    let shown = Memo::new(move |_| {
         let needle = filter.get().trim().to_lowercase();
         live.rooms.with(|rooms| {
             rooms
@@ -138,7 +139,7 @@ fn RoomList() -> impl IntoView {
                 .cloned()
                 .collect::<Vec<_>>()
         })
-    };
+    });
     view! {
         <nav class="room-list" aria-label="Rooms">
             <If when=move || live.rooms.with(|r| r.len() >= 4)>
@@ -147,31 +148,27 @@ fn RoomList() -> impl IntoView {
                     prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
             </If>
             <ul>
-                <List rows=move || rows_of(
-                    shown(),
-                    |r| format!("{:?}", (r.room.id, &r.room.name, r.unread, r.room.archived_at)),
-                    move |summary| {
-                        let id = summary.room.id;
-                        let unread = summary.unread;
-                        let label = if unread > 0 {
-                            format!("{}, {} unread", summary.room.name, unread)
-                        } else {
-                            summary.room.name.clone()
-                        };
-                        view! {
-                            <li>
-                                <button type="button" class="room-link" class:active=move || live.room.open.get() == Some(id)
-                                    aria-current=move || (live.room.open.get() == Some(id)).then_some("true")
-                                    aria-label=label on:click=move |_| live.open_room(id)>
-                                    <span class="hash" aria-hidden="true">"#"</span>
-                                    <span class="room-name">{summary.room.name.clone()}</span>
-                                    {(summary.room.archived_at.is_some()).then(|| view! { <span class="tag">"archived"</span> })}
-                                    {(unread > 0).then(|| view! { <span class="badge" aria-hidden="true">{unread}</span> })}
-                                </button>
-                            </li>
-                        }
-                    },
-                ) />
+                <List rows=move || rows_of(shown.into(), |r| r.room.id, move |summary| {
+                    let id = summary.with_untracked(|s| s.room.id);
+                    let name = move || summary.with(|s| s.room.name.clone());
+                    let unread = move || summary.with(|s| s.unread);
+                    let label = move || match unread() {
+                        0 => name(),
+                        n => format!("{}, {n} unread", name()),
+                    };
+                    view! {
+                        <li>
+                            <button type="button" class="room-link" class:active=move || live.room.open.get() == Some(id)
+                                aria-current=move || (live.room.open.get() == Some(id)).then_some("true")
+                                aria-label=label on:click=move |_| live.open_room(id)>
+                                <span class="hash" aria-hidden="true">"#"</span>
+                                <span class="room-name">{name}</span>
+                                {move || summary.with(|s| s.room.archived_at.is_some()).then(|| view! { <span class="tag">"archived"</span> })}
+                                {move || (unread() > 0).then(|| view! { <span class="badge" aria-hidden="true">{unread}</span> })}
+                            </button>
+                        </li>
+                    }
+                }) />
             </ul>
         </nav>
     }
@@ -180,6 +177,7 @@ fn RoomList() -> impl IntoView {
 #[component]
 fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
     let live = expect_context::<Live>();
+    let board_id = use_board_context().id;
     let name = NodeRef::<leptos::html::Input>::new();
     let description = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
@@ -191,9 +189,6 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
         };
         let (n, d) = (n.value(), d.value());
         leptos::task::spawn_local(async move {
-            let Some(board_id) = live.board.get_untracked() else {
-                return;
-            };
             match create_room(board_id, n, Some(d)).await {
                 Ok(room) => {
                     live.enter_room(RoomSummary {
@@ -233,11 +228,11 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
 #[component]
 fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
     let live = expect_context::<Live>();
-    let board = super::board_page::use_board();
+    let board = use_board_context();
     let version = RwSignal::new(0u32);
     let rooms = LocalResource::new(move || {
         version.track();
-        list_other_rooms(board.id())
+        list_other_rooms(board.id)
     });
     let error = RwSignal::new(None::<String>);
     let done = move |result: Result<(), AppError>| match result {
@@ -250,10 +245,10 @@ fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
         Err(e) => error.set(Some(e.message())),
     };
     let join = move |summary: RoomSummary| {
-        let me = board.board.with_untracked(|b| {
-            b.members
+        let me = board.members.with_untracked(|members| {
+            members
                 .iter()
-                .find(|m| m.user.id == b.viewer_id)
+                .find(|m| m.user.id == board.viewer_id)
                 .map(|m| m.user.username.clone())
         });
         let Some(me) = me else { return };
@@ -353,16 +348,6 @@ fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
     }
 }
 
-/// "Ada is typing…", "Ada and Bob are typing…", "Several people are typing…".
-pub fn typing_line(names: &[String]) -> Option<String> {
-    match names {
-        [] => None,
-        [one] => Some(format!("{one} is typing…")),
-        [a, b] => Some(format!("{a} and {b} are typing…")),
-        _ => Some("Several people are typing…".to_string()),
-    }
-}
-
 /// Consecutive messages of one author within this long share one header.
 pub const GROUP_WITHIN_MS: i64 = 5 * 60_000;
 /// Older history loads when the reader scrolls this close to the top (px).
@@ -422,7 +407,7 @@ fn room_view(room_id: i64) -> AnyView {
 #[component]
 fn RoomView(room_id: i64) -> impl IntoView {
     let live = expect_context::<Live>();
-    let board_id = super::board_page::use_board().id();
+    let board_id = use_board_context().id;
     let detail = super::json::resource(move || room_id, get_room);
     let managing = RwSignal::new(false);
     // A notification's link: scroll to its message once it is shown.
@@ -595,15 +580,15 @@ fn RoomView(room_id: i64) -> impl IntoView {
                                 }}
                             </li>
                         </If>
-                        <List rows=move || rows_of(
-                            shown.get(),
-                            |r| format!("{:?}", (r.message.id, &r.day, r.new_marker, r.continued)),
-                            move |row| view! {
-                                {row.day.map(|d| view! { <li class="day">{d}</li> })}
-                                {row.new_marker.then(|| view! { <li class="new-marker">"New messages"</li> })}
-                                <MessageItem message=row.message continued=row.continued me />
-                            },
-                        ) />
+                        <List rows=move || rows_of(shown.into(), |r| r.message.id, move |row| {
+                            let message = Memo::new(move |_| row.with(|r| r.message.clone()));
+                            let continued = Memo::new(move |_| row.with(|r| r.continued));
+                            view! {
+                                {move || row.with(|r| r.day.clone()).map(|d| view! { <li class="day">{d}</li> })}
+                                {move || row.with(|r| r.new_marker).then(|| view! { <li class="new-marker">"New messages"</li> })}
+                                {move || view! { <MessageItem message=message.get() continued=continued.get() me /> }}
+                            }
+                        }) />
                         <Unsent target=Target::Room(room_id) />
                     </ol>
                 </div>
@@ -620,42 +605,6 @@ fn RoomView(room_id: i64) -> impl IntoView {
                     placeholder=Signal::derive(move || format!("Message #{}", room_name())) />
             </If>
         </div>
-    }
-}
-
-/// The texts of this tab not yet acknowledged for a room or thread: sending,
-/// waiting for the connection, or failed (with Retry and Discard).
-#[component]
-pub fn Unsent(target: Target) -> impl IntoView {
-    let live = expect_context::<Live>();
-    view! {
-        <List rows=move || rows_of(
-            live.outbox.with(|o| o.iter().filter(|i| i.target == target).cloned().collect::<Vec<_>>()),
-            |i| format!("{:?}", (&i.client_id, &i.state)),
-            move |item| {
-                let id_retry = item.client_id.clone();
-                let id_discard = item.client_id.clone();
-                let (class, note) = match &item.state {
-                    OutState::Sending => ("msg pending", "Sending…".to_string()),
-                    OutState::Waiting => ("msg pending", "Not sent yet — will send when back online".to_string()),
-                    OutState::Failed(why) => ("msg failed", format!("Not sent: {why}")),
-                };
-                let failed = matches!(item.state, OutState::Failed(_));
-                view! {
-                    <li class=class>
-                        <div class="msg-body">
-                            <p class="msg-text" dir="auto"><RichText text=item.content.clone() /></p>
-                            <p class="msg-state">{note}
-                                {failed.then(|| view! {
-                                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.retry(id_retry.clone())>"Retry"</button>
-                                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.discard(id_discard.clone())>"Discard"</button>
-                                })}
-                            </p>
-                        </div>
-                    </li>
-                }
-            },
-        ) />
     }
 }
 
@@ -779,7 +728,7 @@ fn RoomMembers(
 #[component]
 fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView {
     let live = expect_context::<Live>();
-    let board = super::board_page::use_board();
+    let board = use_board_context();
     let room = move || {
         live.rooms.with(|r| {
             r.iter()
@@ -787,12 +736,8 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
                 .map(|r| r.room.clone())
         })
     };
-    let may_manage = move || {
-        let (owner, me) = board
-            .board
-            .with(|b| (b.role == crate::model::Role::Owner, b.viewer_id));
-        owner || room().is_some_and(|r| r.created_by == me)
-    };
+    let may_manage =
+        move || board.is_owner() || room().is_some_and(|r| r.created_by == board.viewer_id);
     let name = NodeRef::<leptos::html::Input>::new();
     let rename_len = RwSignal::new(room().map(|r| char_len(&r.name)).unwrap_or(0));
     let apply = move |patch: crate::model::RoomPatch| {
@@ -868,77 +813,9 @@ fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> impl IntoView 
     }
 }
 
-/// A composer for a room or a thread: Enter sends (through the outbox),
-/// Shift+Enter adds a line, @ suggests people, typing hints go out. It grows
-/// with its text up to about ten lines. What is typed and not sent is kept
-/// per room or thread in this browser, so it survives switching rooms,
-/// closing the task and reloading.
-#[component]
-pub fn Composer(
-    target: Target,
-    board_id: i64,
-    /// The textarea's id (tests and links find it by its label).
-    id: &'static str,
-    #[prop(into)] label: Signal<String>,
-    #[prop(into)] placeholder: Signal<String>,
-    button: &'static str,
-) -> impl IntoView {
-    let live = expect_context::<Live>();
-    let text = NodeRef::<leptos::html::Textarea>::new();
-    // The board page knows who is looking: the draft is theirs.
-    let viewer = super::board_page::use_board()
-        .board
-        .with_untracked(|b| b.viewer_id);
-    let key = move || draft_key(viewer, target);
-    // What was typed here before (the browser has it; the server renders empty).
-    let draft = if cfg!(feature = "hydrate") {
-        browser::stored(&key()).unwrap_or_default()
-    } else {
-        String::new()
-    };
-    let keep_draft = move || {
-        if let Some(el) = text.get_untracked() {
-            browser::store(&key(), &el.value());
-        }
-    };
-    let send = move || {
-        let Some(el) = text.get_untracked() else {
-            return;
-        };
-        let content = el.value();
-        if content.trim().is_empty() {
-            return;
-        }
-        el.set_value("");
-        fit_to_content(&el);
-        browser::store(&key(), "");
-        live.send(target, content);
-    };
-    view! {
-        <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
-            <label for=id class="sr-only">{move || label.get()}</label>
-            <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
-                initial=draft
-                on_enter=Callback::new(move |()| send())
-                on_change=Callback::new(move |typing: bool| { keep_draft(); live.typing(target, typing) })
-                on_blur=Callback::new(move |()| live.typing(target, false)) />
-            <button type="submit" class="btn btn-primary">{button}</button>
-        </form>
-    }
-    .into_any()
-}
-
-/// Where a room's or thread's unsent text is kept in this browser.
-pub fn draft_key(user_id: i64, target: Target) -> String {
-    match target {
-        Target::Room(id) => format!("taskflow.draft.{user_id}.room.{id}"),
-        Target::Task(id) => format!("taskflow.draft.{user_id}.task.{id}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{rows, typing_line, GROUP_WITHIN_MS};
+    use super::{rows, GROUP_WITHIN_MS};
     use crate::model::{Message, User};
 
     fn msg(id: i64, author: i64, at: i64) -> Message {
@@ -979,20 +856,5 @@ mod tests {
         assert_eq!(marker, [false, false, false, false, false, false, true]);
         // Nobody else's unread message: no marker (one's own never count).
         assert!(rows(&list, 6, Some(8)).iter().all(|r| !r.new_marker));
-    }
-
-    #[test]
-    fn typing_lines() {
-        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(typing_line(&n(&[])), None);
-        assert_eq!(typing_line(&n(&["Ada"])).unwrap(), "Ada is typing…");
-        assert_eq!(
-            typing_line(&n(&["Ada", "Bob"])).unwrap(),
-            "Ada and Bob are typing…"
-        );
-        assert_eq!(
-            typing_line(&n(&["Ada", "Bob", "Cy"])).unwrap(),
-            "Several people are typing…"
-        );
     }
 }

@@ -76,24 +76,21 @@ fn poll(this: Live) {
     });
     spawn_local(async move {
         while polling() {
-            let (Some(board), Some(seq)) = (this.board.get_untracked(), this.board_seq.get_value())
-            else {
+            let Some(board) = this.inner.try_with_value(|i| i.board.clone()).flatten() else {
                 pause(1000).await;
                 continue;
             };
             // After what the page shows, or what waits to be shown.
-            let queued = this
-                .board_inbox
-                .with_untracked(|q| q.last().map(|(n, _)| *n));
-            let after = queued.unwrap_or(seq).max(seq);
-            match poll_board(board, after).await {
-                Ok(events) => this.board_inbox.update(|q| {
+            match poll_board(board.board_id(), board.cursor()).await {
+                // The page may have gone meanwhile: its state with it.
+                Ok(_) if this.board_route(board.board_id()).is_none() => {}
+                Ok(events) => {
                     for event in events {
                         if let crate::protocol::Event::BoardEvent { seq, change, .. } = event {
-                            q.push((seq, change));
+                            board.receive(seq, change);
                         }
                     }
-                }),
+                }
                 Err(_) => pause(3000).await,
             }
         }

@@ -14,6 +14,10 @@
 //! - [`notifications`]: the unread count and desktop notifications.
 //! - [`fallback`]: long polling and HTTP sends when no WebSocket gets through.
 //!
+//! - A shown board's events go to the board page's [`BoardRoute`] (the
+//!   board follows its own stream: `ui::board::BoardState`); `Live` keeps no
+//!   board state of its own.
+//!
 //! All state is in signals, so components just read it. On the server (SSR)
 //! nothing connects; the state renders as "connecting".
 
@@ -26,6 +30,8 @@ mod notifications;
 pub mod outbox;
 mod socket;
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 pub use feed::Feed;
@@ -34,6 +40,7 @@ pub use outbox::{OutState, Outgoing};
 
 use crate::model::{Comment, Message, RoomSummary, User};
 use crate::protocol::{BoardChange, ClientFrame, Topic};
+
 use crate::ui::common::browser;
 
 /// How the tab is connected.
@@ -100,17 +107,25 @@ impl Presence {
     }
 }
 
-/// Someone else is moving a card (until `until`, ms since the epoch).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MovingHint {
-    pub task_id: i64,
-    pub user: User,
-    pub until: u64,
+/// Where the shown board's live events go: the board page registers one
+/// while it is shown, as a room's messages go to [`Feed<Message>`].
+pub trait BoardRoute: Send + Sync {
+    fn board_id(&self) -> i64;
+    /// Where the board's topic resumes (the last change it has).
+    fn cursor(&self) -> i64;
+    /// A numbered change of the board (live, replayed or polled).
+    fn receive(&self, seq: i64, change: BoardChange);
+    /// Who of the board's members is online (a subscription's snapshot).
+    fn online_now(&self, online: Vec<i64>);
+    /// One member came online or went away.
+    fn presence(&self, user_id: i64, online: bool);
+    /// Someone else picked up a card, or put it down.
+    fn moving(&self, task_id: i64, user: User, moving: bool);
+    /// Lets markers that had no news for too long go (ms since the epoch).
+    fn expire(&self, now: u64);
+    /// The board is too far behind to replay: load it again.
+    fn too_far_behind(&self);
 }
-
-/// How long a "moving this" marker lasts without news (a drag that never
-/// ended: the mover's tab closed, their connection dropped).
-pub const MOVING_EXPIRY_MS: u64 = 15_000;
 
 /// How long a typing hint lasts after the last typing frame.
 pub const TYPING_EXPIRY_MS: u64 = 10_000;
@@ -134,22 +149,9 @@ pub struct Live {
     pub notice: RwSignal<Option<String>>,
     pub outbox: RwSignal<Vec<Outgoing>>,
 
-    // The board page and its chat.
-    /// The board shown, if any.
-    pub board: RwSignal<Option<i64>>,
+    // The shown board's chat.
+    /// The board's rooms (those the user is in, and for the owner all).
     pub rooms: RwSignal<Vec<RoomSummary>>,
-    /// Board members online now (for the dots on the member list).
-    pub board_online: RwSignal<Vec<i64>>,
-    /// The shown board's changes as they arrive, in order; the board page
-    /// drains it (several may arrive between two renders).
-    pub board_inbox: RwSignal<Vec<(i64, BoardChange)>>,
-    /// The number of the last board change the page shows: the board
-    /// topic resumes after it on every reconnection.
-    pub board_seq: StoredValue<Option<i64>>,
-    /// Bumped when the board must be loaded again (too far behind to replay).
-    pub board_stale: RwSignal<u32>,
-    /// Cards other people are moving right now.
-    pub moving: RwSignal<Vec<MovingHint>>,
     /// The open room's messages.
     pub room: Feed<Message>,
     /// The open room's members online now.
@@ -178,6 +180,8 @@ type InnerStorage = SyncStorage;
 
 #[derive(Default)]
 struct Inner {
+    /// The shown board, which its events go to.
+    board: Option<Arc<dyn BoardRoute>>,
     #[cfg(feature = "hydrate")]
     socket: Option<socket::Socket>,
     started: bool,
@@ -216,13 +220,7 @@ impl Live {
             me: RwSignal::new(None),
             notice: RwSignal::new(None),
             outbox: RwSignal::new(Vec::new()),
-            board: RwSignal::new(None),
             rooms: RwSignal::new(Vec::new()),
-            board_online: RwSignal::new(Vec::new()),
-            board_inbox: RwSignal::new(Vec::new()),
-            board_seq: StoredValue::new(None),
-            board_stale: RwSignal::new(0),
-            moving: RwSignal::new(Vec::new()),
             room: Feed::new(),
             online: RwSignal::new(Vec::new()),
             read_marker: RwSignal::new(0),
@@ -321,22 +319,38 @@ impl Live {
     // ---- The board and its rooms --------------------------------------
 
     /// Shows a board's rooms (synchronously, so the server and the browser
-    /// render the same list); [`enter_board`](Self::enter_board) then goes live.
-    pub fn show_board(self, board_id: i64, seq: i64, rooms: Vec<RoomSummary>) {
-        self.inner.update_value(|i| i.board_shown += 1);
-        self.board.set(Some(board_id));
-        self.board_seq.set_value(Some(seq));
-        self.board_inbox.set(Vec::new());
+    /// render the same list) and routes the board's events to `route`;
+    /// [`enter_board`](Self::enter_board) then goes live.
+    pub fn show_board(self, route: Arc<dyn BoardRoute>, rooms: Vec<RoomSummary>) {
+        self.inner.update_value(|i| {
+            i.board_shown += 1;
+            i.board = Some(route);
+        });
         self.rooms.set(rooms);
+    }
+
+    /// The shown board, if any.
+    pub fn board_id(self) -> Option<i64> {
+        self.inner
+            .try_with_value(|i| i.board.as_ref().map(|b| b.board_id()))
+            .flatten()
+    }
+
+    /// Where the events of board `board_id` go, if it is the one shown.
+    fn board_route(self, board_id: i64) -> Option<Arc<dyn BoardRoute>> {
+        self.inner
+            .try_with_value(|i| i.board.clone())
+            .flatten()
+            .filter(|b| b.board_id() == board_id)
     }
 
     /// The board (members' presence) and every room (unread counts); the
     /// open room resumes from its last message.
     fn subscribe_board(self) {
-        let Some(board_id) = self.board.get_untracked() else {
+        let Some(route) = self.inner.with_value(|i| i.board.clone()) else {
             return;
         };
-        self.subscribe(Topic::Board(board_id), self.board_seq.get_value());
+        self.subscribe(Topic::Board(route.board_id()), Some(route.cursor()));
         let open = self.room.open.get_untracked();
         for room_id in self.room_ids() {
             let after = if Some(room_id) == open {
@@ -362,7 +376,7 @@ impl Live {
     /// link asked for, else the one last open here, else the first).
     pub fn enter_board(self) {
         self.subscribe_board();
-        let last = self.board.get_untracked().and_then(|board_id| {
+        let last = self.board_id().and_then(|board_id| {
             browser::stored(&self.last_room_key(board_id))
                 .and_then(|r| r.parse::<i64>().ok())
                 .filter(|r| self.room_ids().contains(r))
@@ -386,26 +400,23 @@ impl Live {
     /// that would run once more against the page's disposed state (the
     /// WASM panicked on leaving a board by a link).
     pub fn leave_board(self, board_id: i64) {
-        if self.board.get_untracked() != Some(board_id) {
+        if self.board_id() != Some(board_id) {
             return;
         }
         self.unsubscribe(Topic::Board(board_id));
         for room_id in self.room_ids() {
             self.unsubscribe(Topic::Room(room_id));
         }
+        // Nothing more goes to the page's state (it is being disposed).
         let shown = self.inner.with_value(|i| i.board_shown);
+        self.inner.update_value(|i| i.board = None);
         let forget = move || {
             if self.inner.with_value(|i| i.board_shown) != shown {
                 return;
             }
-            self.board.set(None);
-            self.board_seq.set_value(None);
-            self.board_inbox.set(Vec::new());
-            self.moving.set(Vec::new());
             self.rooms.set(Vec::new());
             self.room.close();
             self.online.set(Vec::new());
-            self.board_online.set(Vec::new());
         };
         #[cfg(feature = "hydrate")]
         set_timeout(forget, std::time::Duration::ZERO);
@@ -419,7 +430,7 @@ impl Live {
             self.room.reach_focus(self, room_id);
             return;
         }
-        if let Some(board_id) = self.board.get_untracked() {
+        if let Some(board_id) = self.board_id() {
             browser::store(&self.last_room_key(board_id), &room_id.to_string());
         }
         self.room.close();
@@ -466,14 +477,14 @@ impl Live {
 
     /// Reloads the board's room list and follows the rooms that are new.
     fn refresh_rooms(self) {
-        let Some(board_id) = self.board.get_untracked() else {
+        let Some(board_id) = self.board_id() else {
             return;
         };
         leptos::task::spawn_local(async move {
             let Ok(rooms) = crate::api::chat::list_rooms(board_id).await else {
                 return;
             };
-            if self.board.get_untracked() != Some(board_id) {
+            if self.board_id() != Some(board_id) {
                 return;
             }
             let known = self.room_ids();
@@ -657,11 +668,8 @@ impl Live {
                 hints.update(|t| t.retain(|h| h.until > now));
             }
         }
-        if self
-            .moving
-            .with_untracked(|m| m.iter().any(|h| h.until <= now))
-        {
-            self.moving.update(|m| m.retain(|h| h.until > now));
+        if let Some(board) = self.inner.try_with_value(|i| i.board.clone()).flatten() {
+            board.expire(now);
         }
     }
 
@@ -669,19 +677,10 @@ impl Live {
     pub fn say_moving(self, task_id: i64, moving: bool) {
         self.send_frame(&ClientFrame::Moving { task_id, moving });
     }
-
-    /// Someone else's "moving this" marker on a card, if any.
-    pub fn mover_of(self, task_id: i64) -> Option<User> {
-        self.moving.with(|m| {
-            m.iter()
-                .find(|h| h.task_id == task_id)
-                .map(|h| h.user.clone())
-        })
-    }
 }
 
 /// Milliseconds since the epoch (the browser's clock).
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     #[cfg(feature = "hydrate")]
     {
         js_sys::Date::now() as u64

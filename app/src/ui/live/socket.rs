@@ -403,44 +403,32 @@ fn on_event(live: Live, event: Event) {
             set_online(live.online, user_id, online)
         }
         Event::BoardPresence {
-            user_id, online, ..
-        } => set_online(live.board_online, user_id, online),
+            board_id,
+            user_id,
+            online,
+        } => {
+            if let Some(board) = live.board_route(board_id) {
+                board.presence(user_id, online);
+            }
+        }
         Event::BoardEvent {
             board_id,
             seq,
             change,
-        } if Some(board_id) == live.board.get_untracked() => {
-            // A card that landed (or went) is no longer being moved.
-            if let crate::protocol::BoardChange::TaskMoved {
-                task: crate::model::Task { id, .. },
+        } => {
+            if let Some(board) = live.board_route(board_id) {
+                board.receive(seq, change);
             }
-            | crate::protocol::BoardChange::TaskDeleted { task_id: id, .. } = &change
-            {
-                if live
-                    .moving
-                    .with_untracked(|m| m.iter().any(|h| h.task_id == *id))
-                {
-                    live.moving.update(|m| m.retain(|h| h.task_id != *id));
-                }
-            }
-            live.board_inbox.update(|inbox| inbox.push((seq, change)));
         }
         Event::Moving {
             board_id,
             task_id,
             user,
             moving,
-        } if Some(board_id) == live.board.get_untracked() => {
-            live.moving.update(|m| {
-                m.retain(|h| h.user.id != user.id);
-                if moving {
-                    m.push(super::MovingHint {
-                        task_id,
-                        user,
-                        until: super::now_ms() + super::MOVING_EXPIRY_MS,
-                    });
-                }
-            });
+        } => {
+            if let Some(board) = live.board_route(board_id) {
+                board.moving(task_id, user, moving);
+            }
         }
         Event::Notification {
             notification,
@@ -465,7 +453,7 @@ fn on_event(live: Live, event: Event) {
             board_id,
             room_id,
             member,
-        } if Some(board_id) == live.board.get_untracked() => {
+        } if Some(board_id) == live.board_id() => {
             if room_id.is_none() && !member {
                 live.notice
                     .set(Some("You were removed from this board.".into()));
@@ -515,10 +503,12 @@ fn on_subscribed(live: Live, snapshot: Snapshot, resync: bool) {
                 live.notifications.changed(unread);
             }
         }
-        Topic::Board(board) if Some(board) == live.board.get_untracked() => {
-            live.board_online.set(snapshot.online.unwrap_or_default());
-            if resync {
-                live.board_stale.update(|n| *n += 1);
+        Topic::Board(board) => {
+            if let Some(board) = live.board_route(board) {
+                board.online_now(snapshot.online.unwrap_or_default());
+                if resync {
+                    board.too_far_behind();
+                }
             }
         }
         Topic::Room(room) if Some(room) == live.room.open.get_untracked() => {

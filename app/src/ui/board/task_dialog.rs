@@ -9,12 +9,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use super::board_page::{use_board, BoardState, FailureNote, Spot};
-use super::comments::CommentThread;
-use super::common::{browser, char_len, Avatar, CharCount, If};
-use super::live::Live;
+use super::{use_board, use_board_ui, BoardState, BoardUi, FailureNote, Spot};
 use crate::api::boards::{delete_task, update_task};
 use crate::model::{BoardDetail, Change, Task, TaskPatch};
+use crate::ui::comments::CommentThread;
+use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
+use crate::ui::live::Live;
 use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
 
 /// The fields of the Details tab, shared with the dialog so that closing can
@@ -103,6 +103,7 @@ impl Edits {
 #[component]
 pub fn TaskDialog() -> impl IntoView {
     let state = use_board();
+    let ui = use_board_ui();
     let params = use_params_map();
     let task_id = Memo::new(move |_| {
         params
@@ -214,6 +215,7 @@ pub fn TaskDialog() -> impl IntoView {
         if let Some((title, description)) = edits.unsaved(state, id) {
             save_task(
                 state,
+                ui,
                 id,
                 title,
                 description,
@@ -268,6 +270,7 @@ pub fn TaskDialog() -> impl IntoView {
 /// then closes the dialog if asked to.
 fn save_task(
     state: BoardState,
+    ui: BoardUi,
     id: i64,
     title: String,
     description: String,
@@ -294,7 +297,7 @@ fn save_task(
         }),
         move || update_task(id, patch.clone()),
         move |_| {
-            state.status.set("Task saved".into());
+            ui.status.set("Task saved".into());
             if let Some(close) = then_close {
                 close.run(());
             }
@@ -335,11 +338,7 @@ fn TaskTabs(
             return;
         };
         if live.thread.open.get_untracked() == Some(id) {
-            state.board.update(|b| {
-                if let Some(t) = b.tasks.iter_mut().find(|t| t.id == id) {
-                    t.comment_count = count;
-                }
-            });
+            state.comments_counted(id, count);
         }
     });
     let comment_count = move || {
@@ -412,6 +411,7 @@ fn TaskTabs(
 /// selects in place and never takes the focus away from what you are typing.
 #[component]
 fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> impl IntoView {
+    let ui = use_board_ui();
     let task = state.board.with_untracked(|b| b.task(id).cloned());
     let Some(task) = task else {
         return ().into_any();
@@ -423,7 +423,15 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
         let (Some(t), Some(d)) = (edits.title.get(), edits.description.get()) else {
             return;
         };
-        save_task(state, id, t.value(), d.value(), edits.base_version(), None);
+        save_task(
+            state,
+            ui,
+            id,
+            t.value(),
+            d.value(),
+            edits.base_version(),
+            None,
+        );
     };
     edits.base.set_value(Some(task.clone()));
     // Someone else's edits, live: into the fields the user has not touched.
@@ -454,7 +462,15 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
             edits.title.get_untracked(),
             edits.description.get_untracked(),
         ) {
-            save_task(state, id, t.value(), d.value(), edits.base_version(), None);
+            save_task(
+                state,
+                ui,
+                id,
+                t.value(),
+                d.value(),
+                edits.base_version(),
+                None,
+            );
         }
     };
     let take_theirs = move |_| {
@@ -479,7 +495,7 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
             let end = state
                 .board
                 .with_untracked(|b| b.tasks_in(column_id).count() as i64);
-            state.move_task(id, column_id, end);
+            ui.move_card(state, id, column_id, end);
         }
     };
     let assign = move |ev: leptos::ev::Event| {

@@ -1,0 +1,121 @@
+//! The Members tab: who is on the board and whether they are here; the
+//! owner adds and removes people, anyone else may leave.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{clear_if_unchanged, use_board, use_board_ui, FailureNote, Spot};
+use crate::api::boards::{add_member, remove_member};
+use crate::model::{Member, Role};
+use crate::ui::common::{browser, rows_of, Avatar, If, List};
+use crate::ui::live::Live;
+
+#[component]
+pub fn MembersPanel() -> impl IntoView {
+    let state = use_board();
+    let ui = use_board_ui();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(el) = input.get() else { return };
+        let username = el.value();
+        if username.trim().is_empty() {
+            return;
+        }
+        let board_id = state.id();
+        let sent = username.clone();
+        state.send(
+            Spot::Members,
+            move || add_member(board_id, username.clone()),
+            move |m| {
+                clear_if_unchanged(input, &sent, None);
+                ui.status
+                    .set(format!("Added {} to the board", m.user.display_name));
+            },
+        );
+    };
+    let members = Memo::new(move |_| state.board.with(|b| b.members.clone()));
+    let navigate = leptos_router::hooks::use_navigate();
+    let leave = move |_| {
+        if !browser::confirm("Leave this board? You will lose access to it.") {
+            return;
+        }
+        let (board_id, me) = state.board.with_untracked(|b| (b.id, b.viewer_id));
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match remove_member(board_id, me).await {
+                Ok(()) => navigate("/boards", Default::default()),
+                Err(e) => state.fail(Spot::Members, &e, None, None),
+            }
+        });
+    };
+    view! {
+        <aside class="members" aria-labelledby="members-title">
+            <h2 id="members-title">"Members " <span class="count">{move || state.board.with(|b| b.members.len())}</span></h2>
+            <ul class="member-list">
+                <List rows=move || rows_of(members.into(), |m| m.user.id, move |member| view! { <MemberRow member /> }) />
+            </ul>
+            <If when=move || state.is_owner()>
+                <form class="stack" on:submit=add aria-label="Add a member">
+                    <label for="add-member">"Add a member by username"</label>
+                    <div class="inline-form">
+                        <input id="add-member" node_ref=input type="text" placeholder="username"
+                            autocapitalize="none" spellcheck="false" />
+                        <button type="submit" class="btn btn-sm">"Add"</button>
+                    </div>
+                </form>
+            </If>
+            <FailureNote at=Spot::Members />
+            <If when=move || !state.is_owner()>
+                <button type="button" class="btn btn-ghost btn-sm" on:click=leave.clone()>"Leave board"</button>
+            </If>
+        </aside>
+    }
+}
+
+/// One member: presence, name, role; the owner may remove anyone else.
+#[component]
+fn MemberRow(member: Signal<Member>) -> impl IntoView {
+    let state = use_board();
+    let live = expect_context::<Live>();
+    let (user_id, name, username) = member.with_untracked(|m| {
+        (
+            m.user.id,
+            m.user.display_name.clone(),
+            m.user.username.clone(),
+        )
+    });
+    let is_owner_row = move || member.with(|m| m.role == Role::Owner);
+    let remove = {
+        let name = name.clone();
+        move |_| {
+            if browser::confirm(&format!("Remove {name} from this board?")) {
+                let board_id = state.id();
+                state.send(
+                    Spot::Members,
+                    move || remove_member(board_id, user_id),
+                    |_| {},
+                );
+            }
+        }
+    };
+    let presence = move || live.presence(state.online, user_id);
+    view! {
+        <li class=move || format!("member {}", presence().class())>
+            <span class=move || format!("who-item {}", presence().class())>
+                <Avatar name=name.clone() />
+                <span class="dot" aria-hidden="true"></span>
+            </span>
+            <span class="sr-only">{move || presence().label()}</span>
+            <span class="member-name">
+                {name.clone()}
+                <span class="muted">" @"{username}</span>
+            </span>
+            {move || is_owner_row().then(|| view! { <span class="tag">"owner"</span> })}
+            <If when=move || state.is_owner() && !is_owner_row()>
+                <button type="button" class="btn btn-ghost btn-sm" on:click=remove.clone()
+                    aria-label=format!("Remove {}", name)>"Remove"</button>
+            </If>
+        </li>
+    }
+}

@@ -1,0 +1,159 @@
+//! Writing to a room or a thread, shared by chat and comments: the
+//! composer (Enter sends through the outbox, drafts kept per place in this
+//! browser, typing hints), the texts not yet acknowledged, and the typing
+//! line.
+
+use leptos::prelude::*;
+
+use super::board_context::use_board_context;
+use super::common::{browser, rows_of, If, List, RichText};
+use super::live::{Live, OutState, Target};
+use super::mention_input::{fit_to_content, MentionTextarea};
+use crate::validate::MESSAGE_MAX;
+
+/// "Ada is typing…", "Ada and Bob are typing…", "Several people are typing…".
+pub fn typing_line(names: &[String]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} is typing…")),
+        [a, b] => Some(format!("{a} and {b} are typing…")),
+        _ => Some("Several people are typing…".to_string()),
+    }
+}
+
+/// The texts of this tab not yet acknowledged for a room or thread: sending,
+/// waiting for the connection, or failed (with Retry and Discard).
+#[component]
+pub fn Unsent(target: Target) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let unsent = Memo::new(move |_| {
+        live.outbox.with(|o| {
+            o.iter()
+                .filter(|i| i.target == target)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <List rows=move || rows_of(
+            unsent.into(),
+            |i| i.client_id.clone(),
+            move |item| {
+                let client_id = item.with_untracked(|i| i.client_id.clone());
+                let (id_retry, id_discard) = (client_id.clone(), client_id);
+                let state = move || item.with(|i| i.state.clone());
+                let failed = move || matches!(state(), OutState::Failed(_));
+                view! {
+                    <li class=move || if failed() { "msg failed" } else { "msg pending" }>
+                        <div class="msg-body">
+                            <p class="msg-text" dir="auto"><RichText text=item.with_untracked(|i| i.content.clone()) /></p>
+                            <p class="msg-state">
+                                {move || match state() {
+                                    OutState::Sending => "Sending…".to_string(),
+                                    OutState::Waiting => "Not sent yet — will send when back online".to_string(),
+                                    OutState::Failed(why) => format!("Not sent: {why}"),
+                                }}
+                                <If when=failed>
+                                    <button type="button" class="btn btn-ghost btn-sm" on:click={
+                                        let id = id_retry.clone();
+                                        move |_| live.retry(id.clone())
+                                    }>"Retry"</button>
+                                    <button type="button" class="btn btn-ghost btn-sm" on:click={
+                                        let id = id_discard.clone();
+                                        move |_| live.discard(id.clone())
+                                    }>"Discard"</button>
+                                </If>
+                            </p>
+                        </div>
+                    </li>
+                }
+            },
+        ) />
+    }
+}
+
+/// A composer for a room or a thread: Enter sends (through the outbox),
+/// Shift+Enter adds a line, @ suggests people, typing hints go out. It grows
+/// with its text up to about ten lines. What is typed and not sent is kept
+/// per room or thread in this browser, so it survives switching rooms,
+/// closing the task and reloading.
+#[component]
+pub fn Composer(
+    target: Target,
+    board_id: i64,
+    /// The textarea's id (tests and links find it by its label).
+    id: &'static str,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] placeholder: Signal<String>,
+    button: &'static str,
+) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let text = NodeRef::<leptos::html::Textarea>::new();
+    // The draft is the viewer's.
+    let viewer = use_board_context().viewer_id;
+    let key = move || draft_key(viewer, target);
+    // What was typed here before (the browser has it; the server renders empty).
+    let draft = if cfg!(feature = "hydrate") {
+        browser::stored(&key()).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let keep_draft = move || {
+        if let Some(el) = text.get_untracked() {
+            browser::store(&key(), &el.value());
+        }
+    };
+    let send = move || {
+        let Some(el) = text.get_untracked() else {
+            return;
+        };
+        let content = el.value();
+        if content.trim().is_empty() {
+            return;
+        }
+        el.set_value("");
+        fit_to_content(&el);
+        browser::store(&key(), "");
+        live.send(target, content);
+    };
+    view! {
+        <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
+            <label for=id class="sr-only">{move || label.get()}</label>
+            <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
+                initial=draft
+                on_enter=Callback::new(move |()| send())
+                on_change=Callback::new(move |typing: bool| { keep_draft(); live.typing(target, typing) })
+                on_blur=Callback::new(move |()| live.typing(target, false)) />
+            <button type="submit" class="btn btn-primary">{button}</button>
+        </form>
+    }
+    .into_any()
+}
+
+/// Where a room's or thread's unsent text is kept in this browser.
+pub fn draft_key(user_id: i64, target: Target) -> String {
+    match target {
+        Target::Room(id) => format!("taskflow.draft.{user_id}.room.{id}"),
+        Target::Task(id) => format!("taskflow.draft.{user_id}.task.{id}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typing_line;
+
+    #[test]
+    fn typing_lines() {
+        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(typing_line(&n(&[])), None);
+        assert_eq!(typing_line(&n(&["Ada"])).unwrap(), "Ada is typing…");
+        assert_eq!(
+            typing_line(&n(&["Ada", "Bob"])).unwrap(),
+            "Ada and Bob are typing…"
+        );
+        assert_eq!(
+            typing_line(&n(&["Ada", "Bob", "Cy"])).unwrap(),
+            "Several people are typing…"
+        );
+    }
+}
