@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{use_board, use_board_ui, FailureNote, Spot};
+use super::shared::{use_board, use_board_ui, FailureNote};
+use super::state::Spot;
 use crate::model::Task;
 use crate::ui::common::{browser, Avatar};
 

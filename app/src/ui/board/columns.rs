@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 
 use super::card::TaskCard;
-use super::{clear_if_unchanged, use_board, use_board_ui, FailureNote, Spot};
+use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
+use super::state::Spot;
 use crate::api::boards::{create_column, create_task, delete_column, update_column};
 use crate::model::{Column, ColumnPatch};
 use crate::ui::common::{browser, char_len, rows_of, CharCount, If, List};

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{use_board, use_board_ui, FailureNote, PaneTab, Spot};
+use super::shared::{use_board, use_board_ui, FailureNote, PaneTab};
+use super::state::Spot;
 use crate::api::boards::{delete_board, rename_board};
 use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
 use crate::ui::live::Live;

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{clear_if_unchanged, use_board, use_board_ui, FailureNote, Spot};
+use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
+use super::state::Spot;
 use crate::api::boards::{add_member, remove_member};
 use crate::model::{Member, Role};
 use crate::ui::common::{browser, rows_of, Avatar, If, List};

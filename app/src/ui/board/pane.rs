@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::members::MembersPanel;
-use super::{use_board, use_board_ui, PaneTab, PANE_WIDTH_KEY};
+use super::shared::{tab_id, use_board, use_board_ui, PaneTab};
 use crate::error::AppError;
 use crate::model::RoomSummary;
 use crate::ui::chat::ChatPanel;
@@ -14,14 +14,8 @@ use crate::ui::live::Live;
 /// The pane's width limits (px) and its default.
 pub const PANE_MIN: i32 = 360;
 pub const PANE_DEFAULT: i32 = 380;
-
-/// The id of a tab's button (focus goes there).
-pub fn tab_id(tab: PaneTab) -> &'static str {
-    match tab {
-        PaneTab::Chat => "pane-tab-chat",
-        PaneTab::Members => "pane-tab-members",
-    }
-}
+/// Where this browser keeps the pane's width.
+pub const PANE_WIDTH_KEY: &str = "taskflow.pane.width";
 
 /// The draggable edge of the pane; arrow keys resize it too.
 #[component]

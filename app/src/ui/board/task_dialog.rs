@@ -9,7 +9,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
-use super::{use_board, use_board_ui, BoardState, BoardUi, FailureNote, Spot};
+use super::shared::{use_board, use_board_ui, BoardUi, FailureNote};
+use super::state::{BoardState, Spot};
 use crate::api::boards::{delete_task, update_task};
 use crate::model::{BoardDetail, Change, Task, TaskPatch};
 use crate::ui::comments::CommentThread;

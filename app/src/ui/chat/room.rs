@@ -1,0 +1,373 @@
+//! The open room: its messages (grouped by author, with day separators
+//! and the "new messages" line), older history as you scroll up, who is
+//! here, typing, and the composer.
+
+use leptos::prelude::*;
+
+use super::rooms::RoomMembers;
+use crate::api::chat::get_room;
+use crate::model::{Message, RoomDetail};
+use crate::ui::board_context::use_board_context;
+use crate::ui::common::{browser, clock, day, rows_of, Avatar, If, List, LongText, Modal};
+use crate::ui::composer::{typing_line, Composer, Unsent};
+use crate::ui::live::{Live, Target};
+
+/// Consecutive messages of one author within this long share one header.
+pub const GROUP_WITHIN_MS: i64 = 5 * 60_000;
+/// Older history loads when the reader scrolls this close to the top (px).
+const LOAD_OLDER_WITHIN_PX: i32 = 300;
+
+/// A message as the list shows it: after a day separator or the "new
+/// messages" line, and whether it continues the previous one's group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub message: Message,
+    pub day: Option<String>,
+    pub new_marker: bool,
+    pub continued: bool,
+}
+
+/// The rows of a room's messages (oldest first): day separators, the line
+/// before the first unread message of others (`marker` = last read id), and
+/// groups of one author's messages within [`GROUP_WITHIN_MS`].
+pub fn rows(list: &[Message], marker: i64, me: Option<i64>) -> Vec<Row> {
+    let mut out: Vec<Row> = Vec::with_capacity(list.len());
+    let mut last_day = String::new();
+    let mut marked = false;
+    for m in list {
+        let this_day = day(m.created_at);
+        let separator = (this_day != last_day).then(|| this_day.clone());
+        last_day = this_day;
+        let new_marker = !marked && m.id > marker && Some(m.author.id) != me;
+        marked |= new_marker;
+        let continued = separator.is_none()
+            && !new_marker
+            && out.last().is_some_and(|prev| {
+                prev.message.author.id == m.author.id
+                    && m.created_at - prev.message.created_at < GROUP_WITHIN_MS
+            });
+        out.push(Row {
+            message: m.clone(),
+            day: separator,
+            new_marker,
+            continued,
+        });
+    }
+    out
+}
+
+/// The open room's code (messages, composer, settings) is a WASM chunk of its
+/// own in a split build: fetched when a room first opens, which is after the
+/// board has hydrated (the server renders no open room).
+#[lazy]
+pub(super) fn room_view(room_id: i64) -> AnyView {
+    view! { <RoomView room_id /> }.into_any()
+}
+
+/// An open room. It scrolls like a chat: it stays at the newest message while
+/// you are there (however fast they come), keeps your place while you read
+/// older ones (with a "new messages ↓" button for what arrived meanwhile),
+/// and loads older history as you scroll up, keeping what you read in place.
+#[component]
+fn RoomView(room_id: i64) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let board_id = use_board_context().id;
+    let detail = crate::ui::json::resource(move || room_id, get_room);
+    let managing = RwSignal::new(false);
+    // A notification's link: scroll to its message once it is shown.
+    Effect::new(move |_| {
+        let Some(target) = live.room.focus.get() else {
+            return;
+        };
+        if live.room.items.with(|m| m.iter().any(|m| m.id == target)) {
+            live.room.focus.set(None);
+            browser::reveal_when_ready(format!("message-{target}"), || {});
+        }
+    });
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    // Whether the reader follows the newest message: only their own scrolling
+    // up turns it off (new content growing below never does).
+    let stick = StoredValue::new(true);
+    let last_top = StoredValue::new(0i32);
+    let unseen = RwSignal::new(0usize);
+    // Before an older page is put above: the first message in view, and how
+    // far below the top of the list it was (px).
+    let anchor = StoredValue::new(None::<(String, f64)>);
+    let to_bottom = move || {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+            last_top.set_value(el.scroll_top());
+        }
+        stick.set_value(true);
+        unseen.set(0);
+    };
+    let load_older = move || {
+        if live.room.older_loading.get_untracked() || !live.room.has_older.get_untracked() {
+            return;
+        }
+        if let Some(el) = scroller.get_untracked() {
+            anchor.set_value(Some(browser::first_in_view(&el, "li.msg")));
+        }
+        live.load_older();
+    };
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
+        let top = el.scroll_top();
+        if top + el.client_height() >= el.scroll_height() - 24 {
+            stick.set_value(true);
+            unseen.set(0);
+        } else if top < last_top.get_value() - 1 {
+            stick.set_value(false);
+        }
+        last_top.set_value(top);
+        if top < LOAD_OLDER_WITHIN_PX {
+            load_older();
+        }
+    };
+    // New messages (or texts of ours being sent): follow them at the bottom,
+    // count them for the reader who scrolled up.
+    Effect::new(move |before: Option<(Option<i64>, usize)>| {
+        let last = live.room.items.with(|m| m.last().map(|m| m.id));
+        let pending = live.outbox.with(|o| {
+            o.iter()
+                .filter(|i| i.target == Target::Room(room_id))
+                .count()
+        });
+        let (last_before, pending_before) = before.unwrap_or((None, 0));
+        let me = live.me.with_untracked(|m| m.as_ref().map(|u| u.id));
+        let (theirs, mine) = match last_before {
+            Some(prev) => live.room.items.with_untracked(|list| {
+                list.iter().rev().take_while(|m| m.id > prev).fold(
+                    (0usize, false),
+                    |(n, mine), m| {
+                        if Some(m.author.id) == me {
+                            (n, true)
+                        } else {
+                            (n + 1, mine)
+                        }
+                    },
+                )
+            }),
+            None => (0, false),
+        };
+        let sent = pending > pending_before || mine;
+        request_animation_frame(move || {
+            if anchor.get_value().is_some() {
+                return;
+            }
+            if sent || stick.get_value() {
+                to_bottom();
+            } else if theirs > 0 {
+                unseen.update(|n| *n += theirs);
+            }
+        });
+        (last, pending)
+    });
+    // An older page arrived: keep the message that was on screen where it was,
+    // and keep loading while the reader is still near the top.
+    Effect::new(move |was_loading: Option<bool>| {
+        let loading = live.room.older_loading.get();
+        if was_loading == Some(true) && !loading {
+            request_animation_frame(move || {
+                let Some(el) = scroller.get_untracked() else {
+                    return;
+                };
+                if let Some((id, offset)) = anchor.get_value() {
+                    anchor.set_value(None);
+                    browser::keep_in_place(&el, &id, offset);
+                    last_top.set_value(el.scroll_top());
+                }
+                if el.scroll_top() < LOAD_OLDER_WITHIN_PX {
+                    load_older();
+                }
+            });
+        }
+        loading
+    });
+    let typing = move || {
+        let names: Vec<String> = live
+            .room
+            .typing
+            .with(|t| t.iter().map(|h| h.user.display_name.clone()).collect());
+        typing_line(&names)
+    };
+    let room_name = move || {
+        live.rooms.with(|r| {
+            r.iter()
+                .find(|r| r.room.id == room_id)
+                .map(|r| r.room.name.clone())
+                .unwrap_or_default()
+        })
+    };
+    let archived = move || {
+        live.rooms.with(|r| {
+            r.iter()
+                .any(|r| r.room.id == room_id && r.room.archived_at.is_some())
+        })
+    };
+    let shown = Memo::new(move |_| {
+        let marker = live.read_marker.get();
+        let me = live.me.with(|m| m.as_ref().map(|u| u.id));
+        live.room.items.with(|list| rows(list, marker, me))
+    });
+    let me = Signal::derive(move || live.me.with(|m| m.as_ref().map(|u| u.id)));
+    view! {
+        <div class="room">
+            <div class="room-head">
+                <h3 dir="auto">"#"{room_name}</h3>
+                <Transition>
+                    {move || Suspend::new(async move {
+                        detail.await.ok().map(|d: RoomDetail| view! { <WhoIsHere members=d.members /> })
+                    })}
+                </Transition>
+                <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog"
+                    on:click=move |_| managing.set(true)>"Members"</button>
+            </div>
+            <If when=move || managing.get()>
+                <Modal title=format!("#{} — members and settings", room_name()) focus="room-member"
+                    on_close=Callback::new(move |()| managing.set(false))>
+                    <RoomMembers room_id detail />
+                </Modal>
+            </If>
+            <div class="messages-wrap">
+                <div class="messages" role="log" tabindex="0" aria-label=move || format!("Messages in #{}", room_name())
+                    node_ref=scroller on:scroll=on_scroll>
+                    <ol class="message-list">
+                        <If when=move || live.room.has_older.get()>
+                            <li class="older">
+                                {move || if live.room.older_loading.get() {
+                                    view! { <span class="muted small">"Loading older messages…"</span> }.into_any()
+                                } else {
+                                    view! { <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| load_older()>"Load older messages"</button> }.into_any()
+                                }}
+                            </li>
+                        </If>
+                        <List rows=move || rows_of(shown.into(), |r| r.message.id, move |row| {
+                            let message = Memo::new(move |_| row.with(|r| r.message.clone()));
+                            let continued = Memo::new(move |_| row.with(|r| r.continued));
+                            view! {
+                                {move || row.with(|r| r.day.clone()).map(|d| view! { <li class="day">{d}</li> })}
+                                {move || row.with(|r| r.new_marker).then(|| view! { <li class="new-marker">"New messages"</li> })}
+                                {move || view! { <MessageItem message=message.get() continued=continued.get() me /> }}
+                            }
+                        }) />
+                        <Unsent target=Target::Room(room_id) />
+                    </ol>
+                </div>
+                <If when=move || { unseen.get() > 0 }>
+                    <button type="button" class="btn btn-primary btn-sm new-below" on:click=move |_| to_bottom()>
+                        {move || match unseen.get() { 1 => "1 new message ↓".to_string(), n => format!("{n} new messages ↓") }}
+                    </button>
+                </If>
+            </div>
+            <p class="typing-line" aria-live="polite">{typing}</p>
+            <If when=move || !archived() fallback=|| view! { <p class="muted pad">"This room is archived: read-only."</p> }>
+                <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
+                    label=Signal::derive(move || format!("Message #{}", room_name()))
+                    placeholder=Signal::derive(move || format!("Message #{}", room_name())) />
+            </If>
+        </div>
+    }
+}
+
+/// One message. A message that continues its author's group shows no
+/// avatar or name (screen readers still hear the name), only its time.
+#[component]
+fn MessageItem(message: Message, continued: bool, me: Signal<Option<i64>>) -> impl IntoView {
+    let me = me.get_untracked();
+    let mentions_me = me.is_some_and(|me| message.mentions.iter().any(|u| u.id == me));
+    let name = message.author.display_name.clone();
+    view! {
+        <li class="msg" class:msg-cont=continued class:msg-mentions-me=mentions_me
+            id=format!("message-{}", message.id) data-id=message.id.to_string()>
+            {if continued {
+                view! { <time class="msg-side-time muted" aria-hidden="true">{clock(message.created_at)}</time> }.into_any()
+            } else {
+                view! { <Avatar name=name.clone() /> }.into_any()
+            }}
+            <div class="msg-body">
+                {if continued {
+                    view! { <span class="sr-only">{format!("{name}, {}:", clock(message.created_at))}</span> }.into_any()
+                } else {
+                    view! {
+                        <p class="msg-meta">
+                            <strong dir="auto">{name.clone()}</strong>
+                            <time class="muted">{clock(message.created_at)}</time>
+                        </p>
+                    }.into_any()
+                }}
+                <LongText text=message.content.clone() mentions=message.mentions.clone() me=me />
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn WhoIsHere(members: Vec<crate::model::User>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    view! {
+        <ul class="who" aria-label="Who's here">
+            {members.into_iter().map(|m| {
+                let id = m.id;
+                let presence = move || live.presence(live.online, id);
+                let name = m.display_name.clone();
+                view! {
+                    <li class=move || format!("who-item {}", presence().class())
+                        title=move || format!("{} — {}", name, presence().label())>
+                        <Avatar name=m.display_name.clone() small=true />
+                        <span class="dot" aria-hidden="true"></span>
+                        <span class="sr-only">{move || format!("{} is {}", m.display_name, presence().label())}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{rows, GROUP_WITHIN_MS};
+    use crate::model::{Message, User};
+
+    fn msg(id: i64, author: i64, at: i64) -> Message {
+        Message {
+            id,
+            room_id: 1,
+            author: User {
+                id: author,
+                username: format!("u{author}"),
+                display_name: format!("U{author}"),
+            },
+            content: "hi".into(),
+            created_at: at,
+            mentions: vec![],
+            seq: id,
+            client_id: None,
+        }
+    }
+
+    #[test]
+    fn one_authors_messages_within_five_minutes_share_a_header() {
+        let day = 86_400_000 * 20_000; // a day's start, far from any edge
+        let list = [
+            msg(1, 7, day + 1_000),
+            msg(2, 7, day + 2_000), // same author, soon: continued
+            msg(3, 8, day + 3_000), // someone else: new header
+            msg(4, 8, day + 3_000 + GROUP_WITHIN_MS), // 5 min later: new header
+            msg(5, 8, day + 4_000 + GROUP_WITHIN_MS), // continued
+            msg(6, 8, day + 86_400_000 + 10), // next day: separator, new header
+            msg(7, 8, day + 86_400_000 + 20), // unread starts here: marker, new header
+        ];
+        let shown = rows(&list, 6, Some(7));
+        let continued: Vec<bool> = shown.iter().map(|r| r.continued).collect();
+        assert_eq!(continued, [false, true, false, false, true, false, false]);
+        let days: Vec<bool> = shown.iter().map(|r| r.day.is_some()).collect();
+        assert_eq!(days, [true, false, false, false, false, true, false]);
+        let marker: Vec<bool> = shown.iter().map(|r| r.new_marker).collect();
+        assert_eq!(marker, [false, false, false, false, false, false, true]);
+        // Nobody else's unread message: no marker (one's own never count).
+        assert!(rows(&list, 6, Some(8)).iter().all(|r| !r.new_marker));
+    }
+}

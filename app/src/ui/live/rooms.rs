@@ -1,0 +1,266 @@
+//! The shown board's side of the live connection: routing its events to
+//! the board page, and its chat rooms — the list with unread counts, the
+//! open room's messages, and read pointers.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::{feed, BoardRoute, Live};
+use crate::model::{Message, RoomSummary};
+use crate::protocol::{ClientFrame, Topic};
+use crate::ui::common::browser;
+
+impl Live {
+    /// Shows a board's rooms (synchronously, so the server and the browser
+    /// render the same list) and routes the board's events to `route`;
+    /// [`enter_board`](Self::enter_board) then goes live.
+    pub fn show_board(self, route: Arc<dyn BoardRoute>, rooms: Vec<RoomSummary>) {
+        self.inner.update_value(|i| {
+            i.board_shown += 1;
+            i.board = Some(route);
+        });
+        self.rooms.set(rooms);
+    }
+
+    /// The shown board, if any.
+    pub fn board_id(self) -> Option<i64> {
+        self.inner
+            .try_with_value(|i| i.board.as_ref().map(|b| b.board_id()))
+            .flatten()
+    }
+
+    /// Where the events of board `board_id` go, if it is the one shown.
+    pub(super) fn board_route(self, board_id: i64) -> Option<Arc<dyn BoardRoute>> {
+        self.inner
+            .try_with_value(|i| i.board.clone())
+            .flatten()
+            .filter(|b| b.board_id() == board_id)
+    }
+
+    /// The board (members' presence) and every room (unread counts); the
+    /// open room resumes from its last message.
+    pub(super) fn subscribe_board(self) {
+        let Some(route) = self.inner.with_value(|i| i.board.clone()) else {
+            return;
+        };
+        self.subscribe(Topic::Board(route.board_id()), Some(route.cursor()));
+        let open = self.room.open.get_untracked();
+        for room_id in self.room_ids() {
+            let after = if Some(room_id) == open {
+                self.room.cursor()
+            } else {
+                None
+            };
+            self.subscribe(Topic::Room(room_id), after);
+        }
+    }
+
+    pub(super) fn room_ids(self) -> Vec<i64> {
+        self.rooms
+            .with_untracked(|r| r.iter().map(|r| r.room.id).collect())
+    }
+
+    /// Where this browser remembers the room last open on a board.
+    pub(super) fn last_room_key(self, board_id: i64) -> String {
+        format!("taskflow.room.{}.{board_id}", self.my_id())
+    }
+
+    /// The board page is shown: follow it live and open a room (the one a
+    /// link asked for, else the one last open here, else the first).
+    pub fn enter_board(self) {
+        self.subscribe_board();
+        let last = self.board_id().and_then(|board_id| {
+            browser::stored(&self.last_room_key(board_id))
+                .and_then(|r| r.parse::<i64>().ok())
+                .filter(|r| self.room_ids().contains(r))
+        });
+        let wanted = self
+            .room
+            .open
+            .get_untracked()
+            .or(last)
+            .or_else(|| self.room_ids().first().copied());
+        self.room.open.set(None);
+        if let Some(room_id) = wanted {
+            self.open_room(room_id);
+        }
+    }
+
+    /// The board page is gone: stop following it (unless another board
+    /// page took over already). The topics are left at once; what the
+    /// page's views showed is cleared a moment later, once they are gone:
+    /// while the page is being taken down its views still hold effects
+    /// that would run once more against the page's disposed state (the
+    /// WASM panicked on leaving a board by a link).
+    pub fn leave_board(self, board_id: i64) {
+        if self.board_id() != Some(board_id) {
+            return;
+        }
+        self.unsubscribe(Topic::Board(board_id));
+        for room_id in self.room_ids() {
+            self.unsubscribe(Topic::Room(room_id));
+        }
+        // Nothing more goes to the page's state (it is being disposed).
+        let shown = self.inner.with_value(|i| i.board_shown);
+        self.inner.update_value(|i| i.board = None);
+        let forget = move || {
+            if self.inner.with_value(|i| i.board_shown) != shown {
+                return;
+            }
+            self.rooms.set(Vec::new());
+            self.room.close();
+            self.online.set(Vec::new());
+        };
+        #[cfg(feature = "hydrate")]
+        set_timeout(forget, std::time::Duration::ZERO);
+        #[cfg(not(feature = "hydrate"))]
+        forget();
+    }
+
+    /// Opens a room: newest history over HTTP, then live updates.
+    pub fn open_room(self, room_id: i64) {
+        if self.room.open.get_untracked() == Some(room_id) {
+            self.room.reach_focus(self, room_id);
+            return;
+        }
+        if let Some(board_id) = self.board_id() {
+            browser::store(&self.last_room_key(board_id), &room_id.to_string());
+        }
+        self.room.close();
+        self.room.open.set(Some(room_id));
+        self.online.set(Vec::new());
+        let marker = self.rooms.with_untracked(|r| {
+            r.iter()
+                .find(|r| r.room.id == room_id)
+                .map(|r| (r.unread, r.last_message_id))
+        });
+        self.read_marker.set(match marker {
+            Some((unread, Some(last))) if unread > 0 => last - unread,
+            _ => i64::MAX,
+        });
+        if marker.is_none() {
+            // A room this tab did not know yet (created, or joined, since
+            // the page loaded; a notification's link): refresh the list.
+            self.refresh_rooms();
+        }
+        self.room.load_newest(self, room_id);
+    }
+
+    /// Subscribes this socket to a room for unread counts (a room just created).
+    pub(super) fn watch_room(self, room_id: i64) {
+        self.subscribe(Topic::Room(room_id), None);
+    }
+
+    /// A room the user just created or joined: listed (by name), followed
+    /// and opened.
+    pub fn enter_room(self, summary: RoomSummary) {
+        let id = summary.room.id;
+        self.rooms.update(|r| {
+            r.push(summary);
+            r.sort_by_key(|r| r.room.name.to_lowercase());
+        });
+        self.watch_room(id);
+        self.open_room(id);
+    }
+
+    /// Loads the page before the oldest message shown (one at a time).
+    pub fn load_older(self) {
+        self.room.load_older(self);
+    }
+
+    /// Reloads the board's room list and follows the rooms that are new.
+    pub(super) fn refresh_rooms(self) {
+        let Some(board_id) = self.board_id() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let Ok(rooms) = crate::api::chat::list_rooms(board_id).await else {
+                return;
+            };
+            if self.board_id() != Some(board_id) {
+                return;
+            }
+            let known = self.room_ids();
+            let open = self.room.open.get_untracked();
+            for r in rooms.iter().filter(|r| !known.contains(&r.room.id)) {
+                if Some(r.room.id) != open {
+                    self.subscribe(Topic::Room(r.room.id), None);
+                }
+            }
+            let first = rooms.first().map(|r| r.room.id);
+            let open_gone = open.is_some_and(|o| !rooms.iter().any(|r| r.room.id == o));
+            self.rooms.set(rooms);
+            if open_gone {
+                // The open room is no longer ours: show another one.
+                self.room.close();
+                if let Some(first) = first {
+                    self.open_room(first);
+                }
+            }
+        });
+    }
+
+    /// A message arrived (live, replayed, or acknowledged).
+    pub(super) fn receive_message(self, message: Message) {
+        self.resolve_echo(message.client_id.as_deref());
+        if Some(message.room_id) != self.room.open.get_untracked() {
+            self.bump_unread(&message);
+            return;
+        }
+        let (author, room_id) = (message.author.id, message.room_id);
+        if self.room.upsert(message) == feed::Upserted::New {
+            self.room
+                .typing
+                .update(|t| t.retain(|h| h.user.id != author));
+            if browser::tab_hidden() && author != self.my_id() {
+                // Nobody is looking: it stays unread (the tab title counts
+                // it) until the tab is back in view.
+                self.rooms.update(|rooms| {
+                    if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                        r.unread += 1;
+                    }
+                });
+            }
+            self.mark_read_now();
+        }
+    }
+
+    /// Counts a message of a room that is not open as unread.
+    pub(super) fn bump_unread(self, message: &Message) {
+        let mine = message.author.id == self.my_id();
+        self.rooms.update(|rooms| {
+            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) {
+                r.last_message_id = Some(message.id.max(r.last_message_id.unwrap_or(0)));
+                if !mine {
+                    r.unread += 1;
+                }
+            }
+        });
+    }
+
+    /// Moves the read pointer to the newest message shown (when the tab is visible).
+    pub fn mark_read_now(self) {
+        let (Some(room_id), Some(last)) = (self.room.open.get_untracked(), self.room.last_id())
+        else {
+            return;
+        };
+        if browser::tab_hidden() {
+            return;
+        }
+        self.rooms.update(|rooms| {
+            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                r.unread = 0;
+            }
+        });
+        let frame = ClientFrame::Read {
+            room_id: Some(room_id),
+            message_id: last,
+        };
+        if !self.send_frame(&frame) {
+            leptos::task::spawn_local(async move {
+                let _ = crate::api::chat::mark_read(room_id, last).await;
+            });
+        }
+    }
+}
