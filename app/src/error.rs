@@ -164,11 +164,24 @@ impl AppError {
 impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
+    /// On the server: the answer is finished here, once — its status and
+    /// `Retry-After` set, an internal error's details logged and left out,
+    /// the request id added (see [`error_answer`]).
+    #[cfg(feature = "ssr")]
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        error_answer(self)
+    }
+
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
+            // A field the function does not take (`api::FormOrJson` says
+            // which, and what it takes): those words as they are.
+            E::Deserialization(m) if cfg!(feature = "ssr") && m.starts_with(UNKNOWN_FIELD) => {
+                Self::InvalidInput(m)
+            }
             // On the server, a request it cannot decode (malformed JSON or
-            // form data, unknown fields, invalid UTF-8) is the caller's error.
+            // form data, invalid UTF-8) is the caller's error.
             E::Deserialization(m) if cfg!(feature = "ssr") => {
                 Self::InvalidInput(format!("the request could not be read: {m}"))
             }
@@ -184,6 +197,58 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
             other => Self::Internal(other.to_string()),
         }
     }
+}
+
+/// The header that carries a request's id (set, or checked, at the edge).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Whole seconds to wait, for a `Retry-After` header (at least 1).
+pub fn retry_after_secs(ms: u64) -> u64 {
+    ms.div_ceil(1000).max(1)
+}
+
+/// How the message about a field a request may not set begins.
+pub const UNKNOWN_FIELD: &str = "unknown field `";
+
+/// A server function's failure as its caller gets it: the response
+/// takes the error's status (server functions would answer 500) and
+/// `Retry-After`; the body is the error (`{"code","message"}`, an
+/// internal error's details only in the log) with `retry_after_ms` and
+/// the request's id. Built once, here: nothing downstream reads it again.
+#[cfg(feature = "ssr")]
+fn error_answer(error: &AppError) -> leptos::server_fn::Bytes {
+    let request_id = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(
+            http::StatusCode::from_u16(error.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        if let Some(ms) = error.retry_after_ms() {
+            res.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(retry_after_secs(ms)),
+            );
+        }
+    }
+    let mut body = serde_json::to_value(error).unwrap_or_default();
+    if let AppError::Internal(detail) = error {
+        tracing::error!(request_id = %request_id, detail = %detail, "server function failed");
+        body["message"] = error.client_message().into();
+    } else if !matches!(error, AppError::Stale(_)) {
+        body["message"] = error.client_message().into();
+    }
+    if let Some(ms) = error.retry_after_ms() {
+        body["retry_after_ms"] = ms.into();
+    }
+    body["request_id"] = request_id.into();
+    serde_json::to_vec(&body).unwrap_or_default().into()
 }
 
 /// Longest error message a client is sent, in characters.

@@ -114,11 +114,14 @@ impl From<Topic> for TopicName {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
     /// Follow a topic; with `after`, first get what was missed (a message id
-    /// for rooms, a change `seq` for threads).
+    /// for rooms, a change `seq` for threads and boards) — or with
+    /// `after_seq`, a change `seq` for every stream (rooms too).
     Subscribe {
         topic: TopicName,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_seq: Option<i64>,
     },
     Unsubscribe {
         topic: TopicName,
@@ -391,7 +394,8 @@ pub struct Snapshot {
     /// The unread notification count (the user's topic).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<i64>,
-    /// The last change sent (threads and boards): resume with `after` = this.
+    /// The stream's last change sent (rooms, threads, boards): resume with
+    /// `after_seq` = this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
 }
@@ -828,10 +832,17 @@ mod tests {
             ClientFrame::Subscribe {
                 topic: Topic::Room(5).into(),
                 after: Some(120),
+                after_seq: None,
+            },
+            ClientFrame::Subscribe {
+                topic: Topic::Room(5).into(),
+                after: None,
+                after_seq: Some(57),
             },
             ClientFrame::Subscribe {
                 topic: Topic::User(1).into(),
                 after: None,
+                after_seq: None,
             },
             ClientFrame::Unsubscribe {
                 topic: Topic::Room(5).into(),
@@ -1041,6 +1052,7 @@ mod tests {
         }
         let client = [
             json!({"type":"subscribe","topic":"room:5","after":120}),
+            json!({"type":"subscribe","topic":"room:5","after_seq":57}),
             json!({"type":"subscribe","topic":"user:1"}),
             json!({"type":"unsubscribe","topic":"room:5"}),
             json!({"type":"message","room_id":5,"content":"hi","client_id":"tab1-17"}),
@@ -1050,6 +1062,7 @@ mod tests {
             json!({"type":"moving","task_id":9,"moving":true}),
             json!({"type":"ping"}),
         ];
+        assert_eq!(every_client_frame().len(), client.len());
         for (frame, expected) in every_client_frame().iter().zip(client) {
             assert_eq!(serde_json::to_value(frame).unwrap(), expected);
         }

@@ -290,7 +290,7 @@ async fn board_events(
         &s.services,
         &session,
         Stream::Board(parse_id(&id)?),
-        q.after,
+        q.resume()?,
         q.wait(),
         s.stopping.clone(),
     )

@@ -127,7 +127,7 @@ async fn long_poll(
         &s.services,
         &session,
         stream,
-        q.after,
+        q.resume()?,
         q.wait(),
         s.stopping.clone(),
     )

@@ -13,6 +13,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use serde_json::json;
 
 use app::error::AppError;
@@ -41,7 +42,7 @@ pub enum HttpError {
 }
 
 /// The header requests are identified by (set by us unless a proxy did).
-pub const REQUEST_ID: &str = "x-request-id";
+pub const REQUEST_ID: &str = app::error::REQUEST_ID_HEADER;
 
 impl HttpError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -70,7 +71,7 @@ impl HttpError {
 
 /// `Retry-After` (whole seconds, rounded up) for a wait in milliseconds.
 fn retry_after(ms: u64) -> HeaderValue {
-    HeaderValue::from(ms.div_ceil(1000).max(1))
+    HeaderValue::from(app::error::retry_after_secs(ms))
 }
 
 impl IntoResponse for HttpError {
@@ -137,10 +138,10 @@ pub type HttpResult<T> = Result<T, HttpError>;
 /// Largest error body [`finish`] rewrites (errors are small).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// The last step of every response: JSON error bodies get the request id,
-/// and server-function errors (`/rpc`, which answer every failure with 500
-/// and a serialized [`AppError`]) get their real status, a `Retry-After`
-/// where it applies, and no internal details.
+/// The last step of every response: our error bodies (built once, carried
+/// as a response extension) get the request id, and a rejection of the
+/// router or an extractor (plain text) gets our JSON shape. Server
+/// functions' failures arrive finished and pass through.
 pub async fn finish(request: Request, next: Next) -> Response {
     let request_id = request
         .headers()
@@ -164,9 +165,18 @@ pub async fn finish(request: Request, next: Next) -> Response {
     if !is_json && !is_plain {
         return response; // e.g. the HTML "not found" page
     }
+    // A server function's failure is finished where it is made
+    // (`app::error`'s `error_answer`): status, Retry-After, request id.
+    if response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
     if let Some(ErrorBody(error)) = parts.extensions.remove::<ErrorBody>() {
         return with_error_body(parts, error, &request_id);
+    }
+    if is_json {
+        // JSON that is not ours (nothing answers so today): as it is.
+        return Response::from_parts(parts, body);
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
         // Nothing of ours is that large: say what the status says.
@@ -182,49 +192,25 @@ pub async fn finish(request: Request, next: Next) -> Response {
             &request_id,
         );
     };
-    if is_plain {
-        // A rejection of the router or an extractor (405, an undecodable path
-        // segment, a missing upgrade header...): the same JSON shape as ours.
-        let text = String::from_utf8_lossy(&bytes).trim().to_string();
-        let code = match status {
-            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            s if s.is_server_error() => "internal",
-            _ => "invalid_input",
-        };
-        let message = if text.is_empty() || status.is_server_error() {
-            status.canonical_reason().unwrap_or("error").to_lowercase()
-        } else {
-            text
-        };
-        return with_error_body(
-            parts,
-            json!({ "code": code, "message": message }),
-            &request_id,
-        );
-    }
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
+    // A rejection of the router or an extractor (405, an undecodable path
+    // segment, a missing upgrade header...): the same JSON shape as ours.
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_input",
     };
-    if parts.headers.contains_key("serverfnerror") {
-        // A server function's error: `{"code": ..., "message": ...}`.
-        if let Ok(err) = serde_json::from_value::<AppError>(value.clone()) {
-            parts.status =
-                StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if matches!(err, AppError::Internal(_)) {
-                tracing::error!(request_id = %request_id, detail = %err.message(), "server function failed");
-                value["message"] = json!(err.client_message());
-            }
-            if let Some(ms) = err.retry_after_ms() {
-                parts.headers.insert(header::RETRY_AFTER, retry_after(ms));
-                value["retry_after_ms"] = json!(ms);
-            }
-        }
-        value["request_id"] = json!(request_id);
-    }
-    let body = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body))
+    let message = if text.is_empty() || status.is_server_error() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        text
+    };
+    with_error_body(
+        parts,
+        json!({ "code": code, "message": message }),
+        &request_id,
+    )
 }

@@ -22,7 +22,6 @@ pub mod extract;
 pub mod hosts;
 pub mod messaging;
 pub mod params;
-pub mod rpc_fields;
 pub mod security;
 pub mod serve;
 pub mod ws;
@@ -146,10 +145,6 @@ pub fn router(
         })
         .fallback(fallback)
         // From here outwards: the edge, innermost first.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            rpc_fields::guard,
-        ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(DefaultBodyLimit::max(args.max_body_bytes))

@@ -219,7 +219,7 @@ async fn long_poll(
         &s.services,
         &session,
         stream,
-        q.after,
+        q.resume()?,
         q.wait(),
         s.stopping.clone(),
     )
@@ -232,7 +232,9 @@ async fn long_poll(
             _ => None,
         })
         .collect();
-    let has_older = messages.first().map_or(q.after > 0, |m| m.seq > 1);
+    let has_older = messages
+        .first()
+        .map_or(q.after.or(q.after_seq).unwrap_or(0) > 0, |m| m.seq > 1);
     Ok(Json(HistoryPage {
         messages,
         has_older,

@@ -1,6 +1,8 @@
 //! Request parameters shared by the JSON routes of several modules (so
 //! those modules need not import each other).
 
+use app::error::AppError;
+use app::services::stream::{self, Resume};
 use serde::Deserialize;
 
 use crate::error::HttpResult;
@@ -10,13 +12,19 @@ pub(crate) fn parse_id(raw: &str) -> HttpResult<i64> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| app::error::AppError::not_found("resource").into())
+        .ok_or_else(|| AppError::not_found("resource").into())
 }
 
+/// A long poll's query: where to resume (`after`, the stream's documented
+/// cursor, or `after_seq`, a change number — one of the two) and how long
+/// to wait.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PollQuery {
-    pub after: i64,
+    #[serde(default)]
+    pub after: Option<i64>,
+    #[serde(default)]
+    pub after_seq: Option<i64>,
     /// Seconds to wait for something new (default 25, at most 30).
     #[serde(default)]
     pub timeout: Option<u64>,
@@ -24,6 +32,12 @@ pub(crate) struct PollQuery {
 
 impl PollQuery {
     pub fn wait(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.timeout.unwrap_or(25).min(30))
+        stream::poll_wait(self.timeout)
+    }
+
+    /// Where the poll resumes: 400 without `after` or `after_seq`, or with both.
+    pub fn resume(&self) -> HttpResult<Resume> {
+        Resume::from_parts(self.after, self.after_seq)?
+            .ok_or_else(|| AppError::invalid("missing field `after` (or `after_seq`)").into())
     }
 }

@@ -122,6 +122,113 @@ async fn resume_replays_what_was_missed_once_in_order() {
     quiet(&mut bob, 200).await;
 }
 
+/// Subscribes with a raw `subscribe` frame's resume fields; returns what
+/// came before `subscribed` (or the error frame) and that last frame.
+async fn subscribe_raw(c: &Client, room: i64, resume: Value) -> (Vec<Value>, Value) {
+    let mut s = connect(c, "/ws").await;
+    assert_eq!(next(&mut s).await["type"], "hello");
+    let mut frame = json!({"type": "subscribe", "topic": format!("room:{room}")});
+    for (k, v) in resume.as_object().unwrap() {
+        frame[k] = v.clone();
+    }
+    send(&mut s, frame).await;
+    let mut replay = Vec::new();
+    loop {
+        let f = next(&mut s).await;
+        match f["type"].as_str().unwrap() {
+            "message" => replay.push(f["message"].clone()),
+            "presence" | "typing" => {}
+            _ => return (replay, f),
+        }
+    }
+}
+
+#[tokio::test]
+async fn rooms_resume_by_seq_and_their_message_id_cursors_still_work() {
+    let srv = TestServer::start_configured(|a| a.message_rate = 0.0).await;
+    let t = team(&srv).await;
+    let (_, _, subscribed) = open_subscribed(&t.bob, &format!("room:{}", t.room), None).await;
+    assert_eq!(
+        subscribed["seq"], 0,
+        "a room's subscribed says its seq: {subscribed}"
+    );
+    let seen: Vec<i64> = [
+        http_send(&t.ada, t.room, "one").await,
+        http_send(&t.ada, t.room, "two").await,
+    ]
+    .to_vec();
+    let history = t
+        .bob
+        .get(&format!("/messaging/room/{}/history/", t.room))
+        .await
+        .1;
+    let last_seen = &history["messages"][1];
+    assert_eq!(last_seen["id"], seen[1]);
+    let last_seq = last_seen["seq"].as_i64().unwrap();
+    let mut missed = Vec::new();
+    for i in 0..5 {
+        missed.push(http_send(&t.ada, t.room, &format!("missed {i}")).await);
+    }
+    let ids = |v: &[Value]| {
+        v.iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // By seq (how the web UI resumes), and by the documented message id: the same.
+    let (by_seq, done) = subscribe_raw(&t.bob, t.room, json!({"after_seq": last_seq})).await;
+    assert_eq!(done["type"], "subscribed", "{done}");
+    assert_eq!(ids(&by_seq), missed, "every missed message, once, in order");
+    let newest_seq = by_seq.last().unwrap()["seq"].as_i64().unwrap();
+    assert_eq!(done["seq"], newest_seq, "subscribed says the last seq sent");
+    let (by_id, done) = subscribe_raw(&t.bob, t.room, json!({"after": seen[1]})).await;
+    assert_eq!(done["type"], "subscribed");
+    assert_eq!(ids(&by_id), missed);
+    // Both at once: an error frame, and no subscription.
+    let (none, error) = subscribe_raw(
+        &t.bob,
+        t.room,
+        json!({"after": seen[1], "after_seq": last_seq}),
+    )
+    .await;
+    assert!(none.is_empty());
+    assert_eq!(error["type"], "error", "{error}");
+    assert_eq!(error["code"], "invalid_input");
+    // The bound room socket takes `?after_seq=` too.
+    let mut bound = connect(
+        &t.bob,
+        &format!("/ws/chat-room/{}/?after_seq={last_seq}", t.room),
+    )
+    .await;
+    assert_eq!(next(&mut bound).await["type"], "hello");
+    let mut replayed = Vec::new();
+    while replayed.len() < missed.len() {
+        let f = next(&mut bound).await;
+        if f["type"] == "message" {
+            replayed.push(f["message"].clone());
+        }
+    }
+    assert_eq!(ids(&replayed), missed);
+    // The HTTP long poll: by seq, by id, and neither or both refused.
+    let poll = |q: String| {
+        let bob = t.bob.clone_session();
+        let path = format!("/messaging/room/{}/events/?{q}&timeout=1", t.room);
+        async move { bob.get(&path).await }
+    };
+    let (status, page) = poll(format!("after_seq={last_seq}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(ids(page["messages"].as_array().unwrap()), missed);
+    let (_, page) = poll(format!("after={}", seen[1])).await;
+    assert_eq!(ids(page["messages"].as_array().unwrap()), missed);
+    for q in [
+        format!("after={}&after_seq={last_seq}", seen[1]),
+        "x=1".to_string(),
+    ] {
+        let got = poll(q.clone()).await;
+        assert_eq!(got.0, StatusCode::BAD_REQUEST, "{q}: {}", got.1);
+        assert_eq!(got.1["error"]["code"], "invalid_input", "{q}");
+    }
+}
+
 #[tokio::test]
 async fn resume_works_across_a_server_restart() {
     let srv = TestServer::start().await;

@@ -35,6 +35,7 @@ pub struct NewSession {
 /// Creates an account and logs it in. From `client`: sign-ups refused for a
 /// taken name count as failures in the login throttle (they probe which names
 /// exist), and a throttled address gets 429 before any hashing.
+#[tracing::instrument(skip_all)]
 pub async fn signup(
     svc: &Services,
     client: Option<ClientAddr>,
@@ -61,6 +62,7 @@ pub async fn signup(
 }
 
 /// Creates an account (sign-up, and `taskflow create-user`).
+#[tracing::instrument(skip_all)]
 pub async fn create_user(
     svc: &Services,
     username: &str,
@@ -98,6 +100,7 @@ pub async fn create_user(
 /// against the username and the client's address, a success clears the
 /// username's failures. Unknown user and wrong password give the same answer,
 /// after the same work.
+#[tracing::instrument(skip_all)]
 pub async fn login(
     svc: &Services,
     client: Option<ClientAddr>,
@@ -166,6 +169,7 @@ async fn start_session(svc: &Services, user: User) -> AppResult<NewSession> {
 
 /// Ends the session of this token (no error if there was none). Its open
 /// real-time connections close, on every instance.
+#[tracing::instrument(skip_all)]
 pub async fn logout(svc: &Services, token: &str) -> AppResult<()> {
     let hash = token_hash(token);
     let ended: Option<(i64,)> =
@@ -195,10 +199,17 @@ pub struct Session {
 }
 
 /// The session of a request (401 without a valid one).
+#[tracing::instrument(skip_all)]
 pub async fn require_session(svc: &Services, headers: &HeaderMap) -> AppResult<Session> {
     let token = session_token(headers).ok_or_else(AppError::login_required)?;
     let hash = token_hash(&token);
-    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct SessionRow {
+        #[sqlx(flatten)]
+        user: User,
+        expires_at: i64,
+    }
+    let row: Option<SessionRow> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name, s.expires_at
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.expires_at > $2",
@@ -207,15 +218,11 @@ pub async fn require_session(svc: &Services, headers: &HeaderMap) -> AppResult<S
     .bind(now_ms())
     .fetch_optional(&svc.pool)
     .await?;
-    let (id, username, display_name, expires_at) = row.ok_or_else(AppError::login_required)?;
+    let row = row.ok_or_else(AppError::login_required)?;
     Ok(Session {
-        user: User {
-            id,
-            username,
-            display_name,
-        },
+        user: row.user,
         reference: session_reference(&hash),
-        expires_at,
+        expires_at: row.expires_at,
     })
 }
 
@@ -225,6 +232,7 @@ fn session_reference(key: &str) -> String {
 }
 
 /// The user a session token belongs to, if it is valid and not expired.
+#[tracing::instrument(skip_all)]
 pub async fn user_for_token(svc: &Services, token: &str) -> AppResult<Option<User>> {
     let user = sqlx::query_as::<_, User>(
         "SELECT u.id, u.username, u.display_name
@@ -239,6 +247,7 @@ pub async fn user_for_token(svc: &Services, token: &str) -> AppResult<Option<Use
 }
 
 /// The logged-in user of a request, from its session cookie.
+#[tracing::instrument(skip_all)]
 pub async fn current_user(svc: &Services, headers: &HeaderMap) -> AppResult<Option<User>> {
     match session_token(headers) {
         Some(token) => user_for_token(svc, &token).await,
@@ -247,6 +256,7 @@ pub async fn current_user(svc: &Services, headers: &HeaderMap) -> AppResult<Opti
 }
 
 /// Like [`current_user`], but a missing session is an error (401).
+#[tracing::instrument(skip_all)]
 pub async fn require_user(svc: &Services, headers: &HeaderMap) -> AppResult<User> {
     current_user(svc, headers)
         .await?

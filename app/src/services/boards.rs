@@ -35,11 +35,13 @@ pub async fn require_owner(pool: &AnyPool, board_id: i64, user_id: i64) -> AppRe
 }
 
 /// The boards the user is a member of, most recently changed first.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn list_boards(svc: &Services, user: &User) -> AppResult<Vec<BoardSummary>> {
     summaries(&svc.pool, user.id, None).await
 }
 
 /// One board as it appears in the user's board list.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn board_summary(svc: &Services, user: &User, board_id: i64) -> AppResult<BoardSummary> {
     summaries(&svc.pool, user.id, Some(board_id))
         .await?
@@ -87,6 +89,7 @@ async fn summaries(
 }
 
 /// Creates a board owned by the user, with the usual three columns to start from.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn create_board(svc: &Services, user: &User, name: &str) -> AppResult<BoardSummary> {
     let name = validate::board_name(name)?;
     let now = now_ms();
@@ -133,6 +136,7 @@ pub async fn create_board(svc: &Services, user: &User, name: &str) -> AppResult<
 
 /// The whole board: columns, tasks and members, and the number of the last
 /// change they include (to follow the board live from there).
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn get_board(svc: &Services, user: &User, board_id: i64) -> AppResult<BoardDetail> {
     let role = role_on(&svc.pool, board_id, user.id).await?;
     // The reads are separate statements: if a change commits between them,
@@ -207,7 +211,13 @@ async fn read_board(
 }
 
 async fn list_members(pool: &AnyPool, board_id: i64) -> AppResult<Vec<Member>> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct MemberRow {
+        #[sqlx(flatten)]
+        user: User,
+        role: String,
+    }
+    let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name, m.role
          FROM board_members m JOIN users u ON u.id = m.user_id
          WHERE m.board_id = $1
@@ -218,18 +228,15 @@ async fn list_members(pool: &AnyPool, board_id: i64) -> AppResult<Vec<Member>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, username, display_name, role)| Member {
-            user: User {
-                id,
-                username,
-                display_name,
-            },
-            role: Role::parse(&role).unwrap_or(Role::Member),
+        .map(|r| Member {
+            user: r.user,
+            role: Role::parse(&r.role).unwrap_or(Role::Member),
         })
         .collect())
 }
 
 /// Renames a board (owner only).
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn rename_board(
     svc: &Services,
     user: &User,
@@ -250,6 +257,7 @@ pub async fn rename_board(
 }
 
 /// Deletes a board with everything on it (owner only).
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn delete_board(svc: &Services, user: &User, board_id: i64) -> AppResult<()> {
     require_owner(&svc.pool, board_id, user.id).await?;
     let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
@@ -278,6 +286,7 @@ pub async fn delete_board(svc: &Services, user: &User, board_id: i64) -> AppResu
 }
 
 /// Adds a user to a board by username (owner only).
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn add_member(
     svc: &Services,
     user: &User,
@@ -341,6 +350,7 @@ pub async fn add_member(
 
 /// Removes a member (the owner removes anyone but themself; a member may leave).
 /// Their tasks on this board become unassigned.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id, member_id = member_id))]
 pub async fn remove_member(
     svc: &Services,
     user: &User,

@@ -21,22 +21,32 @@ use crate::model::{
 };
 use crate::validate;
 
-type RoomRow = (i64, i64, String, String, i64, i64, Option<i64>);
+/// A room as stored (the columns of [`ROOM_COLUMNS`]).
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    id: i64,
+    board_id: i64,
+    name: String,
+    description: String,
+    created_by: i64,
+    created_at: i64,
+    archived_at: Option<i64>,
+}
 
 const ROOM_COLUMNS: &str =
     "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at, r.archived_at";
 
-fn room_from(
-    (id, board_id, name, description, created_by, created_at, archived_at): RoomRow,
-) -> Room {
-    Room {
-        id,
-        board_id,
-        name,
-        description,
-        created_by,
-        created_at,
-        archived_at,
+impl From<RoomRow> for Room {
+    fn from(r: RoomRow) -> Self {
+        Room {
+            id: r.id,
+            board_id: r.board_id,
+            name: r.name,
+            description: r.description,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            archived_at: r.archived_at,
+        }
     }
 }
 
@@ -69,7 +79,7 @@ async fn find_room(pool: &AnyPool, room_id: i64, user_id: i64, owner_too: bool) 
     .bind(i64::from(owner_too))
     .fetch_optional(pool)
     .await?;
-    row.map(room_from)
+    row.map(Room::from)
         .ok_or_else(|| AppError::not_found("room"))
 }
 
@@ -93,6 +103,7 @@ fn unique_name_error(err: sqlx::Error, name: &str) -> AppError {
 }
 
 /// Creates a room; the creator is its first member.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn create_room(
     svc: &Services,
     user: &User,
@@ -149,6 +160,7 @@ pub async fn create_room(
 /// The rooms of a board the user is in, optionally filtered by name, by name.
 /// The board owner also sees the rooms she is not in (`member: false`): she
 /// manages every room of her board, though she reads only those she joins.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn list_rooms(
     svc: &Services,
     user: &User,
@@ -162,13 +174,8 @@ pub async fn list_rooms(
         .map(|q| format!("%{}%", escape_like(&q.to_lowercase())));
     #[derive(sqlx::FromRow)]
     struct Row {
-        id: i64,
-        board_id: i64,
-        name: String,
-        description: String,
-        created_by: i64,
-        created_at: i64,
-        archived_at: Option<i64>,
+        #[sqlx(flatten)]
+        room: RoomRow,
         member: i64,
         member_count: i64,
         unread: i64,
@@ -198,15 +205,7 @@ pub async fn list_rooms(
     Ok(rows
         .into_iter()
         .map(|r| RoomSummary {
-            room: room_from((
-                r.id,
-                r.board_id,
-                r.name,
-                r.description,
-                r.created_by,
-                r.created_at,
-                r.archived_at,
-            )),
+            room: r.room.into(),
             member: r.member == 1,
             member_count: r.member_count,
             unread: r.unread,
@@ -224,6 +223,7 @@ fn escape_like(s: &str) -> String {
 /// A room with its members and the caller's read pointer.
 /// The board owner sees any room's details (to manage its members), with a
 /// read pointer of 0 when she is not in it; its history stays members-only.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn get_room(svc: &Services, user: &User, room_id: i64) -> AppResult<RoomDetail> {
     let room = managed_room(&svc.pool, room_id, user.id).await?;
     let members = room_members(&svc.pool, room_id).await?;
@@ -254,6 +254,7 @@ pub async fn room_members(pool: &AnyPool, room_id: i64) -> AppResult<Vec<User>> 
 }
 
 /// Renames, re-describes, archives or restores a room.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn update_room(
     svc: &Services,
     user: &User,
@@ -316,6 +317,7 @@ pub async fn update_room(
 }
 
 /// Deletes a room and its history.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult<()> {
     let room = managed_room(&svc.pool, room_id, user.id).await?;
     require_room_admin(&svc.pool, &room, user.id).await?;
@@ -334,6 +336,7 @@ pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult
 }
 
 /// Adds a board member to a room (any room member, and the board owner, may).
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn add_room_member(
     svc: &Services,
     user: &User,
@@ -383,6 +386,7 @@ pub async fn add_room_member(
 
 /// Removes someone from a room: themself (leaving), or anyone by the room's
 /// creator or the board owner.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id, member_id = member_id))]
 pub async fn remove_room_member(
     svc: &Services,
     user: &User,
@@ -414,6 +418,7 @@ pub async fn remove_room_member(
 /// returns: whatever the caller acknowledges is durable. Room members it
 /// @mentions are notified. With a `client_id` already used by this author,
 /// nothing is written: the stored message is the answer.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn post_message(
     svc: &Services,
     user: &User,
@@ -432,6 +437,7 @@ pub async fn post_message(
 /// published in that order (one connection's burst stays in order), while
 /// the writer still batches across connections. The ticket resolves once
 /// the message is committed.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn submit_message(
     svc: &Services,
     user: &User,
@@ -760,6 +766,7 @@ pub use super::paging::Cursor;
 
 /// A page of a room's history, oldest message first. With no cursor: the
 /// newest page. Keyset pagination on (room_id, id): each page is one index range.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn history(
     svc: &Services,
     user: &User,
@@ -885,6 +892,7 @@ pub(crate) async fn messages_page(
 }
 
 /// Moves the caller's read pointer forward (never back) to `message_id`.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id, message_id = message_id))]
 pub async fn mark_read(
     svc: &Services,
     user: &User,

@@ -11,6 +11,7 @@ use crate::protocol::BoardChange;
 use crate::validate;
 
 /// Loads a column the user may see (404 for unknown ids and other people's boards).
+#[tracing::instrument(skip_all, fields(user = user.id, column_id = column_id))]
 pub async fn visible_column(svc: &Services, user: &User, column_id: i64) -> AppResult<Column> {
     let column = fetch(&svc.pool, column_id)
         .await?
@@ -34,6 +35,7 @@ async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Adds a column at the right end of the board.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn create_column(
     svc: &Services,
     user: &User,
@@ -76,6 +78,7 @@ pub async fn create_column(
 }
 
 /// Renames and/or moves a column.
+#[tracing::instrument(skip_all, fields(user = user.id, column_id = column_id))]
 pub async fn update_column(
     svc: &Services,
     user: &User,
@@ -143,6 +146,7 @@ pub async fn update_column(
 }
 
 /// Deletes a column and every task in it.
+#[tracing::instrument(skip_all, fields(user = user.id, column_id = column_id))]
 pub async fn delete_column(svc: &Services, user: &User, column_id: i64) -> AppResult<()> {
     let column = visible_column(svc, user, column_id).await?;
     let mut write = BoardWrite::begin(&svc.pool, column.board_id).await?;

@@ -132,6 +132,7 @@ const COMMENTS: Keyset = Keyset {
 
 /// A page of a task's thread, oldest first: the newest page with no cursor.
 /// Keyset pagination on (task_id, id).
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn history(
     svc: &Services,
     user: &User,
@@ -202,6 +203,7 @@ fn site(board_id: i64, task_id: i64, comment_id: i64) -> MentionSite {
 /// the task's subscribers; each board member it @mentions is notified. With a
 /// `client_id` this author used before, nothing is written: the stored
 /// comment is the answer (a re-sent comment whose ack was lost).
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn post(
     svc: &Services,
     user: &User,
@@ -330,6 +332,7 @@ async fn editable(svc: &Services, user: &User, comment_id: i64) -> AppResult<(Co
 }
 
 /// Edits your own comment. Only people newly @mentioned by the edit are notified.
+#[tracing::instrument(skip_all, fields(user = user.id, comment_id = comment_id))]
 pub async fn edit(
     svc: &Services,
     user: &User,
@@ -399,6 +402,7 @@ pub async fn edit(
 
 /// Deletes a comment (its author, or the board owner). The thread keeps a
 /// "comment deleted" placeholder; the notifications it caused are withdrawn.
+#[tracing::instrument(skip_all, fields(user = user.id, comment_id = comment_id))]
 pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<Comment> {
     let (old, _, role) = editable(svc, user, comment_id).await?;
     if old.author.id != user.id && role != Role::Owner {

@@ -129,21 +129,25 @@ pub async fn load<'e, E: sqlx::Executor<'e, Database = Any>>(
     let (table, column) = kind.table();
     let placeholders: Vec<String> = (1..=item_ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT x.{column}, u.id, u.username, u.display_name FROM {table} x
+        "SELECT x.{column} AS item, u.id, u.username, u.display_name FROM {table} x
          JOIN users u ON u.id = x.user_id
          WHERE x.{column} IN ({}) ORDER BY u.username",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query_as::<_, (i64, i64, String, String)>(&sql);
+    /// A mentioned user, with the id of the item (message, comment) they
+    /// are mentioned in (the query names it `item`).
+    #[derive(sqlx::FromRow)]
+    struct MentionRow {
+        item: i64,
+        #[sqlx(flatten)]
+        user: User,
+    }
+    let mut query = sqlx::query_as::<_, MentionRow>(&sql);
     for id in item_ids {
         query = query.bind(id);
     }
-    for (item, id, username, display_name) in query.fetch_all(db).await? {
-        out.entry(item).or_default().push(User {
-            id,
-            username,
-            display_name,
-        });
+    for row in query.fetch_all(db).await? {
+        out.entry(row.item).or_default().push(row.user);
     }
     Ok(out)
 }

@@ -147,6 +147,7 @@ fn from_row(row: Row) -> Notification {
 }
 
 /// How many of the caller's notifications are unread.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn unread(svc: &super::Services, user: &crate::model::User) -> AppResult<i64> {
     unread_count(&svc.pool, user.id).await
 }
@@ -184,6 +185,7 @@ pub async fn publish_new(pool: &AnyPool, hub: &Hub, ids: &[i64]) -> AppResult<()
 }
 
 /// Tells a user's tabs what changed (marked read, removed) and the new count.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn publish_update(
     svc: &Services,
     user_id: i64,
@@ -205,6 +207,7 @@ pub async fn publish_update(
 }
 
 /// A page of the user's notifications, newest first (keyset on id).
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn list(
     svc: &Services,
     user: &User,
@@ -241,6 +244,7 @@ pub async fn list(
 
 /// Marks one of the user's notifications read (someone else's id: 404, and
 /// nothing changes). Returns the new unread count.
+#[tracing::instrument(skip_all, fields(user = user.id, id = id))]
 pub async fn mark_read(svc: &Services, user: &User, id: i64) -> AppResult<i64> {
     let found: Option<(Option<i64>,)> =
         sqlx::query_as("SELECT read_at FROM notifications WHERE id = $1 AND recipient_id = $2")
@@ -263,6 +267,7 @@ pub async fn mark_read(svc: &Services, user: &User, id: i64) -> AppResult<i64> {
 }
 
 /// Marks every notification of the user read. Returns how many were unread.
+#[tracing::instrument(skip_all, fields(user = user.id))]
 pub async fn mark_all_read(svc: &Services, user: &User) -> AppResult<u64> {
     let changed = sqlx::query(
         "UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL",
@@ -318,6 +323,7 @@ pub async fn refresh_for_comment(
 }
 
 /// Tells these recipients' tabs that their lists changed (they reload them).
+#[tracing::instrument(skip_all)]
 pub async fn publish_refreshed(svc: &Services, recipients: &[i64]) -> AppResult<()> {
     for &recipient in recipients {
         publish_update(svc, recipient, Vec::new(), Vec::new(), false).await?;
@@ -326,6 +332,7 @@ pub async fn publish_refreshed(svc: &Services, recipients: &[i64]) -> AppResult<
 }
 
 /// Tells each recipient's tabs that these notifications are gone.
+#[tracing::instrument(skip_all)]
 pub async fn publish_removed(svc: &Services, removed: Vec<(i64, i64)>) -> AppResult<()> {
     let recipients: BTreeSet<i64> = removed.iter().map(|(r, _)| *r).collect();
     for recipient in recipients {

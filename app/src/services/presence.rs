@@ -345,6 +345,7 @@ impl RedisPresence {
 }
 
 /// Tells every room and board the user is in that they came online or went offline.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn announce(svc: &Services, user_id: i64, online: bool) -> AppResult<()> {
     let boards = ids(
         svc,
@@ -378,6 +379,7 @@ pub async fn announce(svc: &Services, user_id: i64, online: bool) -> AppResult<(
 }
 
 /// The members of a board who are online now.
+#[tracing::instrument(skip_all, fields(board_id = board_id))]
 pub async fn online_on_board(svc: &Services, board_id: i64) -> AppResult<Vec<i64>> {
     let members = ids(
         svc,
@@ -389,6 +391,7 @@ pub async fn online_on_board(svc: &Services, board_id: i64) -> AppResult<Vec<i64
 }
 
 /// The members of a room who are online now.
+#[tracing::instrument(skip_all, fields(room_id = room_id))]
 pub async fn online_in_room(svc: &Services, room_id: i64) -> AppResult<Vec<i64>> {
     let members = ids(
         svc,

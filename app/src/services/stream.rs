@@ -33,6 +33,40 @@ const PAGE: i64 = 100;
 
 pub use super::numbered::Stream;
 
+/// Where a follower resumes: after the topic's documented cursor (`after`:
+/// a message id for rooms, a change number for threads and boards), or
+/// after a change number (`after_seq`, the same for every stream: rooms
+/// resume by their `seq` like threads and boards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    After(i64),
+    AfterSeq(i64),
+}
+
+impl Resume {
+    /// From a request's `after` and `after_seq` (at most one of the two).
+    pub fn from_parts(after: Option<i64>, after_seq: Option<i64>) -> AppResult<Option<Self>> {
+        match (after, after_seq) {
+            (Some(_), Some(_)) => Err(AppError::invalid("give `after` or `after_seq`, not both")),
+            (Some(after), None) => Ok(Some(Self::After(after))),
+            (None, Some(seq)) => Ok(Some(Self::AfterSeq(seq))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn value(self) -> i64 {
+        match self {
+            Self::After(n) | Self::AfterSeq(n) => n,
+        }
+    }
+}
+
+/// How long a long poll waits for something new: what the client asked
+/// (seconds), 25 by default, at most 30. The one wait of every long poll.
+pub fn poll_wait(asked_secs: Option<u64>) -> Duration {
+    Duration::from_secs(asked_secs.unwrap_or(25).min(30))
+}
+
 /// Reading a numbered stream (writing one is `services::numbered`).
 impl Stream {
     /// Its items numbered after `seq`, in order, at most `limit`, and
@@ -59,13 +93,13 @@ impl Stream {
         })
     }
 
-    /// The number to resume after, from a client's cursor: a message id for
-    /// rooms (what clients hold), already a number for threads and boards.
-    async fn resume_point(self, pool: &AnyPool, after: i64) -> AppResult<i64> {
-        match self {
-            Self::Room(room) if after > 0 => chat::seq_at(pool, room, after).await,
-            Self::Room(_) => Ok(0),
-            Self::Thread(_) | Self::Board(_) => Ok(after),
+    /// The number to resume after: a room's message id is mapped to that
+    /// message's `seq`; a change number is already one.
+    async fn resume_point(self, pool: &AnyPool, resume: Resume) -> AppResult<i64> {
+        match (self, resume) {
+            (Self::Room(room), Resume::After(id)) if id > 0 => chat::seq_at(pool, room, id).await,
+            (Self::Room(_), Resume::After(_)) => Ok(0),
+            (_, resume) => Ok(resume.value().max(0)),
         }
     }
 
@@ -116,6 +150,7 @@ pub enum Follow {
 /// Who may follow a topic: the room's members, the board's members (boards
 /// and their threads), the user alone (their own topic). The board it
 /// belongs to; `not_found` (or `forbidden`, for another user's topic) otherwise.
+#[tracing::instrument(skip_all, fields(user = user.id, topic = ?topic))]
 pub async fn authorize(svc: &Services, user: &User, topic: Topic) -> AppResult<Option<i64>> {
     let pool = &svc.pool;
     match topic {
@@ -143,19 +178,20 @@ pub struct Started {
 /// `board`). Call it once the hub subscription is registered: an item
 /// published meanwhile is then both replayed and delivered live, and the
 /// follower's number drops the second copy — nothing falls in between.
-/// With `after` (a message id for rooms, a change number for threads) it
-/// replays what came since; without, it follows from now on.
+/// With `after` ([`Resume`]) it replays what came since; without, it
+/// follows from now on. The `subscribed` frame says the `seq` it is at.
+#[tracing::instrument(skip_all, fields(topic = ?topic))]
 pub async fn start(
     svc: &Services,
     topic: Topic,
     board: Option<i64>,
-    after: Option<i64>,
+    after: Option<Resume>,
 ) -> AppResult<Started> {
     let pool = &svc.pool;
     let mut snapshot = Snapshot::of(topic);
     let (follow, replay, resync) = match (topic, Stream::of(topic), board) {
         (_, Some(stream), Some(board_id)) => {
-            let (seq, replay, resync) = match after.filter(|a| *a >= 0) {
+            let (seq, replay, resync) = match after.filter(|a| a.value() >= 0) {
                 None => (stream.last_seq(pool).await?, Vec::new(), false),
                 Some(after) => {
                     let from = stream.resume_point(pool, after).await?;
@@ -179,6 +215,7 @@ pub async fn start(
                             .await
                             .unwrap_or_default(),
                     );
+                    snapshot.seq = Some(seq);
                 }
                 Stream::Thread(_) => {
                     snapshot.typing = Some(svc.presence.typing_now(topic).await);
@@ -312,18 +349,18 @@ impl Polled {
     }
 }
 
-/// The HTTP fallback's long poll: the items of `stream` after `after` (a
-/// message id for rooms, a change number for threads) as soon as there are
-/// any, or none after `wait` (or when the server stops). It listens before it
+/// The HTTP fallback's long poll: the items of `stream` after `after`
+/// ([`Resume`]) as soon as there are any, or none after `wait` (or when the server stops). It listens before it
 /// looks, so nothing committed in between is missed; and it ends with an
 /// error as soon as the user loses access (removed from the room or board)
 /// or the session ends (logout). A user's open polls are capped (429
 /// `too_many_connections` beyond `--max-user-polls`).
+#[tracing::instrument(skip_all, fields(user = session.user.id, stream = ?stream))]
 pub async fn poll(
     svc: &Services,
     session: &Session,
     stream: Stream,
-    after: i64,
+    after: Resume,
     wait: Duration,
     mut stopping: watch::Receiver<bool>,
 ) -> AppResult<Polled> {

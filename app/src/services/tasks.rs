@@ -26,6 +26,7 @@ async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Loads a task the user may see (404 for unknown ids and other people's boards).
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn visible_task(svc: &Services, user: &User, task_id: i64) -> AppResult<Task> {
     let task = fetch(&svc.pool, task_id)
         .await?
@@ -74,6 +75,7 @@ async fn check_assignee(
 }
 
 /// Adds a task at the bottom of a column.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id, column_id = column_id))]
 pub async fn create_task(
     svc: &Services,
     user: &User,
@@ -124,6 +126,7 @@ pub async fn create_task(
 /// the target column; a position past the end is clamped to the end. With a
 /// `version` that is not the task's any more, nothing changes (409 with the
 /// current task).
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn update_task(
     svc: &Services,
     user: &User,
@@ -235,6 +238,7 @@ async fn current_version(
 /// a column, from the version the mover saw. Cards others moved meanwhile
 /// keep their places; if this card itself changed since, or the neighbour
 /// is no longer in that column, nothing moves (409 with the current task).
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) -> AppResult<Task> {
     let task = visible_task(svc, user, task_id).await?;
     if to.after_id == Some(task_id) {
@@ -285,6 +289,7 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
 }
 
 /// Deletes a task.
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn delete_task(svc: &Services, user: &User, task_id: i64) -> AppResult<()> {
     let task = visible_task(svc, user, task_id).await?;
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;

@@ -22,7 +22,7 @@ use app::protocol::{
 };
 use app::services::auth::Session;
 use app::services::hub::{Delivery, Event, Subscriber, Topic};
-use app::services::stream::{self, CatchUp, Stream};
+use app::services::stream::{self, CatchUp, Resume, Stream};
 use app::services::{chat, comments, presence, tasks, Services};
 
 use super::follows::Follows;
@@ -90,7 +90,7 @@ impl Connection {
     pub async fn run(
         mut self,
         mut socket: WebSocket,
-        bound_after: Option<i64>,
+        bound_after: Option<Resume>,
         mut stopping: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut sub = self.svc.hub.subscriber(self.svc.settings.connection_queue);
@@ -288,9 +288,14 @@ impl Connection {
         };
         match frame {
             ClientFrame::Ping => flow(send(socket, &ServerFrame::Pong).await),
-            ClientFrame::Subscribe { topic, after } => {
-                self.subscribe(socket, sub, topic, after).await
-            }
+            ClientFrame::Subscribe {
+                topic,
+                after,
+                after_seq,
+            } => match Resume::from_parts(after, after_seq) {
+                Ok(resume) => self.subscribe(socket, sub, topic, resume).await,
+                Err(e) => fail(socket, &e, None).await,
+            },
             ClientFrame::Unsubscribe { topic } => match topic.parse() {
                 Ok(topic) => {
                     self.follows.remove(topic);
@@ -489,7 +494,7 @@ impl Connection {
         socket: &mut WebSocket,
         sub: &Subscriber,
         name: TopicName,
-        after: Option<i64>,
+        after: Option<Resume>,
     ) -> Flow {
         let topic = match name.parse() {
             Ok(topic) => topic,

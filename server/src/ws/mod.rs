@@ -22,7 +22,8 @@ use serde::Deserialize;
 
 use app::protocol::MAX_FRAME_BYTES;
 use app::services::auth::{self, Session};
-use app::services::stream::{self, Stream};
+use app::services::stream::{self, Resume, Stream};
+use tracing::Instrument;
 
 use crate::error::HttpError;
 use crate::extract::QueryParams;
@@ -65,11 +66,15 @@ pub fn routes() -> Router<AppState> {
         .route("/ws/task-comments/{task_id}/", get(open_task_socket))
 }
 
+/// `?after=ID` (a message id for rooms, a change number for threads) or
+/// `?after_seq=N` (a change number for both).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResumeQuery {
     #[serde(default)]
     after: Option<i64>,
+    #[serde(default)]
+    after_seq: Option<i64>,
 }
 
 /// Handshake checks: same origin (no cross-site WebSocket hijacking) and a session.
@@ -85,9 +90,8 @@ async fn open_socket(
     headers: HeaderMap,
 ) -> Response {
     match handshake(&state, &headers).await {
-        Ok(session) => {
-            upgrade(ws, state, session, None).unwrap_or_else(IntoResponse::into_response)
-        }
+        Ok(session) => upgrade(ws, state, session, None, request_id(&headers))
+            .unwrap_or_else(IntoResponse::into_response),
         Err(e) => e.into_response(),
     }
 }
@@ -126,21 +130,40 @@ async fn open_bound_socket(
         let session = handshake(&state, headers).await?;
         let stream = stream(parse_id(raw_id)?);
         stream::authorize(&state.services, &session.user, stream.topic()).await?;
-        Ok::<_, HttpError>((session, stream))
+        let resume = Resume::from_parts(resume.after, resume.after_seq)?;
+        Ok::<_, HttpError>((session, stream, resume))
     };
     match checked.await {
-        Ok((session, stream)) => upgrade(ws, state, session, Some((stream, resume.after)))
-            .unwrap_or_else(IntoResponse::into_response),
+        Ok((session, stream, resume)) => upgrade(
+            ws,
+            state,
+            session,
+            Some((stream, resume)),
+            request_id(headers),
+        )
+        .unwrap_or_else(IntoResponse::into_response),
         Err(e) => e.into_response(),
     }
 }
 
+/// The id of the upgrade request (the connection's log lines carry it).
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(crate::error::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string()
+}
+
 /// Upgrades, unless the user already has as many sockets as allowed (429).
+/// The connection runs in a span with the user, the session's reference and
+/// the upgrade request's id: every line it logs says whose it is.
 fn upgrade(
     ws: WebSocketUpgrade,
     state: AppState,
     session: Session,
-    bound: Option<(Stream, Option<i64>)>,
+    bound: Option<(Stream, Option<Resume>)>,
+    request_id: String,
 ) -> Result<Response, HttpError> {
     let slot = state.services.connection_caps.socket(session.user.id)?;
     // Small socket buffers: memory per idle connection is what limits how many
@@ -149,14 +172,23 @@ fn upgrade(
         .max_message_size(4 * MAX_FRAME_BYTES)
         .read_buffer_size(1024)
         .write_buffer_size(16 * 1024);
-    Ok(ws.on_upgrade(move |socket| async move {
-        connection::Connection::new(state.services.clone(), session, bound.map(|(s, _)| s))
-            .run(
-                socket,
-                bound.and_then(|(_, after)| after),
-                state.stopping.clone(),
-            )
-            .await;
-        drop(slot);
+    let span = tracing::info_span!(
+        "ws",
+        user = session.user.id,
+        session = %session.reference,
+        request = %request_id,
+    );
+    Ok(ws.on_upgrade(move |socket| {
+        async move {
+            connection::Connection::new(state.services.clone(), session, bound.map(|(s, _)| s))
+                .run(
+                    socket,
+                    bound.and_then(|(_, resume)| resume),
+                    state.stopping.clone(),
+                )
+                .await;
+            drop(slot);
+        }
+        .instrument(span)
     }))
 }

@@ -29,7 +29,7 @@ use crate::ui::RequireUser;
 fn follow_board(state: BoardState, rooms: &[RoomSummary]) {
     let live = expect_context::<Live>();
     let board_id = state.id();
-    live.show_board(Arc::new(state), rooms.to_vec());
+    live.show_board(board_id, Arc::new(state), rooms.to_vec());
     let query = leptos_router::hooks::use_query_map();
     let linked = move || {
         let q = query.read();

@@ -436,10 +436,6 @@ impl BoardState {
 
 /// The page's state takes the board's events, which `Live` routes to it.
 impl BoardRoute for BoardState {
-    fn board_id(&self) -> i64 {
-        self.board.try_with_untracked(|b| b.id).unwrap_or(0)
-    }
-
     fn cursor(&self) -> i64 {
         self.feed.try_with_value(BoardFeed::cursor).unwrap_or(0)
     }

@@ -42,10 +42,17 @@ fn poll(this: Live) {
                 pause(1000).await;
                 continue;
             };
-            let after = this.room.last_id().unwrap_or(0);
-            match poll_room(room, after).await {
+            // After the last change shown (once its newest page is in).
+            let Some(after) = this.room.cursor() else {
+                pause(500).await;
+                continue;
+            };
+            match poll_room(room, None, Some(after)).await {
                 Ok(messages) => {
                     for m in messages {
+                        if Some(m.room_id) == this.room.open.get_untracked() {
+                            this.room.advance(&m);
+                        }
                         this.receive_message(m);
                     }
                 }
@@ -76,14 +83,15 @@ fn poll(this: Live) {
     });
     spawn_local(async move {
         while polling() {
-            let Some(board) = this.inner.try_with_value(|i| i.board.clone()).flatten() else {
+            let Some((board_id, board)) = this.inner.try_with_value(|i| i.board.clone()).flatten()
+            else {
                 pause(1000).await;
                 continue;
             };
             // After what the page shows, or what waits to be shown.
-            match poll_board(board.board_id(), board.cursor()).await {
+            match poll_board(board_id, board.cursor()).await {
                 // The page may have gone meanwhile: its state with it.
-                Ok(_) if this.board_route(board.board_id()).is_none() => {}
+                Ok(_) if this.board_route(board_id).is_none() => {}
                 Ok(events) => {
                     for event in events {
                         if let crate::protocol::Event::BoardEvent { seq, change, .. } = event {

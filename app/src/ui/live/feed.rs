@@ -20,8 +20,8 @@ pub trait FeedItem: Clone + PartialEq + Send + Sync + 'static {
     fn id(&self) -> i64;
     /// Its change number: a higher one is a newer state of the same item.
     fn seq(&self) -> i64;
-    /// The resume cursor a live item advances (a message id for rooms, a
-    /// change number for threads).
+    /// The resume cursor a live item advances: its stream's change number
+    /// (rooms, like threads, resume by `seq`).
     fn cursor(&self) -> i64;
     fn author_id(&self) -> i64;
     fn is_deleted(&self) -> bool;
@@ -53,7 +53,7 @@ impl FeedItem for Message {
         self.seq
     }
     fn cursor(&self) -> i64 {
-        self.id
+        self.seq
     }
     fn author_id(&self) -> i64 {
         self.author.id
@@ -67,7 +67,7 @@ impl FeedItem for Message {
     async fn page(target: i64, before: Option<i64>) -> Result<Page<Self>, AppError> {
         let page = crate::api::chat::room_history(target, before, None).await?;
         Ok(Page {
-            cursor: page.messages.last().map(|m| m.id),
+            cursor: page.messages.last().map(|m| m.seq),
             items: page.messages,
             has_older: page.has_older,
             count: None,

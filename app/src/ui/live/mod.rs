@@ -109,7 +109,6 @@ impl Presence {
 /// Where the shown board's live events go: the board page registers one
 /// while it is shown, as a room's messages go to [`Feed<Message>`].
 pub trait BoardRoute: Send + Sync {
-    fn board_id(&self) -> i64;
     /// Where the board's topic resumes (the last change it has).
     fn cursor(&self) -> i64;
     /// A numbered change of the board (live, replayed or polled).
@@ -180,7 +179,7 @@ type InnerStorage = SyncStorage;
 #[derive(Default)]
 struct Inner {
     /// The shown board, which its events go to.
-    board: Option<Arc<dyn BoardRoute>>,
+    board: Option<(i64, Arc<dyn BoardRoute>)>,
     #[cfg(feature = "hydrate")]
     socket: Option<socket::Socket>,
     started: bool,
@@ -291,7 +290,8 @@ impl Live {
     fn subscribe(self, topic: Topic, after: Option<i64>) -> bool {
         self.send_frame(&ClientFrame::Subscribe {
             topic: topic.into(),
-            after,
+            after: None,
+            after_seq: after,
         })
     }
 
@@ -413,7 +413,7 @@ impl Live {
                 hints.update(|t| t.retain(|h| h.until > now));
             }
         }
-        if let Some(board) = self.inner.try_with_value(|i| i.board.clone()).flatten() {
+        if let Some((_, board)) = self.inner.try_with_value(|i| i.board.clone()).flatten() {
             board.expire(now);
         }
     }

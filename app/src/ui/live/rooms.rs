@@ -15,10 +15,10 @@ impl Live {
     /// Shows a board's rooms (synchronously, so the server and the browser
     /// render the same list) and routes the board's events to `route`;
     /// [`enter_board`](Self::enter_board) then goes live.
-    pub fn show_board(self, route: Arc<dyn BoardRoute>, rooms: Vec<RoomSummary>) {
+    pub fn show_board(self, board_id: i64, route: Arc<dyn BoardRoute>, rooms: Vec<RoomSummary>) {
         self.inner.update_value(|i| {
             i.board_shown += 1;
-            i.board = Some(route);
+            i.board = Some((board_id, route));
         });
         self.rooms.set(rooms);
     }
@@ -26,7 +26,7 @@ impl Live {
     /// The shown board, if any.
     pub fn board_id(self) -> Option<i64> {
         self.inner
-            .try_with_value(|i| i.board.as_ref().map(|b| b.board_id()))
+            .try_with_value(|i| i.board.as_ref().map(|(id, _)| *id))
             .flatten()
     }
 
@@ -35,16 +35,17 @@ impl Live {
         self.inner
             .try_with_value(|i| i.board.clone())
             .flatten()
-            .filter(|b| b.board_id() == board_id)
+            .filter(|(id, _)| *id == board_id)
+            .map(|(_, route)| route)
     }
 
     /// The board (members' presence) and every room (unread counts); the
     /// open room resumes from its last message.
     pub(super) fn subscribe_board(self) {
-        let Some(route) = self.inner.with_value(|i| i.board.clone()) else {
+        let Some((board_id, route)) = self.inner.with_value(|i| i.board.clone()) else {
             return;
         };
-        self.subscribe(Topic::Board(route.board_id()), Some(route.cursor()));
+        self.subscribe(Topic::Board(board_id), Some(route.cursor()));
         let open = self.room.open.get_untracked();
         for room_id in self.room_ids() {
             let after = if Some(room_id) == open {
