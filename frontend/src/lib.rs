@@ -25,6 +25,16 @@ pub fn hydrate() {
     });
 }
 
+/// Spare bytes in the module's data segment, used by no code. wasm-split
+/// lays the segment out again with each chunk's data together, and puts the
+/// whole segment in the main module (every page's strings and tables with
+/// it: +24 KB gzip) if that layout, with its alignment padding, comes out
+/// even a few bytes longer than the input segment. Bytes no module needs are
+/// left out of the new layout: room for that padding. (`#[used]` keeps them
+/// through the linker; they are not zero, so they are data, not BSS.)
+#[used]
+static DATA_SLACK_FOR_WASM_SPLIT: [u8; 2048] = [0x5a; 2048];
+
 /// What wasm-split's generated code panics with when a chunk does not load.
 const CHUNK_NOT_LOADED: &str = "load callback should succeed";
 

@@ -1,10 +1,9 @@
 //! What the views inside a board (its chat, a task's comments, the
 //! composer) need to know about it, without depending on the board page:
-//! its id, who is looking, their role and the members.
+//! its id, who is looking, and whether they own it. (Everything else they
+//! show comes from their own streams; the viewer's name is `Live::me`.)
 
 use leptos::prelude::*;
-
-use crate::model::{Member, Role};
 
 /// Provided by the board page to everything rendered inside it.
 #[derive(Clone, Copy)]
@@ -12,24 +11,22 @@ pub struct BoardContext {
     pub id: i64,
     /// Who is looking (drafts and echoes are theirs).
     pub viewer_id: i64,
-    role: Signal<Role>,
-    /// The board's members, as they change.
-    pub members: Signal<Vec<Member>>,
+    /// The viewer's role is owner (tracked: a role can change).
+    owner: Signal<bool>,
 }
 
 impl BoardContext {
-    pub fn new(id: i64, viewer_id: i64, role: Signal<Role>, members: Signal<Vec<Member>>) -> Self {
+    pub fn new(id: i64, viewer_id: i64, owner: Signal<bool>) -> Self {
         Self {
             id,
             viewer_id,
-            role,
-            members,
+            owner,
         }
     }
 
-    /// Whether the viewer owns the board (tracked: a role can change).
+    /// Whether the viewer owns the board (tracked).
     pub fn is_owner(self) -> bool {
-        self.role.get() == Role::Owner
+        self.owner.get()
     }
 }
 

@@ -58,7 +58,8 @@ pub fn CommentThread(
                 <ol class="comment-list">
                     <List rows=move || rows_of(live.thread.items.into(), |c| c.id, move |comment| {
                         // Drawn again for each new state of the comment (edited, deleted).
-                        move || view! { <CommentItem comment=comment.get() viewer_id is_owner board_id error /> }
+                        let current = Memo::new(move |_| comment.get());
+                        move || current.get().map(|comment| view! { <CommentItem comment viewer_id is_owner board_id error /> })
                     }) />
                     <Unsent target=Target::Task(task_id) />
                 </ol>

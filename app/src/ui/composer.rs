@@ -37,21 +37,21 @@ pub fn Unsent(target: Target) -> impl IntoView {
     view! {
         <List rows=move || rows_of(
             unsent.into(),
-            |i| i.client_id.clone(),
+            |i| row_key(&i.client_id),
             move |item| {
                 let client_id = item.with_untracked(|i| i.client_id.clone());
                 let (id_retry, id_discard) = (client_id.clone(), client_id);
-                let state = move || item.with(|i| i.state.clone());
-                let failed = move || matches!(state(), OutState::Failed(_));
+                let state = move || item.with(|i| Some(i.state.clone()));
+                let failed = move || matches!(state(), Some(OutState::Failed(_)));
                 view! {
                     <li class=move || if failed() { "msg failed" } else { "msg pending" }>
                         <div class="msg-body">
                             <p class="msg-text" dir="auto"><RichText text=item.with_untracked(|i| i.content.clone()) /></p>
                             <p class="msg-state">
                                 {move || match state() {
-                                    OutState::Sending => "Sending…".to_string(),
-                                    OutState::Waiting => "Not sent yet — will send when back online".to_string(),
-                                    OutState::Failed(why) => format!("Not sent: {why}"),
+                                    Some(OutState::Sending) | None => "Sending…".to_string(),
+                                    Some(OutState::Waiting) => "Not sent yet — will send when back online".to_string(),
+                                    Some(OutState::Failed(why)) => format!("Not sent: {why}"),
                                 }}
                                 <If when=failed>
                                     <button type="button" class="btn btn-ghost btn-sm" on:click={
@@ -128,6 +128,14 @@ pub fn Composer(
         </form>
     }
     .into_any()
+}
+
+/// A list key for an unsent text: its `client_id`, hashed (FNV-1a).
+fn row_key(client_id: &str) -> i64 {
+    let hash = client_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash as i64
 }
 
 /// Where a room's or thread's unsent text is kept in this browser.

@@ -7,10 +7,10 @@ use leptos_router::components::A;
 use super::shared::{use_board, use_board_ui, FailureNote};
 use super::state::Spot;
 use crate::model::Task;
-use crate::ui::common::{browser, Avatar};
+use crate::ui::common::{browser, Avatar, Item};
 
 #[component]
-pub fn TaskCard(task: Signal<Task>) -> impl IntoView {
+pub fn TaskCard(task: Item<Task>) -> impl IntoView {
     let state = use_board();
     let ui = use_board_ui();
     let (id, board_id) = task.with_untracked(|t| (t.id, t.board_id));

@@ -9,11 +9,11 @@ use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
 use super::state::Spot;
 use crate::api::boards::{create_column, create_task, delete_column, update_column};
 use crate::model::{Column, ColumnPatch};
-use crate::ui::common::{browser, char_len, rows_of, CharCount, If, List};
+use crate::ui::common::{browser, char_len, rows_of, CharCount, If, Item, List};
 use crate::validate::{COLUMN_NAME_MAX, TASK_TITLE_MAX};
 
 #[component]
-pub fn ColumnView(column: Signal<Column>) -> impl IntoView {
+pub fn ColumnView(column: Item<Column>) -> impl IntoView {
     let state = use_board();
     let ui = use_board_ui();
     let column_id = column.with_untracked(|c| c.id);

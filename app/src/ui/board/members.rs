@@ -8,7 +8,7 @@ use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
 use super::state::Spot;
 use crate::api::boards::{add_member, remove_member};
 use crate::model::{Member, Role};
-use crate::ui::common::{browser, rows_of, Avatar, If, List};
+use crate::ui::common::{browser, rows_of, Avatar, If, Item, List};
 use crate::ui::live::Live;
 
 #[component]
@@ -76,7 +76,7 @@ pub fn MembersPanel() -> impl IntoView {
 
 /// One member: presence, name, role; the owner may remove anyone else.
 #[component]
-fn MemberRow(member: Signal<Member>) -> impl IntoView {
+fn MemberRow(member: Item<Member>) -> impl IntoView {
     let state = use_board();
     let live = expect_context::<Live>();
     let (user_id, name, username) = member.with_untracked(|m| {

@@ -2,8 +2,6 @@
 //! state and context to everything on it, follows it live while shown, and
 //! lays out header, columns, pane and the task dialog's outlet.
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -19,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::model::{BoardDetail, RoomSummary};
 use crate::ui::board_context::BoardContext;
 use crate::ui::common::{browser, rows_of, ErrorNote, List, Loading, NotFound};
-use crate::ui::live::{Live, LiveStatus};
+use crate::ui::live::{BoardRoute, Live, LiveStatus};
 use crate::ui::RequireUser;
 
 /// Routes the board's events to its state and shows its rooms in the chat
@@ -29,7 +27,15 @@ use crate::ui::RequireUser;
 fn follow_board(state: BoardState, rooms: &[RoomSummary]) {
     let live = expect_context::<Live>();
     let board_id = state.id();
-    live.show_board(board_id, Arc::new(state), rooms.to_vec());
+    let route = BoardRoute::new(board_id, state.board.with_untracked(|b| b.seq));
+    live.show_board(route, rooms.to_vec());
+    // What Live routes to the board, as it arrives (several may come
+    // between two renders).
+    Effect::new(move |_| {
+        if route.inbox.with(|q| !q.is_empty()) {
+            state.take_arrived(route);
+        }
+    });
     let query = leptos_router::hooks::use_query_map();
     let linked = move || {
         let q = query.read();
@@ -132,8 +138,7 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     provide_context(BoardContext::new(
         id,
         viewer_id,
-        Signal::derive(move || state.board.with(|b| b.role)),
-        Signal::derive(move || state.board.with(|b| b.members.clone())),
+        Signal::derive(move || state.is_owner()),
     ));
     follow_board(state, rooms.as_deref().unwrap_or_default());
     // On the server, leptos_axum renders the head after the body, outside the

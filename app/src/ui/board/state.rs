@@ -2,7 +2,7 @@
 //! the user makes goes through [`BoardState::change`] (or, for a card's
 //! move, [`BoardState::move_task`]) — its guess shown at once, sent through
 //! a server function, undone on failure with a note where it was made — and
-//! everyone's changes arrive through the [`BoardRoute`] that `Live` sends
+//! everyone's changes arrive through the [`BoardRoute`] that `Live` hands
 //! the board's events to. The rules of both are the [`BoardFeed`]'s.
 
 use std::future::Future;
@@ -17,7 +17,7 @@ use crate::api::boards::{get_board, move_task};
 use crate::error::{AppError, AppResult};
 use crate::model::{BoardDetail, Role, Task};
 use crate::protocol::BoardChange;
-use crate::ui::live::{now_ms, BoardRoute, Live, LiveStatus};
+use crate::ui::live::{now_ms, BoardInput, BoardRoute, Live, LiveStatus};
 
 /// Where on the board a change was made: its failure is shown there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,16 +120,26 @@ impl BoardState {
     /// Works on the feed, then shows its board if that changed. `None` once
     /// the page is gone.
     fn with_feed<R>(self, work: impl FnOnce(&mut BoardFeed) -> R) -> Option<R> {
-        let (result, board) = self.feed.try_update_value(|feed| {
+        let mut work = Some(work);
+        let mut result = None;
+        self.feed_work(&mut |feed| {
+            if let Some(work) = work.take() {
+                result = Some(work(feed));
+            }
+        });
+        result
+    }
+
+    /// The body of [`Self::with_feed`], compiled once (not once per caller).
+    fn feed_work(self, work: &mut dyn FnMut(&mut BoardFeed)) {
+        let board = self.feed.try_update_value(|feed| {
             let before = feed.revision();
-            let result = work(feed);
-            let board = (feed.revision() != before).then(|| feed.board().clone());
-            (result, board)
-        })?;
-        if let Some(board) = board {
+            work(feed);
+            (feed.revision() != before).then(|| feed.board().clone())
+        });
+        if let Some(Some(board)) = board {
             self.board.try_set(board);
         }
-        Some(result)
     }
 
     /// Sends a change, shown once the server has it; `then` runs after a success.
@@ -434,13 +444,35 @@ impl BoardState {
     }
 }
 
-/// The page's state takes the board's events, which `Live` routes to it.
-impl BoardRoute for BoardState {
-    fn cursor(&self) -> i64 {
-        self.feed.try_with_value(BoardFeed::cursor).unwrap_or(0)
+impl BoardState {
+    /// Takes what `Live` routed to the board and applies it, in order.
+    pub fn take_arrived(self, route: BoardRoute) {
+        for input in route.take() {
+            match input {
+                BoardInput::Change { seq, change } => self.receive(seq, change),
+                BoardInput::Online(online) => {
+                    self.online.set(online);
+                }
+                BoardInput::Presence { user_id, online } => self.online.update(|o| {
+                    o.retain(|id| *id != user_id);
+                    if online {
+                        o.push(user_id);
+                    }
+                }),
+                BoardInput::Moving {
+                    task_id,
+                    user,
+                    moving,
+                } => self.moving(task_id, user, moving),
+                BoardInput::TooFarBehind => spawn_local(async move { self.reload().await }),
+            }
+        }
+        if let Some(cursor) = self.with_feed(|f| f.cursor()) {
+            route.cursor.set_value(cursor);
+        }
     }
 
-    fn receive(&self, seq: i64, change: BoardChange) {
+    fn receive(self, seq: i64, change: BoardChange) {
         // A card that landed (or went) is no longer being moved.
         if let BoardChange::TaskMoved {
             task: Task { id, .. },
@@ -459,21 +491,10 @@ impl BoardRoute for BoardState {
         }
     }
 
-    fn online_now(&self, online: Vec<i64>) {
-        self.online.try_set(online);
-    }
-
-    fn presence(&self, user_id: i64, online: bool) {
-        self.online.try_update(|o| {
-            o.retain(|id| *id != user_id);
-            if online {
-                o.push(user_id);
-            }
-        });
-    }
-
-    fn moving(&self, task_id: i64, user: crate::model::User, moving: bool) {
-        self.moving.try_update(|m| {
+    /// Someone else's "moving this" marker; it goes by itself after
+    /// [`MOVING_EXPIRY_MS`] without news (a drag that never ended).
+    fn moving(self, task_id: i64, user: crate::model::User, moving: bool) {
+        self.moving.update(|m| {
             m.retain(|h| h.user.id != user.id);
             if moving {
                 m.push(MovingHint {
@@ -483,25 +504,17 @@ impl BoardRoute for BoardState {
                 });
             }
         });
-    }
-
-    fn expire(&self, now: u64) {
-        if self
-            .moving
-            .try_with_untracked(|m| m.iter().any(|h| h.until <= now))
-            == Some(true)
-        {
-            self.moving.update(|m| m.retain(|h| h.until > now));
+        if moving {
+            set_timeout(
+                move || {
+                    let now = now_ms();
+                    self.moving.try_update(|m| m.retain(|h| h.until > now));
+                },
+                std::time::Duration::from_millis(MOVING_EXPIRY_MS + 50),
+            );
         }
     }
 
-    fn too_far_behind(&self) {
-        let state = *self;
-        spawn_local(async move { state.reload().await });
-    }
-}
-
-impl BoardState {
     /// Someone else's "moving this" marker on a card, if any.
     pub fn mover_of(self, task_id: i64) -> Option<crate::model::User> {
         self.moving.with(|m| {

@@ -245,12 +245,12 @@ fn RoomView(room_id: i64) -> impl IntoView {
                             </li>
                         </If>
                         <List rows=move || rows_of(shown.into(), |r| r.message.id, move |row| {
-                            let message = Memo::new(move |_| row.with(|r| r.message.clone()));
-                            let continued = Memo::new(move |_| row.with(|r| r.continued));
+                            // Drawn again only when its message or grouping changes.
+                            let shown = Memo::new(move |_| row.with(|r| Some((r.message.clone(), r.continued))));
                             view! {
                                 {move || row.with(|r| r.day.clone()).map(|d| view! { <li class="day">{d}</li> })}
                                 {move || row.with(|r| r.new_marker).then(|| view! { <li class="new-marker">"New messages"</li> })}
-                                {move || view! { <MessageItem message=message.get() continued=continued.get() me /> }}
+                                {move || shown.get().map(|(message, continued)| view! { <MessageItem message continued me /> })}
                             }
                         }) />
                         <Unsent target=Target::Room(room_id) />

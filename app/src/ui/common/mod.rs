@@ -347,41 +347,68 @@ pub struct Row {
     view: ViewFn,
 }
 
-/// The rows of a [`List`], one per item of `items`, keyed by `key` (an id).
-/// A row is drawn once, when its key appears; its view gets the item as a
-/// signal that follows every later state of the item with that key (found
-/// in `items`), so a change of any field shows without redrawing the row.
-pub fn rows_of<T, K, V>(
+/// One item of a [`List`], as its row sees it: the item with its key, read
+/// from the list each time (so every later state of it shows, whichever
+/// field changed). Cheap to copy; no reactive node of its own (one per row
+/// and item type cost the bundle kilobytes).
+pub struct Item<T: Send + Sync + 'static> {
     items: Signal<Vec<T>>,
-    key: fn(&T) -> K,
-    view: impl Fn(Signal<T>) -> V + Clone + Send + Sync + 'static,
+    key: fn(&T) -> i64,
+    id: i64,
+}
+
+impl<T: Send + Sync + 'static> Clone for Item<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Item<T> {}
+
+impl<T: Clone + Send + Sync + 'static> Item<T> {
+    /// Reads the item (tracked); the default once it has left the list
+    /// (its row is about to go too).
+    pub fn with<R: Default>(self, read: impl FnOnce(&T) -> R) -> R {
+        let (key, id) = (self.key, self.id);
+        self.items
+            .with(|list| list.iter().find(|t| key(t) == id).map(read))
+            .unwrap_or_default()
+    }
+
+    /// Reads the item without tracking it.
+    pub fn with_untracked<R: Default>(self, read: impl FnOnce(&T) -> R) -> R {
+        let (key, id) = (self.key, self.id);
+        self.items
+            .with_untracked(|list| list.iter().find(|t| key(t) == id).map(read))
+            .unwrap_or_default()
+    }
+
+    /// The item now (tracked), if it is still in the list.
+    pub fn get(self) -> Option<T> {
+        self.with(|t| Some(t.clone()))
+    }
+}
+
+/// The rows of a [`List`], one per item of `items`, keyed by `key` (an id).
+/// A row is drawn once, when its key appears; its view gets the item as an
+/// [`Item`], which follows every later state of the item with that key.
+pub fn rows_of<T, V>(
+    items: Signal<Vec<T>>,
+    key: fn(&T) -> i64,
+    view: impl Fn(Item<T>) -> V + Clone + Send + Sync + 'static,
 ) -> Vec<Row>
 where
-    T: Clone + PartialEq + Send + Sync + 'static,
-    K: PartialEq + ToString + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
     items.with(|list| {
         list.iter()
             .map(|item| {
-                let first = item.clone();
                 let id = key(item);
-                let row_key = id.to_string();
                 let view = view.clone();
                 Row {
-                    key: row_key,
-                    view: ViewFn::from(move || {
-                        let first = first.clone();
-                        let id = key(&first);
-                        let current = Memo::new(move |last: Option<&T>| {
-                            items
-                                .with(|list| list.iter().find(|t| key(t) == id).cloned())
-                                // Gone: the row is about to go too.
-                                .or_else(|| last.cloned())
-                                .unwrap_or_else(|| first.clone())
-                        });
-                        view(current.into()).into_any()
-                    }),
+                    key: id.to_string(),
+                    view: ViewFn::from(move || view(Item { items, key, id }).into_any()),
                 }
             })
             .collect()

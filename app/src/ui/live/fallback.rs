@@ -31,7 +31,7 @@ fn poll(this: Live) {
     use leptos::prelude::*;
     use leptos::task::spawn_local;
 
-    use super::LiveStatus;
+    use super::{BoardInput, LiveStatus};
     use crate::api::live::{poll_board, poll_room, poll_thread, unread_notifications};
 
     let polling = move || this.status.get_untracked() == LiveStatus::Fallback && !this.stopped();
@@ -83,19 +83,16 @@ fn poll(this: Live) {
     });
     spawn_local(async move {
         while polling() {
-            let Some((board_id, board)) = this.inner.try_with_value(|i| i.board.clone()).flatten()
-            else {
+            let Some(board) = this.inner.try_with_value(|i| i.board).flatten() else {
                 pause(1000).await;
                 continue;
             };
             // After what the page shows, or what waits to be shown.
-            match poll_board(board_id, board.cursor()).await {
-                // The page may have gone meanwhile: its state with it.
-                Ok(_) if this.board_route(board_id).is_none() => {}
+            match poll_board(board.board_id, board.resume_after()).await {
                 Ok(events) => {
                     for event in events {
                         if let crate::protocol::Event::BoardEvent { seq, change, .. } = event {
-                            board.receive(seq, change);
+                            this.to_board(board.board_id, BoardInput::Change { seq, change });
                         }
                     }
                 }

@@ -31,8 +31,6 @@ pub mod outbox;
 mod rooms;
 mod socket;
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 
 pub use feed::Feed;
@@ -106,23 +104,74 @@ impl Presence {
     }
 }
 
-/// Where the shown board's live events go: the board page registers one
-/// while it is shown, as a room's messages go to [`Feed<Message>`].
-pub trait BoardRoute: Send + Sync {
-    /// Where the board's topic resumes (the last change it has).
-    fn cursor(&self) -> i64;
-    /// A numbered change of the board (live, replayed or polled).
-    fn receive(&self, seq: i64, change: BoardChange);
+/// Where the shown board's live events go: the board page makes one and
+/// takes what arrives (as a room's messages go to [`Feed<Message>`]); `Live`
+/// keeps no board state of its own. Plain signals, so the socket code (in
+/// the main bundle) never calls into the board page's code (a lazy chunk).
+#[derive(Clone, Copy)]
+pub struct BoardRoute {
+    pub board_id: i64,
+    /// What arrived, in order, not yet taken by the page.
+    pub inbox: RwSignal<Vec<BoardInput>>,
+    /// The last change the page has applied or holds back (it keeps this
+    /// up to date): the board's topic resumes after it.
+    pub cursor: StoredValue<i64>,
+}
+
+/// One thing that arrived for the shown board.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoardInput {
+    /// A numbered change (live, replayed or polled).
+    Change { seq: i64, change: BoardChange },
     /// Who of the board's members is online (a subscription's snapshot).
-    fn online_now(&self, online: Vec<i64>);
+    Online(Vec<i64>),
     /// One member came online or went away.
-    fn presence(&self, user_id: i64, online: bool);
+    Presence { user_id: i64, online: bool },
     /// Someone else picked up a card, or put it down.
-    fn moving(&self, task_id: i64, user: User, moving: bool);
-    /// Lets markers that had no news for too long go (ms since the epoch).
-    fn expire(&self, now: u64);
-    /// The board is too far behind to replay: load it again.
-    fn too_far_behind(&self);
+    Moving {
+        task_id: i64,
+        user: User,
+        moving: bool,
+    },
+    /// Too far behind to replay: load the board again.
+    TooFarBehind,
+}
+
+impl BoardRoute {
+    pub fn new(board_id: i64, cursor: i64) -> Self {
+        Self {
+            board_id,
+            inbox: RwSignal::new(Vec::new()),
+            cursor: StoredValue::new(cursor),
+        }
+    }
+
+    fn push(self, input: BoardInput) {
+        self.inbox.try_update(|q| q.push(input));
+    }
+
+    /// Where the topic resumes: after what the page has, or what waits in
+    /// the inbox.
+    fn resume_after(self) -> i64 {
+        let queued = self
+            .inbox
+            .try_with_untracked(|q| {
+                q.iter()
+                    .filter_map(|i| match i {
+                        BoardInput::Change { seq, .. } => Some(*seq),
+                        _ => None,
+                    })
+                    .max()
+            })
+            .flatten();
+        let have = self.cursor.try_get_value().unwrap_or(0);
+        queued.map_or(have, |q| q.max(have))
+    }
+
+    /// Takes what arrived (the page applies it).
+    pub fn take(self) -> Vec<BoardInput> {
+        self.inbox.try_update(std::mem::take).unwrap_or_default()
+    }
 }
 
 /// How long a typing hint lasts after the last typing frame.
@@ -179,7 +228,7 @@ type InnerStorage = SyncStorage;
 #[derive(Default)]
 struct Inner {
     /// The shown board, which its events go to.
-    board: Option<(i64, Arc<dyn BoardRoute>)>,
+    board: Option<BoardRoute>,
     #[cfg(feature = "hydrate")]
     socket: Option<socket::Socket>,
     started: bool,
@@ -412,9 +461,6 @@ impl Live {
             if hints.with_untracked(|t| t.iter().any(|h| h.until <= now)) {
                 hints.update(|t| t.retain(|h| h.until > now));
             }
-        }
-        if let Some((_, board)) = self.inner.try_with_value(|i| i.board.clone()).flatten() {
-            board.expire(now);
         }
     }
 

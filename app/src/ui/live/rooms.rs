@@ -2,11 +2,9 @@
 //! the board page, and its chat rooms — the list with unread counts, the
 //! open room's messages, and read pointers.
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 
-use super::{feed, BoardRoute, Live};
+use super::{feed, BoardInput, BoardRoute, Live};
 use crate::model::{Message, RoomSummary};
 use crate::protocol::{ClientFrame, Topic};
 use crate::ui::common::browser;
@@ -15,10 +13,10 @@ impl Live {
     /// Shows a board's rooms (synchronously, so the server and the browser
     /// render the same list) and routes the board's events to `route`;
     /// [`enter_board`](Self::enter_board) then goes live.
-    pub fn show_board(self, board_id: i64, route: Arc<dyn BoardRoute>, rooms: Vec<RoomSummary>) {
+    pub fn show_board(self, route: BoardRoute, rooms: Vec<RoomSummary>) {
         self.inner.update_value(|i| {
             i.board_shown += 1;
-            i.board = Some((board_id, route));
+            i.board = Some(route);
         });
         self.rooms.set(rooms);
     }
@@ -26,26 +24,32 @@ impl Live {
     /// The shown board, if any.
     pub fn board_id(self) -> Option<i64> {
         self.inner
-            .try_with_value(|i| i.board.as_ref().map(|(id, _)| *id))
+            .try_with_value(|i| i.board.map(|b| b.board_id))
             .flatten()
     }
 
     /// Where the events of board `board_id` go, if it is the one shown.
-    pub(super) fn board_route(self, board_id: i64) -> Option<Arc<dyn BoardRoute>> {
+    pub(super) fn board_route(self, board_id: i64) -> Option<BoardRoute> {
         self.inner
-            .try_with_value(|i| i.board.clone())
+            .try_with_value(|i| i.board)
             .flatten()
-            .filter(|(id, _)| *id == board_id)
-            .map(|(_, route)| route)
+            .filter(|b| b.board_id == board_id)
+    }
+
+    /// Hands the shown board `input`, if it is board `board_id`.
+    pub(super) fn to_board(self, board_id: i64, input: BoardInput) {
+        if let Some(board) = self.board_route(board_id) {
+            board.push(input);
+        }
     }
 
     /// The board (members' presence) and every room (unread counts); the
     /// open room resumes from its last message.
     pub(super) fn subscribe_board(self) {
-        let Some((board_id, route)) = self.inner.with_value(|i| i.board.clone()) else {
+        let Some(route) = self.inner.with_value(|i| i.board) else {
             return;
         };
-        self.subscribe(Topic::Board(board_id), Some(route.cursor()));
+        self.subscribe(Topic::Board(route.board_id), Some(route.resume_after()));
         let open = self.room.open.get_untracked();
         for room_id in self.room_ids() {
             let after = if Some(room_id) == open {

@@ -13,8 +13,8 @@ use crate::protocol::ClientFrame;
 #[cfg(feature = "hydrate")]
 use {
     super::{
-        LiveStatus, TypingHint, CONNECT_TIMEOUT_MS, PING_ANSWER_MS, QUIET_BEFORE_PING_MS,
-        TYPING_EXPIRY_MS,
+        BoardInput, LiveStatus, TypingHint, CONNECT_TIMEOUT_MS, PING_ANSWER_MS,
+        QUIET_BEFORE_PING_MS, TYPING_EXPIRY_MS,
     },
     crate::protocol::{Event, ServerFrame, Snapshot, Topic},
     crate::ui::common::browser,
@@ -406,30 +406,25 @@ fn on_event(live: Live, event: Event) {
             board_id,
             user_id,
             online,
-        } => {
-            if let Some(board) = live.board_route(board_id) {
-                board.presence(user_id, online);
-            }
-        }
+        } => live.to_board(board_id, BoardInput::Presence { user_id, online }),
         Event::BoardEvent {
             board_id,
             seq,
             change,
-        } => {
-            if let Some(board) = live.board_route(board_id) {
-                board.receive(seq, change);
-            }
-        }
+        } => live.to_board(board_id, BoardInput::Change { seq, change }),
         Event::Moving {
             board_id,
             task_id,
             user,
             moving,
-        } => {
-            if let Some(board) = live.board_route(board_id) {
-                board.moving(task_id, user, moving);
-            }
-        }
+        } => live.to_board(
+            board_id,
+            BoardInput::Moving {
+                task_id,
+                user,
+                moving,
+            },
+        ),
         Event::Notification {
             notification,
             unread,
@@ -504,11 +499,12 @@ fn on_subscribed(live: Live, snapshot: Snapshot, resync: bool) {
             }
         }
         Topic::Board(board) => {
-            if let Some(board) = live.board_route(board) {
-                board.online_now(snapshot.online.unwrap_or_default());
-                if resync {
-                    board.too_far_behind();
-                }
+            live.to_board(
+                board,
+                BoardInput::Online(snapshot.online.unwrap_or_default()),
+            );
+            if resync {
+                live.to_board(board, BoardInput::TooFarBehind);
             }
         }
         Topic::Room(room) if Some(room) == live.room.open.get_untracked() => {
