@@ -47,6 +47,9 @@ pub fn CommentThread(
         typing_line(&names)
     };
     let empty = move || live.thread.items.with(Vec::is_empty) && !live.thread.has_older.get();
+    // Made once: a signal made inside the list's closure would be disposed
+    // when the list is computed again, while its rows still read it.
+    let comments: Signal<Vec<_>> = live.thread.items.into();
     view! {
         <section class="thread" aria-label="Comments">
             <If when=move || live.thread.has_older.get()>
@@ -56,7 +59,7 @@ pub fn CommentThread(
             </If>
             <div class="comments" role="log" tabindex="0" aria-label="Comments on this task">
                 <ol class="comment-list">
-                    <List rows=move || rows_of(live.thread.items.into(), |c| c.id, move |comment| {
+                    <List rows=move || rows_of(comments, |c| c.id, move |comment| {
                         // Drawn again for each new state of the comment (edited, deleted).
                         let current = Memo::new(move |_| comment.get());
                         move || current.get().map(|comment| view! { <CommentItem comment viewer_id is_owner board_id error /> })

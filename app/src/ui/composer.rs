@@ -26,17 +26,18 @@ pub fn typing_line(names: &[String]) -> Option<String> {
 #[component]
 pub fn Unsent(target: Target) -> impl IntoView {
     let live = expect_context::<Live>();
-    let unsent = Memo::new(move |_| {
+    let unsent: Signal<Vec<_>> = Memo::new(move |_| {
         live.outbox.with(|o| {
             o.iter()
                 .filter(|i| i.target == target)
                 .cloned()
                 .collect::<Vec<_>>()
         })
-    });
+    })
+    .into();
     view! {
         <List rows=move || rows_of(
-            unsent.into(),
+            unsent,
             |i| row_key(&i.client_id),
             move |item| {
                 let client_id = item.with_untracked(|i| i.client_id.clone());

@@ -31,11 +31,12 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
             browser::close_menu(&d);
         }
     };
-    let tasks = Memo::new(move |_| {
+    let tasks: Signal<Vec<_>> = Memo::new(move |_| {
         state
             .board
             .with(|b| b.tasks_in(column_id).cloned().collect::<Vec<_>>())
-    });
+    })
+    .into();
     let count = move || tasks.with(Vec::len);
     let position = move || column.with(|c| c.position);
     let is_last = move || position() + 1 >= state.board.with(|b| b.columns.len() as i64);
@@ -173,7 +174,7 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
             </header>
             <FailureNote at=Spot::Column(column_id) />
             <ol class="cards" on:dragover=on_dragover on:drop=on_drop aria-label=move || format!("Tasks in {}", name())>
-                <List rows=move || rows_of(tasks.into(), |t| t.id, move |task| view! { <TaskCard task /> }) />
+                <List rows=move || rows_of(tasks, |t| t.id, move |task| view! { <TaskCard task /> }) />
             </ol>
             <form class="add-task" on:submit=add_task aria-label=move || format!("Add a task to {}", name())>
                 <div class="add-task-row">

@@ -35,7 +35,8 @@ pub fn MembersPanel() -> impl IntoView {
             },
         );
     };
-    let members = Memo::new(move |_| state.board.with(|b| b.members.clone()));
+    let members: Signal<Vec<_>> =
+        Memo::new(move |_| state.board.with(|b| b.members.clone())).into();
     let navigate = leptos_router::hooks::use_navigate();
     let leave = move |_| {
         if !browser::confirm("Leave this board? You will lose access to it.") {
@@ -54,7 +55,7 @@ pub fn MembersPanel() -> impl IntoView {
         <aside class="members" aria-labelledby="members-title">
             <h2 id="members-title">"Members " <span class="count">{move || state.board.with(|b| b.members.len())}</span></h2>
             <ul class="member-list">
-                <List rows=move || rows_of(members.into(), |m| m.user.id, move |member| view! { <MemberRow member /> }) />
+                <List rows=move || rows_of(members, |m| m.user.id, move |member| view! { <MemberRow member /> }) />
             </ul>
             <If when=move || state.is_owner()>
                 <form class="stack" on:submit=add aria-label="Add a member">

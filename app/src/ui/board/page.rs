@@ -186,7 +186,8 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
         }
         let _ = width;
     });
-    let columns = Memo::new(move |_| state.board.with(|b| b.columns.clone()));
+    let columns: Signal<Vec<_>> =
+        Memo::new(move |_| state.board.with(|b| b.columns.clone())).into();
     view! {
         <Title text=title />
         <div class="board-page" class:pane-hidden=move || ui.pane_hidden.get()
@@ -196,7 +197,7 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
             <div class="board-main" node_ref=board_main>
                 <div class="board-columns">
                     <div class="columns" role="region" aria-label="Columns">
-                        <List rows=move || rows_of(columns.into(), |c| c.id, move |column| view! { <ColumnView column /> }) />
+                        <List rows=move || rows_of(columns, |c| c.id, move |column| view! { <ColumnView column /> }) />
                         <AddColumn />
                     </div>
                     <p class="hint muted">

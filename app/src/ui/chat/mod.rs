@@ -127,7 +127,7 @@ fn ConnectionBadge() -> impl IntoView {
 fn RoomList() -> impl IntoView {
     let live = expect_context::<Live>();
     let filter = RwSignal::new(String::new());
-    let shown = Memo::new(move |_| {
+    let shown: Signal<Vec<_>> = Memo::new(move |_| {
         let needle = filter.get().trim().to_lowercase();
         live.rooms.with(|rooms| {
             rooms
@@ -136,7 +136,8 @@ fn RoomList() -> impl IntoView {
                 .cloned()
                 .collect::<Vec<_>>()
         })
-    });
+    })
+    .into();
     view! {
         <nav class="room-list" aria-label="Rooms">
             <If when=move || live.rooms.with(|r| r.len() >= 4)>
@@ -145,7 +146,7 @@ fn RoomList() -> impl IntoView {
                     prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
             </If>
             <ul>
-                <List rows=move || rows_of(shown.into(), |r| r.room.id, move |summary| {
+                <List rows=move || rows_of(shown, |r| r.room.id, move |summary| {
                     let id = summary.with_untracked(|s| s.room.id);
                     let name = move || summary.with(|s| s.room.name.clone());
                     let unread = move || summary.with(|s| s.unread);

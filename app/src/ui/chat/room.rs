@@ -207,11 +207,12 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 .any(|r| r.room.id == room_id && r.room.archived_at.is_some())
         })
     };
-    let shown = Memo::new(move |_| {
+    let shown: Signal<Vec<_>> = Memo::new(move |_| {
         let marker = live.read_marker.get();
         let me = live.me.with(|m| m.as_ref().map(|u| u.id));
         live.room.items.with(|list| rows(list, marker, me))
-    });
+    })
+    .into();
     let me = Signal::derive(move || live.me.with(|m| m.as_ref().map(|u| u.id)));
     view! {
         <div class="room">
@@ -244,7 +245,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
                                 }}
                             </li>
                         </If>
-                        <List rows=move || rows_of(shown.into(), |r| r.message.id, move |row| {
+                        <List rows=move || rows_of(shown, |r| r.message.id, move |row| {
                             // Drawn again only when its message or grouping changes.
                             let shown = Memo::new(move |_| row.with(|r| Some((r.message.clone(), r.continued))));
                             view! {

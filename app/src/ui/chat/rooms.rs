@@ -84,7 +84,9 @@ pub(super) fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
         Err(e) => error.set(Some(e.message())),
     };
     let join = move |summary: RoomSummary| {
-        let me = live.me.with_untracked(|me| me.as_ref().map(|u| u.username.clone()));
+        let me = live
+            .me
+            .with_untracked(|me| me.as_ref().map(|u| u.username.clone()));
         let Some(me) = me else { return };
         leptos::task::spawn_local(async move {
             match add_room_member(summary.room.id, me).await {

@@ -392,6 +392,12 @@ impl<T: Clone + Send + Sync + 'static> Item<T> {
 /// The rows of a [`List`], one per item of `items`, keyed by `key` (an id).
 /// A row is drawn once, when its key appears; its view gets the item as an
 /// [`Item`], which follows every later state of the item with that key.
+///
+/// Make `items` once, outside the list's closure (`let items: Signal<_> =
+/// memo.into();`): a signal made inside it belongs to the list's effect and
+/// is disposed when the list is computed again, while the rows drawn before
+/// still read it ("Tried to access a reactive value that has already been
+/// disposed").
 pub fn rows_of<T, V>(
     items: Signal<Vec<T>>,
     key: fn(&T) -> i64,
