@@ -7,7 +7,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::ws::{
-    connect, next, next_of, next_skipping, open_subscribed, quiet, send, try_connect, Socket,
+    connect, next, next_of, next_skipping, open_subscribed, open_subscribing, quiet, send,
+    try_connect, Socket,
 };
 use common::{Client, TestServer};
 use futures_util::{SinkExt, StreamExt};
@@ -122,25 +123,11 @@ async fn resume_replays_what_was_missed_once_in_order() {
     quiet(&mut bob, 200).await;
 }
 
-/// Subscribes with a raw `subscribe` frame's resume fields; returns what
-/// came before `subscribed` (or the error frame) and that last frame.
+/// Subscribes to a room with these resume fields; returns what was
+/// replayed and the frame that ended it.
 async fn subscribe_raw(c: &Client, room: i64, resume: Value) -> (Vec<Value>, Value) {
-    let mut s = connect(c, "/ws").await;
-    assert_eq!(next(&mut s).await["type"], "hello");
-    let mut frame = json!({"type": "subscribe", "topic": format!("room:{room}")});
-    for (k, v) in resume.as_object().unwrap() {
-        frame[k] = v.clone();
-    }
-    send(&mut s, frame).await;
-    let mut replay = Vec::new();
-    loop {
-        let f = next(&mut s).await;
-        match f["type"].as_str().unwrap() {
-            "message" => replay.push(f["message"].clone()),
-            "presence" | "typing" => {}
-            _ => return (replay, f),
-        }
-    }
+    let (_, replay, last) = open_subscribing(c, &format!("room:{room}"), resume).await;
+    (replay, last)
 }
 
 #[tokio::test]

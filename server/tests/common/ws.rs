@@ -126,11 +126,28 @@ pub async fn open_subscribed(
     topic: &str,
     after: Option<i64>,
 ) -> (Socket, Vec<Value>, Value) {
+    let resume = match after {
+        Some(a) => serde_json::json!({ "after": a }),
+        None => serde_json::json!({}),
+    };
+    let (s, replay, last) = open_subscribing(c, topic, resume).await;
+    assert_eq!(last["type"], "subscribed", "{last}");
+    (s, replay, last)
+}
+
+/// Opens /ws as `c` and sends a `subscribe` to `topic` with the fields of
+/// `resume` (`after`, `after_seq`, any mix); returns what was replayed and
+/// the frame that ended it (`subscribed`, `resync` or an `error`).
+pub async fn open_subscribing(
+    c: &Client,
+    topic: &str,
+    resume: Value,
+) -> (Socket, Vec<Value>, Value) {
     let mut s = connect(c, "/ws").await;
     assert_eq!(next(&mut s).await["type"], "hello");
     let mut frame = serde_json::json!({"type": "subscribe", "topic": topic});
-    if let Some(a) = after {
-        frame["after"] = serde_json::json!(a);
+    for (key, value) in resume.as_object().into_iter().flatten() {
+        frame[key] = value.clone();
     }
     send(&mut s, frame).await;
     let mut replay = Vec::new();
@@ -140,9 +157,8 @@ pub async fn open_subscribed(
             "message" => replay.push(f["message"].clone()),
             "comment" => replay.push(f["comment"].clone()),
             "board_event" => replay.push(f.clone()),
-            "subscribed" => return (s, replay, f),
             "presence" | "typing" | "board_presence" => {}
-            other => panic!("unexpected {other}: {f}"),
+            _ => return (s, replay, f),
         }
     }
 }
