@@ -447,9 +447,13 @@ impl BoardState {
 impl BoardState {
     /// Takes what `Live` routed to the board and applies it, in order.
     pub fn take_arrived(self, route: BoardRoute) {
+        let mut changes = Vec::new();
         for input in route.take() {
             match input {
-                BoardInput::Change { seq, change } => self.receive(seq, change),
+                BoardInput::Change { seq, change } => {
+                    self.landed(&change);
+                    changes.push((seq, change));
+                }
                 BoardInput::Online(online) => {
                     self.online.set(online);
                 }
@@ -467,17 +471,30 @@ impl BoardState {
                 BoardInput::TooFarBehind => spawn_local(async move { self.reload().await }),
             }
         }
-        if let Some(cursor) = self.with_feed(|f| f.cursor()) {
+        // All of them in one go: the screen's copy of the board is made
+        // once, not once per change (a replay after a reconnect brings many).
+        let done = self.with_feed(|f| {
+            let mut all = Applied::default();
+            for (seq, change) in changes {
+                let applied = f.receive(seq, change);
+                all.arrived.extend(applied.arrived);
+                all.deleted |= applied.deleted;
+                all.gap |= applied.gap;
+            }
+            (all, f.cursor())
+        });
+        if let Some((applied, cursor)) = done {
+            self.show_applied(applied);
             route.cursor.set_value(cursor);
         }
     }
 
-    fn receive(self, seq: i64, change: BoardChange) {
-        // A card that landed (or went) is no longer being moved.
+    /// A card that landed (or went) is no longer being moved.
+    fn landed(self, change: &BoardChange) {
         if let BoardChange::TaskMoved {
             task: Task { id, .. },
         }
-        | BoardChange::TaskDeleted { task_id: id, .. } = &change
+        | BoardChange::TaskDeleted { task_id: id, .. } = change
         {
             if self
                 .moving
@@ -485,9 +502,6 @@ impl BoardState {
             {
                 self.moving.update(|m| m.retain(|h| h.task_id != *id));
             }
-        }
-        if let Some(applied) = self.with_feed(|f| f.receive(seq, change)) {
-            self.show_applied(applied);
         }
     }
 

@@ -48,6 +48,21 @@ impl Edits {
         changed.then_some((title, description))
     }
 
+    /// Saves what is in the fields, from the version they were made from.
+    fn save(self, state: BoardState, ui: BoardUi, id: i64) {
+        if let (Some(t), Some(d)) = (self.title.get_untracked(), self.description.get_untracked()) {
+            save_task(
+                state,
+                ui,
+                id,
+                t.value(),
+                d.value(),
+                self.base_version(),
+                None,
+            );
+        }
+    }
+
     /// The version the fields were made from.
     fn base_version(self) -> Option<i64> {
         self.base.with_value(|b| b.as_ref().map(|t| t.version))
@@ -421,18 +436,7 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
     let current = move || state.board.with(|b| b.task(id).cloned());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (Some(t), Some(d)) = (edits.title.get(), edits.description.get()) else {
-            return;
-        };
-        save_task(
-            state,
-            ui,
-            id,
-            t.value(),
-            d.value(),
-            edits.base_version(),
-            None,
-        );
+        edits.save(state, ui, id);
     };
     edits.base.set_value(Some(task.clone()));
     // Someone else's edits, live: into the fields the user has not touched.
@@ -459,20 +463,7 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
                 *f = None;
             }
         });
-        if let (Some(t), Some(d)) = (
-            edits.title.get_untracked(),
-            edits.description.get_untracked(),
-        ) {
-            save_task(
-                state,
-                ui,
-                id,
-                t.value(),
-                d.value(),
-                edits.base_version(),
-                None,
-            );
-        }
+        edits.save(state, ui, id);
     };
     let take_theirs = move |_| {
         let Some(theirs) = edits.conflict.get_untracked() else {
