@@ -245,6 +245,14 @@ pub struct Room {
     pub created_at: i64,
     /// When it was archived (read-only), if it was.
     pub archived_at: Option<i64>,
+    /// Invitation only. A public room (`false`) is listed to every board
+    /// member, who may read it and join it.
+    #[serde(default)]
+    pub is_private: bool,
+    /// The board's `#general`: every board member is in it; it cannot be
+    /// left, archived, deleted or made private.
+    #[serde(default)]
+    pub is_default: bool,
 }
 
 /// A room in the room list, with the caller's unread count. On the wire the
@@ -254,8 +262,8 @@ pub struct Room {
 pub struct RoomSummary {
     #[serde(flatten)]
     pub room: Room,
-    /// Whether the caller is in the room. Only the board owner is ever
-    /// shown a room she is not in (to manage it; she reads it once she joins).
+    /// Whether the caller is in the room. Others are shown public rooms
+    /// (to read and join) and, to a board owner, every room (to manage).
     #[serde(default = "in_room")]
     pub member: bool,
     pub member_count: i64,
@@ -282,6 +290,10 @@ struct RoomSummaryWire {
     created_by: i64,
     created_at: i64,
     archived_at: Option<i64>,
+    #[serde(default)]
+    is_private: bool,
+    #[serde(default)]
+    is_default: bool,
     #[serde(default = "in_room")]
     member: bool,
     member_count: i64,
@@ -300,6 +312,8 @@ impl From<RoomSummaryWire> for RoomSummary {
                 created_by: w.created_by,
                 created_at: w.created_at,
                 archived_at: w.archived_at,
+                is_private: w.is_private,
+                is_default: w.is_default,
             },
             member: w.member,
             member_count: w.member_count,
@@ -318,6 +332,10 @@ struct RoomDetailWire {
     created_by: i64,
     created_at: i64,
     archived_at: Option<i64>,
+    #[serde(default)]
+    is_private: bool,
+    #[serde(default)]
+    is_default: bool,
     members: Vec<User>,
     last_read_id: i64,
 }
@@ -333,6 +351,8 @@ impl From<RoomDetailWire> for RoomDetail {
                 created_by: w.created_by,
                 created_at: w.created_at,
                 archived_at: w.archived_at,
+                is_private: w.is_private,
+                is_default: w.is_default,
             },
             members: w.members,
             last_read_id: w.last_read_id,
@@ -350,6 +370,33 @@ pub struct RoomDetail {
     pub members: Vec<User>,
     /// The caller's last-read pointer.
     pub last_read_id: i64,
+}
+
+/// What creating a room takes (`POST /messaging/board/{id}/rooms/create/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoom {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Invitation only (default: public, any board member may join).
+    #[serde(default)]
+    pub is_private: bool,
+    /// Board members (usernames) to put in it besides its creator.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Put every board member in it.
+    #[serde(default)]
+    pub add_all_members: bool,
+}
+
+/// A chat message just sent, and the board members it mentions who were
+/// not notified because they are not in the room (usernames; empty when
+/// everyone mentioned was).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentMessage {
+    pub message: Message,
+    pub not_notified: Vec<String>,
 }
 
 /// A chat message, as stored and as delivered.
@@ -701,6 +748,8 @@ pub(crate) mod tests {
             created_by: 1,
             created_at: 100,
             archived_at: Some(200),
+            is_private: true,
+            is_default: false,
         };
         let summary = RoomSummary {
             room: room.clone(),

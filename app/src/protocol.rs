@@ -464,6 +464,10 @@ pub struct Ack {
     pub message: Option<Message>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<Comment>,
+    /// With a message: the board members it mentions who were not notified
+    /// (not in the room; empty when everyone was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_notified: Option<Vec<String>>,
 }
 
 /// An error frame: the request it answers changed nothing.
@@ -656,6 +660,8 @@ mod tests {
             created_by: 1,
             created_at: 7,
             archived_at: None,
+            is_private: false,
+            is_default: false,
         }
     }
 

@@ -8,7 +8,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use app::model::{HistoryPage, RoomPatch};
+use app::model::{HistoryPage, NewRoom, RoomPatch};
 use app::services::chat::{self, Cursor};
 use app::services::hub::Event;
 use app::services::stream::{self, Stream};
@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
             "/messaging/room/{room_id}/",
             get(get_room).patch(update_room).delete(delete_room),
         )
+        .route("/messaging/room/{room_id}/join/", post(join_room))
+        .route("/messaging/room/{room_id}/leave/", post(leave_room))
         .route("/messaging/room/{room_id}/send/", post(send))
         .route("/messaging/room/{room_id}/history/", get(history))
         .route("/messaging/room/{room_id}/events/", get(long_poll))
@@ -57,29 +59,33 @@ async fn list_rooms(
     Ok(Json(rooms))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewRoom {
-    name: String,
-    #[serde(default)]
-    description: Option<String>,
-}
-
 async fn create_room(
     State(s): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path(board_id): Path<String>,
     JsonBody(body): JsonBody<NewRoom>,
 ) -> HttpResult<impl IntoResponse> {
-    let room = chat::create_room(
-        &s.services,
-        &u,
-        parse_id(&board_id)?,
-        &body.name,
-        body.description.as_deref(),
-    )
-    .await?;
+    let room = chat::create_room(&s.services, &u, parse_id(&board_id)?, &body).await?;
     Ok((StatusCode::CREATED, Json(room)))
+}
+
+async fn join_room(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        chat::join_room(&s.services, &u, parse_id(&room_id)?).await?,
+    ))
+}
+
+async fn leave_room(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(room_id): Path<String>,
+) -> HttpResult<StatusCode> {
+    chat::leave_room(&s.services, &u, parse_id(&room_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn get_room(
@@ -127,7 +133,7 @@ async fn send(
     Path(room_id): Path<String>,
     JsonBody(body): JsonBody<SendBody>,
 ) -> HttpResult<impl IntoResponse> {
-    let message = chat::post_message(
+    let sent = chat::post_message(
         &s.services,
         &u,
         parse_id(&room_id)?,
@@ -135,7 +141,18 @@ async fn send(
         body.client_id.as_deref(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(message)))
+    // The message's own fields, and whom it did not notify.
+    #[derive(serde::Serialize)]
+    struct Answer {
+        #[serde(flatten)]
+        message: app::model::Message,
+        not_notified: Vec<String>,
+    }
+    let answer = Answer {
+        message: sent.message,
+        not_notified: sent.not_notified,
+    };
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 #[derive(Deserialize)]

@@ -4,40 +4,52 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{HistoryPage, Message, Room, RoomDetail, RoomPatch, RoomSummary, User};
+use crate::model::{
+    HistoryPage, NewRoom, Room, RoomDetail, RoomPatch, RoomSummary, SentMessage, User,
+};
 
 #[cfg(feature = "ssr")]
 use crate::services::chat;
 
-/// The rooms the board view follows and lists: the ones the caller is in
-/// (the owner's view of the others is the JSON API's).
+/// The rooms the board view lists: the ones the caller is in and the
+/// public ones they may read and join (`member: false`). Private rooms
+/// a board owner is not in are [`list_other_rooms`]'.
 #[server(prefix = "/rpc", endpoint = "rooms/list", input = super::FormOrJson)]
 pub async fn list_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
     let (svc, user) = super::ctx::user().await?;
     let mut rooms = chat::list_rooms(&svc, &user, board_id, None).await?;
-    rooms.retain(|r| r.member);
+    rooms.retain(|r| r.member || !r.room.is_private);
     Ok(rooms)
 }
 
-/// The rooms of her board the owner is not in: she may see, rename,
+/// The private rooms of her board an owner is not in: she may see, rename,
 /// archive, delete and join them (their history stays members-only).
 /// Empty for everyone else.
 #[server(prefix = "/rpc", endpoint = "rooms/others", input = super::FormOrJson)]
 pub async fn list_other_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppError> {
     let (svc, user) = super::ctx::user().await?;
     let mut rooms = chat::list_rooms(&svc, &user, board_id, None).await?;
-    rooms.retain(|r| !r.member);
+    rooms.retain(|r| !r.member && r.room.is_private);
     Ok(rooms)
 }
 
 #[server(prefix = "/rpc", endpoint = "rooms/create", input = super::FormOrJson)]
-pub async fn create_room(
-    board_id: i64,
-    name: String,
-    description: Option<String>,
-) -> Result<Room, AppError> {
+pub async fn create_room(board_id: i64, room: NewRoom) -> Result<Room, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    chat::create_room(&svc, &user, board_id, &name, description.as_deref()).await
+    chat::create_room(&svc, &user, board_id, &room).await
+}
+
+/// Joins a public room (see `services::chat::join_room`).
+#[server(prefix = "/rpc", endpoint = "rooms/join", input = super::FormOrJson)]
+pub async fn join_room(room_id: i64) -> Result<RoomSummary, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::join_room(&svc, &user, room_id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "rooms/leave", input = super::FormOrJson)]
+pub async fn leave_room(room_id: i64) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    chat::leave_room(&svc, &user, room_id).await
 }
 
 #[server(prefix = "/rpc", endpoint = "rooms/get", input = super::FormOrJson)]
@@ -89,7 +101,7 @@ pub async fn send_message(
     room_id: i64,
     content: String,
     client_id: Option<String>,
-) -> Result<Message, AppError> {
+) -> Result<SentMessage, AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::post_message(&svc, &user, room_id, &content, client_id.as_deref()).await
 }

@@ -5,6 +5,7 @@
 use sqlx::AnyPool;
 
 use super::board_events::{self, BoardWrite};
+use super::general_room;
 use super::hub::{Event, Topic};
 use super::numbered::Stream;
 use super::storage::{now_ms, unique_violation, UniqueKey};
@@ -121,6 +122,7 @@ pub async fn create_board(svc: &Services, user: &User, name: &str) -> AppResult<
         .execute(&mut *tx)
         .await?;
     }
+    general_room::create(&mut tx, id, user.id).await?;
     tx.commit().await?;
     Ok(BoardSummary {
         id,
@@ -331,6 +333,7 @@ pub async fn add_member(
         }
         Err(e) => return Err(e.into()),
     }
+    general_room::join(&mut write.tx, board_id, new_member.id).await?;
     let member = Member {
         user: new_member,
         role: Role::Member,

@@ -1,9 +1,12 @@
 //! Board chat rooms: rooms, their members, messages and read pointers.
 //!
-//! Rules: only board members can be in a board's rooms; only room members see
-//! or post in a room (anyone else gets "not found", as for boards); the room's
-//! creator or the board owner renames, archives or deletes it. An archived room
-//! keeps its history but takes no new messages.
+//! Rules: only board members can be in a board's rooms. A public room is
+//! listed to every board member, who may read it (a preview) and join it;
+//! a private room is seen and read by its members only (anyone else gets
+//! "not found", as for boards). Posting, unread counts and notifications
+//! come with joining. The room's creator or a board owner renames, archives
+//! or deletes it. An archived room keeps its history but takes no new
+//! messages. The board's `#general` (see `general_room`) holds everyone.
 
 use sqlx::AnyPool;
 
@@ -17,7 +20,8 @@ use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{
-    HistoryPage, Message, NotificationKind, Role, Room, RoomDetail, RoomPatch, RoomSummary, User,
+    HistoryPage, Message, NewRoom, NotificationKind, Role, Room, RoomDetail, RoomPatch,
+    RoomSummary, SentMessage, User,
 };
 use crate::validate;
 
@@ -31,10 +35,12 @@ struct RoomRow {
     created_by: i64,
     created_at: i64,
     archived_at: Option<i64>,
+    is_private: i64,
+    is_default: i64,
 }
 
-const ROOM_COLUMNS: &str =
-    "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at, r.archived_at";
+const ROOM_COLUMNS: &str = "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at,
+     r.archived_at, r.is_private, r.is_default";
 
 impl From<RoomRow> for Room {
     fn from(r: RoomRow) -> Self {
@@ -46,6 +52,8 @@ impl From<RoomRow> for Room {
             created_by: r.created_by,
             created_at: r.created_at,
             archived_at: r.archived_at,
+            is_private: r.is_private != 0,
+            is_default: r.is_default != 0,
         }
     }
 }
@@ -55,42 +63,98 @@ fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// How far someone reaches into a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// In it: posts, reads, counts unread.
+    Member,
+    /// Reads it: a member, or a board member previewing a public room.
+    Reader,
+    /// Manages it: a member, or an owner of its board (she renames,
+    /// archives and deletes any of her board's rooms, and manages their
+    /// members, without reading the private ones).
+    Manager,
+    /// Sees its details (name, members): a reader or a manager.
+    Viewer,
+}
+
 /// A room the user is a member of, or 404.
 pub(crate) async fn member_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
-    find_room(pool, room_id, user_id, false).await
+    find_room(pool, room_id, user_id, Reach::Member).await
 }
 
-/// A room the user may manage: one they are in, or any room of a board they
-/// own (the owner renames, archives and deletes any of her board's rooms,
-/// and manages their members, without reading them). 404 otherwise.
+/// Checks that the user is in the room (to type or post there): a reader
+/// who has not joined a public room gets 403, anyone else 404.
+pub async fn require_member(svc: &Services, user: &User, room_id: i64) -> AppResult<()> {
+    postable_room(svc, user, room_id).await.map(|_| ())
+}
+
+/// The room, if the user is in it ([`require_member`]'s answers otherwise).
+async fn postable_room(svc: &Services, user: &User, room_id: i64) -> AppResult<Room> {
+    match member_room(&svc.pool, room_id, user.id).await {
+        Ok(room) => Ok(room),
+        Err(AppError::NotFound(_)) if readable_room(&svc.pool, room_id, user.id).await.is_ok() => {
+            Err(AppError::forbidden("join this room to post in it"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A room the user may read (history, live events), or 404.
+pub(crate) async fn readable_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
+    find_room(pool, room_id, user_id, Reach::Reader).await
+}
+
+/// A room the user may manage, or 404.
 async fn managed_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
-    find_room(pool, room_id, user_id, true).await
+    find_room(pool, room_id, user_id, Reach::Manager).await
 }
 
-async fn find_room(pool: &AnyPool, room_id: i64, user_id: i64, owner_too: bool) -> AppResult<Room> {
+async fn find_room(pool: &AnyPool, room_id: i64, user_id: i64, reach: Reach) -> AppResult<Room> {
+    let (reader, manager) = match reach {
+        Reach::Member => (0, 0),
+        Reach::Reader => (1, 0),
+        Reach::Manager => (0, 1),
+        Reach::Viewer => (1, 1),
+    };
     let row: Option<RoomRow> = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS} FROM chat_rooms r
          LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
          LEFT JOIN board_members b ON b.board_id = r.board_id AND b.user_id = $2
-         WHERE r.id = $1 AND (m.user_id IS NOT NULL OR ($3 = 1 AND b.role = 'owner'))"
+         WHERE r.id = $1 AND (m.user_id IS NOT NULL
+           OR ($3 = 1 AND r.is_private = 0 AND b.user_id IS NOT NULL)
+           OR ($4 = 1 AND b.role = 'owner'))"
     ))
     .bind(room_id)
     .bind(user_id)
-    .bind(i64::from(owner_too))
+    .bind(reader)
+    .bind(manager)
     .fetch_optional(pool)
     .await?;
     row.map(Room::from)
         .ok_or_else(|| AppError::not_found("room"))
 }
 
-/// The room's creator and the board owner may rename, archive and delete it.
+/// The room's creator and the board's owners may rename, archive and delete it.
 async fn require_room_admin(pool: &AnyPool, room: &Room, user_id: i64) -> AppResult<()> {
     if room.created_by == user_id || role_on(pool, room.board_id, user_id).await? == Role::Owner {
         Ok(())
     } else {
         Err(AppError::forbidden(
-            "only the room's creator or the board owner can do this",
+            "only the room's creator or a board owner can do this",
         ))
+    }
+}
+
+/// The default room holds everyone on the board, always.
+fn refuse_for_default(room: &Room, what: &str) -> AppResult<()> {
+    if room.is_default {
+        Err(AppError::invalid(format!(
+            "#{} is the board's room for everyone: it cannot be {what}",
+            room.name
+        )))
+    } else {
+        Ok(())
     }
 }
 
@@ -102,18 +166,20 @@ fn unique_name_error(err: sqlx::Error, name: &str) -> AppError {
     }
 }
 
-/// Creates a room; the creator is its first member.
+/// Creates a room; the creator is its first member, with the board members
+/// asked for (`members`, by username) or all of them (`add_all_members`).
+/// Public unless `is_private`.
 #[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn create_room(
     svc: &Services,
     user: &User,
     board_id: i64,
-    name: &str,
-    description: Option<&str>,
+    new: &NewRoom,
 ) -> AppResult<Room> {
     role_on(&svc.pool, board_id, user.id).await?;
-    let name = validate::room_name(name)?;
-    let description = validate::room_description(description.unwrap_or_default())?;
+    let name = validate::room_name(&new.name)?;
+    let description = validate::room_description(new.description.as_deref().unwrap_or_default())?;
+    let invited = invitees(&svc.pool, board_id, user.id, new).await?;
     let mut tx = svc.pool.begin().await?;
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chat_rooms WHERE board_id = $1")
         .bind(board_id)
@@ -127,8 +193,9 @@ pub async fn create_room(
     }
     let now = now_ms();
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO chat_rooms (board_id, name, name_key, description, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO chat_rooms (board_id, name, name_key, description, created_by, created_at,
+                                 is_private)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(board_id)
     .bind(&name)
@@ -136,16 +203,27 @@ pub async fn create_room(
     .bind(&description)
     .bind(user.id)
     .bind(now)
+    .bind(i64::from(new.is_private))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique_name_error(e, &name))?;
-    sqlx::query("INSERT INTO chat_room_members (room_id, user_id, added_at) VALUES ($1, $2, $3)")
+    for member in std::iter::once(user.id).chain(invited.iter().map(|u| u.id)) {
+        sqlx::query(
+            "INSERT INTO chat_room_members (room_id, user_id, added_at) VALUES ($1, $2, $3)",
+        )
         .bind(id)
-        .bind(user.id)
+        .bind(member)
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    }
     tx.commit().await?;
+    for member in &invited {
+        svc.hub.publish(
+            Topic::User(member.id),
+            Event::access(board_id, Some(id), true),
+        );
+    }
     Ok(Room {
         id,
         board_id,
@@ -154,12 +232,56 @@ pub async fn create_room(
         created_by: user.id,
         created_at: now,
         archived_at: None,
+        is_private: new.is_private,
+        is_default: false,
     })
 }
 
-/// The rooms of a board the user is in, optionally filtered by name, by name.
-/// The board owner also sees the rooms she is not in (`member: false`): she
-/// manages every room of her board, though she reads only those she joins.
+/// The board members a new room starts with besides its creator: every
+/// one (`add_all_members`), or those named. A name that is not a board
+/// member's is refused, naming it.
+async fn invitees(
+    pool: &AnyPool,
+    board_id: i64,
+    creator: i64,
+    new: &NewRoom,
+) -> AppResult<Vec<User>> {
+    let members: Vec<User> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name FROM board_members b
+         JOIN users u ON u.id = b.user_id WHERE b.board_id = $1 ORDER BY u.username",
+    )
+    .bind(board_id)
+    .fetch_all(pool)
+    .await?;
+    if new.add_all_members {
+        return Ok(members.into_iter().filter(|u| u.id != creator).collect());
+    }
+    let mut chosen: Vec<User> = Vec::new();
+    let mut unknown = Vec::new();
+    for name in &new.members {
+        let name = validate::lookup_username(name)?;
+        match members.iter().find(|u| u.username == name) {
+            Some(u) if u.id != creator && !chosen.iter().any(|c| c.id == u.id) => {
+                chosen.push(u.clone())
+            }
+            Some(_) => {}
+            None => unknown.push(name),
+        }
+    }
+    if unknown.is_empty() {
+        Ok(chosen)
+    } else {
+        Err(AppError::invalid(format!(
+            "not members of this board: {}",
+            unknown.join(", ")
+        )))
+    }
+}
+
+/// The rooms of a board the user is in and the public ones they may join
+/// (`member: false`), optionally filtered by name, by name. A board owner
+/// also sees the private rooms she is not in: she manages every room of her
+/// board, though she reads only those she joins.
 #[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn list_rooms(
     svc: &Services,
@@ -193,7 +315,7 @@ pub async fn list_rooms(
          FROM chat_rooms r
          LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
          WHERE r.board_id = $1 AND ($3 IS NULL OR r.name_key LIKE $3 ESCAPE '\\')
-           AND (m.user_id IS NOT NULL OR $4 = 1)
+           AND (m.user_id IS NOT NULL OR r.is_private = 0 OR $4 = 1)
          ORDER BY r.archived_at IS NOT NULL, r.name_key"
     ))
     .bind(board_id)
@@ -220,12 +342,13 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A room with its members and the caller's read pointer.
-/// The board owner sees any room's details (to manage its members), with a
-/// read pointer of 0 when she is not in it; its history stays members-only.
+/// A room with its members and the caller's read pointer (0 when they are
+/// not in it). Its readers see it, and a board owner sees any room of her
+/// board (to manage its members); a private room's history stays
+/// members-only.
 #[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn get_room(svc: &Services, user: &User, room_id: i64) -> AppResult<RoomDetail> {
-    let room = managed_room(&svc.pool, room_id, user.id).await?;
+    let room = find_room(&svc.pool, room_id, user.id, Reach::Viewer).await?;
     let members = room_members(&svc.pool, room_id).await?;
     let last_read_id: Option<i64> = sqlx::query_scalar(
         "SELECT last_read_id FROM chat_room_members WHERE room_id = $1 AND user_id = $2",
@@ -265,6 +388,9 @@ pub async fn update_room(
     require_room_admin(&svc.pool, &room, user.id).await?;
     if patch == RoomPatch::default() {
         return Err(AppError::invalid("nothing to change"));
+    }
+    if patch.archived == Some(true) {
+        refuse_for_default(&room, "archived")?;
     }
     let name = patch.name.as_deref().map(validate::room_name).transpose()?;
     let description = patch
@@ -321,6 +447,7 @@ pub async fn update_room(
 pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult<()> {
     let room = managed_room(&svc.pool, room_id, user.id).await?;
     require_room_admin(&svc.pool, &room, user.id).await?;
+    refuse_for_default(&room, "deleted")?;
     sqlx::query("DELETE FROM chat_rooms WHERE id = $1")
         .bind(room_id)
         .execute(&svc.pool)
@@ -335,7 +462,7 @@ pub async fn delete_room(svc: &Services, user: &User, room_id: i64) -> AppResult
     Ok(())
 }
 
-/// Adds a board member to a room (any room member, and the board owner, may).
+/// Adds a board member to a room (any room member, and a board owner, may).
 #[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn add_room_member(
     svc: &Services,
@@ -359,33 +486,84 @@ pub async fn add_room_member(
             "{username:?} is not a member of this board; add them to the board first"
         ))
     })?;
-    // Start their read pointer at the current end: no backlog of "unread".
+    if enter(svc, &room, new_member.id).await? {
+        Ok(new_member)
+    } else {
+        Err(AppError::conflict(format!(
+            "{} is already in this room",
+            new_member.username
+        )))
+    }
+}
+
+/// Joins a public room (any board member may). Joining a room one is in
+/// already changes nothing. A private room answers 403: it takes
+/// invitations only.
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
+pub async fn join_room(svc: &Services, user: &User, room_id: i64) -> AppResult<RoomSummary> {
+    let room = match readable_room(&svc.pool, room_id, user.id).await {
+        Ok(room) => room,
+        Err(AppError::NotFound(_)) => {
+            // A board member learns that a private room takes invitations
+            // only; anyone else, that there is no such room.
+            let on_board = sqlx::query_scalar::<_, i64>(
+                "SELECT b.user_id FROM chat_rooms r
+                 JOIN board_members b ON b.board_id = r.board_id AND b.user_id = $2
+                 WHERE r.id = $1",
+            )
+            .bind(room_id)
+            .bind(user.id)
+            .fetch_optional(&svc.pool)
+            .await?;
+            return Err(if on_board.is_some() {
+                AppError::forbidden("this room is private: a member has to add you")
+            } else {
+                AppError::not_found("room")
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    enter(svc, &room, user.id).await?;
+    let summary = list_rooms(svc, user, room.board_id, None)
+        .await?
+        .into_iter()
+        .find(|r| r.room.id == room_id);
+    summary.ok_or_else(|| AppError::not_found("room"))
+}
+
+/// Leaves a room (the board's `#general` cannot be left).
+#[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
+pub async fn leave_room(svc: &Services, user: &User, room_id: i64) -> AppResult<()> {
+    remove_room_member(svc, user, room_id, user.id).await
+}
+
+/// Puts a board member in a room, read pointer at its current end (no
+/// backlog of "unread"), and tells their tabs. Whether they were not in it.
+async fn enter(svc: &Services, room: &Room, user_id: i64) -> AppResult<bool> {
     let inserted = sqlx::query(
         "INSERT INTO chat_room_members (room_id, user_id, added_at, last_read_id)
          VALUES ($1, $2, $3, (SELECT COALESCE(MAX(id), 0) FROM chat_messages WHERE room_id = $1))",
     )
-    .bind(room_id)
-    .bind(new_member.id)
+    .bind(room.id)
+    .bind(user_id)
     .bind(now_ms())
     .execute(&svc.pool)
     .await;
     match inserted {
         Ok(_) => {
             svc.hub.publish(
-                Topic::User(new_member.id),
-                Event::access(room.board_id, Some(room_id), true),
+                Topic::User(user_id),
+                Event::access(room.board_id, Some(room.id), true),
             );
-            Ok(new_member)
+            Ok(true)
         }
-        Err(e) if unique_violation(&e) == Some(UniqueKey::RoomMember) => Err(AppError::conflict(
-            format!("{} is already in this room", new_member.username),
-        )),
+        Err(e) if unique_violation(&e) == Some(UniqueKey::RoomMember) => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
 
 /// Removes someone from a room: themself (leaving), or anyone by the room's
-/// creator or the board owner.
+/// creator or a board owner. Nobody leaves the board's `#general`.
 #[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id, member_id = member_id))]
 pub async fn remove_room_member(
     svc: &Services,
@@ -397,6 +575,7 @@ pub async fn remove_room_member(
     if member_id != user.id {
         require_room_admin(&svc.pool, &room, user.id).await?;
     }
+    refuse_for_default(&room, "left")?;
     let removed = sqlx::query("DELETE FROM chat_room_members WHERE room_id = $1 AND user_id = $2")
         .bind(room_id)
         .bind(member_id)
@@ -416,8 +595,10 @@ pub async fn remove_room_member(
 
 /// Stores a message and publishes it to the room. It is committed before this
 /// returns: whatever the caller acknowledges is durable. Room members it
-/// @mentions are notified. With a `client_id` already used by this author,
-/// nothing is written: the stored message is the answer.
+/// @mentions are notified; the board members it mentions who are not in the
+/// room are not, and the answer names them (`not_notified`). With a
+/// `client_id` already used by this author, nothing is written: the stored
+/// message is the answer.
 #[tracing::instrument(skip_all, fields(user = user.id, room_id = room_id))]
 pub async fn post_message(
     svc: &Services,
@@ -425,7 +606,7 @@ pub async fn post_message(
     room_id: i64,
     content: &str,
     client_id: Option<&str>,
-) -> AppResult<Message> {
+) -> AppResult<SentMessage> {
     submit_message(svc, user, room_id, content, client_id)
         .await?
         .committed()
@@ -447,11 +628,17 @@ pub async fn submit_message(
 ) -> AppResult<Ticket> {
     let content = validate::message(content)?;
     let client_id = validate::client_id(client_id)?;
-    let room = member_room(&svc.pool, room_id, user.id).await?;
+    let room = postable_room(svc, user, room_id).await?;
+    let mentions = mentions::resolve(&svc.pool, Audience::Room(room_id), &content).await?;
+    let not_notified =
+        mentions::outside(&svc.pool, Audience::Board(room.board_id), &content, &mentions).await?;
     // A repeat (its ack was lost) costs no rate budget and writes nothing.
     if let Some(id) = &client_id {
         if let Some(sent) = sent_before(&svc.pool, user.id, id).await? {
-            return repeat_of(sent, room_id).map(Ticket::Stored);
+            return repeat_of(sent, room_id).map(|message| Ticket {
+                pending: Pending::Stored(message),
+                not_notified,
+            });
         }
     }
     svc.charge(user).await?;
@@ -460,7 +647,6 @@ pub async fn submit_message(
             "this room is archived: it takes no new messages",
         ));
     }
-    let mentions = mentions::resolve(&svc.pool, Audience::Room(room_id), &content).await?;
     svc.message_writer
         .enqueue(PendingMessage {
             room_id,
@@ -471,7 +657,10 @@ pub async fn submit_message(
             client_id,
         })
         .await
-        .map(Ticket::Queued)
+        .map(|answer| Ticket {
+            pending: Pending::Queued(answer),
+            not_notified,
+        })
 }
 
 /// A repeated `client_id` must name a message of the same room.
@@ -497,8 +686,14 @@ async fn sent_before(
     }
 }
 
-/// A message on its way to the database (see [`submit_message`]).
-pub enum Ticket {
+/// A message on its way to the database (see [`submit_message`]), and
+/// the people it mentions who will not be notified.
+pub struct Ticket {
+    pending: Pending,
+    not_notified: Vec<String>,
+}
+
+enum Pending {
     /// In the writer's queue.
     Queued(tokio::sync::oneshot::Receiver<AppResult<Message>>),
     /// Stored before (a repeat): nothing more to do.
@@ -507,13 +702,17 @@ pub enum Ticket {
 
 impl Ticket {
     /// Waits until the message is committed (and published).
-    pub async fn committed(self) -> AppResult<Message> {
-        match self {
-            Ticket::Stored(message) => Ok(message),
-            Ticket::Queued(answer) => answer
+    pub async fn committed(self) -> AppResult<SentMessage> {
+        let message = match self.pending {
+            Pending::Stored(message) => message,
+            Pending::Queued(answer) => answer
                 .await
-                .map_err(|_| AppError::Internal("the message writer has stopped".into()))?,
-        }
+                .map_err(|_| AppError::Internal("the message writer has stopped".into()))??,
+        };
+        Ok(SentMessage {
+            message,
+            not_notified: self.not_notified,
+        })
     }
 }
 
@@ -776,7 +975,7 @@ pub async fn history(
 ) -> AppResult<HistoryPage> {
     let limit = validate::page_limit(limit)?;
     let cursor = cursor.check()?;
-    member_room(&svc.pool, room_id, user.id).await?;
+    readable_room(&svc.pool, room_id, user.id).await?;
     let mut page = messages_page(&svc.pool, room_id, cursor, limit).await?;
     page.messages = page
         .messages

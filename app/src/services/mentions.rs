@@ -76,6 +76,22 @@ pub async fn resolve(pool: &AnyPool, audience: Audience, text: &str) -> AppResul
     Ok(out)
 }
 
+/// The usernames a text mentions among `wider` (a room's board) who are
+/// not among `notified`: whom the author should hear were not told.
+pub async fn outside(
+    pool: &AnyPool,
+    wider: Audience,
+    text: &str,
+    notified: &[User],
+) -> AppResult<Vec<String>> {
+    Ok(resolve(pool, wider, text)
+        .await?
+        .into_iter()
+        .filter(|u| !notified.iter().any(|n| n.id == u.id))
+        .map(|u| u.username)
+        .collect())
+}
+
 /// Which mention table an item's mentions are in.
 #[derive(Debug, Clone, Copy)]
 pub enum Mentioning {

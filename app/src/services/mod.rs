@@ -11,6 +11,7 @@ pub mod chat;
 pub mod columns;
 pub mod comments;
 pub mod connection_caps;
+pub mod general_room;
 pub mod hub;
 pub mod hub_redis;
 pub mod login_throttle;

@@ -147,14 +147,14 @@ pub enum Follow {
     Own,
 }
 
-/// Who may follow a topic: the room's members, the board's members (boards
-/// and their threads), the user alone (their own topic). The board it
+/// Who may follow a topic: the room's readers (its members, and the board's
+/// members for a public room), the board's members (boards and their threads), the user alone (their own topic). The board it
 /// belongs to; `not_found` (or `forbidden`, for another user's topic) otherwise.
 #[tracing::instrument(skip_all, fields(user = user.id, topic = ?topic))]
 pub async fn authorize(svc: &Services, user: &User, topic: Topic) -> AppResult<Option<i64>> {
     let pool = &svc.pool;
     match topic {
-        Topic::Room(room) => Ok(Some(chat::member_room(pool, room, user.id).await?.board_id)),
+        Topic::Room(room) => Ok(Some(chat::readable_room(pool, room, user.id).await?.board_id)),
         Topic::Board(board) => boards::role_on(pool, board, user.id)
             .await
             .map(|_| Some(board)),

@@ -1,9 +1,11 @@
 //! What the views inside a board (its chat, a task's comments, the
 //! composer) need to know about it, without depending on the board page:
-//! its id, who is looking, and whether they own it. (Everything else they
+//! its id, who is looking, whether they own it, and who is on it. (Everything else they
 //! show comes from their own streams; the viewer's name is `Live::me`.)
 
 use leptos::prelude::*;
+
+use crate::model::User;
 
 /// Provided by the board page to everything rendered inside it.
 #[derive(Clone, Copy)]
@@ -13,14 +15,17 @@ pub struct BoardContext {
     pub viewer_id: i64,
     /// The viewer's role is owner (tracked: a role can change).
     owner: Signal<bool>,
+    /// The board's members, by name (tracked: they come and go live).
+    pub members: Signal<Vec<User>>,
 }
 
 impl BoardContext {
-    pub fn new(id: i64, viewer_id: i64, owner: Signal<bool>) -> Self {
+    pub fn new(id: i64, viewer_id: i64, owner: Signal<bool>, members: Signal<Vec<User>>) -> Self {
         Self {
             id,
             viewer_id,
             owner,
+            members,
         }
     }
 

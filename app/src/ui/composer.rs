@@ -9,6 +9,7 @@ use super::board_context::use_board_context;
 use super::common::{browser, rows_of, If, List, RichText};
 use super::live::{Live, OutState, Target};
 use super::mention_input::{fit_to_content, MentionTextarea};
+use crate::model::User;
 use crate::validate::MESSAGE_MAX;
 
 /// "Ada is typing…", "Ada and Bob are typing…", "Several people are typing…".
@@ -87,11 +88,19 @@ pub fn Composer(
     #[prop(into)] label: Signal<String>,
     #[prop(into)] placeholder: Signal<String>,
     button: &'static str,
+    /// In a room: whether a board member is outside it (not notified when
+    /// mentioned). Suggestions mark them, and sending asks first.
+    #[prop(optional)]
+    outside: Option<Callback<i64, bool>>,
+    /// People were added to the room from the "not in the room" question.
+    #[prop(optional)]
+    on_added: Option<Callback<()>>,
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let text = NodeRef::<leptos::html::Textarea>::new();
+    let board = use_board_context();
     // The draft is the viewer's.
-    let viewer = use_board_context().viewer_id;
+    let viewer = board.viewer_id;
     let key = move || draft_key(viewer, target);
     // What was typed here before (the browser has it; the server renders empty).
     let draft = if cfg!(feature = "hydrate") {
@@ -104,6 +113,33 @@ pub fn Composer(
             browser::store(&key(), &el.value());
         }
     };
+    // Board members the text mentions who are not in the room: asked about
+    // before it goes.
+    let asking = RwSignal::new(Vec::<User>::new());
+    let left_out = move |content: &str| -> Vec<User> {
+        let Some(outside) = outside else {
+            return Vec::new();
+        };
+        let names = crate::mentions::mentioned_names(content);
+        board.members.with_untracked(|members| {
+            members
+                .iter()
+                .filter(|u| names.contains(&u.username) && outside.run(u.id))
+                .cloned()
+                .collect()
+        })
+    };
+    let send_now = move || {
+        let Some(el) = text.get_untracked() else {
+            return;
+        };
+        let content = el.value();
+        asking.set(Vec::new());
+        el.set_value("");
+        fit_to_content(&el);
+        browser::store(&key(), "");
+        live.send(target, content);
+    };
     let send = move || {
         let Some(el) = text.get_untracked() else {
             return;
@@ -112,16 +148,66 @@ pub fn Composer(
         if content.trim().is_empty() {
             return;
         }
-        el.set_value("");
-        fit_to_content(&el);
-        browser::store(&key(), "");
-        live.send(target, content);
+        let missing = left_out(&content);
+        if missing.is_empty() {
+            send_now();
+        } else {
+            asking.set(missing);
+            browser::focus_soon(format!("{id}-add-them"));
+        }
+    };
+    let add_them = move |_| {
+        let Target::Room(room_id) = target else {
+            return;
+        };
+        let people = asking.get_untracked();
+        leptos::task::spawn_local(async move {
+            for person in people {
+                if let Err(e) = crate::api::chat::add_room_member(room_id, person.username).await {
+                    live.notice.set(Some(e.message()));
+                    return;
+                }
+            }
+            if let Some(added) = on_added {
+                added.run(());
+            }
+            send_now();
+        });
+    };
+    let cancel = move || {
+        asking.set(Vec::new());
+        if let Some(el) = text.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    let question = move || {
+        let people = asking.get();
+        let names: Vec<String> = people.iter().map(|u| format!("@{}", u.username)).collect();
+        let place = placeholder.get().trim_start_matches("Message ").to_string();
+        match names.as_slice() {
+            [] => String::new(),
+            [one] => format!("{one} isn't in {place} and won't be notified."),
+            [rest @ .., last] => format!("{} and {last} aren't in {place} and won't be notified.", rest.join(", ")),
+        }
     };
     view! {
+        <If when=move || !asking.with(Vec::is_empty)>
+            <div class="ask-outside" role="alertdialog" aria-labelledby=format!("{id}-ask")
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { ev.prevent_default(); cancel(); }>
+                <p id=format!("{id}-ask")>{question}</p>
+                <div class="inline-form">
+                    <button type="button" id=format!("{id}-add-them") class="btn btn-primary btn-sm" on:click=add_them>
+                        {move || if asking.with(|a| a.len() == 1) { "Add them" } else { "Add them all" }}
+                    </button>
+                    <button type="button" class="btn btn-sm" on:click=move |_| send_now()>"Send without notifying"</button>
+                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| cancel()>"Cancel"</button>
+                </div>
+            </div>
+        </If>
         <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
             <label for=id class="sr-only">{move || label.get()}</label>
             <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
-                initial=draft
+                initial=draft outside
                 on_enter=Callback::new(move |()| send())
                 on_change=Callback::new(move |typing: bool| { keep_draft(); live.typing(target, typing) })
                 on_blur=Callback::new(move |()| live.typing(target, false)) />

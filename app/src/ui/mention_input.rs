@@ -79,6 +79,10 @@ pub fn MentionTextarea(
     /// Open the suggestions above the field (composers at the bottom of a panel).
     #[prop(optional)]
     above: bool,
+    /// Whether a suggested person is outside the place written to (a room
+    /// they are not in): marked, as they will not be notified.
+    #[prop(default = None)]
+    outside: Option<Callback<i64, bool>>,
 ) -> impl IntoView {
     let suggestions = RwSignal::new(Vec::<User>::new());
     let active = RwSignal::new(0usize);
@@ -237,6 +241,9 @@ pub fn MentionTextarea(
                                     <Avatar name=user.display_name.clone() small=true />
                                     <span class="mention-name">{user.display_name.clone()}</span>
                                     <span class="muted">"@"{user.username.clone()}</span>
+                                    {outside.is_some_and(|o| o.run(user.id)).then(|| view! {
+                                        <span class="tag">"not in this room"</span>
+                                    })}
                                 </li>
                             }
                         }).collect_view()

@@ -415,6 +415,13 @@ impl Connection {
         if is_typing && recently {
             return Flow::Continue;
         }
+        // A public room is followed by readers who have not joined it:
+        // only its members type (and post) there.
+        if let (true, Stream::Room(room)) = (is_typing, stream) {
+            if let Err(e) = chat::require_member(&self.svc, &self.session.user, room).await {
+                return refuse(socket, ErrorCode::from(&e), e.client_message(), None).await;
+            }
+        }
         if is_typing {
             self.typing_sent.insert(stream, now);
         } else if self.typing_sent.remove(&stream).is_none() {
@@ -722,6 +729,7 @@ impl Poster {
                                     client_id: post.client_id.clone(),
                                     message: None,
                                     comment: Some(comment),
+                                    not_notified: None,
                                 })
                             }),
                     )),
@@ -735,11 +743,12 @@ impl Poster {
         tokio::spawn(async move {
             while let Some((client_id, step)) = underway.recv().await {
                 let result = match step {
-                    Underway::Message(ticket) => ticket.committed().await.map(|message| {
+                    Underway::Message(ticket) => ticket.committed().await.map(|sent| {
                         ServerFrame::Ack(Ack {
                             client_id: client_id.clone(),
-                            message: Some(message),
+                            message: Some(sent.message),
                             comment: None,
+                            not_notified: Some(sent.not_notified),
                         })
                     }),
                     Underway::Done(result) => *result,

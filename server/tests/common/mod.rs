@@ -223,6 +223,15 @@ impl TestServer {
         (c, id)
     }
 
+    /// A user's id, by username (from the database).
+    pub async fn user_id_of(&self, username: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_one(&self.services.pool)
+            .await
+            .expect("user exists")
+    }
+
     pub async fn stop(mut self) {
         self.shutdown_now().await;
     }
@@ -391,12 +400,14 @@ impl Client {
         }
     }
 
-    /// Creates a room on a board with these board members in it; returns its id.
+    /// Creates a private room on a board with these board members in it;
+    /// returns its id. (Private: what the tests written before public rooms
+    /// check — who may read and receive what — holds as it did.)
     pub async fn room(&self, board: i64, name: &str, members: &[&str]) -> i64 {
         let (status, room) = self
             .post(
                 &format!("/messaging/board/{board}/rooms/create/"),
-                json!({"name": name}),
+                json!({"name": name, "is_private": true}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{room}");

@@ -135,10 +135,18 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     let ui = BoardUi::new();
     provide_context(state);
     provide_context(ui);
+    let members = Memo::new(move |_| {
+        state.board.with(|b| {
+            let mut users: Vec<_> = b.members.iter().map(|m| m.user.clone()).collect();
+            users.sort_by_key(|u| u.display_name.to_lowercase());
+            users
+        })
+    });
     provide_context(BoardContext::new(
         id,
         viewer_id,
         Signal::derive(move || state.is_owner()),
+        members.into(),
     ));
     follow_board(state, rooms.as_deref().unwrap_or_default());
     // On the server, leptos_axum renders the head after the body, outside the

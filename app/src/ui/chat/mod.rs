@@ -14,7 +14,7 @@ use super::live::{Live, LiveStatus};
 use crate::error::AppError;
 use crate::model::RoomSummary;
 use room::room_view;
-use rooms::{NewRoomForm, OtherRooms};
+use rooms::{browse_rooms_view, new_room_view};
 
 /// The chat panel. The room list is loaded with the board (see `BoardPage`).
 #[component]
@@ -33,8 +33,11 @@ pub fn ChatPanel(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
 fn ChatBody() -> impl IntoView {
     let live = expect_context::<Live>();
     let creating = RwSignal::new(false);
-    let managing = RwSignal::new(false);
+    let browsing = RwSignal::new(false);
     let board = use_board_context();
+    // Rooms to find: public ones not joined (and, for an owner, private ones).
+    let joinable = Memo::new(move |_| live.rooms.with(|r| r.iter().filter(|r| !r.member).count()));
+    let can_browse = Signal::derive(move || joinable.get() > 0 || board.is_owner());
     view! {
         // One compact row: the rooms, how we are connected, a new room.
         <header class="chat-head">
@@ -45,21 +48,26 @@ fn ChatBody() -> impl IntoView {
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| creating.set(true)>
                     <span aria-hidden="true">"+ "</span>"New room"
                 </button>
-                <If when=move || board.is_owner()>
-                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| managing.set(true)>
-                        "Other rooms"
+                <If when=can_browse>
+                    <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog" on:click=move |_| browsing.set(true)>
+                        "Browse rooms"
+                        {move || (joinable.get() > 0).then(|| view! { <span class="count">{move || joinable.get()}</span> })}
                     </button>
                 </If>
             </div>
         </header>
         <If when=move || creating.get()>
             <Modal title="New room" focus="new-room-name" on_close=Callback::new(move |()| creating.set(false))>
-                <NewRoomForm on_done=Callback::new(move |()| creating.set(false)) />
+                <Loading fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {Suspend::new(new_room_view(Callback::new(move |()| creating.set(false))))}
+                </Loading>
             </Modal>
         </If>
-        <If when=move || managing.get()>
-            <Modal title="Rooms you are not in" focus="other-rooms" on_close=Callback::new(move |()| managing.set(false))>
-                <OtherRooms on_joined=Callback::new(move |()| managing.set(false)) />
+        <If when=move || browsing.get()>
+            <Modal title="Rooms you are not in" focus="browse-rooms" on_close=Callback::new(move |()| browsing.set(false))>
+                <Loading fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {Suspend::new(browse_rooms_view(Callback::new(move |()| browsing.set(false))))}
+                </Loading>
             </Modal>
         </If>
         {move || match live.room.open.get() {
@@ -129,9 +137,12 @@ fn RoomList() -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let shown: Signal<Vec<_>> = Memo::new(move |_| {
         let needle = filter.get().trim().to_lowercase();
+        let open = live.room.open.get();
         live.rooms.with(|rooms| {
             rooms
                 .iter()
+                // The rooms one is in, and the one being read before joining.
+                .filter(|r| r.member || Some(r.room.id) == open)
                 .filter(|r| needle.is_empty() || r.room.name.to_lowercase().contains(&needle))
                 .cloned()
                 .collect::<Vec<_>>()
@@ -162,6 +173,7 @@ fn RoomList() -> impl IntoView {
                                 <span class="hash" aria-hidden="true">"#"</span>
                                 <span class="room-name">{name}</span>
                                 {move || summary.with(|s| s.room.archived_at.is_some()).then(|| view! { <span class="tag">"archived"</span> })}
+                                {move || summary.with(|s| !s.member).then(|| view! { <span class="tag">"not joined"</span> })}
                                 {move || (unread() > 0).then(|| view! { <span class="badge" aria-hidden="true">{unread}</span> })}
                             </button>
                         </li>

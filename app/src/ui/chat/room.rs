@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::rooms::RoomMembers;
-use crate::api::chat::get_room;
+use crate::api::chat::{get_room, join_room};
 use crate::model::{Message, RoomDetail};
 use crate::ui::board_context::use_board_context;
 use crate::ui::common::{browser, clock, day, rows_of, Avatar, If, List, LongText, Modal};
@@ -207,6 +207,41 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 .any(|r| r.room.id == room_id && r.room.archived_at.is_some())
         })
     };
+    let summary = move || {
+        live.rooms
+            .with(|r| r.iter().find(|r| r.room.id == room_id).cloned())
+    };
+    let description = move || summary().map(|r| r.room.description).unwrap_or_default();
+    // Read before joining (a public room): a bar to join instead of the composer.
+    let previewing = move || summary().is_some_and(|r| !r.member);
+    let join_error = RwSignal::new(None::<String>);
+    let join = move |_| {
+        leptos::task::spawn_local(async move {
+            match join_room(room_id).await {
+                Ok(joined) => {
+                    join_error.set(None);
+                    live.rooms.update(|rooms| {
+                        if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                            *r = joined;
+                        }
+                    });
+                    detail.refetch();
+                    live.mark_read_now();
+                }
+                Err(e) => join_error.set(Some(e.message())),
+            }
+        });
+    };
+    // Mentioning a board member who is not in the room: the composer asks.
+    let room_members = Memo::new(move |_| {
+        detail
+            .get()
+            .and_then(|d| d.ok())
+            .map(|d| d.members.iter().map(|u| u.id).collect::<Vec<_>>())
+    });
+    let outside = Callback::new(move |user_id: i64| {
+        room_members.with(|m| m.as_ref().is_some_and(|m| !m.contains(&user_id)))
+    });
     let shown: Signal<Vec<_>> = Memo::new(move |_| {
         let marker = live.read_marker.get();
         let me = live.me.with(|m| m.as_ref().map(|u| u.id));
@@ -218,6 +253,9 @@ fn RoomView(room_id: i64) -> impl IntoView {
         <div class="room">
             <div class="room-head">
                 <h3 dir="auto">"#"{room_name}</h3>
+                {move || (!description().is_empty()).then(|| view! {
+                    <p class="room-description muted" dir="auto" title=description>{description}</p>
+                })}
                 <Transition>
                     {move || Suspend::new(async move {
                         detail.await.ok().map(|d: RoomDetail| view! { <WhoIsHere members=d.members /> })
@@ -227,7 +265,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
                     on:click=move |_| managing.set(true)>"Members"</button>
             </div>
             <If when=move || managing.get()>
-                <Modal title=format!("#{} — members and settings", room_name()) focus="room-member"
+                <Modal title=format!("#{} — members and settings", room_name()) focus="room-members"
                     on_close=Callback::new(move |()| managing.set(false))>
                     <RoomMembers room_id detail />
                 </Modal>
@@ -236,6 +274,12 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 <div class="messages" role="log" tabindex="0" aria-label=move || format!("Messages in #{}", room_name())
                     node_ref=scroller on:scroll=on_scroll>
                     <ol class="message-list">
+                        <If when=move || !live.room.has_older.get() && live.room.loaded()>
+                            <li class="room-start">
+                                <p><strong>{move || format!("This is the start of #{}", room_name())}</strong></p>
+                                {move || (!description().is_empty()).then(|| view! { <p class="muted" dir="auto">{description}</p> })}
+                            </li>
+                        </If>
                         <If when=move || live.room.has_older.get()>
                             <li class="older">
                                 {move || if live.room.older_loading.get() {
@@ -264,11 +308,27 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 </If>
             </div>
             <p class="typing-line" aria-live="polite">{typing}</p>
-            <If when=move || !archived() fallback=|| view! { <p class="muted pad">"This room is archived: read-only."</p> }>
-                <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
-                    label=Signal::derive(move || format!("Message #{}", room_name()))
-                    placeholder=Signal::derive(move || format!("Message #{}", room_name())) />
-            </If>
+            {move || if archived() {
+                view! { <p class="muted pad">"This room is archived: read-only."</p> }.into_any()
+            } else if previewing() {
+                view! {
+                    <div class="preview-bar" role="region" aria-label="Not joined">
+                        <p>{move || format!("You are reading #{} without being in it.", room_name())}</p>
+                        <button type="button" class="btn btn-primary btn-sm" on:click=join>
+                            {move || format!("Join #{}", room_name())}
+                        </button>
+                        {move || join_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
+                        label=Signal::derive(move || format!("Message #{}", room_name()))
+                        placeholder=Signal::derive(move || format!("Message #{}", room_name()))
+                        outside
+                        on_added=Callback::new(move |()| detail.refetch()) />
+                }.into_any()
+            }}
         </div>
     }
 }

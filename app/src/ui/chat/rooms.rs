@@ -4,39 +4,109 @@
 use leptos::prelude::*;
 
 use crate::api::chat::{
-    add_room_member, create_room, delete_room, list_other_rooms, remove_room_member, update_room,
+    add_room_member, create_room, delete_room, join_room, leave_room, list_other_rooms,
+    remove_room_member, update_room,
 };
 use crate::error::AppError;
-use crate::model::{RoomDetail, RoomSummary};
+use crate::model::{NewRoom, RoomDetail, RoomSummary};
 use crate::ui::board_context::use_board_context;
 use crate::ui::common::{browser, char_len, Avatar, CharCount, ErrorNote, If, Loading};
 use crate::ui::live::Live;
 use crate::validate::{ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX};
 
+/// The new-room form and the room browser are chunks of their own in a
+/// split build: fetched when first opened, not with the board.
+#[lazy]
+pub(super) fn new_room_view(on_done: Callback<()>) -> AnyView {
+    view! { <NewRoomForm on_done /> }.into_any()
+}
+
+#[lazy]
+pub(super) fn browse_rooms_view(on_done: Callback<()>) -> AnyView {
+    view! { <BrowseRooms on_done /> }.into_any()
+}
+
+/// A new room: its name and description, public (any board member may
+/// find and join it) or private, and who is in it from the start (every
+/// board member, or those picked). A name that exists offers to join that
+/// room when it is public.
 #[component]
-pub(super) fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
+fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
     let live = expect_context::<Live>();
-    let board_id = use_board_context().id;
+    let board = use_board_context();
     let name = NodeRef::<leptos::html::Input>::new();
     let description = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
+    // A public room of that name exists: offer it instead.
+    let existing = RwSignal::new(None::<RoomSummary>);
     let (name_len, description_len) = (RwSignal::new(0), RwSignal::new(0));
+    let is_private = RwSignal::new(false);
+    let add_all = RwSignal::new(false);
+    let picked = RwSignal::new(Vec::<String>::new());
+    let others = Memo::new(move |_| {
+        board
+            .members
+            .get()
+            .into_iter()
+            .filter(|u| u.id != board.viewer_id)
+            .collect::<Vec<_>>()
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(n), Some(d)) = (name.get(), description.get()) else {
             return;
         };
-        let (n, d) = (n.value(), d.value());
+        let room = NewRoom {
+            name: n.value(),
+            description: Some(d.value()),
+            is_private: is_private.get_untracked(),
+            members: if add_all.get_untracked() { Vec::new() } else { picked.get_untracked() },
+            add_all_members: add_all.get_untracked(),
+        };
+        existing.set(None);
         leptos::task::spawn_local(async move {
-            match create_room(board_id, n, Some(d)).await {
+            let wanted = room.name.trim().to_lowercase();
+            match create_room(board.id, room).await {
                 Ok(room) => {
+                    let member_count = 1 + if add_all.get_untracked() {
+                        others.get_untracked().len()
+                    } else {
+                        picked.get_untracked().len()
+                    } as i64;
                     live.enter_room(RoomSummary {
                         room,
                         member: true,
-                        member_count: 1,
+                        member_count,
                         unread: 0,
                         last_message_id: None,
                     });
+                    on_done.run(());
+                }
+                Err(e) => {
+                    if matches!(e, AppError::Conflict(_)) {
+                        existing.set(live.rooms.with_untracked(|r| {
+                            r.iter()
+                                .find(|r| r.room.name.to_lowercase() == wanted && !r.room.is_private)
+                                .cloned()
+                        }));
+                    }
+                    error.set(Some(e.message()));
+                }
+            }
+        });
+    };
+    let open_existing = move |_| {
+        let Some(summary) = existing.get_untracked() else { return };
+        let id = summary.room.id;
+        if summary.member {
+            live.open_room(id);
+            on_done.run(());
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match join_room(id).await {
+                Ok(joined) => {
+                    live.enter_room(joined);
                     on_done.run(());
                 }
                 Err(e) => error.set(Some(e.message())),
@@ -53,7 +123,52 @@ pub(super) fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
             <input id="new-room-description" node_ref=description type="text" aria-describedby="new-room-description-count"
                 on:input=move |ev| description_len.set(char_len(&event_target_value(&ev))) />
             <CharCount len=description_len.into() max=ROOM_DESCRIPTION_MAX id="new-room-description" />
+            <label class="check">
+                <input type="checkbox" prop:checked=move || is_private.get()
+                    on:change=move |ev| is_private.set(event_target_checked(&ev)) />
+                " Private — only the people in it can find and read it"
+            </label>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || add_all.get()
+                    on:change=move |ev| add_all.set(event_target_checked(&ev)) />
+                " Add all board members"
+            </label>
+            <If when=move || !add_all.get() && !others.with(Vec::is_empty)>
+                <fieldset class="member-picker">
+                    <legend>"Add people " <span class="muted">"(optional)"</span></legend>
+                    <ul>
+                        {move || others.get().into_iter().map(|u| {
+                            let username = u.username.clone();
+                            let checked = {
+                                let username = username.clone();
+                                move || picked.with(|p| p.contains(&username))
+                            };
+                            view! {
+                                <li>
+                                    <label class="check">
+                                        <input type="checkbox" prop:checked=checked
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                picked.update(|p| {
+                                                    p.retain(|x| *x != username);
+                                                    if on { p.push(username.clone()); }
+                                                });
+                                            } />
+                                        <Avatar name=u.display_name.clone() small=true />
+                                        {u.display_name.clone()}<span class="muted">" @"{u.username.clone()}</span>
+                                    </label>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </fieldset>
+            </If>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {move || existing.get().map(|r| view! {
+                <button type="button" class="btn btn-sm" on:click=open_existing>
+                    {if r.member { format!("Open #{}", r.room.name) } else { format!("Join #{}", r.room.name) }}
+                </button>
+            })}
             <div class="inline-form">
                 <button type="submit" class="btn btn-primary btn-sm">"Create room"</button>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| on_done.run(())>"Cancel"</button>
@@ -62,10 +177,75 @@ pub(super) fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
     }
 }
 
-/// The board owner's view of the rooms she is not in: she may rename,
-/// archive, delete or join each (reading one means joining it).
+/// Every room of the board one is not in: the public ones to open (read
+/// before joining) or join, and for a board owner the private ones too, to
+/// manage.
 #[component]
-pub(super) fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
+fn BrowseRooms(on_done: Callback<()>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let board = use_board_context();
+    let error = RwSignal::new(None::<String>);
+    let joinable: Signal<Vec<RoomSummary>> = Memo::new(move |_| {
+        live.rooms.with(|r| r.iter().filter(|r| !r.member).cloned().collect::<Vec<_>>())
+    })
+    .into();
+    let join = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match join_room(id).await {
+                Ok(joined) => {
+                    live.enter_room(joined);
+                    on_done.run(());
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    view! {
+        <div id="browse-rooms" class="stack browse-rooms" tabindex="-1">
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {move || if joinable.with(Vec::is_empty) {
+                view! { <p class="muted">"You are in every public room of this board."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="other-room-list" aria-label="Public rooms you can join">
+                        {move || joinable.get().into_iter().map(|summary| {
+                            let id = summary.room.id;
+                            let name = summary.room.name.clone();
+                            let members = summary.member_count;
+                            view! {
+                                <li class="other-room">
+                                    <p class="other-room-name">
+                                        <span aria-hidden="true">"#"</span>{name.clone()}
+                                        {summary.room.archived_at.is_some().then(|| view! { <span class="tag">"archived"</span> })}
+                                        <span class="muted">{format!(" · {members} member{}", if members == 1 { "" } else { "s" })}</span>
+                                    </p>
+                                    {(!summary.room.description.is_empty()).then(|| view! {
+                                        <p class="muted small" dir="auto">{summary.room.description.clone()}</p>
+                                    })}
+                                    <div class="inline-form">
+                                        <button type="button" class="btn btn-primary btn-sm" aria-label=format!("Join #{name}")
+                                            on:click=move |_| join(id)>"Join"</button>
+                                        <button type="button" class="btn btn-ghost btn-sm" aria-label=format!("Open #{name} without joining")
+                                            on:click=move |_| { live.open_room(id); on_done.run(()); }>"Open"</button>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            <If when=move || board.is_owner()>
+                <h3 class="small-head">"Private rooms you are not in"</h3>
+                <OtherRooms on_joined=on_done />
+            </If>
+        </div>
+    }
+}
+
+/// A board owner's view of the private rooms she is not in: she may
+/// rename, archive, delete or join each (reading one means joining it).
+#[component]
+fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
     let live = expect_context::<Live>();
     let board = use_board_context();
     let version = RwSignal::new(0u32);
@@ -105,14 +285,14 @@ pub(super) fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
     };
     view! {
         <div id="other-rooms" class="stack other-rooms" tabindex="-1">
-            <p class="muted">"As the board's owner you may manage every room. Join one to read it."</p>
+            <p class="muted">"As an owner of the board you may manage every room. Join one to read it."</p>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <Loading fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match rooms.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
-                            <p>"You are in every room of this board."</p>
+                            <p class="muted">"None."</p>
                         }.into_any(),
                         Ok(list) => view! {
                             <ul class="other-room-list" aria-label="Rooms you are not in">
@@ -189,8 +369,16 @@ pub(super) fn RoomMembers(
     room_id: i64,
     detail: crate::ui::json::JsonResource<Result<RoomDetail, crate::error::AppError>>,
 ) -> impl IntoView {
+    let live = expect_context::<Live>();
     let input = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
+    let room = move || {
+        live.rooms
+            .with(|r| r.iter().find(|r| r.room.id == room_id).cloned())
+    };
+    // Everyone is in the board's #general: nobody to add, nobody leaves.
+    let is_default = move || room().is_some_and(|r| r.room.is_default);
+    let is_member = move || room().is_some_and(|r| r.member);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(el) = input.get() else { return };
@@ -206,8 +394,34 @@ pub(super) fn RoomMembers(
             }
         });
     };
+    let leave = move |_| {
+        leptos::task::spawn_local(async move {
+            match leave_room(room_id).await {
+                // The room list follows (access changed): a public room
+                // stays open to read, a private one closes.
+                Ok(()) => {
+                    live.rooms.update(|rooms| {
+                        if let Some(r) = rooms.iter_mut().find(|r| r.room.id == room_id) {
+                            r.member = false;
+                            r.unread = 0;
+                        }
+                    });
+                    detail.refetch();
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
     view! {
-        <div class="room-members">
+        <div id="room-members" class="stack room-members" tabindex="-1">
+            {move || room().filter(|r| !r.room.description.is_empty()).map(|r| view! {
+                <p class="muted" dir="auto">{r.room.description}</p>
+            })}
+            <p class="muted small">{move || match room() {
+                Some(r) if r.room.is_default => "Everyone on the board is in this room.",
+                Some(r) if r.room.is_private => "Private: only the people in it can find and read it.",
+                _ => "Public: everyone on the board can find, read and join it.",
+            }}</p>
             <Transition>
                 {move || Suspend::new(async move {
                     detail.await.ok().map(|d| view! {
@@ -226,8 +440,10 @@ pub(super) fn RoomMembers(
                                     <li class="member">
                                         <Avatar name=m.display_name.clone() small=true />
                                         <span class="member-name">{m.display_name.clone()}<span class="muted">" @"{m.username.clone()}</span></span>
-                                        <button type="button" class="btn btn-ghost btn-sm" on:click=remove
-                                            aria-label=format!("Remove {} from the room", m.display_name)>"Remove"</button>
+                                        <If when=move || !is_default()>
+                                            <button type="button" class="btn btn-ghost btn-sm" on:click=remove
+                                                aria-label=format!("Remove {} from the room", m.display_name)>"Remove"</button>
+                                        </If>
                                     </li>
                                 }
                             }).collect_view()}
@@ -235,11 +451,14 @@ pub(super) fn RoomMembers(
                     })
                 })}
             </Transition>
-            <form class="inline-form" on:submit=add aria-label="Add a room member">
-                <label for="room-member" class="sr-only">"Add a board member to this room"</label>
-                <input id="room-member" node_ref=input type="text" placeholder="username" autocapitalize="none" spellcheck="false" />
-                <button type="submit" class="btn btn-sm">"Add"</button>
-            </form>
+            <If when=move || !is_default() && is_member()>
+                <form class="inline-form" on:submit=add aria-label="Add a room member">
+                    <label for="room-member" class="sr-only">"Add a board member to this room"</label>
+                    <input id="room-member" node_ref=input type="text" placeholder="username" autocapitalize="none" spellcheck="false" />
+                    <button type="submit" class="btn btn-sm">"Add"</button>
+                </form>
+                <button type="button" class="btn btn-ghost btn-sm" on:click=leave>"Leave room"</button>
+            </If>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <RoomSettings room_id error />
         </div>
@@ -325,7 +544,7 @@ pub(super) fn RoomSettings(room_id: i64, error: RwSignal<Option<String>>) -> imp
                 <CharCount len=rename_len.into() max=ROOM_NAME_MAX id="room-rename" />
                 <button type="submit" class="btn btn-sm">"Rename"</button>
             </form>
-            <div class="inline-form">
+            <div class="inline-form" hidden=move || room().is_some_and(|r| r.is_default)>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=toggle_archive>
                     {move || if room().is_some_and(|r| r.archived_at.is_some()) { "Unarchive" } else { "Archive" }}
                 </button>

@@ -162,6 +162,11 @@ impl<T: FeedItem> Feed<T> {
         self.cursor.get_untracked()
     }
 
+    /// Whether the newest page has arrived (tracked).
+    pub fn loaded(self) -> bool {
+        self.cursor.with(Option::is_some)
+    }
+
     pub fn last_id(self) -> Option<i64> {
         self.items.with_untracked(|items| items.last().map(T::id))
     }

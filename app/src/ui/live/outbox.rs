@@ -117,7 +117,7 @@ impl Live {
                 Target::Room(room) => {
                     crate::api::chat::send_message(room, item.content.clone(), id)
                         .await
-                        .map(|m| self.receive_message(m))
+                        .map(|sent| self.receive_message(sent.message))
                 }
                 Target::Task(task) => {
                     crate::api::comments::post_comment(task, item.content.clone(), id)

@@ -51,7 +51,7 @@ impl Live {
         };
         self.subscribe(Topic::Board(route.board_id), Some(route.resume_after()));
         let open = self.room.open.get_untracked();
-        for room_id in self.room_ids() {
+        for room_id in self.followed_room_ids() {
             let after = if Some(room_id) == open {
                 self.room.cursor()
             } else {
@@ -64,6 +64,24 @@ impl Live {
     pub(super) fn room_ids(self) -> Vec<i64> {
         self.rooms
             .with_untracked(|r| r.iter().map(|r| r.room.id).collect())
+    }
+
+    /// The rooms this tab follows: those the user is in (for unread
+    /// counts) and the open one (a public room can be read before joining).
+    fn followed_room_ids(self) -> Vec<i64> {
+        let open = self.room.open.get_untracked();
+        self.rooms.with_untracked(|r| {
+            r.iter()
+                .filter(|r| r.member || Some(r.room.id) == open)
+                .map(|r| r.room.id)
+                .collect()
+        })
+    }
+
+    /// Whether the user is in room `room_id` (not just reading it).
+    pub fn is_member_of(self, room_id: i64) -> bool {
+        self.rooms
+            .with_untracked(|r| r.iter().any(|r| r.room.id == room_id && r.member))
     }
 
     /// Where this browser remembers the room last open on a board.
@@ -85,7 +103,7 @@ impl Live {
             .open
             .get_untracked()
             .or(last)
-            .or_else(|| self.room_ids().first().copied());
+            .or_else(|| self.first_room());
         self.room.open.set(None);
         if let Some(room_id) = wanted {
             self.open_room(room_id);
@@ -103,7 +121,7 @@ impl Live {
             return;
         }
         self.unsubscribe(Topic::Board(board_id));
-        for room_id in self.room_ids() {
+        for room_id in self.followed_room_ids() {
             self.unsubscribe(Topic::Room(room_id));
         }
         // Nothing more goes to the page's state (it is being disposed).
@@ -132,6 +150,12 @@ impl Live {
         if let Some(board_id) = self.board_id() {
             browser::store(&self.last_room_key(board_id), &room_id.to_string());
         }
+        // A room read without being in it is followed only while it is open.
+        if let Some(previous) = self.room.open.get_untracked() {
+            if !self.is_member_of(previous) {
+                self.unsubscribe(Topic::Room(previous));
+            }
+        }
         self.room.close();
         self.room.open.set(Some(room_id));
         self.online.set(Vec::new());
@@ -157,11 +181,23 @@ impl Live {
         self.subscribe(Topic::Room(room_id), None);
     }
 
+    /// The room a board opens on when nothing else is asked for: the first
+    /// one the user is in (the board's `#general` when there is no other).
+    pub(super) fn first_room(self) -> Option<i64> {
+        self.rooms.with_untracked(|r| {
+            r.iter()
+                .find(|r| r.member)
+                .or_else(|| r.first())
+                .map(|r| r.room.id)
+        })
+    }
+
     /// A room the user just created or joined: listed (by name), followed
     /// and opened.
     pub fn enter_room(self, summary: RoomSummary) {
         let id = summary.room.id;
         self.rooms.update(|r| {
+            r.retain(|r| r.room.id != id);
             r.push(summary);
             r.sort_by_key(|r| r.room.name.to_lowercase());
         });
@@ -186,20 +222,25 @@ impl Live {
             if self.board_id() != Some(board_id) {
                 return;
             }
-            let known = self.room_ids();
+            let followed = self.followed_room_ids();
             let open = self.room.open.get_untracked();
-            for r in rooms.iter().filter(|r| !known.contains(&r.room.id)) {
-                if Some(r.room.id) != open {
-                    self.subscribe(Topic::Room(r.room.id), None);
-                }
+            for r in rooms.iter().filter(|r| r.member && !followed.contains(&r.room.id)) {
+                self.subscribe(Topic::Room(r.room.id), None);
             }
-            let first = rooms.first().map(|r| r.room.id);
             let open_gone = open.is_some_and(|o| !rooms.iter().any(|r| r.room.id == o));
+            // Left, but still readable (a public room): the server stopped
+            // sending it with the membership; follow it again as a reader.
+            let open_left = open.filter(|o| {
+                followed.contains(o) && rooms.iter().any(|r| r.room.id == *o && !r.member)
+            });
             self.rooms.set(rooms);
+            if let Some(open) = open_left {
+                self.subscribe(Topic::Room(open), self.room.cursor());
+            }
             if open_gone {
                 // The open room is no longer ours: show another one.
                 self.room.close();
-                if let Some(first) = first {
+                if let Some(first) = self.first_room() {
                     self.open_room(first);
                 }
             }
@@ -218,7 +259,7 @@ impl Live {
             self.room
                 .typing
                 .update(|t| t.retain(|h| h.user.id != author));
-            if browser::tab_hidden() && author != self.my_id() {
+            if browser::tab_hidden() && author != self.my_id() && self.is_member_of(room_id) {
                 // Nobody is looking: it stays unread (the tab title counts
                 // it) until the tab is back in view.
                 self.rooms.update(|rooms| {
@@ -250,7 +291,8 @@ impl Live {
         else {
             return;
         };
-        if browser::tab_hidden() {
+        // A reader who has not joined has no read pointer there.
+        if browser::tab_hidden() || !self.is_member_of(room_id) {
             return;
         }
         self.rooms.update(|rooms| {

@@ -470,8 +470,7 @@ fn on_event(live: Live, event: Event) {
                 live.room.close();
                 live.notice
                     .set(Some(format!("#{} was deleted.", room.name)));
-                let first = live.rooms.with_untracked(|r| r.first().map(|r| r.room.id));
-                if let Some(first) = first {
+                if let Some(first) = live.first_room() {
                     live.open_room(first);
                 }
             }
