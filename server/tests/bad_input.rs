@@ -428,7 +428,7 @@ async fn huge_names_get_a_bounded_error_in_the_usual_shape() {
     let srv = TestServer::start().await;
     let (ada, _) = srv.user("ada").await;
     let (board, _) = ada.board("Team").await;
-    let room = ada.room(board, "General", &[]).await;
+    let room = ada.room(board, "Lobby", &[]).await;
     let huge = "z".repeat(100_000);
     for path in [
         format!("/api/boards/{board}/members"),

@@ -10,7 +10,7 @@ async fn room(c: &Client, board: i64, name: &str) -> i64 {
     let (status, body) = c
         .post(
             &format!("/messaging/board/{board}/rooms/create/"),
-            json!({"name": name, "description": "about it"}),
+            json!({"name": name, "description": "about it", "is_private": true}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -39,12 +39,12 @@ async fn team(srv: &TestServer) -> (Client, Client, Client, i64, i64) {
 async fn rooms_are_created_listed_and_filtered() {
     let srv = TestServer::start().await;
     let (ada, bob, eve, board, _) = team(&srv).await;
-    let general = room(&ada, board, "General").await;
+    let general = room(&ada, board, "Lobby").await;
     room(&ada, board, "Design reviews").await;
     assert_error(
         &ada.post(
             &format!("/messaging/board/{board}/rooms/create/"),
-            json!({"name": "general"}),
+            json!({"name": "lobby"}),
         )
         .await,
         StatusCode::CONFLICT,
@@ -76,7 +76,7 @@ async fn rooms_are_created_listed_and_filtered() {
         .iter()
         .map(|r| r["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, vec!["Design reviews", "General"]);
+    assert_eq!(names, vec!["Design reviews", "general", "Lobby"]);
     let (_, list) = ada
         .get(&format!("/messaging/board/{board}/rooms/?q=REV"))
         .await;
@@ -90,16 +90,16 @@ async fn rooms_are_created_listed_and_filtered() {
         "% is a literal, not a wildcard"
     );
 
-    // Bob is on the board but in no room yet: he sees none and cannot read one.
-    assert_eq!(
-        bob.get(&format!("/messaging/board/{board}/rooms/"))
-            .await
-            .1
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    // Bob is on the board but in no private room: he sees only the board's
+    // #general, and cannot read the others.
+    let (_, list) = bob.get(&format!("/messaging/board/{board}/rooms/")).await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["general"]);
     assert_error(
         &bob.get(&format!("/messaging/room/{general}/")).await,
         StatusCode::NOT_FOUND,
@@ -126,7 +126,7 @@ async fn rooms_are_created_listed_and_filtered() {
 async fn members_come_from_the_board() {
     let srv = TestServer::start().await;
     let (ada, bob, _eve, board, bob_id) = team(&srv).await;
-    let general = room(&ada, board, "General").await;
+    let general = room(&ada, board, "Lobby").await;
     let path = format!("/messaging/room/{general}/members/");
     assert_error(
         &ada.post(&path, json!({"username": "eve"})).await,
@@ -201,7 +201,7 @@ async fn messages_are_validated_stored_and_paged() {
     // (250 messages in a burst: the rate limit is off here; it has its own test.)
     let srv = TestServer::start_configured(|a| a.message_rate = 0.0).await;
     let (ada, bob, _eve, board, _) = team(&srv).await;
-    let general = room(&ada, board, "General").await;
+    let general = room(&ada, board, "Lobby").await;
     ada.post(
         &format!("/messaging/room/{general}/members/"),
         json!({"username": "bob"}),
@@ -323,7 +323,7 @@ async fn messages_are_validated_stored_and_paged() {
 async fn unread_counts_follow_the_read_pointer() {
     let srv = TestServer::start().await;
     let (ada, bob, _eve, board, _) = team(&srv).await;
-    let general = room(&ada, board, "General").await;
+    let general = room(&ada, board, "Lobby").await;
     send(&ada, general, "before bob joined").await;
     ada.post(
         &format!("/messaging/room/{general}/members/"),
@@ -331,7 +331,12 @@ async fn unread_counts_follow_the_read_pointer() {
     )
     .await;
     async fn unread_of(c: &Client, board: i64) -> i64 {
-        c.get(&format!("/messaging/board/{board}/rooms/")).await.1[0]["unread"]
+        let list = c.get(&format!("/messaging/board/{board}/rooms/")).await.1;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "Lobby")
+            .expect("the room is listed")["unread"]
             .as_i64()
             .unwrap()
     }
@@ -370,7 +375,7 @@ async fn unread_counts_follow_the_read_pointer() {
 async fn rooms_are_renamed_archived_and_deleted() {
     let srv = TestServer::start().await;
     let (ada, bob, _eve, board, _) = team(&srv).await;
-    let general = room(&ada, board, "General").await;
+    let general = room(&ada, board, "Lobby").await;
     let other = room(&ada, board, "Other").await;
     let path = format!("/messaging/room/{general}/");
     let (status, renamed) = ada
@@ -425,7 +430,7 @@ async fn rooms_are_renamed_archived_and_deleted() {
         ada.delete(&format!("/messaging/room/{other}/")).await.0,
         StatusCode::NO_CONTENT
     );
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chat_rooms")
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM chat_rooms WHERE is_default = 0")
         .fetch_one(&srv.services.pool)
         .await
         .unwrap();
@@ -436,7 +441,7 @@ async fn rooms_are_renamed_archived_and_deleted() {
 async fn long_poll_answers_as_soon_as_a_message_arrives() {
     let srv = TestServer::start().await;
     let (ada, bob, _eve, board, _) = team(&srv).await;
-    let general = room(&ada, board, "General").await;
+    let general = room(&ada, board, "Lobby").await;
     ada.post(
         &format!("/messaging/room/{general}/members/"),
         json!({"username": "bob"}),

@@ -388,7 +388,7 @@ async fn chat_mentions_notify_room_members_only() {
     let srv = TestServer::start().await;
     let t = team(&srv).await;
     // carol is on the board but not in the room.
-    let room = t.ada.room(t.board, "General", &["bob"]).await;
+    let room = t.ada.room(t.board, "Lobby", &["bob"]).await;
     let m = t.ada.send_chat(room, "hey @bob and @carol").await;
     assert_eq!(usernames(&m["mentions"]), vec!["bob"]);
     assert_eq!(unread(&t.bob).await, 1);
@@ -400,7 +400,7 @@ async fn chat_mentions_notify_room_members_only() {
     let (_, list) = t.bob.get("/messaging/notifications/").await;
     let n = &list["notifications"][0];
     assert_eq!(n["kind"], "chat_mention");
-    assert_eq!(n["context"], "#General");
+    assert_eq!(n["context"], "#Lobby");
     assert_eq!(
         n["link"],
         format!("/boards/{}?room={room}&message={}", t.board, m["id"])

@@ -30,7 +30,7 @@ async fn team(srv: &TestServer) -> Team {
     let (bob, bob_id) = srv.user("bob").await;
     let (board, cols) = ada.board("Team").await;
     ada.add_to_board(board, &["bob"]).await;
-    let room = ada.room(board, "General", &["bob"]).await;
+    let room = ada.room(board, "Lobby", &["bob"]).await;
     let task = ada.task(board, cols[0], "Spec").await;
     Team {
         ada,

@@ -437,7 +437,7 @@ async fn server_functions_refuse_fields_they_do_not_take() {
             Method::POST,
             "/rpc/rooms/create",
             form,
-            format!("board_id={board}&name=general&description="),
+            format!("board_id={board}&name=lobby&description="),
         )
         .await;
     assert_eq!(got.0, StatusCode::OK, "{}", got.1);
@@ -467,7 +467,7 @@ async fn a_rate_limited_answer_says_when_to_retry() {
     .await;
     let (ada, _) = srv.user("ada").await;
     let (board, _) = ada.board("B").await;
-    let room = ada.room(board, "General", &[]).await;
+    let room = ada.room(board, "Lobby", &[]).await;
     ada.send_chat(room, "first").await;
     let res = ada
         .request(Method::POST, &format!("/messaging/room/{room}/send/"))
@@ -671,7 +671,7 @@ async fn a_socket_whose_client_stopped_reading_is_closed() {
     let (bob, _) = srv.user("bob").await;
     let (board, _) = ada.board("B").await;
     ada.add_to_board(board, &["bob"]).await;
-    let room = ada.room(board, "General", &["bob"]).await;
+    let room = ada.room(board, "Lobby", &["bob"]).await;
     // Bob's socket subscribes, then his client never reads again.
     let (stalled, _, _) = common::ws::open_subscribed(&bob, &format!("room:{room}"), None).await;
     let text = "x".repeat(9_000);
@@ -735,7 +735,7 @@ async fn sockets_and_long_polls_are_capped_per_user() {
     }
 
     let (board, _) = ada.board("B").await;
-    let room = ada.room(board, "General", &[]).await;
+    let room = ada.room(board, "Lobby", &[]).await;
     let events = format!("/messaging/room/{room}/events/?after=0");
     let path = format!("{events}&timeout=5");
     let waiting = ada.clone_session();
@@ -759,7 +759,7 @@ async fn client_frames_have_a_budget_and_a_flood_is_cut_off() {
     .await;
     let (ada, _) = srv.user("ada").await;
     let (board, _) = ada.board("B").await;
-    let room = ada.room(board, "General", &[]).await;
+    let room = ada.room(board, "Lobby", &[]).await;
     let mut s = common::ws::connect(&ada, "/ws").await;
     assert_eq!(common::ws::next(&mut s).await["type"], "hello");
     for _ in 0..3 {
@@ -852,7 +852,7 @@ async fn control_characters_are_refused_everywhere() {
     let (ada, _) = srv.user("ada").await;
     let (board, cols) = ada.board("B").await;
     let task = ada.task(board, cols[0], "T").await;
-    let room = ada.room(board, "General", &[]).await;
+    let room = ada.room(board, "Lobby", &[]).await;
     for bad in [
         "nul\u{0}byte",
         "bell\u{7}",

@@ -209,11 +209,11 @@ async fn unique_keys_are_recognised_by_name() {
         )
         .await;
     assert!(message(&again).contains("already a member"), "{}", again.1);
-    let room = ada.room(board, "General", &["bob"]).await;
+    let room = ada.room(board, "Lobby", &["bob"]).await;
     let again = ada
         .post(
             &format!("/messaging/board/{board}/rooms/create/"),
-            json!({"name": "GENERAL"}),
+            json!({"name": "LOBBY"}),
         )
         .await;
     assert!(

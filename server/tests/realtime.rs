@@ -36,7 +36,7 @@ async fn team(srv: &TestServer) -> Team {
     let (eve, _) = srv.user("eve").await;
     let (board, _) = ada.board("Team").await;
     ada.add_to_board(board, &["bob", "eve"]).await;
-    let room = ada.room(board, "General", &["bob"]).await;
+    let room = ada.room(board, "Lobby", &["bob"]).await;
     Team {
         ada,
         bob,

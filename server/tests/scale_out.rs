@@ -190,7 +190,7 @@ async fn setup() -> Setup {
     let bob = b.user("bob").await;
     let (board, cols) = ada.board("Shared").await;
     ada.add_to_board(board, &["bob"]).await;
-    let room = ada.room(board, "General", &["bob"]).await;
+    let room = ada.room(board, "Lobby", &["bob"]).await;
     let task = ada.task(board, cols[0], "Cross-instance").await;
     Setup {
         db_url: db_url.clone(),
@@ -558,7 +558,7 @@ async fn budgets_and_login_throttles_hold_across_instances() {
     let b = Instance::start_with(&db_url, &redis.url(), &limits).await;
     let ada = a.user("ada").await;
     let (board, _) = ada.board("Limits").await;
-    let room = ada.room(board, "General", &[]).await;
+    let room = ada.room(board, "Lobby", &[]).await;
     let ada_on_b = b.login("ada").await;
     // Two messages through each instance use up the burst of four...
     for (i, c) in [&ada, &ada_on_b, &ada, &ada_on_b].into_iter().enumerate() {

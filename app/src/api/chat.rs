@@ -33,9 +33,25 @@ pub async fn list_other_rooms(board_id: i64) -> Result<Vec<RoomSummary>, AppErro
     Ok(rooms)
 }
 
+/// Creates a room: public unless `is_private`, with the board members
+/// named in `members` or all of them (`add_all_members`).
 #[server(prefix = "/rpc", endpoint = "rooms/create", input = super::FormOrJson)]
-pub async fn create_room(board_id: i64, room: NewRoom) -> Result<Room, AppError> {
+pub async fn create_room(
+    board_id: i64,
+    name: String,
+    description: Option<String>,
+    is_private: Option<bool>,
+    members: Option<Vec<String>>,
+    add_all_members: Option<bool>,
+) -> Result<Room, AppError> {
     let (svc, user) = super::ctx::user().await?;
+    let room = NewRoom {
+        name,
+        description,
+        is_private: is_private.unwrap_or(false),
+        members: members.unwrap_or_default(),
+        add_all_members: add_all_members.unwrap_or(false),
+    };
     chat::create_room(&svc, &user, board_id, &room).await
 }
 

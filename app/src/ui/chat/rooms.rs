@@ -8,7 +8,7 @@ use crate::api::chat::{
     remove_room_member, update_room,
 };
 use crate::error::AppError;
-use crate::model::{NewRoom, RoomDetail, RoomSummary};
+use crate::model::{RoomDetail, RoomSummary};
 use crate::ui::board_context::use_board_context;
 use crate::ui::common::{browser, char_len, Avatar, CharCount, ErrorNote, If, Loading};
 use crate::ui::live::Live;
@@ -56,17 +56,21 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
         let (Some(n), Some(d)) = (name.get(), description.get()) else {
             return;
         };
-        let room = NewRoom {
-            name: n.value(),
-            description: Some(d.value()),
-            is_private: is_private.get_untracked(),
-            members: if add_all.get_untracked() { Vec::new() } else { picked.get_untracked() },
-            add_all_members: add_all.get_untracked(),
-        };
+        let (name, description) = (n.value(), d.value());
+        let all = add_all.get_untracked();
+        let members = if all { Vec::new() } else { picked.get_untracked() };
         existing.set(None);
         leptos::task::spawn_local(async move {
-            let wanted = room.name.trim().to_lowercase();
-            match create_room(board.id, room).await {
+            let wanted = name.trim().to_lowercase();
+            let made = create_room(
+                board.id,
+                name,
+                Some(description),
+                Some(is_private.get_untracked()),
+                Some(members),
+                Some(all),
+            );
+            match made.await {
                 Ok(room) => {
                     let member_count = 1 + if add_all.get_untracked() {
                         others.get_untracked().len()
