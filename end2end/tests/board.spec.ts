@@ -149,11 +149,10 @@ test("leaving a board page and coming back keeps the app working", async ({ brow
   const ctx = await browser.newContext();
   await apiSignUp(ctx, `leave_${run}`, "Lena Voss");
   const { id: board } = await apiBoard(ctx, "Roundtrip");
-  await api(ctx, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
   const page = await ctx.newPage();
   watchErrors(page, errors);
   await openBoard(page, board);
-  // The room opens (it is the only one), then the brand link leaves the
+  // Its #general opens (it is the only room), then the brand link leaves the
   // board by client-side navigation.
   await expect(page.getByRole("textbox", { name: "Message #general" })).toBeVisible();
   await page.locator("a.brand").click();

@@ -17,21 +17,17 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   const a = await signUp(ctxA, alice, "Ann Archer", errors);
   const b = await signUp(ctxB, bob, "Ben Baker", errors);
 
-  // Ann: a board, Ben as a member, a room with Ben in it.
+  // Ann: a board and Ben as a member: both are in its #general.
   await a.getByLabel("New board name").fill("Chatty board");
   await a.getByRole("button", { name: "Create board" }).click();
   await expect(a).toHaveURL(/\/boards\/\d+$/);
   const boardUrl = a.url();
   await addMember(a, bob, "Ben Baker");
   await expect(chat(a).getByText("Live")).toBeVisible();
-  await chat(a).getByRole("button", { name: "New room" }).click();
-  await chat(a).getByLabel("Room name").fill("general");
-  await chat(a).getByRole("button", { name: "Create room" }).click();
   await expect(chat(a).getByRole("heading", { name: "#general" })).toBeVisible();
   await chat(a).getByRole("button", { name: "Members" }).click();
-  await chat(a).getByLabel("Add a board member to this room").fill(bob);
-  await chat(a).getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
   await expect(chat(a).getByText(`@${bob}`)).toBeVisible();
+  await expect(chat(a).getByText("Everyone on the board is in this room.")).toBeVisible();
   await shot(a, testInfo, "07a-room-members-and-settings");
   // A modal dialog: Esc closes it and the room is back.
   await a.keyboard.press("Escape");
@@ -105,14 +101,7 @@ test("where WebSockets are blocked, the chat falls back to HTTP and says so", as
   await expect(a).toHaveURL(/\/boards\/\d+$/);
   const boardUrl = a.url();
   await addMember(a, `fb_${run}`, "Finn Baker");
-  await chat(a).getByRole("button", { name: "New room" }).click();
-  await chat(a).getByLabel("Room name").fill("general");
-  await chat(a).getByRole("button", { name: "Create room" }).click();
-  await chat(a).getByRole("button", { name: "Members" }).click();
-  await chat(a).getByLabel("Add a board member to this room").fill(`fb_${run}`);
-  await chat(a).getByRole("form", { name: "Add a room member" }).getByRole("button", { name: "Add" }).click();
-  await expect(chat(a).getByText(`@fb_${run}`)).toBeVisible();
-  await a.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await expect(chat(a).getByRole("heading", { name: "#general" })).toBeVisible();
 
   // Finn's "proxy" refuses every WebSocket.
   await b.routeWebSocket(/\/ws/, (ws) => ws.close({ code: 1006 }));
@@ -132,7 +121,7 @@ test("where WebSockets are blocked, the chat falls back to HTTP and says so", as
   await Promise.all([ctxA.close(), ctxB.close()]);
 });
 
-test("the board owner sees and manages rooms she is not in, and may join them", async ({ browser }, testInfo) => {
+test("the board owner sees and manages private rooms she is not in, and may join them", async ({ browser }, testInfo) => {
   const errors: string[] = [];
   const ctxA = await browser.newContext();
   const ctxB = await browser.newContext();
@@ -142,7 +131,7 @@ test("the board owner sees and manages rooms she is not in, and may join them", 
   await api(ctxA, "POST", `/api/boards/${board}/members`, { username: ben.username });
   const made: Record<string, number> = {};
   for (const name of ["design", "old-plans", "gossip"]) {
-    const { status, body } = await api(ctxB, "POST", `/messaging/board/${board}/rooms/create/`, { name });
+    const { status, body } = await api(ctxB, "POST", `/messaging/board/${board}/rooms/create/`, { name, is_private: true });
     expect(status).toBe(201);
     made[name] = body.id;
   }
@@ -152,10 +141,10 @@ test("the board owner sees and manages rooms she is not in, and may join them", 
   watchErrors(a, errors);
   a.on("dialog", (d) => d.accept());
   await openBoard(a, board);
-  // Her sidebar lists only the rooms she is in (none yet).
-  await expect(chat(a).getByRole("navigation", { name: "Rooms" }).getByRole("button")).toHaveCount(0);
+  // Her sidebar lists only the rooms she is in (the board's #general).
+  await expect(chat(a).getByRole("navigation", { name: "Rooms" }).getByRole("button")).toHaveCount(1);
   // By keyboard only: open, Tab stays inside, Esc closes and gives focus back.
-  const opener = chat(a).getByRole("button", { name: "Other rooms" });
+  const opener = chat(a).getByRole("button", { name: "Browse rooms" });
   await opener.focus();
   await a.keyboard.press("Enter");
   const dialog = a.getByRole("dialog", { name: "Rooms you are not in" });
@@ -174,7 +163,7 @@ test("the board owner sees and manages rooms she is not in, and may join them", 
   for (const [width, height] of [[1024, 768], [390, 844], [1366, 768]]) {
     await a.setViewportSize({ width, height });
     if (width < 760) await a.getByRole("button", { name: /^Chat/ }).click();
-    await chat(a).getByRole("button", { name: "Other rooms" }).click();
+    await chat(a).getByRole("button", { name: "Browse rooms" }).click();
     await expect(list.getByRole("listitem")).toHaveCount(3);
     await expect(dialog.getByRole("button", { name: "Join #design" })).toBeInViewport();
     const { scroll, inner } = await pageOverflowX(a);
@@ -221,11 +210,11 @@ test("the board owner sees and manages rooms she is not in, and may join them", 
   // Milo, not the owner, has no such button.
   const b = await ctxB.newPage();
   await openBoard(b, board);
-  await expect(chat(b).getByRole("button", { name: "Other rooms" })).toHaveCount(0);
+  await expect(chat(b).getByRole("button", { name: "Browse rooms" })).toHaveCount(0);
   // On a phone the dialog fits.
   await a.setViewportSize({ width: 390, height: 844 });
   await a.getByRole("button", { name: /^Chat/ }).click();
-  await chat(a).getByRole("button", { name: "Other rooms" }).click();
+  await chat(a).getByRole("button", { name: "Browse rooms" }).click();
   await expect(list.getByRole("listitem")).toHaveCount(1);
   // The dialog covers the top bar: its title and close button are the topmost.
   for (const what of [dialog.getByRole("heading", { name: "Rooms you are not in" }), dialog.getByRole("button", { name: "Close" })]) {

@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { run, watchErrors, api, apiSignUp, apiBoard, openBoard, shot, expectAccessible } from "./helpers";
+import { run, watchErrors, api, apiSignUp, apiBoard, openBoard, shot, expectAccessible, generalRoom } from "./helpers";
 
 // Exactly once: a message whose ack never arrives (the connection drops right
 // after it was sent) is sent again by the outbox on the next connection —
@@ -15,8 +15,7 @@ test("a message whose ack was lost is sent again and shown once", async ({ brows
   const bob = await apiSignUp(ctxB, `xo_b_${run}`, "Yuri Park");
   const { id: board } = await apiBoard(ctxA, "Once");
   await api(ctxA, "POST", `/api/boards/${board}/members`, { username: bob.username });
-  const { body: room } = await api(ctxA, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
-  await api(ctxA, "POST", `/messaging/room/${room.id}/members/`, { username: bob.username });
+  const room = await generalRoom(ctxA, board);
 
   const a = await ctxA.newPage();
   const b = await ctxB.newPage();
@@ -78,7 +77,7 @@ test("the same words from two tabs: each tab's text resolves only from its own a
   const ctx = await browser.newContext();
   await apiSignUp(ctx, `xt_a_${run}`, "Tess Two");
   const { id: board } = await apiBoard(ctx, "Two tabs");
-  const { body: room } = await api(ctx, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
+  const room = await generalRoom(ctx, board);
 
   const one = await ctx.newPage();
   const two = await ctx.newPage();

@@ -58,6 +58,15 @@ export async function api(context: BrowserContext, method: "GET" | "POST" | "PAT
   return { status: response.status(), body: text ? JSON.parse(text) : null };
 }
 
+/** The board's #general: made with the board, with everyone on the board in it. */
+export async function generalRoom(context: BrowserContext, board: number): Promise<{ id: number; name: string }> {
+  const { status, body } = await api(context, "GET", `/messaging/board/${board}/rooms/`);
+  expect(status).toBe(200);
+  const general = body.find((r: { is_default: boolean }) => r.is_default);
+  expect(general, "every board has its #general").toBeTruthy();
+  return general;
+}
+
 /** Signs up through the API (fast); the context is then logged in. */
 export async function apiSignUp(context: BrowserContext, username: string, displayName: string) {
   const { status, body } = await api(context, "POST", "/api/auth/signup", { username, password: PASSWORD, display_name: displayName });
@@ -170,9 +179,10 @@ export async function seedTeam(browser: import("@playwright/test").Browser, pref
     tasks.push(body.id);
   }
   const rooms: number[] = [];
-  for (const name of ["general", "launch-day", "venue"]) {
-    const { body: room } = await api(owner, "POST", `/messaging/board/${board}/rooms/create/`, { name });
-    for (const u of users.slice(1)) await api(owner, "POST", `/messaging/room/${room.id}/members/`, { username: u.username });
+  // #general holds everyone already; the others are made with everyone in them.
+  rooms.push((await generalRoom(owner, board)).id);
+  for (const name of ["launch-day", "venue"]) {
+    const { body: room } = await api(owner, "POST", `/messaging/board/${board}/rooms/create/`, { name, add_all_members: true });
     rooms.push(room.id);
   }
   if (messages > 0) {

@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { run, shot, hydrated, watchErrors, api, apiSignUp, apiBoard, apiSend, openBoard } from "./helpers";
+import { run, shot, hydrated, watchErrors, api, apiSignUp, apiBoard, apiSend, openBoard, generalRoom } from "./helpers";
 
 // What a team touches first must be trustworthy: moving or saving a task never
 // unassigns it, the column menu works, nothing typed is lost, and the board is
@@ -369,7 +369,6 @@ test("a live connection whose handshake is never answered is given up and tried 
   const context = await browser.newContext();
   await apiSignUp(context, `hs_${run}`, "Hana Stall");
   const { id: board } = await apiBoard(context, "Stalled handshake");
-  await api(context, "POST", `/messaging/board/${board}/rooms/create/`, { name: "general" });
   const page = await context.newPage();
   watchErrors(page, errors);
   // The tab's first WebSocket is one whose handshake never completes (a
@@ -422,12 +421,9 @@ test("small things: comment counts, unread in the title, plain errors, length li
   for (const text of ["First thought", "Second thought"]) {
     await api(ctxB, "POST", `/messaging/task/${task.id}/comments/`, { content: text });
   }
-  const rooms: number[] = [];
-  for (const name of ["general", "random"]) {
-    const { body: room } = await api(ctxA, "POST", `/messaging/board/${board}/rooms/create/`, { name });
-    await api(ctxA, "POST", `/messaging/room/${room.id}/members/`, { username: bob.username });
-    rooms.push(room.id);
-  }
+  const rooms: number[] = [(await generalRoom(ctxA, board)).id];
+  const { body: random } = await api(ctxA, "POST", `/messaging/board/${board}/rooms/create/`, { name: "random", members: [bob.username] });
+  rooms.push(random.id);
   const a = await ctxA.newPage();
   watchErrors(a, errors);
   await openBoard(a, board);

@@ -374,6 +374,8 @@ pub(super) fn RoomMembers(
     detail: crate::ui::json::JsonResource<Result<RoomDetail, crate::error::AppError>>,
 ) -> impl IntoView {
     let live = expect_context::<Live>();
+    // Who is in it may have changed since the room opened (people join).
+    detail.refetch();
     let input = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
     let room = move || {
