@@ -26,6 +26,10 @@ pub enum AppError {
     /// The change clashes with existing data (username taken, already a member). 409.
     #[error("{0}")]
     Conflict(String),
+    /// It existed but is no longer usable (an invite link expired, revoked
+    /// or used up). 410.
+    #[error("{0}")]
+    Gone(String),
     /// An edit or move of a card made from an older version of it: someone
     /// changed it meanwhile, nothing was written. 409 (code `conflict`),
     /// with the card as it is now.
@@ -96,6 +100,7 @@ impl AppError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) | Self::Stale(_) => "conflict",
+            Self::Gone(_) => "gone",
             Self::RateLimited(_) => "rate_limited",
             Self::TooManyConnections(_) => "too_many_connections",
             Self::Busy(_) => "unavailable",
@@ -112,6 +117,7 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::Conflict(_) | Self::Stale(_) => 409,
+            Self::Gone(_) => 410,
             Self::RateLimited(_) | Self::TooManyConnections(_) => 429,
             Self::Busy(_) => 503,
             Self::Internal(_) => 500,
@@ -127,6 +133,7 @@ impl AppError {
             | Self::Forbidden(m)
             | Self::NotFound(m)
             | Self::Conflict(m)
+            | Self::Gone(m)
             | Self::Internal(m)
             | Self::TooManyConnections(m)
             | Self::Network(m) => m.clone(),

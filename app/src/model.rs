@@ -372,6 +372,48 @@ pub struct RoomDetail {
     pub last_read_id: i64,
 }
 
+/// What making an invite link takes (`POST /api/boards/{id}/invites`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// Default 7, at most 90.
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+    /// Default 10, at most 1,000.
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+}
+
+/// A board invite link. `token` and `url` are shown once, when it is made
+/// (only the token's hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub id: i64,
+    pub board_id: i64,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub max_uses: i64,
+    pub uses: i64,
+    pub revoked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// What an invite link's page shows before anyone logs in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitePreview {
+    pub board_id: i64,
+    pub board_name: String,
+    /// The display name of who made the link.
+    pub invited_by: String,
+    pub expires_at: i64,
+    /// Whether anyone may sign up without a link on this server.
+    pub signup_open: bool,
+}
+
 /// What creating a room takes (`POST /messaging/board/{id}/rooms/create/`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -430,6 +430,8 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    /// No longer usable (an expired invite link).
+    Gone,
     RateLimited,
     /// Too many live connections of this user.
     TooManyConnections,
@@ -447,6 +449,7 @@ impl From<&AppError> for ErrorCode {
             AppError::Forbidden(_) => Self::Forbidden,
             AppError::NotFound(_) => Self::NotFound,
             AppError::Conflict(_) | AppError::Stale(_) => Self::Conflict,
+            AppError::Gone(_) => Self::Gone,
             AppError::RateLimited(_) => Self::RateLimited,
             AppError::TooManyConnections(_) => Self::TooManyConnections,
             AppError::Busy(_) => Self::Unavailable,

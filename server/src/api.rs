@@ -8,10 +8,10 @@ use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use app::model::{ColumnPatch, TaskMove, TaskPatch};
+use app::model::{ColumnPatch, NewInvite, TaskMove, TaskPatch};
 use app::services::login_throttle::ClientAddr;
 use app::services::stream::{self, Stream};
-use app::services::{auth, boards, columns, tasks};
+use app::services::{auth, boards, columns, invites, tasks};
 
 use crate::error::{HttpError, HttpResult};
 use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
@@ -30,6 +30,16 @@ pub fn routes() -> Router<AppState> {
             get(get_board).patch(rename_board).delete(delete_board),
         )
         .route("/api/boards/{id}/members", post(add_member))
+        .route(
+            "/api/boards/{id}/invites",
+            get(list_invites).post(create_invite),
+        )
+        .route(
+            "/api/boards/{id}/invites/{invite_id}",
+            axum::routing::delete(revoke_invite),
+        )
+        .route("/api/invites/{token}", get(invite_preview))
+        .route("/api/invites/{token}/accept", post(accept_invite))
         .route(
             "/api/boards/{id}/members/{user_id}",
             axum::routing::delete(remove_member),
@@ -56,6 +66,10 @@ struct SignupBody {
     password: String,
     #[serde(default)]
     display_name: Option<String>,
+    /// An invite link's token: sign-up works with it even when open
+    /// sign-up is off, and the account joins the link's board.
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +77,27 @@ struct SignupBody {
 struct LoginBody {
     username: String,
     password: String,
+    #[serde(default)]
+    invite: Option<String>,
+}
+
+/// The answer to a sign-up or log-in: the user, and the board an invite
+/// link let them join (only when one was given).
+#[derive(serde::Serialize)]
+struct Entered {
+    #[serde(flatten)]
+    user: app::model::User,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    board: Option<app::model::BoardSummary>,
+}
+
+impl From<auth::NewSession> for Entered {
+    fn from(session: auth::NewSession) -> Self {
+        Self {
+            user: session.user,
+            board: session.joined,
+        }
+    }
 }
 
 fn with_cookie(status: StatusCode, cookie: String, body: impl serde::Serialize) -> Response {
@@ -80,10 +115,15 @@ async fn signup(
         &b.username,
         &b.password,
         b.display_name.as_deref(),
+        b.invite.as_deref(),
     )
     .await?;
     let cookie = auth::session_cookie(&s.services, &session);
-    Ok(with_cookie(StatusCode::CREATED, cookie, session.user))
+    Ok(with_cookie(
+        StatusCode::CREATED,
+        cookie,
+        Entered::from(session),
+    ))
 }
 
 async fn login(
@@ -91,9 +131,16 @@ async fn login(
     client: Option<Extension<ClientAddr>>,
     JsonBody(b): JsonBody<LoginBody>,
 ) -> HttpResult<Response> {
-    let session = auth::login(&s.services, client.map(|c| c.0), &b.username, &b.password).await?;
+    let session = auth::login(
+        &s.services,
+        client.map(|c| c.0),
+        &b.username,
+        &b.password,
+        b.invite.as_deref(),
+    )
+    .await?;
     let cookie = auth::session_cookie(&s.services, &session);
-    Ok(with_cookie(StatusCode::OK, cookie, session.user))
+    Ok(with_cookie(StatusCode::OK, cookie, Entered::from(session)))
 }
 
 async fn logout(State(s): State<AppState>, headers: HeaderMap) -> HttpResult<Response> {
@@ -319,4 +366,47 @@ async fn delete_task(
 
 async fn unknown_route() -> HttpError {
     app::error::AppError::NotFound("no such API route".into()).into()
+}
+
+async fn create_invite(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NewInvite>,
+) -> HttpResult<impl IntoResponse> {
+    let invite = invites::create(&s.services, &u, parse_id(&id)?, &body).await?;
+    Ok((StatusCode::CREATED, Json(invite)))
+}
+
+async fn list_invites(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(invites::list(&s.services, &u, parse_id(&id)?).await?))
+}
+
+async fn revoke_invite(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((id, invite_id)): Path<(String, String)>,
+) -> HttpResult<StatusCode> {
+    invites::revoke(&s.services, &u, parse_id(&id)?, parse_id(&invite_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Open to anyone with the link: the board's name and who invites.
+async fn invite_preview(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(invites::preview(&s.services, &token).await?))
+}
+
+async fn accept_invite(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(token): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(invites::accept(&s.services, &u, &token).await?))
 }

@@ -303,6 +303,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         secure_cookies: args.public_url().starts_with("https://"),
         session_ttl: Duration::from_secs(args.session_days * 24 * 3600),
         allow_signup: args.signup_open(),
+        public_url: args.public_url(),
         message_rate: app::services::ratelimit::RateLimit {
             rate: args.message_rate.max(0.0),
             burst: args.message_burst.max(1.0),

@@ -117,7 +117,8 @@ async fn every_board_has_a_general_room_with_everyone_in_it() {
     assert_eq!(renamed["is_default"], true);
     // Someone not on the board sees none of it.
     assert_error(
-        &eve.get(&format!("/messaging/room/{general}/history/")).await,
+        &eve.get(&format!("/messaging/room/{general}/history/"))
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -150,9 +151,7 @@ async fn public_rooms_are_listed_readable_and_joinable_by_board_members() {
     assert_eq!(entry["is_private"], false);
     assert_eq!(entry["unread"], 0);
     assert_eq!(entry["description"], "Pixels");
-    let (status, page) = bob
-        .get(&format!("/messaging/room/{design}/history/"))
-        .await;
+    let (status, page) = bob.get(&format!("/messaging/room/{design}/history/")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["messages"][0]["content"], "first mock-up");
     let (status, detail) = bob.get(&format!("/messaging/room/{design}/")).await;
@@ -446,7 +445,11 @@ async fn a_reader_removed_from_the_board_stops_receiving_the_room() {
     let (_, design) = create(&ada, board, json!({"name": "design"})).await;
     let design = design["id"].as_i64().unwrap();
     let (mut s, _, _) = open_subscribed(&bob, &format!("room:{design}"), None).await;
-    send(&mut s, json!({"type": "subscribe", "topic": format!("user:{bob_id}")})).await;
+    send(
+        &mut s,
+        json!({"type": "subscribe", "topic": format!("user:{bob_id}")}),
+    )
+    .await;
     next_of(&mut s, "subscribed").await;
     ada.delete(&format!("/api/boards/{board}/members/{bob_id}"))
         .await;
@@ -505,22 +508,30 @@ async fn the_upgrade_keeps_old_rooms_private_and_gives_every_board_a_general_roo
         .await
         .unwrap();
     }
-    exec("INSERT INTO boards (id, name, owner_id, created_at, updated_at)
-          VALUES (1, 'Has general', 1, 1, 1), (2, 'Plain', 2, 1, 1), (3, 'Both taken', 1, 1, 1)")
+    exec(
+        "INSERT INTO boards (id, name, owner_id, created_at, updated_at)
+          VALUES (1, 'Has general', 1, 1, 1), (2, 'Plain', 2, 1, 1), (3, 'Both taken', 1, 1, 1)",
+    )
     .await;
-    exec("INSERT INTO board_members (board_id, user_id, role, added_at) VALUES
+    exec(
+        "INSERT INTO board_members (board_id, user_id, role, added_at) VALUES
           (1, 1, 'owner', 1), (1, 2, 'member', 1), (1, 3, 'member', 1),
-          (2, 2, 'owner', 1), (2, 3, 'member', 1), (3, 1, 'owner', 1)")
+          (2, 2, 'owner', 1), (2, 3, 'member', 1), (3, 1, 'owner', 1)",
+    )
     .await;
     exec("INSERT INTO chat_rooms (id, board_id, name, name_key, created_by, created_at, last_seq) VALUES
           (1, 1, 'General', 'general', 1, 1, 2), (2, 1, 'secret', 'secret', 1, 1, 0),
           (3, 3, 'general', 'general', 1, 1, 0), (4, 3, 'general-2', 'general-2', 1, 1, 0)")
     .await;
-    exec("INSERT INTO chat_room_members (room_id, user_id, added_at) VALUES
-          (1, 1, 1), (1, 2, 1), (2, 1, 1), (3, 1, 1), (4, 1, 1)")
+    exec(
+        "INSERT INTO chat_room_members (room_id, user_id, added_at) VALUES
+          (1, 1, 1), (1, 2, 1), (2, 1, 1), (3, 1, 1), (4, 1, 1)",
+    )
     .await;
-    exec("INSERT INTO chat_messages (id, room_id, author_id, content, created_at, seq) VALUES
-          (1, 1, 1, 'old one', 1, 1), (2, 1, 2, 'old two', 2, 2)")
+    exec(
+        "INSERT INTO chat_messages (id, room_id, author_id, content, created_at, seq) VALUES
+          (1, 1, 1, 'old one', 1, 1), (2, 1, 2, 'old two', 2, 2)",
+    )
     .await;
     if dialect == app::services::storage::Dialect::Postgres {
         // Explicit ids leave the identities behind: catch them up.

@@ -12,12 +12,14 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     crate::services::auth::current_user(&svc, &super::ctx::headers()).await
 }
 
-/// Creates an account, logs it in and goes to the board list.
+/// Creates an account, logs it in and goes to the board list (through an
+/// invite link: to its board).
 #[server(prefix = "/rpc", endpoint = "signup", input = super::FormOrJson)]
 pub async fn signup(
     username: String,
     password: String,
     display_name: Option<String>,
+    invite: Option<String>,
 ) -> Result<User, AppError> {
     let svc = super::ctx::services()?;
     let session = crate::services::auth::signup(
@@ -26,26 +28,47 @@ pub async fn signup(
         &username,
         &password,
         display_name.as_deref(),
+        invite.as_deref().filter(|t| !t.is_empty()),
     )
     .await?;
     Ok(enter(&svc, session))
 }
 
-/// Logs in and goes to the board list.
+/// Logs in and goes to the board list (through an invite link: to its board).
 #[server(prefix = "/rpc", endpoint = "login", input = super::FormOrJson)]
-pub async fn login(username: String, password: String) -> Result<User, AppError> {
+pub async fn login(
+    username: String,
+    password: String,
+    invite: Option<String>,
+) -> Result<User, AppError> {
     let svc = super::ctx::services()?;
-    let session =
-        crate::services::auth::login(&svc, super::ctx::client(), &username, &password).await?;
+    let session = crate::services::auth::login(
+        &svc,
+        super::ctx::client(),
+        &username,
+        &password,
+        invite.as_deref().filter(|t| !t.is_empty()),
+    )
+    .await?;
     Ok(enter(&svc, session))
 }
 
-/// Hands a new session to the browser (cookie) and sends it to the board list.
+/// Whether anyone may sign up here (the log-in page offers it only then).
+#[server(prefix = "/rpc", endpoint = "signup-open", input = super::FormOrJson)]
+pub async fn signup_open() -> Result<bool, AppError> {
+    Ok(super::ctx::services()?.settings.allow_signup)
+}
+
+/// Hands a new session to the browser (cookie) and sends it on: to the
+/// board an invite let them join, else to the board list.
 #[cfg(feature = "ssr")]
 fn enter(svc: &crate::services::Services, session: crate::services::auth::NewSession) -> User {
     let cookie = crate::services::auth::session_cookie(svc, &session);
     super::ctx::set_header(http::header::SET_COOKIE, &cookie);
-    leptos_axum::redirect("/boards");
+    match &session.joined {
+        Some(board) => leptos_axum::redirect(&format!("/boards/{}", board.id)),
+        None => leptos_axum::redirect("/boards"),
+    }
     session.user
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod boards;
 pub mod chat;
 pub mod comments;
+pub mod invites;
 pub mod live;
 
 pub use codec::FormOrJson;

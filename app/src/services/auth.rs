@@ -5,18 +5,18 @@
 //! Sessions live in the database; the cookie holds a random token whose
 //! SHA-256 is the session key.
 
-use base64::Engine;
 use http::HeaderMap;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::hub::{Event, Topic};
+use super::invites;
 use super::login_throttle::ClientAddr;
 use super::storage::{now_ms, unique_violation, UniqueKey};
+use super::tokens::{new_token, token_hash};
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::User;
+use crate::model::{BoardSummary, User};
 use crate::validate;
+use sha2::{Digest, Sha256};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "taskflow_session";
@@ -30,11 +30,17 @@ pub struct NewSession {
     pub user: User,
     pub token: String,
     pub expires_at: i64,
+    /// The board an invite link (given with the sign-up or log-in) let them
+    /// join, where they should land.
+    pub joined: Option<BoardSummary>,
 }
 
 /// Creates an account and logs it in. From `client`: sign-ups refused for a
 /// taken name count as failures in the login throttle (they probe which names
-/// exist), and a throttled address gets 429 before any hashing.
+/// exist), and a throttled address gets 429 before any hashing. With an
+/// `invite` token, sign-up works even when open sign-up is off, and the new
+/// account joins the link's board (a link that does not let anyone in is
+/// refused first, `404`/`410`, and no account is made).
 #[tracing::instrument(skip_all)]
 pub async fn signup(
     svc: &Services,
@@ -42,11 +48,16 @@ pub async fn signup(
     username: &str,
     password: &str,
     display_name: Option<&str>,
+    invite: Option<&str>,
 ) -> AppResult<NewSession> {
-    if !svc.settings.allow_signup {
-        return Err(AppError::forbidden(
-            "sign-up is disabled on this server; ask an administrator for an account",
-        ));
+    match invite {
+        Some(token) => invites::check(svc, token).await?,
+        None if !svc.settings.allow_signup => {
+            return Err(AppError::forbidden(
+                "sign-up is disabled on this server; ask a board owner for an invite link",
+            ))
+        }
+        None => {}
     }
     svc.login_throttle.check(client, None).await?;
     let user = match create_user(svc, username, password, display_name, false).await {
@@ -58,7 +69,25 @@ pub async fn signup(
             return Err(e);
         }
     };
-    start_session(svc, user).await
+    let session = start_session(svc, user).await?;
+    join_invited(svc, session, invite).await
+}
+
+/// After a sign-up or log-in through an invite link: joins its board. The
+/// link was checked before; if it stopped letting people in meanwhile (its
+/// last use taken a moment ago), the session stands without the board.
+async fn join_invited(
+    svc: &Services,
+    mut session: NewSession,
+    invite: Option<&str>,
+) -> AppResult<NewSession> {
+    if let Some(token) = invite {
+        match invites::accept(svc, &session.user, token).await {
+            Ok(board) => session.joined = Some(board),
+            Err(e) => tracing::warn!(error = %e, "invite not accepted after sign-in"),
+        }
+    }
+    Ok(session)
 }
 
 /// Creates an account (sign-up, and `taskflow create-user`).
@@ -99,15 +128,20 @@ pub async fn create_user(
 /// the login throttle first (429 without checking anything); a failure counts
 /// against the username and the client's address, a success clears the
 /// username's failures. Unknown user and wrong password give the same answer,
-/// after the same work.
+/// after the same work. With an `invite` token (logging in on an invite
+/// link's page) the link is checked first and its board joined after.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     svc: &Services,
     client: Option<ClientAddr>,
     username: &str,
     password: &str,
+    invite: Option<&str>,
 ) -> AppResult<NewSession> {
     validate::credentials(username, password)?;
+    if let Some(token) = invite {
+        invites::check(svc, token).await?;
+    }
     let username = username.trim().to_ascii_lowercase();
     svc.login_throttle.check(client, Some(&username)).await?;
     let row: Option<UserWithHash> = sqlx::query_as(
@@ -130,7 +164,8 @@ pub async fn login(
         username: row.username,
         display_name: row.display_name,
     };
-    start_session(svc, user).await
+    let session = start_session(svc, user).await?;
+    join_invited(svc, session, invite).await
 }
 
 /// A user row with its password hash (for logins only).
@@ -164,6 +199,7 @@ async fn start_session(svc: &Services, user: User) -> AppResult<NewSession> {
         user,
         token,
         expires_at,
+        joined: None,
     })
 }
 
@@ -298,17 +334,6 @@ pub fn clear_session_cookie(svc: &Services) -> String {
         ""
     };
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
-}
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

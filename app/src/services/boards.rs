@@ -304,7 +304,39 @@ pub async fn add_member(
     .fetch_optional(&svc.pool)
     .await?
     .ok_or_else(|| AppError::NotFound(format!("no user named {username:?}")))?;
+    admit(svc, board_id, new_member, None).await
+}
+
+/// Makes someone a member of a board, in its `#general` too, as one board
+/// change (every member's board shows them at once, and their own tabs
+/// learn of the board). Through an invite link (`invite`), one use of it
+/// is counted in the same transaction: a link that meanwhile stopped
+/// letting people in refuses (`410`) and nothing changes.
+pub(crate) async fn admit(
+    svc: &Services,
+    board_id: i64,
+    new_member: User,
+    invite: Option<i64>,
+) -> AppResult<Member> {
     let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    if let Some(invite) = invite {
+        let counted = sqlx::query(
+            "UPDATE board_invites SET uses = uses + 1
+             WHERE id = $1 AND board_id = $2 AND revoked_at IS NULL AND expires_at > $3
+               AND uses < max_uses",
+        )
+        .bind(invite)
+        .bind(board_id)
+        .bind(now_ms())
+        .execute(&mut *write.tx)
+        .await?
+        .rows_affected();
+        if counted == 0 {
+            return Err(AppError::Gone(
+                "this invite link no longer lets anyone in; ask for a new one".into(),
+            ));
+        }
+    }
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM board_members WHERE board_id = $1")
         .bind(board_id)
         .fetch_one(&mut *write.tx)

@@ -630,8 +630,13 @@ pub async fn submit_message(
     let client_id = validate::client_id(client_id)?;
     let room = postable_room(svc, user, room_id).await?;
     let mentions = mentions::resolve(&svc.pool, Audience::Room(room_id), &content).await?;
-    let not_notified =
-        mentions::outside(&svc.pool, Audience::Board(room.board_id), &content, &mentions).await?;
+    let not_notified = mentions::outside(
+        &svc.pool,
+        Audience::Board(room.board_id),
+        &content,
+        &mentions,
+    )
+    .await?;
     // A repeat (its ack was lost) costs no rate budget and writes nothing.
     if let Some(id) = &client_id {
         if let Some(sent) = sent_before(&svc.pool, user.id, id).await? {

@@ -52,12 +52,11 @@ pub async fn join(
     board_id: i64,
     user_id: i64,
 ) -> AppResult<Option<i64>> {
-    let room_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM chat_rooms WHERE board_id = $1 AND is_default = 1",
-    )
-    .bind(board_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let room_id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM chat_rooms WHERE board_id = $1 AND is_default = 1")
+            .bind(board_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     let Some(room_id) = room_id else {
         return Ok(None);
     };

@@ -14,6 +14,7 @@ pub mod connection_caps;
 pub mod general_room;
 pub mod hub;
 pub mod hub_redis;
+pub mod invites;
 pub mod login_throttle;
 pub mod mentions;
 pub mod notifications;
@@ -28,6 +29,7 @@ pub mod storage;
 pub mod stored;
 pub mod stream;
 pub mod tasks;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,8 +43,12 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// How long a login lasts.
     pub session_ttl: Duration,
-    /// Whether anyone may create an account (otherwise only `taskflow create-user`).
+    /// Whether anyone may create an account (otherwise only through an
+    /// invite link, or `taskflow create-user`).
     pub allow_signup: bool,
+    /// Where users reach this server (`http://host:port`, no trailing
+    /// slash): invite links point there.
+    pub public_url: String,
     /// Per-user budget of chat messages and comment posts, edits and
     /// deletions (rate 0 = off).
     pub message_rate: ratelimit::RateLimit,
@@ -70,6 +76,7 @@ impl Default for Settings {
             secure_cookies: false,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             allow_signup: true,
+            public_url: "http://127.0.0.1:3000".into(),
             message_rate: ratelimit::RateLimit::default(),
             frame_rate: FRAME_RATE,
             connection_queue: hub::DEFAULT_QUEUE_CAPACITY,

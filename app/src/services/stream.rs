@@ -154,7 +154,9 @@ pub enum Follow {
 pub async fn authorize(svc: &Services, user: &User, topic: Topic) -> AppResult<Option<i64>> {
     let pool = &svc.pool;
     match topic {
-        Topic::Room(room) => Ok(Some(chat::readable_room(pool, room, user.id).await?.board_id)),
+        Topic::Room(room) => Ok(Some(
+            chat::readable_room(pool, room, user.id).await?.board_id,
+        )),
         Topic::Board(board) => boards::role_on(pool, board, user.id)
             .await
             .map(|_| Some(board)),

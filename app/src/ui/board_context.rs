@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::User;
+use crate::model::Member;
 
 /// Provided by the board page to everything rendered inside it.
 #[derive(Clone, Copy)]
@@ -15,12 +15,12 @@ pub struct BoardContext {
     pub viewer_id: i64,
     /// The viewer's role is owner (tracked: a role can change).
     owner: Signal<bool>,
-    /// The board's members, by name (tracked: they come and go live).
-    pub members: Signal<Vec<User>>,
+    /// The board's members, owners first (tracked: they come and go live).
+    pub members: Signal<Vec<Member>>,
 }
 
 impl BoardContext {
-    pub fn new(id: i64, viewer_id: i64, owner: Signal<bool>, members: Signal<Vec<User>>) -> Self {
+    pub fn new(id: i64, viewer_id: i64, owner: Signal<bool>, members: Signal<Vec<Member>>) -> Self {
         Self {
             id,
             viewer_id,

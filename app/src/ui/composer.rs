@@ -124,6 +124,7 @@ pub fn Composer(
         board.members.with_untracked(|members| {
             members
                 .iter()
+                .map(|m| &m.user)
                 .filter(|u| names.contains(&u.username) && outside.run(u.id))
                 .cloned()
                 .collect()
@@ -187,7 +188,10 @@ pub fn Composer(
         match names.as_slice() {
             [] => String::new(),
             [one] => format!("{one} isn't in {place} and won't be notified."),
-            [rest @ .., last] => format!("{} and {last} aren't in {place} and won't be notified.", rest.join(", ")),
+            [rest @ .., last] => format!(
+                "{} and {last} aren't in {place} and won't be notified.",
+                rest.join(", ")
+            ),
         }
     };
     view! {

@@ -155,6 +155,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/boards") view={Lazy::<BoardsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/boards/:board_id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async>
@@ -172,14 +173,15 @@ pub fn App() -> impl IntoView {
 // preloaded by the server-rendered page that shows it), so the first download
 // holds the shell (header, live connection, router) and not every screen.
 // Without `--split` (debug builds, `cargo test`) they are ordinary routes.
-// The four small pages share one chunk: each split point multiplies the
+// The small pages share one chunk: each split point multiplies the
 // little chunks of code that some pages share, and every file is a request.
 
-/// The small pages, one lazily loaded piece of code for all four.
+/// The small pages, one lazily loaded piece of code for all of them.
 #[derive(Clone, Copy)]
 enum SmallPage {
     Login,
     Signup,
+    Invite,
     Boards,
     Notifications,
 }
@@ -189,6 +191,7 @@ fn small_page(page: SmallPage) -> AnyView {
     match page {
         SmallPage::Login => view! { <auth_pages::LoginPage /> }.into_any(),
         SmallPage::Signup => view! { <auth_pages::SignupPage /> }.into_any(),
+        SmallPage::Invite => view! { <auth_pages::InvitePage /> }.into_any(),
         SmallPage::Boards => view! { <boards_page::BoardsPage /> }.into_any(),
         SmallPage::Notifications => view! { <notifications::NotificationsPage /> }.into_any(),
     }
@@ -218,6 +221,11 @@ macro_rules! small_route {
 
 small_route!(LoginRoute, Login, "`/login`.");
 small_route!(SignupRoute, Signup, "`/signup`.");
+small_route!(
+    InviteRoute,
+    Invite,
+    "`/invite/:token`: an invite link's page."
+);
 small_route!(BoardsRoute, Boards, "`/boards`.");
 small_route!(NotificationsRoute, Notifications, "`/notifications`.");
 
@@ -257,7 +265,9 @@ impl LazyRoute for TaskRoute {
 pub async fn preload_page(path: &str) {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     match parts.as_slice() {
-        ["login"] | ["signup"] | ["boards"] | ["notifications"] => __preload_small_page().await,
+        ["login"] | ["signup"] | ["boards"] | ["notifications"] | ["invite", _] => {
+            __preload_small_page().await
+        }
         ["boards", _] => <BoardRoute as LazyRoute>::preload().await,
         ["boards", _, "tasks", _] => {
             <BoardRoute as LazyRoute>::preload().await;

@@ -4,11 +4,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::invites::invites_view;
 use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
 use super::state::Spot;
 use crate::api::boards::{add_member, remove_member};
 use crate::model::{Member, Role};
-use crate::ui::common::{browser, rows_of, Avatar, If, Item, List};
+use crate::ui::common::{browser, rows_of, Avatar, If, Item, List, Loading};
 use crate::ui::live::Live;
 
 #[component]
@@ -35,8 +36,8 @@ pub fn MembersPanel() -> impl IntoView {
             },
         );
     };
-    let members: Signal<Vec<_>> =
-        Memo::new(move |_| state.board.with(|b| b.members.clone())).into();
+    let members = crate::ui::board_context::use_board_context().members;
+    let inviting = RwSignal::new(false);
     let navigate = leptos_router::hooks::use_navigate();
     let leave = move |_| {
         if !browser::confirm("Leave this board? You will lose access to it.") {
@@ -58,6 +59,14 @@ pub fn MembersPanel() -> impl IntoView {
                 <List rows=move || rows_of(members, |m| m.user.id, move |member| view! { <MemberRow member /> }) />
             </ul>
             <If when=move || state.is_owner()>
+                <button type="button" class="btn btn-sm" aria-haspopup="dialog" on:click=move |_| inviting.set(true)>
+                    "Invite people…"
+                </button>
+                {move || inviting.get().then(|| view! {
+                    <Loading fallback=|| ()>
+                        {Suspend::new(invites_view(state.id(), Callback::new(move |()| inviting.set(false))))}
+                    </Loading>
+                })}
                 <form class="stack" on:submit=add aria-label="Add a member">
                     <label for="add-member">"Add a member by username"</label>
                     <div class="inline-form">

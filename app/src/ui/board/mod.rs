@@ -13,7 +13,8 @@
 //! - [`state`]: [`BoardState`], that feed in signals, wired to the server
 //!   functions and to the events `Live` routes to it.
 //! - The views, holding only view state: the [`page`], [`header`],
-//!   [`columns`], [`card`], the side [`pane`], [`members`] and the
+//!   [`columns`], [`card`], the side [`pane`], [`members`] (with the
+//!   owners' [`invites`] dialog, a chunk of its own) and the
 //!   [`task_dialog`]; what they share ([`shared`]: view state, failure
 //!   notes).
 //!
@@ -26,6 +27,7 @@ mod card;
 mod columns;
 pub mod feed;
 mod header;
+mod invites;
 mod members;
 mod page;
 mod pane;

@@ -135,13 +135,7 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     let ui = BoardUi::new();
     provide_context(state);
     provide_context(ui);
-    let members = Memo::new(move |_| {
-        state.board.with(|b| {
-            let mut users: Vec<_> = b.members.iter().map(|m| m.user.clone()).collect();
-            users.sort_by_key(|u| u.display_name.to_lowercase());
-            users
-        })
-    });
+    let members = Memo::new(move |_| state.board.with(|b| b.members.clone()));
     provide_context(BoardContext::new(
         id,
         viewer_id,

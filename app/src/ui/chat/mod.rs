@@ -9,12 +9,12 @@ mod rooms;
 use leptos::prelude::*;
 
 use super::board_context::use_board_context;
-use super::common::{rows_of, ErrorNote, If, List, Loading, Modal};
+use super::common::{rows_of, ErrorNote, If, List, Loading};
 use super::live::{Live, LiveStatus};
 use crate::error::AppError;
 use crate::model::RoomSummary;
 use room::room_view;
-use rooms::{browse_rooms_view, new_room_view};
+use rooms::{rooms_dialog_view, RoomsDialog};
 
 /// The chat panel. The room list is loaded with the board (see `BoardPage`).
 #[component]
@@ -32,8 +32,7 @@ pub fn ChatPanel(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
 #[component]
 fn ChatBody() -> impl IntoView {
     let live = expect_context::<Live>();
-    let creating = RwSignal::new(false);
-    let browsing = RwSignal::new(false);
+    let dialog = RwSignal::new(None::<RoomsDialog>);
     let board = use_board_context();
     // Rooms to find: public ones not joined (and, for an owner, private ones).
     let joinable = Memo::new(move |_| live.rooms.with(|r| r.iter().filter(|r| !r.member).count()));
@@ -45,31 +44,22 @@ fn ChatBody() -> impl IntoView {
             <RoomList />
             <div class="chat-tools">
                 <ConnectionBadge />
-                <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| creating.set(true)>
+                <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| dialog.set(Some(RoomsDialog::New))>
                     <span aria-hidden="true">"+ "</span>"New room"
                 </button>
                 <If when=can_browse>
-                    <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog" on:click=move |_| browsing.set(true)>
+                    <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog" on:click=move |_| dialog.set(Some(RoomsDialog::Browse))>
                         "Browse rooms"
                         {move || (joinable.get() > 0).then(|| view! { <span class="count">{move || joinable.get()}</span> })}
                     </button>
                 </If>
             </div>
         </header>
-        <If when=move || creating.get()>
-            <Modal title="New room" focus="new-room-name" on_close=Callback::new(move |()| creating.set(false))>
-                <Loading fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                    {Suspend::new(new_room_view(Callback::new(move |()| creating.set(false))))}
-                </Loading>
-            </Modal>
-        </If>
-        <If when=move || browsing.get()>
-            <Modal title="Rooms you are not in" focus="browse-rooms" on_close=Callback::new(move |()| browsing.set(false))>
-                <Loading fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                    {Suspend::new(browse_rooms_view(Callback::new(move |()| browsing.set(false))))}
-                </Loading>
-            </Modal>
-        </If>
+        {move || dialog.get().map(|which| view! {
+            <Loading fallback=|| ()>
+                {Suspend::new(rooms_dialog_view(which, Callback::new(move |()| dialog.set(None))))}
+            </Loading>
+        })}
         {move || match live.room.open.get() {
             Some(room_id) => view! {
                 <Loading fallback=|| view! { <p class="muted pad">"Opening the room…"</p> }>

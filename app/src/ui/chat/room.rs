@@ -233,12 +233,10 @@ fn RoomView(room_id: i64) -> impl IntoView {
         });
     };
     // Mentioning a board member who is not in the room: the composer asks.
-    let room_members = Memo::new(move |_| {
-        detail
-            .get()
-            .and_then(|d| d.ok())
-            .map(|d| d.members.iter().map(|u| u.id).collect::<Vec<_>>())
-    });
+    // (Set where the head awaits the room's details, inside a Transition:
+    // a read of the resource out here would make the chat's Suspense show
+    // its fallback on every refetch, taking the open dialog's focus away.)
+    let room_members = RwSignal::new(None::<Vec<i64>>);
     let outside = Callback::new(move |user_id: i64| {
         room_members.with(|m| m.as_ref().is_some_and(|m| !m.contains(&user_id)))
     });
@@ -258,7 +256,10 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 })}
                 <Transition>
                     {move || Suspend::new(async move {
-                        detail.await.ok().map(|d: RoomDetail| view! { <WhoIsHere members=d.members /> })
+                        detail.await.ok().map(|d: RoomDetail| {
+                            room_members.set(Some(d.members.iter().map(|u| u.id).collect()));
+                            view! { <WhoIsHere members=d.members /> }
+                        })
                     })}
                 </Transition>
                 <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog"

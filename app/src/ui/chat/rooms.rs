@@ -10,20 +10,37 @@ use crate::api::chat::{
 use crate::error::AppError;
 use crate::model::{RoomDetail, RoomSummary};
 use crate::ui::board_context::use_board_context;
-use crate::ui::common::{browser, char_len, Avatar, CharCount, ErrorNote, If, Loading};
+use crate::ui::common::{browser, char_len, Avatar, CharCount, ErrorNote, If, Loading, Modal};
 use crate::ui::live::Live;
 use crate::validate::{ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX};
 
-/// The new-room form and the room browser are chunks of their own in a
-/// split build: fetched when first opened, not with the board.
-#[lazy]
-pub(super) fn new_room_view(on_done: Callback<()>) -> AnyView {
-    view! { <NewRoomForm on_done /> }.into_any()
+/// The chat's two dialogs about rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RoomsDialog {
+    /// Making a room.
+    New,
+    /// The rooms one is not in.
+    Browse,
 }
 
+/// The new-room form and the room browser, in their dialog: one chunk of
+/// their own in a split build, fetched when first opened, not with the board.
 #[lazy]
-pub(super) fn browse_rooms_view(on_done: Callback<()>) -> AnyView {
-    view! { <BrowseRooms on_done /> }.into_any()
+pub(super) fn rooms_dialog_view(which: RoomsDialog, on_done: Callback<()>) -> AnyView {
+    match which {
+        RoomsDialog::New => view! {
+            <Modal title="New room" focus="new-room-name" on_close=on_done>
+                <NewRoomForm on_done />
+            </Modal>
+        }
+        .into_any(),
+        RoomsDialog::Browse => view! {
+            <Modal title="Rooms you are not in" focus="browse-rooms" on_close=on_done>
+                <BrowseRooms on_done />
+            </Modal>
+        }
+        .into_any(),
+    }
 }
 
 /// A new room: its name and description, public (any board member may
@@ -44,12 +61,15 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
     let add_all = RwSignal::new(false);
     let picked = RwSignal::new(Vec::<String>::new());
     let others = Memo::new(move |_| {
-        board
+        let mut users: Vec<_> = board
             .members
             .get()
             .into_iter()
+            .map(|m| m.user)
             .filter(|u| u.id != board.viewer_id)
-            .collect::<Vec<_>>()
+            .collect();
+        users.sort_by_key(|u| u.display_name.to_lowercase());
+        users
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -58,7 +78,11 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
         };
         let (name, description) = (n.value(), d.value());
         let all = add_all.get_untracked();
-        let members = if all { Vec::new() } else { picked.get_untracked() };
+        let members = if all {
+            Vec::new()
+        } else {
+            picked.get_untracked()
+        };
         existing.set(None);
         leptos::task::spawn_local(async move {
             let wanted = name.trim().to_lowercase();
@@ -90,7 +114,9 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
                     if matches!(e, AppError::Conflict(_)) {
                         existing.set(live.rooms.with_untracked(|r| {
                             r.iter()
-                                .find(|r| r.room.name.to_lowercase() == wanted && !r.room.is_private)
+                                .find(|r| {
+                                    r.room.name.to_lowercase() == wanted && !r.room.is_private
+                                })
                                 .cloned()
                         }));
                     }
@@ -100,7 +126,9 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
         });
     };
     let open_existing = move |_| {
-        let Some(summary) = existing.get_untracked() else { return };
+        let Some(summary) = existing.get_untracked() else {
+            return;
+        };
         let id = summary.room.id;
         if summary.member {
             live.open_room(id);
@@ -190,7 +218,8 @@ fn BrowseRooms(on_done: Callback<()>) -> impl IntoView {
     let board = use_board_context();
     let error = RwSignal::new(None::<String>);
     let joinable: Signal<Vec<RoomSummary>> = Memo::new(move |_| {
-        live.rooms.with(|r| r.iter().filter(|r| !r.member).cloned().collect::<Vec<_>>())
+        live.rooms
+            .with(|r| r.iter().filter(|r| !r.member).cloned().collect::<Vec<_>>())
     })
     .into();
     let join = move |id: i64| {
@@ -239,7 +268,7 @@ fn BrowseRooms(on_done: Callback<()>) -> impl IntoView {
                 }.into_any()
             }}
             <If when=move || board.is_owner()>
-                <h3 class="small-head">"Private rooms you are not in"</h3>
+                <h3 class="small-head">"Private rooms (you manage them as an owner)"</h3>
                 <OtherRooms on_joined=on_done />
             </If>
         </div>

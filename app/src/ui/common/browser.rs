@@ -17,6 +17,17 @@ pub fn on_itself(ev: &leptos::ev::MouseEvent) -> bool {
     }
 }
 
+/// Puts `text` on the clipboard (where the browser allows it; the caller
+/// also shows the text, selectable, for when it does not).
+pub fn copy_text(text: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = text;
+}
+
 /// Asks the user to confirm a destructive action.
 pub fn confirm(message: &str) -> bool {
     #[cfg(feature = "hydrate")]

@@ -224,7 +224,10 @@ impl Live {
             }
             let followed = self.followed_room_ids();
             let open = self.room.open.get_untracked();
-            for r in rooms.iter().filter(|r| r.member && !followed.contains(&r.room.id)) {
+            for r in rooms
+                .iter()
+                .filter(|r| r.member && !followed.contains(&r.room.id))
+            {
                 self.subscribe(Topic::Room(r.room.id), None);
             }
             let open_gone = open.is_some_and(|o| !rooms.iter().any(|r| r.room.id == o));
