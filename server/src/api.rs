@@ -23,7 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/signup", post(signup))
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
-        .route("/api/me", get(me))
+        .route("/api/me", get(me).patch(update_me))
+        .route("/api/me/password", post(change_password))
         .route("/api/boards", get(list_boards).post(create_board))
         .route(
             "/api/boards/{id}",
@@ -409,4 +410,47 @@ async fn accept_invite(
     Path(token): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(invites::accept(&s.services, &u, &token).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileBody {
+    display_name: String,
+}
+
+async fn update_me(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    JsonBody(b): JsonBody<ProfileBody>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        auth::update_profile(&s.services, &u, &b.display_name).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(s): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    CurrentUser(u): CurrentUser,
+    JsonBody(b): JsonBody<PasswordBody>,
+) -> HttpResult<StatusCode> {
+    let token = auth::session_token(&headers).unwrap_or_default();
+    auth::change_password(
+        &s.services,
+        client.map(|c| c.0),
+        &u,
+        &token,
+        &b.current_password,
+        &b.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

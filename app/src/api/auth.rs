@@ -84,3 +84,29 @@ pub async fn logout() -> Result<(), AppError> {
     leptos_axum::redirect("/login");
     Ok(())
 }
+
+/// Changes the caller's display name.
+#[server(prefix = "/rpc", endpoint = "me/profile", input = super::FormOrJson)]
+pub async fn update_profile(display_name: String) -> Result<User, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::auth::update_profile(&svc, &user, &display_name).await
+}
+
+/// Changes the caller's password; their other sessions end.
+#[server(prefix = "/rpc", endpoint = "me/password", input = super::FormOrJson)]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    let token = crate::services::auth::session_token(&super::ctx::headers()).unwrap_or_default();
+    crate::services::auth::change_password(
+        &svc,
+        super::ctx::client(),
+        &user,
+        &token,
+        &current_password,
+        &new_password,
+    )
+    .await
+}

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{
-    HistoryPage, NewRoom, Room, RoomDetail, RoomPatch, RoomSummary, SentMessage, User,
-};
+use crate::model::{HistoryPage, Room, RoomDetail, RoomPatch, RoomSummary, SentMessage, User};
 
+#[cfg(feature = "ssr")]
+use crate::model::NewRoom;
 #[cfg(feature = "ssr")]
 use crate::services::chat;
 

@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{BoardSummary, Invite, NewInvite};
+use crate::model::{BoardSummary, Invite};
 
+#[cfg(feature = "ssr")]
+use crate::model::NewInvite;
 #[cfg(feature = "ssr")]
 use crate::services::invites;
 

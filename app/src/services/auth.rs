@@ -224,6 +224,76 @@ pub async fn logout(svc: &Services, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Changes one's display name (what others see; the username stays).
+#[tracing::instrument(skip_all, fields(user = user.id))]
+pub async fn update_profile(svc: &Services, user: &User, display_name: &str) -> AppResult<User> {
+    let display_name = validate::display_name(Some(display_name), &user.username)?;
+    sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+        .bind(&display_name)
+        .bind(user.id)
+        .execute(&svc.pool)
+        .await?;
+    Ok(User {
+        display_name,
+        ..user.clone()
+    })
+}
+
+/// Changes one's password. The current one must be given (a wrong one is
+/// `400` and changes nothing; it counts as a failed login against the
+/// account, so this is no way around the login throttle). Every other
+/// session of the account ends (their sockets close); the one of `token`,
+/// the request's own, stays.
+#[tracing::instrument(skip_all, fields(user = user.id))]
+pub async fn change_password(
+    svc: &Services,
+    client: Option<ClientAddr>,
+    user: &User,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    validate::password(new)?;
+    svc.login_throttle
+        .check(client, Some(&user.username))
+        .await?;
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user.id)
+        .fetch_optional(&svc.pool)
+        .await?;
+    if !svc.passwords.verify(current, hash).await? {
+        svc.login_throttle
+            .failed(client, Some(&user.username))
+            .await;
+        return Err(AppError::invalid("the current password is not right"));
+    }
+    let new_hash = svc.passwords.hash(new).await?;
+    let keep = token_hash(token);
+    let mut tx = svc.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(&new_hash)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    let ended: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash",
+    )
+    .bind(user.id)
+    .bind(&keep)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    for hash in ended {
+        svc.hub.publish(
+            Topic::User(user.id),
+            Event::SessionEnded {
+                session: session_reference(&hash),
+            },
+        );
+    }
+    Ok(())
+}
+
 /// A request's session: whose it is, a reference to it (safe to pass
 /// between servers: it cannot be turned back into the token or its key), and
 /// when it expires.

@@ -1,5 +1,6 @@
 //! The user interface: routes, layout, and one module per screen.
 
+mod account_page;
 mod auth_pages;
 mod board;
 mod board_context;
@@ -156,6 +157,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/boards") view={Lazy::<BoardsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/boards/:board_id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async>
@@ -182,6 +184,7 @@ enum SmallPage {
     Login,
     Signup,
     Invite,
+    Account,
     Boards,
     Notifications,
 }
@@ -192,6 +195,7 @@ fn small_page(page: SmallPage) -> AnyView {
         SmallPage::Login => view! { <auth_pages::LoginPage /> }.into_any(),
         SmallPage::Signup => view! { <auth_pages::SignupPage /> }.into_any(),
         SmallPage::Invite => view! { <auth_pages::InvitePage /> }.into_any(),
+        SmallPage::Account => view! { <account_page::AccountPage /> }.into_any(),
         SmallPage::Boards => view! { <boards_page::BoardsPage /> }.into_any(),
         SmallPage::Notifications => view! { <notifications::NotificationsPage /> }.into_any(),
     }
@@ -225,6 +229,11 @@ small_route!(
     InviteRoute,
     Invite,
     "`/invite/:token`: an invite link's page."
+);
+small_route!(
+    AccountRoute,
+    Account,
+    "`/account`: one's own name and password."
 );
 small_route!(BoardsRoute, Boards, "`/boards`.");
 small_route!(NotificationsRoute, Notifications, "`/notifications`.");
@@ -265,7 +274,7 @@ impl LazyRoute for TaskRoute {
 pub async fn preload_page(path: &str) {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     match parts.as_slice() {
-        ["login"] | ["signup"] | ["boards"] | ["notifications"] | ["invite", _] => {
+        ["login"] | ["signup"] | ["boards"] | ["notifications"] | ["invite", _] | ["account"] => {
             __preload_small_page().await
         }
         ["boards", _] => <BoardRoute as LazyRoute>::preload().await,
@@ -353,6 +362,7 @@ fn UserMenu(user: User) -> impl IntoView {
             <div class="menu" role="menu">
                 <p class="menu-who">"Signed in as " <strong>"@"{user.username.clone()}</strong></p>
                 <A href="/boards" attr:class="menu-item" attr:role="menuitem">"My boards"</A>
+                <A href="/account" attr:class="menu-item" attr:role="menuitem">"Your account"</A>
                 <common::PostForm url=Logout::url()
                     submit=Callback::new(move |_| { auth.logout.dispatch(Logout {}); })>
                     <button type="submit" class="menu-item" role="menuitem">"Log out"</button>

@@ -15,8 +15,14 @@ use crate::richtext::{pieces_with_mentions, Piece};
 #[component]
 pub fn Avatar(#[prop(into)] name: String, #[prop(optional)] small: bool) -> impl IntoView {
     let initials = crate::model::initials(&name);
+    // One of eight colours per person (from the name: the same everywhere),
+    // so two people with the same initials still look apart.
+    let colour = name
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 8;
     view! {
-        <span class="avatar" class:avatar-sm=small title=name.clone() aria-hidden="true">
+        <span class=format!("avatar avatar-c{colour}") class:avatar-sm=small title=name.clone() aria-hidden="true">
             {initials}
         </span>
     }
