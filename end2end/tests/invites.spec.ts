@@ -105,6 +105,7 @@ test("an owner sends an invite link; a new person signs up through it with sign-
     await shot(b, testInfo, `56-invite-page-${width}`);
   }
   await expectAccessible(b, "the invite page");
+  await b.setViewportSize({ width: 1366, height: 768 });
   const form = b.getByRole("form", { name: "Sign up" });
   await form.getByLabel("Username").fill(`bea_${run}`);
   await form.getByLabel("Display name").fill("Bea Newcomer");

@@ -17,7 +17,9 @@ async fn the_display_name_is_changed_and_checked() {
     let (bob, _) = srv.user("bob").await;
     let (board, _) = ada.board("Team").await;
     ada.add_to_board(board, &["bob"]).await;
-    let (status, me) = ada.patch("/api/me", json!({"display_name": "  Ada Lovelace "})).await;
+    let (status, me) = ada
+        .patch("/api/me", json!({"display_name": "  Ada Lovelace "}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(me["display_name"], "Ada Lovelace");
     assert_eq!(me["username"], "ada");
@@ -37,11 +39,17 @@ async fn the_display_name_is_changed_and_checked() {
         json!({"display_name": "Ada", "username": "root"}),
         json!({}),
     ] {
-        assert_error(&ada.patch("/api/me", bad).await, StatusCode::BAD_REQUEST, "invalid_input");
+        assert_error(
+            &ada.patch("/api/me", bad).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        );
     }
     assert_eq!(ada.get("/api/me").await.1["display_name"], "Ada Lovelace");
     assert_error(
-        &srv.client().patch("/api/me", json!({"display_name": "X"})).await,
+        &srv.client()
+            .patch("/api/me", json!({"display_name": "X"}))
+            .await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     );
@@ -54,7 +62,10 @@ async fn a_new_password_needs_the_current_one_and_ends_the_other_sessions() {
     // A second device.
     let other = srv.client();
     let (status, _) = other
-        .post("/api/auth/login", json!({"username": "ada", "password": PASSWORD}))
+        .post(
+            "/api/auth/login",
+            json!({"username": "ada", "password": PASSWORD}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let mut other_socket = connect(&other, "/ws").await;
@@ -91,7 +102,11 @@ async fn a_new_password_needs_the_current_one_and_ends_the_other_sessions() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     // This session goes on; the other one ended, and its socket closed.
     assert_eq!(ada.get("/api/me").await.1["id"], ada_id);
-    assert_error(&other.get("/api/me").await, StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_error(
+        &other.get("/api/me").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
     let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
         use futures_util::StreamExt;
         loop {
@@ -109,7 +124,10 @@ async fn a_new_password_needs_the_current_one_and_ends_the_other_sessions() {
     let fresh = srv.client();
     assert_eq!(
         fresh
-            .post("/api/auth/login", json!({"username": "ada", "password": PASSWORD}))
+            .post(
+                "/api/auth/login",
+                json!({"username": "ada", "password": PASSWORD})
+            )
             .await
             .0,
         StatusCode::UNAUTHORIZED

@@ -10,24 +10,28 @@ use super::{use_auth, RequireUser};
 use crate::api::auth::{change_password, update_profile};
 use crate::validate::{DISPLAY_NAME_MAX, PASSWORD_MIN};
 
+/// What a form's last answer said (kept above the forms: saving the name
+/// reloads who is logged in, which draws the forms again).
+type Note = RwSignal<Option<Result<String, String>>>;
+
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let (profile_note, password_note): (Note, Note) = (RwSignal::new(None), RwSignal::new(None));
     view! {
         <Title text="Your account" />
         <RequireUser>
-            <AccountForms />
+            <AccountForms profile_note password_note />
         </RequireUser>
     }
 }
 
 #[component]
-fn AccountForms() -> impl IntoView {
+fn AccountForms(profile_note: Note, password_note: Note) -> impl IntoView {
     let auth = use_auth();
     let me = move || auth.user.get().and_then(|u| u.ok()).flatten();
     let name = NodeRef::<leptos::html::Input>::new();
     let name_len = RwSignal::new(me().map(|u| char_len(&u.display_name)).unwrap_or(0));
     let preview = RwSignal::new(me().map(|u| u.display_name).unwrap_or_default());
-    let profile_note = RwSignal::new(None::<Result<String, String>>);
     let save_name = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(el) = name.get() else { return };
@@ -50,7 +54,6 @@ fn AccountForms() -> impl IntoView {
         NodeRef::<leptos::html::Input>::new(),
         NodeRef::<leptos::html::Input>::new(),
     );
-    let password_note = RwSignal::new(None::<Result<String, String>>);
     let save_password = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(c), Some(n), Some(a)) = (current.get(), new.get(), again.get()) else {
@@ -75,7 +78,7 @@ fn AccountForms() -> impl IntoView {
             }
         });
     };
-    let note = |n: RwSignal<Option<Result<String, String>>>| {
+    let note = |n: Note| {
         move || {
             n.get().map(|r| match r {
                 Ok(text) => view! { <p class="note-ok" role="status">{text}</p> }.into_any(),

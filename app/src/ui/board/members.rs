@@ -15,29 +15,7 @@ use crate::ui::live::Live;
 #[component]
 pub fn MembersPanel() -> impl IntoView {
     let state = use_board();
-    let ui = use_board_ui();
-    let input = NodeRef::<leptos::html::Input>::new();
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(el) = input.get() else { return };
-        let username = el.value();
-        if username.trim().is_empty() {
-            return;
-        }
-        let board_id = state.id();
-        let sent = username.clone();
-        state.send(
-            Spot::Members,
-            move || add_member(board_id, username.clone()),
-            move |m| {
-                clear_if_unchanged(input, &sent, None);
-                ui.status
-                    .set(format!("Added {} to the board", m.user.display_name));
-            },
-        );
-    };
     let members = crate::ui::board_context::use_board_context().members;
-    let inviting = RwSignal::new(false);
     let navigate = leptos_router::hooks::use_navigate();
     let leave = move |_| {
         if !browser::confirm("Leave this board? You will lose access to it.") {
@@ -58,29 +36,67 @@ pub fn MembersPanel() -> impl IntoView {
             <ul class="member-list">
                 <List rows=move || rows_of(members, |m| m.user.id, move |member| view! { <MemberRow member /> }) />
             </ul>
-            <If when=move || state.is_owner()>
-                <button type="button" class="btn btn-sm" aria-haspopup="dialog" on:click=move |_| inviting.set(true)>
-                    "Invite people…"
-                </button>
-                {move || inviting.get().then(|| view! {
-                    <Loading fallback=|| ()>
-                        {Suspend::new(invites_view(state.id(), Callback::new(move |()| inviting.set(false))))}
-                    </Loading>
-                })}
-                <form class="stack" on:submit=add aria-label="Add a member">
-                    <label for="add-member">"Add a member by username"</label>
-                    <div class="inline-form">
-                        <input id="add-member" node_ref=input type="text" placeholder="username"
-                            autocapitalize="none" spellcheck="false" />
-                        <button type="submit" class="btn btn-sm">"Add"</button>
-                    </div>
-                </form>
-            </If>
+            // An owner's tools load once the page is live (a chunk of their
+            // own: most people on a board are not its owners).
+            {move || (state.is_owner() && crate::ui::page_hydrated()).then(|| view! {
+                <Loading fallback=|| ()>{Suspend::new(owner_tools_view())}</Loading>
+            })}
             <FailureNote at=Spot::Members />
             <If when=move || !state.is_owner()>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=leave.clone()>"Leave board"</button>
             </If>
         </aside>
+    }
+}
+
+#[lazy]
+fn owner_tools_view() -> AnyView {
+    view! { <OwnerTools /> }.into_any()
+}
+
+/// Inviting people with a link, and adding someone by username.
+#[component]
+fn OwnerTools() -> impl IntoView {
+    let state = use_board();
+    let ui = use_board_ui();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let inviting = RwSignal::new(false);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(el) = input.get() else { return };
+        let username = el.value();
+        if username.trim().is_empty() {
+            return;
+        }
+        let board_id = state.id();
+        let sent = username.clone();
+        state.send(
+            Spot::Members,
+            move || add_member(board_id, username.clone()),
+            move |m| {
+                clear_if_unchanged(input, &sent, None);
+                ui.status
+                    .set(format!("Added {} to the board", m.user.display_name));
+            },
+        );
+    };
+    view! {
+        <button type="button" class="btn btn-sm" aria-haspopup="dialog" on:click=move |_| inviting.set(true)>
+            "Invite people…"
+        </button>
+        {move || inviting.get().then(|| view! {
+            <Loading fallback=|| ()>
+                {Suspend::new(invites_view(state.id(), Callback::new(move |()| inviting.set(false))))}
+            </Loading>
+        })}
+        <form class="stack" on:submit=add aria-label="Add a member">
+            <label for="add-member">"Add a member by username"</label>
+            <div class="inline-form">
+                <input id="add-member" node_ref=input type="text" placeholder="username"
+                    autocapitalize="none" spellcheck="false" />
+                <button type="submit" class="btn btn-sm">"Add"</button>
+            </div>
+        </form>
     }
 }
 
