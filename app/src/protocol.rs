@@ -367,6 +367,8 @@ tagged_enum! {
         ColumnDeleted { column_id: i64 },
         /// Someone joined the board.
         MemberAdded { member: Member },
+        /// A member became an owner, or an owner a member.
+        MemberRoleChanged { member: Member },
         /// Someone left or was removed; their cards here are unassigned
         /// (`unassigned`: those cards' ids).
         MemberRemoved { user_id: i64, unassigned: Vec<i64> },
@@ -588,7 +590,10 @@ impl BoardDetail {
                 self.tasks.retain(|t| t.column_id != *column_id);
                 self.renumber_columns();
             }
-            C::MemberAdded { member } => {
+            C::MemberAdded { member } | C::MemberRoleChanged { member } => {
+                if member.user.id == self.viewer_id {
+                    self.role = member.role;
+                }
                 self.members.retain(|m| m.user.id != member.user.id);
                 self.members.push(member.clone());
                 self.members.sort_by(|a, b| {

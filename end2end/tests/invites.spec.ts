@@ -72,7 +72,7 @@ test("an owner sends an invite link; a new person signs up through it with sign-
   await a.getByLabel("New board name").fill("Launch plan");
   await a.getByRole("button", { name: "Create board" }).click();
   await expect(a).toHaveURL(/\/boards\/\d+$/);
-  await expect(chat(a).getByText("Live")).toBeVisible({ timeout: 20_000 });
+  await expect(chat(a).getByText("Live", { exact: true })).toBeVisible({ timeout: 20_000 });
   await a.getByRole("tab", { name: /^Members/ }).click();
   await a.getByRole("button", { name: "Invite people…" }).click();
   const dialog = a.getByRole("dialog", { name: "Invite people" });
@@ -115,7 +115,7 @@ test("an owner sends an invite link; a new person signs up through it with sign-
   await expect(b).toHaveURL(/\/boards\/\d+$/);
   await expect(b.getByRole("heading", { name: "Launch plan" })).toBeVisible();
   await expect(chat(b).getByRole("heading", { name: "#general" })).toBeVisible();
-  await expect(chat(b).getByText("Live")).toBeVisible({ timeout: 20_000 });
+  await expect(chat(b).getByText("Live", { exact: true })).toBeVisible({ timeout: 20_000 });
   const composer = chat(b).getByRole("textbox", { name: "Message #general" });
   await composer.fill("Hello, glad to be here");
   await composer.press("Enter");

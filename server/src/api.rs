@@ -43,7 +43,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/invites/{token}/accept", post(accept_invite))
         .route(
             "/api/boards/{id}/members/{user_id}",
-            axum::routing::delete(remove_member),
+            axum::routing::delete(remove_member).patch(set_member_role),
+        )
+        .route(
+            "/api/boards/{id}/member-suggestions",
+            get(member_suggestions),
         )
         .route("/api/boards/{id}/columns", post(create_column))
         .route(
@@ -453,4 +457,39 @@ async fn change_password(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleBody {
+    role: app::model::Role,
+}
+
+async fn set_member_role(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((id, user_id)): Path<(String, String)>,
+    JsonBody(b): JsonBody<RoleBody>,
+) -> HttpResult<impl IntoResponse> {
+    let member =
+        boards::set_role(&s.services, &u, parse_id(&id)?, parse_id(&user_id)?, b.role).await?;
+    Ok(Json(member))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuggestQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn member_suggestions(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<SuggestQuery>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        boards::member_suggestions(&s.services, &u, parse_id(&id)?, &q.q).await?,
+    ))
 }

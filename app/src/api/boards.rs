@@ -111,3 +111,24 @@ pub async fn delete_task(task_id: i64) -> Result<(), AppError> {
     let (svc, user) = super::ctx::user().await?;
     tasks::delete_task(&svc, &user, task_id).await
 }
+
+/// Makes a member an owner, or an owner a member (owners only).
+#[server(prefix = "/rpc", endpoint = "boards/members/role", input = super::FormOrJson)]
+pub async fn set_member_role(
+    board_id: i64,
+    user_id: i64,
+    role: crate::model::Role,
+) -> Result<crate::model::Member, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::boards::set_role(&svc, &user, board_id, user_id, role).await
+}
+
+/// People an owner may add: those she shares a board with, by name.
+#[server(prefix = "/rpc", endpoint = "boards/members/suggest", input = super::FormOrJson)]
+pub async fn suggest_members(
+    board_id: i64,
+    query: String,
+) -> Result<Vec<crate::model::User>, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::boards::member_suggestions(&svc, &user, board_id, &query).await
+}

@@ -31,7 +31,9 @@ pub(crate) async fn role_on(pool: &AnyPool, board_id: i64, user_id: i64) -> AppR
 pub async fn require_owner(pool: &AnyPool, board_id: i64, user_id: i64) -> AppResult<()> {
     match role_on(pool, board_id, user_id).await? {
         Role::Owner => Ok(()),
-        Role::Member => Err(AppError::forbidden("only the board owner can do this")),
+        Role::Member => Err(AppError::forbidden(
+            "only an owner of the board can do this",
+        )),
     }
 }
 
@@ -383,6 +385,102 @@ pub(crate) async fn admit(
     Ok(member)
 }
 
+/// Makes a member an owner or an owner a member (owners only). A board
+/// always keeps an owner: the last one cannot be made a member.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id, member_id = member_id))]
+pub async fn set_role(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    member_id: i64,
+    role: Role,
+) -> AppResult<Member> {
+    require_owner(&svc.pool, board_id, user.id).await?;
+    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    let target: Option<User> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name FROM board_members m
+         JOIN users u ON u.id = m.user_id WHERE m.board_id = $1 AND m.user_id = $2",
+    )
+    .bind(board_id)
+    .bind(member_id)
+    .fetch_optional(&mut *write.tx)
+    .await?;
+    let target = target.ok_or_else(|| AppError::not_found("member"))?;
+    if role == Role::Member {
+        // Counted inside the write: two owners demoting each other at once
+        // cannot leave the board with none.
+        let (owners,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM board_members WHERE board_id = $1 AND role = 'owner' AND user_id <> $2",
+        )
+        .bind(board_id)
+        .bind(member_id)
+        .fetch_one(&mut *write.tx)
+        .await?;
+        if owners == 0 {
+            return Err(AppError::invalid(
+                "a board needs an owner: make someone else an owner first",
+            ));
+        }
+    }
+    sqlx::query("UPDATE board_members SET role = $1 WHERE board_id = $2 AND user_id = $3")
+        .bind(role.as_str())
+        .bind(board_id)
+        .bind(member_id)
+        .execute(&mut *write.tx)
+        .await?;
+    let member = Member { user: target, role };
+    write
+        .record(BoardChange::MemberRoleChanged {
+            member: member.clone(),
+        })
+        .await?;
+    write.commit(svc).await?;
+    Ok(member)
+}
+
+/// People an owner may add to her board, for the add-member field: those
+/// she shares another board with whose name or username matches `query`
+/// (a prefix of a word), and anyone whose username is `query` exactly. Not
+/// those on the board already. At most 8.
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
+pub async fn member_suggestions(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    query: &str,
+) -> AppResult<Vec<User>> {
+    require_owner(&svc.pool, board_id, user.id).await?;
+    let query = query.trim().to_lowercase();
+    if query.is_empty() || query.chars().count() > 64 {
+        return Ok(Vec::new());
+    }
+    let escaped = query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let people: Vec<User> = sqlx::query_as(
+        "SELECT u.id, u.username, u.display_name FROM users u
+         WHERE u.id <> $1
+           AND NOT EXISTS (SELECT 1 FROM board_members b WHERE b.board_id = $2 AND b.user_id = u.id)
+           AND (u.username = $3
+             OR (EXISTS (SELECT 1 FROM board_members mine JOIN board_members theirs
+                           ON theirs.board_id = mine.board_id
+                         WHERE mine.user_id = $1 AND theirs.user_id = u.id)
+                 AND (u.username LIKE $4 ESCAPE '\\' OR LOWER(u.display_name) LIKE $4 ESCAPE '\\'
+                      OR LOWER(u.display_name) LIKE $5 ESCAPE '\\')))
+         ORDER BY CASE WHEN u.username = $3 THEN 0 ELSE 1 END, u.username
+         LIMIT 8",
+    )
+    .bind(user.id)
+    .bind(board_id)
+    .bind(&query)
+    .bind(format!("{escaped}%"))
+    .bind(format!("% {escaped}%"))
+    .fetch_all(&svc.pool)
+    .await?;
+    Ok(people)
+}
+
 /// Removes a member (the owner removes anyone but themself; a member may leave).
 /// Their tasks on this board become unassigned.
 #[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id, member_id = member_id))]
@@ -403,7 +501,7 @@ pub async fn remove_member(
         .map_err(|_| AppError::not_found("member"))?;
     if target == Role::Owner {
         return Err(AppError::invalid(
-            "the owner cannot be removed; delete the board instead",
+            "an owner cannot be removed or leave: make them a member first (a board keeps at least one owner)",
         ));
     }
     let mut write = BoardWrite::begin(&svc.pool, board_id).await?;

@@ -26,7 +26,13 @@ pub fn BoardsPage() -> impl IntoView {
 fn BoardList() -> impl IntoView {
     let create = ServerAction::<CreateBoard>::new();
     let name_len = RwSignal::new(0);
-    let boards = super::json::resource(move || create.version().get(), |_| list_boards());
+    let live = expect_context::<super::live::Live>();
+    // Reloaded when one is made here, and when someone adds you to a board
+    // or removes you from one (live).
+    let boards = super::json::resource(
+        move || (create.version().get(), live.boards_changed.get()),
+        |_| list_boards(),
+    );
     view! {
         <section class="page">
             <div class="page-head">

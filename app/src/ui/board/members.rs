@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::invites::invites_view;
 use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
 use super::state::Spot;
-use crate::api::boards::{add_member, remove_member};
+use crate::api::boards::{add_member, remove_member, set_member_role, suggest_members};
 use crate::model::{Member, Role};
 use crate::ui::common::{browser, rows_of, Avatar, If, Item, List, Loading};
 use crate::ui::live::Live;
@@ -15,7 +15,43 @@ use crate::ui::live::Live;
 #[component]
 pub fn MembersPanel() -> impl IntoView {
     let state = use_board();
+    let ui = use_board_ui();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(el) = input.get() else { return };
+        let username = el.value();
+        if username.trim().is_empty() {
+            return;
+        }
+        let board_id = state.id();
+        let sent = username.clone();
+        state.send(
+            Spot::Members,
+            move || add_member(board_id, username.clone()),
+            move |m| {
+                clear_if_unchanged(input, &sent, None);
+                ui.status
+                    .set(format!("Added {} to the board", m.user.display_name));
+            },
+        );
+    };
     let members = crate::ui::board_context::use_board_context().members;
+    // Who to add: people from the owner's other boards, by name.
+    let suggestions = RwSignal::new(Vec::<crate::model::User>::new());
+    let asked = StoredValue::new(0u32);
+    let suggest = move |typed: String| {
+        asked.update_value(|n| *n += 1);
+        let mine = asked.get_value();
+        let board_id = state.id();
+        spawn_local(async move {
+            let found = suggest_members(board_id, typed).await.unwrap_or_default();
+            if asked.get_value() == mine {
+                suggestions.set(found);
+            }
+        });
+    };
+    let inviting = RwSignal::new(false);
     let navigate = leptos_router::hooks::use_navigate();
     let leave = move |_| {
         if !browser::confirm("Leave this board? You will lose access to it.") {
@@ -36,67 +72,36 @@ pub fn MembersPanel() -> impl IntoView {
             <ul class="member-list">
                 <List rows=move || rows_of(members, |m| m.user.id, move |member| view! { <MemberRow member /> }) />
             </ul>
-            // An owner's tools load once the page is live (a chunk of their
-            // own: most people on a board are not its owners).
-            {move || (state.is_owner() && crate::ui::page_hydrated()).then(|| view! {
-                <Loading fallback=|| ()>{Suspend::new(owner_tools_view())}</Loading>
-            })}
+            <If when=move || state.is_owner()>
+                <button type="button" class="btn btn-sm" aria-haspopup="dialog" on:click=move |_| inviting.set(true)>
+                    "Invite people…"
+                </button>
+                {move || inviting.get().then(|| view! {
+                    <Loading fallback=|| ()>
+                        {Suspend::new(invites_view(state.id(), Callback::new(move |()| inviting.set(false))))}
+                    </Loading>
+                })}
+                <form class="stack" on:submit=add aria-label="Add a member">
+                    <label for="add-member">"Add a member by username"</label>
+                    <small class="muted">"People you share a board with are suggested as you type."</small>
+                    <div class="inline-form">
+                        <input id="add-member" node_ref=input type="text" placeholder="name or username"
+                            autocapitalize="none" spellcheck="false" list="add-member-suggestions" autocomplete="off"
+                            on:input=move |ev| suggest(event_target_value(&ev)) />
+                        <datalist id="add-member-suggestions">
+                            {move || suggestions.get().into_iter().map(|u| view! {
+                                <option value=u.username.clone() label=format!("{} (@{})", u.display_name, u.username)></option>
+                            }).collect_view()}
+                        </datalist>
+                        <button type="submit" class="btn btn-sm">"Add"</button>
+                    </div>
+                </form>
+            </If>
             <FailureNote at=Spot::Members />
             <If when=move || !state.is_owner()>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=leave.clone()>"Leave board"</button>
             </If>
         </aside>
-    }
-}
-
-#[lazy]
-fn owner_tools_view() -> AnyView {
-    view! { <OwnerTools /> }.into_any()
-}
-
-/// Inviting people with a link, and adding someone by username.
-#[component]
-fn OwnerTools() -> impl IntoView {
-    let state = use_board();
-    let ui = use_board_ui();
-    let input = NodeRef::<leptos::html::Input>::new();
-    let inviting = RwSignal::new(false);
-    let add = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(el) = input.get() else { return };
-        let username = el.value();
-        if username.trim().is_empty() {
-            return;
-        }
-        let board_id = state.id();
-        let sent = username.clone();
-        state.send(
-            Spot::Members,
-            move || add_member(board_id, username.clone()),
-            move |m| {
-                clear_if_unchanged(input, &sent, None);
-                ui.status
-                    .set(format!("Added {} to the board", m.user.display_name));
-            },
-        );
-    };
-    view! {
-        <button type="button" class="btn btn-sm" aria-haspopup="dialog" on:click=move |_| inviting.set(true)>
-            "Invite people…"
-        </button>
-        {move || inviting.get().then(|| view! {
-            <Loading fallback=|| ()>
-                {Suspend::new(invites_view(state.id(), Callback::new(move |()| inviting.set(false))))}
-            </Loading>
-        })}
-        <form class="stack" on:submit=add aria-label="Add a member">
-            <label for="add-member">"Add a member by username"</label>
-            <div class="inline-form">
-                <input id="add-member" node_ref=input type="text" placeholder="username"
-                    autocapitalize="none" spellcheck="false" />
-                <button type="submit" class="btn btn-sm">"Add"</button>
-            </div>
-        </form>
     }
 }
 
@@ -127,6 +132,7 @@ fn MemberRow(member: Item<Member>) -> impl IntoView {
         }
     };
     let presence = move || live.presence(state.online, user_id);
+    let who = StoredValue::new(name.clone());
     view! {
         <li class=move || format!("member {}", presence().class())>
             <span class=move || format!("who-item {}", presence().class())>
@@ -139,6 +145,15 @@ fn MemberRow(member: Item<Member>) -> impl IntoView {
                 <span class="muted">" @"{username}</span>
             </span>
             {move || is_owner_row().then(|| view! { <span class="tag">"owner"</span> })}
+            <If when=move || state.is_owner() && user_id != state.board.with(|b| b.viewer_id)>
+                <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| {
+                    let board_id = state.id();
+                    let role = if is_owner_row() { Role::Member } else { Role::Owner };
+                    state.send(Spot::Members, move || set_member_role(board_id, user_id, role), |_| {});
+                } aria-label=move || who.with_value(|n| if is_owner_row() { format!("Make {n} a member") } else { format!("Make {n} an owner") })>
+                    {move || if is_owner_row() { "Make member" } else { "Make owner" }}
+                </button>
+            </If>
             <If when=move || state.is_owner() && !is_owner_row()>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=remove.clone()
                     aria-label=format!("Remove {}", name)>"Remove"</button>

@@ -213,6 +213,9 @@ pub struct Live {
     pub comment_count: RwSignal<Option<i64>>,
 
     pub notifications: Notifications,
+    /// Bumped when the user is added to or removed from a board (the
+    /// board list reloads: a board someone adds you to appears live).
+    pub boards_changed: RwSignal<u32>,
 
     inner: StoredValue<Inner, InnerStorage>,
 }
@@ -274,6 +277,7 @@ impl Live {
             thread: Feed::new(),
             comment_count: RwSignal::new(None),
             notifications: Notifications::new(),
+            boards_changed: RwSignal::new(0),
             inner: StoredValue::new_with_storage(Inner::default()),
         }
     }

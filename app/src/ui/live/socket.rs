@@ -443,12 +443,19 @@ fn on_event(live: Live, event: Event) {
                 }
             });
         }
-        // Added to or removed from this board or one of its rooms.
+        // Added to or removed from a board (the board list follows), or
+        // to or from one of the shown board's rooms.
         Event::AccessChanged {
             board_id,
             room_id,
             member,
-        } if Some(board_id) == live.board_id() => {
+        } => {
+            if room_id.is_none() {
+                live.boards_changed.update(|n| *n += 1);
+            }
+            if Some(board_id) != live.board_id() {
+                return;
+            }
             if room_id.is_none() && !member {
                 live.notice
                     .set(Some("You were removed from this board.".into()));
