@@ -41,7 +41,9 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   await expect(chat(a).getByText("Live")).toBeVisible();
   await expect(chat(a).getByText("Ben Baker is online")).toBeAttached();
   // The board's member list shows both as online too.
+  await a.getByRole("tab", { name: /^Members/ }).click();
   await expect(a.locator("aside.members li.member.online")).toHaveCount(2);
+  await a.getByRole("tab", { name: /^Chat/ }).click();
 
   // Typing: the hint appears for Ann, and goes away when Ben sends.
   await composer(b).pressSequentially("Hi Ann, the spec is https://example.com/spec.", { delay: 15 });
@@ -84,6 +86,7 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   // Ben leaves: Ann sees him go offline.
   await b.close();
   await expect(chat(a).getByText("Ben Baker is offline")).toBeAttached({ timeout: 15_000 });
+  await a.getByRole("tab", { name: /^Members/ }).click();
   await expect(a.locator("aside.members li.member.online")).toHaveCount(1);
 
   expect(errors, "no errors in the pages").toEqual([]);

@@ -107,7 +107,9 @@ test("a member browses, reads and joins a public room; a mention outside the roo
   await api(ctxA, "POST", `/api/boards/${board}/members`, { username: dan.username });
   await expect.poll(async () => (await api(ctxB, "GET", `/api/boards/${board}`)).body.members.length).toBe(4);
   // (The board's member list in Pablo's tab follows live.)
+  await b.getByRole("tab", { name: /^Members/ }).click();
   await expect(b.locator("aside.members li.member")).toHaveCount(4);
+  await b.getByRole("tab", { name: /^Chat/ }).click();
   await composer(b).fill(`@${dan.username} fyi`);
   await composer(b).press("Enter");
   await chat(b).getByRole("alertdialog").getByRole("button", { name: "Send without notifying" }).click();

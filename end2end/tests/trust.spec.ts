@@ -272,6 +272,7 @@ test("honest when the server is away: undone on screen, presence unknown, back b
   await openBoard(a, board);
   await openBoard(b, board);
   const presence = (page: Page) => page.locator("aside.members li.member");
+  await a.getByRole("tab", { name: /^Members/ }).click();
   await expect(presence(a).and(a.locator(".online"))).toHaveCount(2);
 
   await ctxA.setOffline(true);

@@ -40,7 +40,7 @@ async fn an_owner_makes_a_member_an_owner_and_the_board_keeps_one() {
     assert_eq!(member["user"]["username"], "bob");
     // Everyone on the board sees it live.
     let event = next_skipping(&mut watcher, "board_event", &[]).await;
-    assert_eq!(event["change"]["type"], "member_role_changed", "{event}");
+    assert_eq!(event["change"]["kind"], "member_role_changed", "{event}");
     assert_eq!(event["change"]["member"]["user"]["id"], bob_id);
     assert_eq!(event["change"]["member"]["role"], "owner");
     // Bob now does what owners do.

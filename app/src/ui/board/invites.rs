@@ -1,6 +1,6 @@
 //! The owners' invite links: make one (how long it lasts, how many people
-//! it lets in), copy it, see who used the others, revoke them. A chunk of
-//! its own in a split build, fetched when the dialog first opens.
+//! it lets in), copy it, see who used the others, revoke them. Part of the
+//! Members tab's chunk.
 
 use leptos::prelude::*;
 
@@ -8,7 +8,6 @@ use crate::api::invites::{create_invite, list_invites, revoke_invite};
 use crate::model::Invite;
 use crate::ui::common::{browser, day, ErrorNote, Loading, Modal};
 
-#[lazy]
 pub(super) fn invites_view(board_id: i64, on_close: Callback<()>) -> AnyView {
     view! {
         <Modal title="Invite people" focus="invite-days" on_close>

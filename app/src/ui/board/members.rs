@@ -9,11 +9,18 @@ use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
 use super::state::Spot;
 use crate::api::boards::{add_member, remove_member, set_member_role, suggest_members};
 use crate::model::{Member, Role};
-use crate::ui::common::{browser, rows_of, Avatar, If, Item, List, Loading};
+use crate::ui::common::{browser, rows_of, Avatar, If, Item, List};
 use crate::ui::live::Live;
 
+/// The Members tab is a chunk of its own in a split build, fetched when
+/// the tab is first shown (most visits are spent in the chat).
+#[lazy]
+pub fn members_view() -> AnyView {
+    view! { <MembersPanel /> }.into_any()
+}
+
 #[component]
-pub fn MembersPanel() -> impl IntoView {
+fn MembersPanel() -> impl IntoView {
     let state = use_board();
     let ui = use_board_ui();
     let input = NodeRef::<leptos::html::Input>::new();
@@ -76,11 +83,7 @@ pub fn MembersPanel() -> impl IntoView {
                 <button type="button" class="btn btn-sm" aria-haspopup="dialog" on:click=move |_| inviting.set(true)>
                     "Invite people…"
                 </button>
-                {move || inviting.get().then(|| view! {
-                    <Loading fallback=|| ()>
-                        {Suspend::new(invites_view(state.id(), Callback::new(move |()| inviting.set(false))))}
-                    </Loading>
-                })}
+                {move || inviting.get().then(|| invites_view(state.id(), Callback::new(move |()| inviting.set(false))))}
                 <form class="stack" on:submit=add aria-label="Add a member">
                     <label for="add-member">"Add a member by username"</label>
                     <small class="muted">"People you share a board with are suggested as you type."</small>

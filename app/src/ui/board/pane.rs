@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 
-use super::members::MembersPanel;
+use super::members::members_view;
 use super::shared::{tab_id, use_board, use_board_ui, PaneTab};
+use super::state::BoardState;
 use crate::error::AppError;
 use crate::model::RoomSummary;
 use crate::ui::chat::ChatPanel;
-use crate::ui::common::browser;
+use crate::ui::common::{browser, Loading};
 use crate::ui::live::Live;
 
 /// The pane's width limits (px) and its default.
@@ -99,6 +100,13 @@ pub fn BoardPane(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
     let ui = use_board_ui();
     let live = expect_context::<Live>();
     let tab = ui.pane_tab;
+    // The Members tab's code comes when it is first shown (and stays);
+    // until then (and before the page is live, and without JavaScript) it
+    // lists who is on the board.
+    let members_seen = Memo::new(move |seen: Option<&bool>| {
+        seen.copied().unwrap_or(false)
+            || (tab.get() == PaneTab::Members && crate::ui::page_hydrated())
+    });
     let chat_unread = move || live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
     let select = move |t: PaneTab| {
         tab.set(t);
@@ -148,8 +156,35 @@ pub fn BoardPane(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
             </div>
             <div id="pane-members" class="pane-panel pane-scroll" role="tabpanel" aria-labelledby="pane-tab-members"
                 hidden=move || tab.get() != PaneTab::Members>
-                <MembersPanel />
+                {move || if members_seen.get() {
+                    view! {
+                        <Loading fallback=move || member_names(state)>{Suspend::new(members_view())}</Loading>
+                    }.into_any()
+                } else {
+                    member_names(state).into_any()
+                }}
             </div>
         </section>
+    }
+}
+
+/// Who is on the board, as plain names: the Members tab until its code is
+/// here (the server renders this; the live panel replaces it).
+fn member_names(state: BoardState) -> impl IntoView {
+    let names = state.board.with_untracked(|b| {
+        b.members
+            .iter()
+            .map(|m| (m.user.display_name.clone(), m.user.username.clone()))
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <aside class="members" aria-labelledby="members-title">
+            <h2 id="members-title">"Members"</h2>
+            <ul class="member-list">
+                {names.into_iter().map(|(name, username)| view! {
+                    <li class="member"><span class="member-name">{name}<span class="muted">" @"{username}</span></span></li>
+                }).collect_view()}
+            </ul>
+        </aside>
     }
 }

@@ -55,7 +55,11 @@ fn ChatBody() -> impl IntoView {
                 </If>
             </div>
         </header>
-        {move || dialog.get().map(|which| rooms_dialog_view(which, Callback::new(move |()| dialog.set(None))))}
+        {move || dialog.get().map(|which| view! {
+            <Loading fallback=|| ()>
+                {Suspend::new(rooms_dialog_view(which, Callback::new(move |()| dialog.set(None))))}
+            </Loading>
+        })}
         {move || match live.room.open.get() {
             Some(room_id) => view! {
                 <Loading fallback=|| view! { <p class="muted pad">"Opening the room…"</p> }>
