@@ -971,6 +971,15 @@ mod tests {
                 json!({"kind":"member_added","member":{"user":{"id":2,"username":"u2","display_name":"U 2"},"role":"member"}}),
             ),
             (
+                BoardChange::MemberRoleChanged {
+                    member: Member {
+                        user: user(2),
+                        role: Role::Owner,
+                    },
+                },
+                json!({"kind":"member_role_changed","member":{"user":{"id":2,"username":"u2","display_name":"U 2"},"role":"owner"}}),
+            ),
+            (
                 BoardChange::MemberRemoved {
                     user_id: 2,
                     unassigned: vec![9],
@@ -1223,5 +1232,38 @@ mod tests {
         );
         b.apply(&C::BoardRenamed { name: "Q4".into() });
         assert_eq!(b.name, "Q4");
+    }
+
+    #[test]
+    fn a_role_change_of_the_viewer_changes_what_they_may_do() {
+        use crate::model::tests::board;
+        let mut b = board(&[(1, 10)]);
+        let me = User {
+            id: b.viewer_id,
+            username: "me".into(),
+            display_name: "Me".into(),
+        };
+        b.role = Role::Member;
+        b.members = vec![Member {
+            user: me.clone(),
+            role: Role::Member,
+        }];
+        b.apply(&BoardChange::MemberRoleChanged {
+            member: Member {
+                user: me.clone(),
+                role: Role::Owner,
+            },
+        });
+        assert_eq!(b.role, Role::Owner);
+        assert_eq!(b.members.len(), 1, "replaced, not added");
+        assert_eq!(b.members[0].role, Role::Owner);
+        // Someone else's change leaves the viewer's role alone.
+        b.apply(&BoardChange::MemberRoleChanged {
+            member: Member {
+                user: user(77),
+                role: Role::Member,
+            },
+        });
+        assert_eq!(b.role, Role::Owner);
     }
 }

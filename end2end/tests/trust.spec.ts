@@ -274,6 +274,7 @@ test("honest when the server is away: undone on screen, presence unknown, back b
   const presence = (page: Page) => page.locator("aside.members li.member");
   await a.getByRole("tab", { name: /^Members/ }).click();
   await expect(presence(a).and(a.locator(".online"))).toHaveCount(2);
+  await a.getByRole("tab", { name: /^Chat/ }).click();
 
   await ctxA.setOffline(true);
   await expect(chat(a).getByText(/^Offline/)).toBeVisible({ timeout: 20_000 });

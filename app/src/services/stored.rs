@@ -45,6 +45,7 @@ enum StoredBoardChange {
     ColumnMoved { column: StoredColumn },
     ColumnDeleted { column_id: i64 },
     MemberAdded { member: StoredMember },
+    MemberRoleChanged { member: StoredMember },
     MemberRemoved { user_id: i64, unassigned: Vec<i64> },
     BoardRenamed { name: String },
     BoardDeleted,
@@ -145,6 +146,9 @@ impl From<BoardChange> for StoredBoardChange {
             BoardChange::MemberAdded { member } => Self::MemberAdded {
                 member: member.into(),
             },
+            BoardChange::MemberRoleChanged { member } => Self::MemberRoleChanged {
+                member: member.into(),
+            },
             BoardChange::MemberRemoved {
                 user_id,
                 unassigned,
@@ -177,6 +181,9 @@ impl From<StoredBoardChange> for BoardChange {
             },
             S::ColumnDeleted { column_id } => Self::ColumnDeleted { column_id },
             S::MemberAdded { member } => Self::MemberAdded {
+                member: member.into(),
+            },
+            S::MemberRoleChanged { member } => Self::MemberRoleChanged {
                 member: member.into(),
             },
             S::MemberRemoved {
@@ -385,6 +392,21 @@ mod tests {
                 },
             ),
             (
+                // (New in version 1: no row was ever written without `v`.)
+                r#"{"v":1,"kind":"member_role_changed","member":{"user":{"id":4,"username":"ann","display_name":"Ann"},"role":"owner"}}"#,
+                r#"{"v":1,"kind":"member_role_changed","member":{"user":{"id":4,"username":"ann","display_name":"Ann"},"role":"owner"}}"#,
+                BoardChange::MemberRoleChanged {
+                    member: Member {
+                        user: User {
+                            id: 4,
+                            username: "ann".into(),
+                            display_name: "Ann".into(),
+                        },
+                        role: Role::Owner,
+                    },
+                },
+            ),
+            (
                 r#"{"kind":"member_removed","user_id":4,"unassigned":[7,9]}"#,
                 r#"{"v":1,"kind":"member_removed","user_id":4,"unassigned":[7,9]}"#,
                 BoardChange::MemberRemoved {
@@ -442,6 +464,7 @@ mod tests {
             BoardChange::ColumnMoved { .. } => "column_moved",
             BoardChange::ColumnDeleted { .. } => "column_deleted",
             BoardChange::MemberAdded { .. } => "member_added",
+            BoardChange::MemberRoleChanged { .. } => "member_role_changed",
             BoardChange::MemberRemoved { .. } => "member_removed",
             BoardChange::BoardRenamed { .. } => "board_renamed",
             BoardChange::BoardDeleted => "board_deleted",
@@ -460,6 +483,7 @@ mod tests {
             "column_moved",
             "column_deleted",
             "member_added",
+            "member_role_changed",
             "member_removed",
             "board_renamed",
             "board_deleted",
