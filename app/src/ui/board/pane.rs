@@ -169,22 +169,20 @@ pub fn BoardPane(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
 }
 
 /// Who is on the board, as plain names: the Members tab until its code is
-/// here (the server renders this; the live panel replaces it).
+/// here (the server renders this; the live panel replaces it). One line of
+/// text: the board page has little room in its budget.
 fn member_names(state: BoardState) -> impl IntoView {
     let names = state.board.with_untracked(|b| {
         b.members
             .iter()
-            .map(|m| (m.user.display_name.clone(), m.user.username.clone()))
+            .map(|m| format!("{} (@{})", m.user.display_name, m.user.username))
             .collect::<Vec<_>>()
+            .join(", ")
     });
     view! {
         <aside class="members" aria-labelledby="members-title">
             <h2 id="members-title">"Members"</h2>
-            <ul class="member-list">
-                {names.into_iter().map(|(name, username)| view! {
-                    <li class="member"><span class="member-name">{name}<span class="muted">" @"{username}</span></span></li>
-                }).collect_view()}
-            </ul>
+            <p>{names}</p>
         </aside>
     }
 }
