@@ -17,6 +17,16 @@ async fn room(c: &Client, board: i64, name: &str) -> i64 {
     body["id"].as_i64().unwrap()
 }
 
+/// The names of the rooms a board lists to `c`, in order.
+async fn room_names(c: &Client, board: i64) -> Vec<String> {
+    let (_, list) = c.get(&format!("/messaging/board/{board}/rooms/")).await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 async fn send(c: &Client, room: i64, content: &str) -> Value {
     c.send_chat(room, content).await
 }
@@ -69,14 +79,10 @@ async fn rooms_are_created_listed_and_filtered() {
         "not_found",
     );
 
-    let (_, list) = ada.get(&format!("/messaging/board/{board}/rooms/")).await;
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec!["Design reviews", "general", "Lobby"]);
+    assert_eq!(
+        room_names(&ada, board).await,
+        vec!["Design reviews", "general", "Lobby"]
+    );
     let (_, list) = ada
         .get(&format!("/messaging/board/{board}/rooms/?q=REV"))
         .await;
@@ -92,13 +98,7 @@ async fn rooms_are_created_listed_and_filtered() {
 
     // Bob is on the board but in no private room: he sees only the board's
     // #general, and cannot read the others.
-    let (_, list) = bob.get(&format!("/messaging/board/{board}/rooms/")).await;
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let names = room_names(&bob, board).await;
     assert_eq!(names, vec!["general"]);
     assert_error(
         &bob.get(&format!("/messaging/room/{general}/")).await,

@@ -44,6 +44,19 @@ pub(super) fn rooms_dialog_view(which: RoomsDialog, on_done: Callback<()>) -> An
     }
 }
 
+/// Joins a public room and opens it (then `on_done`); a refusal is shown in `error`.
+fn join_and_open(live: Live, room_id: i64, error: RwSignal<Option<String>>, on_done: Callback<()>) {
+    leptos::task::spawn_local(async move {
+        match join_room(room_id).await {
+            Ok(joined) => {
+                live.enter_room(joined);
+                on_done.run(());
+            }
+            Err(e) => error.set(Some(e.message())),
+        }
+    });
+}
+
 /// A new room: its name and description, public (any board member may
 /// find and join it) or private, and who is in it from the start (every
 /// board member, or those picked). A name that exists offers to join that
@@ -136,15 +149,7 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
             on_done.run(());
             return;
         }
-        leptos::task::spawn_local(async move {
-            match join_room(id).await {
-                Ok(joined) => {
-                    live.enter_room(joined);
-                    on_done.run(());
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-        });
+        join_and_open(live, id, error, on_done);
     };
     view! {
         <form class="stack new-room" on:submit=submit aria-label="New room">
@@ -224,15 +229,7 @@ fn BrowseRooms(on_done: Callback<()>) -> impl IntoView {
     })
     .into();
     let join = move |id: i64| {
-        leptos::task::spawn_local(async move {
-            match join_room(id).await {
-                Ok(joined) => {
-                    live.enter_room(joined);
-                    on_done.run(());
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-        });
+        join_and_open(live, id, error, on_done);
     };
     view! {
         <div id="browse-rooms" class="stack browse-rooms" tabindex="-1">
