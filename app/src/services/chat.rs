@@ -12,7 +12,7 @@ use sqlx::AnyPool;
 
 use super::boards::role_on;
 use super::hub::{Event, Topic};
-use super::mentions::{self, Audience, Mentioning};
+use super::mentions::{self, Mentioning};
 use super::notifications::{self, MentionSite};
 use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
@@ -629,14 +629,8 @@ pub async fn submit_message(
     let content = validate::message(content)?;
     let client_id = validate::client_id(client_id)?;
     let room = postable_room(svc, user, room_id).await?;
-    let mentions = mentions::resolve(&svc.pool, Audience::Room(room_id), &content).await?;
-    let not_notified = mentions::outside(
-        &svc.pool,
-        Audience::Board(room.board_id),
-        &content,
-        &mentions,
-    )
-    .await?;
+    let (mentions, not_notified) =
+        mentions::resolve_in_room(&svc.pool, room.board_id, room_id, &content).await?;
     // A repeat (its ack was lost) costs no rate budget and writes nothing.
     if let Some(id) = &client_id {
         if let Some(sent) = sent_before(&svc.pool, user.id, id).await? {

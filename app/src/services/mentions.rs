@@ -38,11 +38,6 @@ pub fn as_loaded(mut users: Vec<User>) -> Vec<User> {
 
 /// The users a text mentions, in order of first mention, each once.
 pub async fn resolve(pool: &AnyPool, audience: Audience, text: &str) -> AppResult<Vec<User>> {
-    let mut names = mentioned_names(text);
-    names.truncate(2 * MAX_MENTIONS);
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
     let (members, key) = match audience {
         Audience::Board(id) => (
             "JOIN board_members m ON m.user_id = u.id AND m.board_id = $1",
@@ -53,43 +48,90 @@ pub async fn resolve(pool: &AnyPool, audience: Audience, text: &str) -> AppResul
             id,
         ),
     };
-    let placeholders: Vec<String> = (0..names.len()).map(|i| format!("${}", i + 2)).collect();
+    let found = find(pool, members, key, "1", None, text).await?;
+    Ok(found.into_iter().map(|(user, _)| user).collect())
+}
+
+/// The room members a chat message mentions (in order of first mention,
+/// each once), and the usernames of the board members it mentions who are
+/// not in the room (they are not notified, and the author is told). One
+/// query: room members are always board members.
+pub async fn resolve_in_room(
+    pool: &AnyPool,
+    board_id: i64,
+    room_id: i64,
+    text: &str,
+) -> AppResult<(Vec<User>, Vec<String>)> {
+    let found = find(
+        pool,
+        "JOIN board_members m ON m.user_id = u.id AND m.board_id = $1",
+        board_id,
+        "CASE WHEN EXISTS (SELECT 1 FROM chat_room_members r
+                           WHERE r.room_id = $2 AND r.user_id = u.id) THEN 1 ELSE 0 END",
+        Some(room_id),
+        text,
+    )
+    .await?;
+    let (inside, outside): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, inside)| *inside);
+    Ok((
+        inside.into_iter().map(|(user, _)| user).collect(),
+        outside.into_iter().map(|(user, _)| user.username).collect(),
+    ))
+}
+
+/// The users `members` (a join on `$1` = `key`) holds among those a text
+/// names, in order of first mention, each once, at most [`MAX_MENTIONS`]
+/// of those `flag` (an SQL expression, `$2` = `flag_key`) marks.
+async fn find(
+    pool: &AnyPool,
+    members: &str,
+    key: i64,
+    flag: &str,
+    flag_key: Option<i64>,
+    text: &str,
+) -> AppResult<Vec<(User, bool)>> {
+    let mut names = mentioned_names(text);
+    names.truncate(2 * MAX_MENTIONS);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = if flag_key.is_some() { 3 } else { 2 };
+    let placeholders: Vec<String> = (0..names.len())
+        .map(|i| format!("${}", i + first))
+        .collect();
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: User,
+        flagged: i64,
+    }
     let sql = format!(
-        "SELECT u.id, u.username, u.display_name FROM users u {members}
+        "SELECT u.id, u.username, u.display_name, {flag} AS flagged FROM users u {members}
          WHERE u.username IN ({})",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query_as::<_, User>(&sql).bind(key);
+    let mut query = sqlx::query_as::<_, Row>(&sql).bind(key);
+    if let Some(flag_key) = flag_key {
+        query = query.bind(flag_key);
+    }
     for name in &names {
         query = query.bind(name);
     }
     let found = query.fetch_all(pool).await?;
     // Order of appearance; `bob.` and `bob` are two spellings of one mention.
-    let mut out: Vec<User> = Vec::new();
+    let mut out: Vec<(User, bool)> = Vec::new();
+    let mut flagged = 0;
     for name in &names {
-        if let Some(user) = found.iter().find(|u| &u.username == name) {
-            if !out.iter().any(|u| u.id == user.id) && out.len() < MAX_MENTIONS {
-                out.push(user.clone());
+        if let Some(row) = found.iter().find(|r| &r.user.username == name) {
+            let on = row.flagged == 1;
+            if out.iter().any(|(u, _)| u.id == row.user.id) || (on && flagged >= MAX_MENTIONS) {
+                continue;
             }
+            flagged += usize::from(on);
+            out.push((row.user.clone(), on));
         }
     }
     Ok(out)
-}
-
-/// The usernames a text mentions among `wider` (a room's board) who are
-/// not among `notified`: whom the author should hear were not told.
-pub async fn outside(
-    pool: &AnyPool,
-    wider: Audience,
-    text: &str,
-    notified: &[User],
-) -> AppResult<Vec<String>> {
-    Ok(resolve(pool, wider, text)
-        .await?
-        .into_iter()
-        .filter(|u| !notified.iter().any(|n| n.id == u.id))
-        .map(|u| u.username)
-        .collect())
 }
 
 /// Which mention table an item's mentions are in.
