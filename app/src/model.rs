@@ -537,6 +537,14 @@ pub enum NotificationKind {
     CommentMention,
     /// Someone mentioned you in a chat message.
     ChatMention,
+    /// Someone assigned you a card.
+    Assigned,
+    /// Someone added you to a board.
+    AddedToBoard,
+    /// Someone added you to a room.
+    AddedToRoom,
+    /// Comments on a card you watch (one entry per card, counting them).
+    TaskComment,
 }
 
 impl NotificationKind {
@@ -544,12 +552,20 @@ impl NotificationKind {
         match self {
             Self::CommentMention => "comment_mention",
             Self::ChatMention => "chat_mention",
+            Self::Assigned => "assigned",
+            Self::AddedToBoard => "added_to_board",
+            Self::AddedToRoom => "added_to_room",
+            Self::TaskComment => "task_comment",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "comment_mention" => Some(Self::CommentMention),
             "chat_mention" => Some(Self::ChatMention),
+            "assigned" => Some(Self::Assigned),
+            "added_to_board" => Some(Self::AddedToBoard),
+            "added_to_room" => Some(Self::AddedToRoom),
+            "task_comment" => Some(Self::TaskComment),
             _ => None,
         }
     }
@@ -568,16 +584,45 @@ pub struct Notification {
     pub message_id: Option<i64>,
     /// Where it happened, for the list: the task's title or the room's name.
     pub context: String,
-    /// The start of the mentioning text.
+    /// The board's name (as it was, once the recipient has left the board).
+    #[serde(default)]
+    pub board_name: String,
+    /// How many times it happened while unread (comments on a watched card:
+    /// one entry, updated, says "3 new comments").
+    #[serde(default = "one")]
+    pub occurrences: i64,
+    /// The start of the text (the mention, the comment, the card's title).
     pub snippet: String,
-    /// The page that shows the mentioning text, highlighted.
+    /// The page that shows it: the comment or message highlighted, the
+    /// card, the board, the room.
     pub link: String,
     pub created_at: i64,
     pub read: bool,
 }
 
 impl Notification {
-    /// The in-app link to a mention (the comment in its task, the message in its room).
+    /// What happened, in one line naming the board (lists, desktop notifications).
+    pub fn headline(&self) -> String {
+        let n = self;
+        let who = &n.sender.display_name;
+        let board = &n.board_name;
+        match n.kind {
+            NotificationKind::CommentMention => {
+                format!("{who} mentioned you on “{}” in {board}", n.context)
+            }
+            NotificationKind::ChatMention => format!("{who} mentioned you in {} on {board}", n.context),
+            NotificationKind::Assigned => format!("{who} assigned you “{}” in {board}", n.context),
+            NotificationKind::AddedToBoard => format!("{who} added you to the board {board}"),
+            NotificationKind::AddedToRoom => format!("{who} added you to {} on {board}", n.context),
+            NotificationKind::TaskComment => match n.occurrences {
+                1 => format!("{who} commented on “{}” in {board}", n.context),
+                k => format!("{k} new comments on “{}” in {board} (latest by {who})", n.context),
+            },
+        }
+    }
+
+    /// The in-app link to what a notification is about: the comment in its
+    /// task, the message in its room, the task, the room, the board.
     pub fn link_for(
         board_id: i64,
         task_id: Option<i64>,
@@ -587,10 +632,23 @@ impl Notification {
     ) -> String {
         match (task_id, comment_id, room_id, message_id) {
             (Some(t), Some(c), _, _) => format!("/boards/{board_id}/tasks/{t}?comment={c}"),
+            (Some(t), None, _, _) => format!("/boards/{board_id}/tasks/{t}"),
             (_, _, Some(r), Some(m)) => format!("/boards/{board_id}?room={r}&message={m}"),
+            (_, _, Some(r), None) => format!("/boards/{board_id}?room={r}"),
             _ => format!("/boards/{board_id}"),
         }
     }
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// Whether the logged-in user watches a card (hears about its comments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watching {
+    pub task_id: i64,
+    pub watching: bool,
 }
 
 /// A page of notifications, newest first.

@@ -684,6 +684,8 @@ mod tests {
             room_id: None,
             message_id: None,
             context: "Ship it".into(),
+            board_name: "Launch".into(),
+            occurrences: 1,
             snippet: "@u1 can you".into(),
             link: "/boards/3/tasks/9?comment=12".into(),
             created_at: 7,

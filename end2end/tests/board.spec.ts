@@ -48,6 +48,25 @@ test("two colleagues plan on one board; outsiders get no access", async ({ brows
   await expect(card(a, "Doing", "Write the spec")).toBeVisible();
   await expect(card(a, "To do", "Write the spec")).toHaveCount(0);
   await shot(a, testInfo, "02-board-after-drag");
+  // The card's midpoint decides: dropped on the lower half of "Design the
+  // UI", "Book the venue" goes below it (no move), on its upper half, above.
+  const todo = () => column(a, "To do").locator("li.card-slot");
+  await expect(todo()).toHaveText([/Design the UI/, /Book the venue/]);
+  const upper = await card(a, "To do", "Design the UI").boundingBox();
+  expect(upper).not.toBeNull();
+  await card(a, "To do", "Book the venue").dragTo(card(a, "To do", "Design the UI"), {
+    targetPosition: { x: 20, y: upper!.height * 0.2 },
+  });
+  await expect(todo()).toHaveText([/Book the venue/, /Design the UI/]);
+  await card(a, "To do", "Book the venue").dragTo(card(a, "To do", "Design the UI"), {
+    targetPosition: { x: 20, y: upper!.height * 0.8 },
+  });
+  await expect(todo()).toHaveText([/Design the UI/, /Book the venue/]);
+  // Dropped on a column's "Add a task…" form, a card goes last there.
+  await card(a, "To do", "Design the UI").dragTo(column(a, "Doing").getByPlaceholder("Add a task…"));
+  await expect(column(a, "Doing").locator("li.card-slot")).toHaveText([/Write the spec/, /Design the UI/]);
+  await card(a, "Doing", "Design the UI").dragTo(column(a, "To do").locator("ol.cards"));
+  await expect(todo()).toHaveText([/Book the venue/, /Design the UI/]);
   // The move is stored: still there after a reload.
   await a.reload();
   await hydrated(a);

@@ -45,6 +45,11 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   await expect(a.locator("aside.members li.member.online")).toHaveCount(2);
   await a.getByRole("tab", { name: /^Chat/ }).click();
 
+  // Ann is halfway through a sentence when Ben's message arrives: what she
+  // typed, and her place in it, stay (the room list changes on every
+  // message; the composer must not be drawn again).
+  await composer(a).click();
+  await composer(a).pressSequentially("Half a thou", { delay: 10 });
   // Typing: the hint appears for Ann, and goes away when Ben sends.
   await composer(b).pressSequentially("Hi Ann, the spec is https://example.com/spec.", { delay: 15 });
   await expect(chat(a).getByText("Ben Baker is typing…")).toBeVisible();
@@ -53,6 +58,11 @@ test("two people chat live, with typing, presence and a network drop", async ({ 
   await expect(messages(a).getByText("Hi Ann, the spec is")).toBeVisible();
   await expect(messages(a).getByRole("link", { name: "https://example.com/spec" })).toHaveAttribute("href", "https://example.com/spec");
   await expect(composer(b)).toHaveValue("");
+  await expect(composer(a)).toHaveValue("Half a thou");
+  await expect(composer(a)).toBeFocused();
+  await a.keyboard.type("ght.");
+  await expect(composer(a)).toHaveValue("Half a thought.");
+  await composer(a).fill("");
 
   // Shift+Enter makes a new line; Enter sends.
   await composer(a).fill("Thanks!");

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use app::model::{ColumnPatch, NewInvite, TaskMove, TaskPatch};
 use app::services::login_throttle::ClientAddr;
 use app::services::stream::{self, Stream};
-use app::services::{auth, boards, columns, invites, tasks};
+use app::services::{auth, boards, columns, invites, tasks, watching};
 
 use crate::error::{HttpError, HttpResult};
 use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
@@ -60,6 +60,10 @@ pub fn routes() -> Router<AppState> {
             get(get_task).patch(update_task).delete(delete_task),
         )
         .route("/api/tasks/{id}/move", post(move_task))
+        .route(
+            "/api/tasks/{id}/watch",
+            get(task_watching).put(watch_task).delete(unwatch_task),
+        )
         .route("/api/boards/{id}/events/", get(board_events))
         .route("/api/{*rest}", axum::routing::any(unknown_route))
 }
@@ -327,6 +331,40 @@ async fn move_task(
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(
         tasks::move_task(&s.services, &u, parse_id(&id)?, to).await?,
+    ))
+}
+
+/// `GET /api/tasks/{id}/watch`: whether I watch the card.
+async fn task_watching(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        watching::watching(&s.services, &u, parse_id(&id)?).await?,
+    ))
+}
+
+/// `PUT /api/tasks/{id}/watch`: watch the card (its comments reach my bell).
+async fn watch_task(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        watching::set_watching(&s.services, &u, parse_id(&id)?, true).await?,
+    ))
+}
+
+/// `DELETE /api/tasks/{id}/watch`: stop watching the card, for good
+/// (commenting again does not bring it back).
+async fn unwatch_task(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        watching::set_watching(&s.services, &u, parse_id(&id)?, false).await?,
     ))
 }
 

@@ -132,3 +132,17 @@ pub async fn suggest_members(
     let (svc, user) = super::ctx::user().await?;
     crate::services::boards::member_suggestions(&svc, &user, board_id, &query).await
 }
+
+/// Whether I watch a card (its comments reach my bell).
+#[server(prefix = "/rpc", endpoint = "tasks/watching", input = super::FormOrJson)]
+pub async fn task_watching(task_id: i64) -> Result<crate::model::Watching, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::watching::watching(&svc, &user, task_id).await
+}
+
+/// Watches or unwatches a card, for good.
+#[server(prefix = "/rpc", endpoint = "tasks/watch", input = super::FormOrJson)]
+pub async fn watch_task(task_id: i64, on: bool) -> Result<crate::model::Watching, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::watching::set_watching(&svc, &user, task_id, on).await
+}

@@ -7,11 +7,12 @@ use sqlx::AnyPool;
 use super::board_events::{self, BoardWrite};
 use super::general_room;
 use super::hub::{Event, Topic};
+use super::notifications::{self, Activity};
 use super::numbered::Stream;
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{BoardDetail, BoardSummary, Column, Member, Role, Task, User};
+use crate::model::{BoardDetail, BoardSummary, Column, Member, NotificationKind, Role, Task, User};
 use crate::protocol::BoardChange;
 use crate::validate;
 
@@ -306,22 +307,30 @@ pub async fn add_member(
     .fetch_optional(&svc.pool)
     .await?
     .ok_or_else(|| AppError::NotFound(format!("no user named {username:?}")))?;
-    admit(svc, board_id, new_member, None).await
+    admit(svc, board_id, new_member, Admission::AddedBy(user)).await
+}
+
+/// How someone comes onto a board.
+pub(crate) enum Admission<'a> {
+    /// An owner added them: they are told (a bell entry).
+    AddedBy(&'a User),
+    /// They used this invite link themself.
+    Invite(i64),
 }
 
 /// Makes someone a member of a board, in its `#general` too, as one board
 /// change (every member's board shows them at once, and their own tabs
-/// learn of the board). Through an invite link (`invite`), one use of it
-/// is counted in the same transaction: a link that meanwhile stopped
-/// letting people in refuses (`410`) and nothing changes.
+/// learn of the board). Through an invite link, one use of it is counted in
+/// the same transaction: a link that meanwhile stopped letting people in
+/// refuses (`410`) and nothing changes.
 pub(crate) async fn admit(
     svc: &Services,
     board_id: i64,
     new_member: User,
-    invite: Option<i64>,
+    how: Admission<'_>,
 ) -> AppResult<Member> {
     let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
-    if let Some(invite) = invite {
+    if let Admission::Invite(invite) = how {
         let counted = sqlx::query(
             "UPDATE board_invites SET uses = uses + 1
              WHERE id = $1 AND board_id = $2 AND revoked_at IS NULL AND expires_at > $3
@@ -368,6 +377,25 @@ pub(crate) async fn admit(
         Err(e) => return Err(e.into()),
     }
     general_room::join(&mut write.tx, board_id, new_member.id).await?;
+    let notified = match how {
+        Admission::AddedBy(owner) => {
+            notifications::insert_activity(
+                &mut write.tx,
+                &Activity {
+                    kind: NotificationKind::AddedToBoard,
+                    board_id,
+                    task_id: None,
+                    comment_id: None,
+                    room_id: None,
+                    snippet: String::new(),
+                },
+                owner,
+                &[new_member.id],
+            )
+            .await?
+        }
+        Admission::Invite(_) => Default::default(),
+    };
     let member = Member {
         user: new_member,
         role: Role::Member,
@@ -378,6 +406,7 @@ pub(crate) async fn admit(
         })
         .await?;
     write.commit(svc).await?;
+    notifications::publish_notified(&svc.pool, &svc.hub, &notified).await?;
     svc.hub.publish(
         Topic::User(member.user.id),
         Event::access(board_id, None, true),

@@ -217,14 +217,7 @@ pub async fn create_room(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
-    for member in &invited {
-        svc.hub.publish(
-            Topic::User(member.id),
-            Event::access(board_id, Some(id), true),
-        );
-    }
-    Ok(Room {
+    let room = Room {
         id,
         board_id,
         name,
@@ -234,7 +227,18 @@ pub async fn create_room(
         archived_at: None,
         is_private: new.is_private,
         is_default: false,
-    })
+    };
+    let added: Vec<i64> = invited.iter().map(|u| u.id).collect();
+    let notified = notify_added(&mut tx, &room, user, &added).await?;
+    tx.commit().await?;
+    for member in &invited {
+        svc.hub.publish(
+            Topic::User(member.id),
+            Event::access(board_id, Some(id), true),
+        );
+    }
+    notifications::publish_notified(&svc.pool, &svc.hub, &notified).await?;
+    Ok(room)
 }
 
 /// The board members a new room starts with besides its creator: every
@@ -486,7 +490,7 @@ pub async fn add_room_member(
             "{username:?} is not a member of this board; add them to the board first"
         ))
     })?;
-    if enter(svc, &room, new_member.id).await? {
+    if enter(svc, &room, new_member.id, Some(user)).await? {
         Ok(new_member)
     } else {
         Err(AppError::conflict(format!(
@@ -523,7 +527,7 @@ pub async fn join_room(svc: &Services, user: &User, room_id: i64) -> AppResult<R
         }
         Err(e) => return Err(e),
     };
-    enter(svc, &room, user.id).await?;
+    enter(svc, &room, user.id, None).await?;
     let summary = list_rooms(svc, user, room.board_id, None)
         .await?
         .into_iter()
@@ -538,8 +542,15 @@ pub async fn leave_room(svc: &Services, user: &User, room_id: i64) -> AppResult<
 }
 
 /// Puts a board member in a room, read pointer at its current end (no
-/// backlog of "unread"), and tells their tabs. Whether they were not in it.
-async fn enter(svc: &Services, room: &Room, user_id: i64) -> AppResult<bool> {
+/// backlog of "unread"), and tells their tabs; someone else who added them
+/// (`added_by`) leaves them a bell entry. Whether they were not in it.
+async fn enter(
+    svc: &Services,
+    room: &Room,
+    user_id: i64,
+    added_by: Option<&User>,
+) -> AppResult<bool> {
+    let mut tx = svc.pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO chat_room_members (room_id, user_id, added_at, last_read_id)
          VALUES ($1, $2, $3, (SELECT COALESCE(MAX(id), 0) FROM chat_messages WHERE room_id = $1))",
@@ -547,19 +558,47 @@ async fn enter(svc: &Services, room: &Room, user_id: i64) -> AppResult<bool> {
     .bind(room.id)
     .bind(user_id)
     .bind(now_ms())
-    .execute(&svc.pool)
+    .execute(&mut *tx)
     .await;
     match inserted {
-        Ok(_) => {
-            svc.hub.publish(
-                Topic::User(user_id),
-                Event::access(room.board_id, Some(room.id), true),
-            );
-            Ok(true)
-        }
-        Err(e) if unique_violation(&e) == Some(UniqueKey::RoomMember) => Ok(false),
-        Err(e) => Err(e.into()),
+        Ok(_) => {}
+        Err(e) if unique_violation(&e) == Some(UniqueKey::RoomMember) => return Ok(false),
+        Err(e) => return Err(e.into()),
     }
+    let notified = match added_by {
+        Some(by) => notify_added(&mut tx, room, by, &[user_id]).await?,
+        None => Default::default(),
+    };
+    tx.commit().await?;
+    svc.hub.publish(
+        Topic::User(user_id),
+        Event::access(room.board_id, Some(room.id), true),
+    );
+    notifications::publish_notified(&svc.pool, &svc.hub, &notified).await?;
+    Ok(true)
+}
+
+/// Bell entries for people someone added to a room.
+async fn notify_added(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    room: &Room,
+    by: &User,
+    added: &[i64],
+) -> AppResult<notifications::Notified> {
+    notifications::insert_activity(
+        tx,
+        &notifications::Activity {
+            kind: NotificationKind::AddedToRoom,
+            board_id: room.board_id,
+            task_id: None,
+            comment_id: None,
+            room_id: Some(room.id),
+            snippet: room.description.clone(),
+        },
+        by,
+        added,
+    )
+    .await
 }
 
 /// Removes someone from a room: themself (leaving), or anyone by the room's

@@ -13,10 +13,11 @@ use sqlx::AnyPool;
 use super::boards::role_on;
 use super::hub::Event;
 use super::mentions::{self, Audience, Mentioning};
-use super::notifications::{self, MentionSite};
+use super::notifications::{self, Activity, MentionSite};
 use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
 use super::storage::now_ms;
+use super::watching;
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{Comment, CommentPage, NotificationKind, Role, User};
@@ -279,6 +280,29 @@ pub async fn post(
         &content,
     )
     .await?;
+    // The card's watchers hear of it (one entry per card, counting the
+    // comments); the people it mentions already did. The author watches it
+    // from now on, unless they chose not to.
+    let watchers: Vec<i64> = watching::watchers(&mut write.tx, task_id)
+        .await?
+        .into_iter()
+        .filter(|w| !mentioned.iter().any(|m| m.id == *w))
+        .collect();
+    let commented = notifications::insert_activity(
+        &mut write.tx,
+        &Activity {
+            kind: NotificationKind::TaskComment,
+            board_id,
+            task_id: Some(task_id),
+            comment_id: Some(id),
+            room_id: None,
+            snippet: content.clone(),
+        },
+        user,
+        &watchers,
+    )
+    .await?;
+    watching::watch_automatically(&mut write.tx, task_id, user.id).await?;
     let comment = Comment {
         id,
         task_id,
@@ -296,6 +320,7 @@ pub async fn post(
     });
     write.commit(&svc.hub).await?;
     notifications::publish_new(&svc.pool, &svc.hub, &notified).await?;
+    notifications::publish_notified(&svc.pool, &svc.hub, &commented).await?;
     Ok(comment)
 }
 
@@ -444,6 +469,6 @@ pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<C
         comment: comment.clone(),
     });
     write.commit(&svc.hub).await?;
-    notifications::publish_removed(svc, withdrawn).await?;
+    notifications::publish_removed(&svc.pool, &svc.hub, withdrawn).await?;
     Ok(comment)
 }

@@ -30,6 +30,7 @@ pub mod stored;
 pub mod stream;
 pub mod tasks;
 pub mod tokens;
+pub mod watching;
 
 use std::sync::Arc;
 use std::time::Duration;

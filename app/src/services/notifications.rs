@@ -1,7 +1,11 @@
 //! Notifications: one per mention of a user in a comment or chat message,
-//! stored in the same transaction as the mentioning text, then pushed live to
-//! the recipient's own topic (`user:{id}`) with their new unread count, so
-//! the bell in every open tab agrees. A user only ever sees their own.
+//! and one per card (or board, or room) and kind for what happens around a
+//! person — assigned a card, added to a board or room, a comment on a card
+//! they watch — updated rather than repeated while unread. Stored in the
+//! same transaction as what caused them, then pushed live to the
+//! recipient's own topic (`user:{id}`) with their new unread count, so the
+//! bell in every open tab agrees. A user only ever sees their own, and never
+//! one for their own action.
 
 use std::collections::BTreeSet;
 
@@ -26,6 +30,115 @@ pub struct MentionSite {
     pub comment_id: Option<i64>,
     pub room_id: Option<i64>,
     pub message_id: Option<i64>,
+}
+
+/// Something that happened around a person, other than a mention.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub kind: NotificationKind,
+    pub board_id: i64,
+    pub task_id: Option<i64>,
+    /// The comment (a comment on a watched card): the link opens on it.
+    pub comment_id: Option<i64>,
+    pub room_id: Option<i64>,
+    pub snippet: String,
+}
+
+/// What storing notifications did: the new ones, and the unread entries
+/// they took the place of (recipient, id). Publish with [`publish_notified`]
+/// once the transaction is committed.
+#[derive(Debug, Default)]
+pub struct Notified {
+    pub new: Vec<i64>,
+    pub replaced: Vec<(i64, i64)>,
+}
+
+/// Stores an activity notification for each recipient (never the sender).
+/// Where the recipient has an unread one of the same kind for the same card
+/// (board, room), that one is replaced by a new entry — at the top of the
+/// list, counting one more occurrence — instead of a second one.
+pub async fn insert_activity(
+    tx: &mut Transaction<'static, Any>,
+    activity: &Activity,
+    sender: &User,
+    recipients: &[i64],
+) -> AppResult<Notified> {
+    use NotificationKind as K;
+    let (key, key_id) = match activity.kind {
+        K::Assigned | K::TaskComment => ("task_id", activity.task_id),
+        K::AddedToRoom => ("room_id", activity.room_id),
+        K::AddedToBoard | K::CommentMention | K::ChatMention => {
+            ("board_id", Some(activity.board_id))
+        }
+    };
+    let Some(key_id) = key_id else {
+        return Err(AppError::Internal(format!(
+            "a {} notification needs its {key}",
+            activity.kind.as_str()
+        )));
+    };
+    let snippet = snippet(&activity.snippet);
+    let now = now_ms();
+    let mut notified = Notified::default();
+    let mut seen = BTreeSet::new();
+    for &recipient in recipients {
+        if recipient == sender.id || !seen.insert(recipient) {
+            continue;
+        }
+        let earlier: Option<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT id, occurrences FROM notifications
+             WHERE recipient_id = $1 AND read_at IS NULL AND kind = $2 AND {key} = $3"
+        ))
+        .bind(recipient)
+        .bind(activity.kind.as_str())
+        .bind(key_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let occurrences = match earlier {
+            Some((id, n)) => {
+                sqlx::query("DELETE FROM notifications WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                notified.replaced.push((recipient, id));
+                n + 1
+            }
+            None => 1,
+        };
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO notifications (recipient_id, sender_id, kind, board_id, task_id,
+                 comment_id, room_id, snippet, created_at, occurrences, context, board_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE(
+                 (SELECT title FROM tasks WHERE id = $11),
+                 (SELECT '#' || name FROM chat_rooms WHERE id = $12), ''),
+                 COALESCE((SELECT name FROM boards WHERE id = $13), ''))
+             RETURNING id",
+        )
+        .bind(recipient)
+        .bind(sender.id)
+        .bind(activity.kind.as_str())
+        .bind(activity.board_id)
+        .bind(activity.task_id)
+        .bind(activity.comment_id)
+        .bind(activity.room_id)
+        .bind(&snippet)
+        .bind(now)
+        .bind(occurrences)
+        .bind(activity.task_id)
+        .bind(activity.room_id)
+        .bind(activity.board_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        notified.new.push(id);
+    }
+    Ok(notified)
+}
+
+/// Publishes what [`insert_activity`] stored: the replaced entries leave
+/// every tab's list, the new ones arrive.
+pub async fn publish_notified(pool: &AnyPool, hub: &Hub, notified: &Notified) -> AppResult<()> {
+    publish_removed(pool, hub, notified.replaced.clone()).await?;
+    publish_new(pool, hub, &notified.new).await
 }
 
 /// The start of a text on one line, for lists and desktop notifications.
@@ -57,10 +170,11 @@ pub async fn insert_for_mentions(
         // shows once the recipient can no longer see the task or room.
         let id: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO notifications (recipient_id, sender_id, kind, board_id, task_id,
-                 comment_id, room_id, message_id, snippet, created_at, context)
+                 comment_id, room_id, message_id, snippet, created_at, context, board_name)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE(
                  (SELECT title FROM tasks WHERE id = $11),
-                 (SELECT '#' || name FROM chat_rooms WHERE id = $12), ''))
+                 (SELECT '#' || name FROM chat_rooms WHERE id = $12), ''),
+                 COALESCE((SELECT name FROM boards WHERE id = $13), ''))
              ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(recipient.id)
@@ -75,6 +189,7 @@ pub async fn insert_for_mentions(
         .bind(now)
         .bind(site.task_id)
         .bind(site.room_id)
+        .bind(site.board_id)
         .fetch_optional(&mut **tx)
         .await?;
         ids.extend(id.map(|(id,)| id));
@@ -87,13 +202,16 @@ pub async fn insert_for_mentions(
 /// board (and in the room); after a removal it is the copy stored with the
 /// notification, so nothing renamed later leaks to someone who left.
 const SELECT: &str = "SELECT n.id, n.kind, n.board_id, n.task_id, n.comment_id, n.room_id,
-        n.message_id, n.snippet, n.created_at, n.read_at, n.recipient_id,
+        n.message_id, n.snippet, n.created_at, n.read_at, n.recipient_id, n.occurrences,
         s.id AS sender_id, s.username AS sender_username, s.display_name AS sender_display_name,
         CASE WHEN bm.user_id IS NOT NULL AND (n.room_id IS NULL OR rm.user_id IS NOT NULL)
              THEN COALESCE(t.title, '#' || r.name, n.context)
-             ELSE n.context END AS context
+             ELSE n.context END AS context,
+        CASE WHEN bm.user_id IS NOT NULL THEN COALESCE(b.name, n.board_name)
+             ELSE n.board_name END AS board_name
     FROM notifications n
     JOIN users s ON s.id = n.sender_id
+    LEFT JOIN boards b ON b.id = n.board_id
     LEFT JOIN tasks t ON t.id = n.task_id
     LEFT JOIN chat_rooms r ON r.id = n.room_id
     LEFT JOIN board_members bm ON bm.board_id = n.board_id AND bm.user_id = n.recipient_id
@@ -112,10 +230,12 @@ struct Row {
     created_at: i64,
     read_at: Option<i64>,
     recipient_id: i64,
+    occurrences: i64,
     sender_id: i64,
     sender_username: String,
     sender_display_name: String,
     context: String,
+    board_name: String,
 }
 
 fn from_row(row: Row) -> Notification {
@@ -133,6 +253,8 @@ fn from_row(row: Row) -> Notification {
         room_id: row.room_id,
         message_id: row.message_id,
         context: row.context,
+        board_name: row.board_name,
+        occurrences: row.occurrences,
         snippet: row.snippet,
         link: Notification::link_for(
             row.board_id,
@@ -187,14 +309,15 @@ pub async fn publish_new(pool: &AnyPool, hub: &Hub, ids: &[i64]) -> AppResult<()
 /// Tells a user's tabs what changed (marked read, removed) and the new count.
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn publish_update(
-    svc: &Services,
+    pool: &AnyPool,
+    hub: &Hub,
     user_id: i64,
     read: Vec<i64>,
     removed: Vec<i64>,
     all_read: bool,
 ) -> AppResult<()> {
-    let unread = unread_count(&svc.pool, user_id).await?;
-    svc.hub.publish(
+    let unread = unread_count(pool, user_id).await?;
+    hub.publish(
         Topic::User(user_id),
         Event::NotificationsUpdated {
             unread,
@@ -262,7 +385,7 @@ pub async fn mark_read(svc: &Services, user: &User, id: i64) -> AppResult<i64> {
         .bind(id)
         .execute(&svc.pool)
         .await?;
-    publish_update(svc, user.id, vec![id], Vec::new(), false).await?;
+    publish_update(&svc.pool, &svc.hub, user.id, vec![id], Vec::new(), false).await?;
     unread_count(&svc.pool, user.id).await
 }
 
@@ -278,7 +401,7 @@ pub async fn mark_all_read(svc: &Services, user: &User) -> AppResult<u64> {
     .await?
     .rows_affected();
     if changed > 0 {
-        publish_update(svc, user.id, Vec::new(), Vec::new(), true).await?;
+        publish_update(&svc.pool, &svc.hub, user.id, Vec::new(), Vec::new(), true).await?;
     }
     Ok(changed)
 }
@@ -326,14 +449,14 @@ pub async fn refresh_for_comment(
 #[tracing::instrument(skip_all)]
 pub async fn publish_refreshed(svc: &Services, recipients: &[i64]) -> AppResult<()> {
     for &recipient in recipients {
-        publish_update(svc, recipient, Vec::new(), Vec::new(), false).await?;
+        publish_update(&svc.pool, &svc.hub, recipient, Vec::new(), Vec::new(), false).await?;
     }
     Ok(())
 }
 
 /// Tells each recipient's tabs that these notifications are gone.
 #[tracing::instrument(skip_all)]
-pub async fn publish_removed(svc: &Services, removed: Vec<(i64, i64)>) -> AppResult<()> {
+pub async fn publish_removed(pool: &AnyPool, hub: &Hub, removed: Vec<(i64, i64)>) -> AppResult<()> {
     let recipients: BTreeSet<i64> = removed.iter().map(|(r, _)| *r).collect();
     for recipient in recipients {
         let ids = removed
@@ -341,7 +464,7 @@ pub async fn publish_removed(svc: &Services, removed: Vec<(i64, i64)>) -> AppRes
             .filter(|(r, _)| *r == recipient)
             .map(|(_, id)| *id)
             .collect();
-        publish_update(svc, recipient, Vec::new(), ids, false).await?;
+        publish_update(pool, hub, recipient, Vec::new(), ids, false).await?;
     }
     Ok(())
 }

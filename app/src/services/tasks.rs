@@ -2,11 +2,13 @@
 
 use super::board_events::BoardWrite;
 use super::boards::role_on;
+use super::notifications::{self, Activity, Notified};
 use super::positions::{self, List};
 use super::storage::now_ms;
+use super::watching;
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{Change, Task, TaskMove, TaskPatch, User};
+use crate::model::{Change, NotificationKind, Task, TaskMove, TaskPatch, User};
 use crate::protocol::BoardChange;
 use crate::validate;
 
@@ -115,6 +117,7 @@ pub async fn create_task(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
+    watching::watch_automatically(tx, task.id, user.id).await?;
     write
         .record(BoardChange::TaskCreated { task: task.clone() })
         .await?;
@@ -203,6 +206,26 @@ pub async fn update_task(
     let updated = fetch(&mut **tx, task_id)
         .await?
         .ok_or_else(|| AppError::not_found("task"))?;
+    // A newly assigned person watches the card and hears of it (unless
+    // they assigned themself).
+    let mut notified = Notified::default();
+    if let Some(assignee) = updated.assignee_id.filter(|a| Some(*a) != current.assignee_id) {
+        watching::watch_automatically(tx, task_id, assignee).await?;
+        notified = notifications::insert_activity(
+            tx,
+            &Activity {
+                kind: NotificationKind::Assigned,
+                board_id: updated.board_id,
+                task_id: Some(task_id),
+                comment_id: None,
+                room_id: None,
+                snippet: updated.title.clone(),
+            },
+            user,
+            &[assignee],
+        )
+        .await?;
+    }
     let moved = (updated.column_id, updated.position) != (current.column_id, current.position);
     let change = if moved {
         BoardChange::TaskMoved {
@@ -215,6 +238,7 @@ pub async fn update_task(
     };
     write.record(change).await?;
     write.commit(svc).await?;
+    notifications::publish_notified(&svc.pool, &svc.hub, &notified).await?;
     Ok(updated)
 }
 

@@ -249,7 +249,36 @@ impl LazyRoute for BoardRoute {
         Self
     }
     fn view(_this: Self) -> AnyView {
+        prefetch_when_idle();
         view! { <board::BoardPage /> }.into_any()
+    }
+}
+
+/// The code a board page is likely to need next — the task dialog and the
+/// room's view — fetched once the page is connected and idle, so the first
+/// card opens at once on a slow link, and still opens after the connection
+/// drops. (Only while connected: a fetch that fails would stop the page.)
+fn prefetch_when_idle() {
+    #[cfg(feature = "hydrate")]
+    {
+        let live = expect_context::<live::Live>();
+        Effect::new(move |done: Option<bool>| {
+            if done == Some(true) || live.status.get() != live::LiveStatus::Live {
+                return done.unwrap_or(false);
+            }
+            set_timeout(
+                move || {
+                    if live.status.get_untracked() == live::LiveStatus::Live {
+                        leptos::task::spawn_local(async {
+                            <TaskRoute as LazyRoute>::preload().await;
+                            chat::prefetch().await;
+                        });
+                    }
+                },
+                std::time::Duration::from_millis(1_500),
+            );
+            true
+        });
     }
 }
 

@@ -9,25 +9,14 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::common::{browser, clock, day, Avatar, ErrorNote, If};
+use super::common::{ago, browser, clock, day, Avatar, ErrorNote, If};
 use super::live::Live;
 use super::RequireUser;
 use crate::api::comments::{list_notifications, read_all_notifications, read_notification};
-use crate::model::{Notification, NotificationKind};
+use crate::model::Notification;
 
 /// How many the bell's dropdown shows.
 pub const BELL_LIMIT: i64 = 8;
-
-fn headline(n: &Notification) -> String {
-    match n.kind {
-        NotificationKind::CommentMention => {
-            format!("{} mentioned you on “{}”", n.sender.display_name, n.context)
-        }
-        NotificationKind::ChatMention => {
-            format!("{} mentioned you in {}", n.sender.display_name, n.context)
-        }
-    }
-}
 
 /// Marks a notification read (if it is not) and opens what it points at.
 fn open_notification(n: &Notification, navigate: impl Fn(&str, leptos_router::NavigateOptions)) {
@@ -54,9 +43,11 @@ fn NotificationRow(notification: Notification, on_open: Callback<Notification>) 
             }>
                 <Avatar name=n.sender.display_name.clone() small=true />
                 <span class="note-text">
-                    <span class="note-head">{headline(&n)}</span>
-                    <span class="note-snippet">{n.snippet.clone()}</span>
-                    <span class="note-when muted small">{format!("{} · {}", day(n.created_at), clock(n.created_at))}</span>
+                    <span class="note-head">{n.headline()}</span>
+                    {(!n.snippet.is_empty() && n.snippet != n.context).then(|| view! {
+                        <span class="note-snippet">{n.snippet.clone()}</span>
+                    })}
+                    <time class="note-when muted small" title=format!("{} {}", day(n.created_at), clock(n.created_at))>{ago(n.created_at)}</time>
                 </span>
                 {unread.then(|| view! { <span class="dot-unread" aria-label="unread"></span> })}
             </a>
@@ -131,7 +122,7 @@ pub fn NotificationBell() -> impl IntoView {
                     None => view! { <p class="muted pad">"Loading…"</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="field-error pad" role="alert">{e}</p> }.into_any(),
                     Some(Ok(list)) if list.is_empty() => view! {
-                        <p class="muted pad">"Nothing yet. When someone @mentions you, it shows up here."</p>
+                        <p class="muted pad">"Nothing yet. Mentions, cards assigned to you and comments on cards you watch show up here."</p>
                     }.into_any(),
                     Some(Ok(list)) => view! {
                         <ul class="note-list">
@@ -201,7 +192,7 @@ fn NotificationList() -> impl IntoView {
                     match first.await {
                         Err(e) => view! { <ErrorNote error=e /> }.into_any(),
                         Ok(page) if page.notifications.is_empty() => view! {
-                            <p class="muted">"No notifications yet. When someone @mentions you in a comment or a chat room, it shows up here."</p>
+                            <p class="muted">"No notifications yet. Mentions, cards assigned to you, comments on cards you watch and being added to a board or room show up here."</p>
                         }.into_any(),
                         Ok(page) => {
                             let first_ids: Vec<i64> = page.notifications.iter().map(|n| n.id).collect();

@@ -38,16 +38,21 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
     };
     // What others changed while the card was held shows now.
     let on_dragend = move |_| ui.hold(state, None);
-    // Hovering a card: the dragged card takes this card's place, which moves aside.
+    // Hovering a card: the card's midpoint decides whether the dragged card
+    // goes above or below it.
     let on_dragover = move |ev: leptos::ev::DragEvent| {
-        if ui.drag.get_untracked().is_none() {
+        let Some(held) = ui.drag.get_untracked() else {
             return;
-        }
+        };
         ev.prevent_default();
         ev.stop_propagation();
-        let here = task.with_untracked(|t| (t.column_id, t.position));
-        if ui.drop_at.get_untracked() != Some(here) {
-            ui.drop_at.set(Some(here));
+        let (column_id, position) = task.with_untracked(|t| (t.column_id, t.position));
+        let from = state
+            .board
+            .with_untracked(|b| b.task(held).map(|t| (t.column_id, t.position)));
+        let here = Some((column_id, drop_index(position, below_middle(&ev), from, column_id)));
+        if ui.drop_at.get_untracked() != here {
+            ui.drop_at.set(here);
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -76,7 +81,23 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
         }
     };
     let dragging = move || ui.drag.get() == Some(id);
-    let drop_here = move || ui.drop_at.get() == Some(place()) && ui.drag.get() != Some(id);
+    // The line shows above the card the dropped one will sit above.
+    let drop_here = move || {
+        let Some(held) = ui.drag.get().filter(|h| *h != id) else {
+            return false;
+        };
+        let Some((column_id, index)) = ui.drop_at.get() else {
+            return false;
+        };
+        let from = state
+            .board
+            .with_untracked(|b| b.task(held).map(|t| (t.column_id, t.position)));
+        let above = match from {
+            Some((c, p)) if c == column_id && p <= index => index + 1,
+            _ => index,
+        };
+        place() == (column_id, above)
+    };
     view! {
         <li class="card-slot" class:drop-here=drop_here on:dragover=on_dragover>
             <A href=href attr:id=format!("task-{id}")
@@ -112,5 +133,54 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
             </A>
             <FailureNote at=Spot::Card(id) />
         </li>
+    }
+}
+
+/// Whether the pointer is over the lower half of the card it is over.
+fn below_middle(ev: &leptos::ev::DragEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        ev.current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .map(|el| {
+                let rect = el.get_bounding_client_rect();
+                f64::from(ev.client_y()) > rect.top() + rect.height() / 2.0
+            })
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
+/// Where a card dropped on the card at `position` ends up: just above it,
+/// or just below it (`below`), counting without the dragged card itself
+/// when it comes from the same column (`from`: its column and position).
+pub(super) fn drop_index(position: i64, below: bool, from: Option<(i64, i64)>, column_id: i64) -> i64 {
+    let slot = position + i64::from(below);
+    match from {
+        Some((c, p)) if c == column_id && p < position => slot - 1,
+        _ => slot,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_index;
+
+    #[test]
+    fn the_midpoint_decides_above_or_below() {
+        // From another column: above card 2 is 2, below it is 3.
+        assert_eq!(drop_index(2, false, Some((9, 0)), 1), 2);
+        assert_eq!(drop_index(2, true, Some((9, 0)), 1), 3);
+        // From higher up in the same column (0): it leaves a gap above.
+        assert_eq!(drop_index(2, false, Some((1, 0)), 1), 1);
+        assert_eq!(drop_index(2, true, Some((1, 0)), 1), 2);
+        // From further down (4): nothing shifts above.
+        assert_eq!(drop_index(2, false, Some((1, 4)), 1), 2);
+        assert_eq!(drop_index(2, true, Some((1, 4)), 1), 3);
     }
 }

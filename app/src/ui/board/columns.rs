@@ -113,13 +113,14 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
         );
     };
 
-    // Drag-and-drop: dropping on the list's empty space appends to the column.
+    // Drag-and-drop: dropping anywhere in the column but on a card (its
+    // empty space, its "Add a task…" form, its head) puts the card last.
     let on_dragover = move |ev: leptos::ev::DragEvent| {
         if ui.drag.get_untracked().is_some() {
             ev.prevent_default();
-            let end = count() as i64;
-            if ui.drop_at.get_untracked().map(|(c, _)| c) != Some(column_id) {
-                ui.drop_at.set(Some((column_id, end)));
+            let end = Some((column_id, count() as i64));
+            if ui.drop_at.get_untracked() != end {
+                ui.drop_at.set(end);
             }
         }
     };
@@ -139,7 +140,8 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
     let rename_id = format!("column-{column_id}-rename");
 
     view! {
-        <section class="column" aria-labelledby=heading_id.clone() class:drop-target=is_drop_target>
+        <section class="column" aria-labelledby=heading_id.clone() class:drop-target=is_drop_target
+            on:dragover=on_dragover on:drop=on_drop>
             <header class="column-head">
                 <If
                     when=move || renaming.get()
@@ -173,7 +175,7 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
                 </details>
             </header>
             <FailureNote at=Spot::Column(column_id) />
-            <ol class="cards" on:dragover=on_dragover on:drop=on_drop aria-label=move || format!("Tasks in {}", name())>
+            <ol class="cards" aria-label=move || format!("Tasks in {}", name())>
                 <List rows=move || rows_of(tasks, |t| t.id, move |task| view! { <TaskCard task /> }) />
             </ol>
             <form class="add-task" on:submit=add_task aria-label=move || format!("Add a task to {}", name())>

@@ -173,8 +173,13 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
         if let Some(w) = browser::stored(PANE_WIDTH_KEY).and_then(|w| w.parse::<i32>().ok()) {
             pane_width.set(w.max(PANE_MIN));
         }
+        // Not chosen yet: below 1100 px the columns get the room.
         ui.pane_hidden
-            .set(browser::stored(PANE_HIDDEN_KEY).as_deref() == Some("1"));
+            .set(match browser::stored(PANE_HIDDEN_KEY).as_deref() {
+                Some("1") => true,
+                Some("0") => false,
+                _ => browser::narrower_than(1100) && !browser::is_narrow(),
+            });
     });
     // Set through the CSSOM, not a `style` attribute: the page's
     // Content-Security-Policy allows no inline styles.

@@ -84,7 +84,7 @@ impl BoardUi {
             self.pane_open.set(true);
         } else if self.pane_hidden.get_untracked() {
             self.pane_hidden.set(false);
-            browser::store(PANE_HIDDEN_KEY, "");
+            browser::store(PANE_HIDDEN_KEY, "0");
         }
         browser::focus_soon(tab_id(tab).into());
     }

@@ -589,6 +589,7 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
             })}
             <div class="dialog-actions">
                 <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete task"</button>
+                <WatchToggle task_id=id />
                 <span class="spacer"></span>
                 <button type="button" class="btn btn-ghost" on:click=move |_| close.run(())>"Close"</button>
                 <button type="submit" class="btn btn-primary">"Save"</button>
@@ -596,4 +597,45 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
         </form>
     }
     .into_any()
+}
+
+/// Watch or unwatch the card: whether its comments reach my bell. (Its
+/// creator, assignee and commenters watch it without asking; an unwatch
+/// sticks.)
+#[component]
+fn WatchToggle(task_id: i64) -> impl IntoView {
+    let watching = RwSignal::new(None::<bool>);
+    let failed = RwSignal::new(None::<String>);
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(w) = crate::api::boards::task_watching(task_id).await {
+                watching.set(Some(w.watching));
+            }
+        });
+    };
+    Effect::new(move |_| load());
+    let toggle = move |_| {
+        let Some(now) = watching.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match crate::api::boards::watch_task(task_id, !now).await {
+                Ok(w) => {
+                    failed.set(None);
+                    watching.set(Some(w.watching));
+                }
+                Err(e) => failed.set(Some(e.message())),
+            }
+        });
+    };
+    view! {
+        <button type="button" class="btn btn-ghost btn-sm watch-toggle"
+            aria-pressed=move || watching.get().unwrap_or(false).to_string()
+            disabled=move || watching.get().is_none()
+            title="Watchers hear about every new comment on this card"
+            on:click=toggle>
+            {move || if watching.get() == Some(true) { "Watching ✓" } else { "Watch" }}
+        </button>
+        {move || failed.get().map(|e| view! { <span class="field-error small" role="alert">{e}</span> })}
+    }
 }

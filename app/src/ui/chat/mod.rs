@@ -16,6 +16,12 @@ use crate::model::RoomSummary;
 use room::room_view;
 use rooms::{rooms_dialog_view, RoomsDialog};
 
+/// Fetches the code of an open room ahead of time (see `prefetch_when_idle`).
+#[cfg(feature = "hydrate")]
+pub async fn prefetch() {
+    room::__preload_room_view().await;
+}
+
 /// The chat panel. The room list is loaded with the board (see `BoardPage`).
 #[component]
 pub fn ChatPanel(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {

@@ -56,6 +56,14 @@ pub fn rows(list: &[Message], marker: i64, me: Option<i64>) -> Vec<Row> {
     out
 }
 
+/// What the foot of an open room shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoomFoot {
+    Archived,
+    Preview,
+    Composer,
+}
+
 /// The open room's code (messages, composer, settings) is a WASM chunk of its
 /// own in a split build: fetched when a room first opens, which is after the
 /// board has hydrated (the server renders no open room).
@@ -212,8 +220,19 @@ fn RoomView(room_id: i64) -> impl IntoView {
             .with(|r| r.iter().find(|r| r.room.id == room_id).cloned())
     };
     let description = move || summary().map(|r| r.room.description).unwrap_or_default();
-    // Read before joining (a public room): a bar to join instead of the composer.
-    let previewing = move || summary().is_some_and(|r| !r.member);
+    // What the foot of the room shows, as a Memo: the room list changes on
+    // every message (unread counts, read pointers), and a plain closure
+    // would draw the composer again each time, dropping what is being typed
+    // and the focus. Read before joining (a public room): a bar to join.
+    let foot = Memo::new(move |_| {
+        if archived() {
+            RoomFoot::Archived
+        } else if summary().is_some_and(|r| !r.member) {
+            RoomFoot::Preview
+        } else {
+            RoomFoot::Composer
+        }
+    });
     let join_error = RwSignal::new(None::<String>);
     let join = move |_| {
         leptos::task::spawn_local(async move {
@@ -309,10 +328,9 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 </If>
             </div>
             <p class="typing-line" aria-live="polite">{typing}</p>
-            {move || if archived() {
-                view! { <p class="muted pad">"This room is archived: read-only."</p> }.into_any()
-            } else if previewing() {
-                view! {
+            {move || match foot.get() {
+                RoomFoot::Archived => view! { <p class="muted pad">"This room is archived: read-only."</p> }.into_any(),
+                RoomFoot::Preview => view! {
                     <div class="preview-bar" role="region" aria-label="Not joined">
                         <p>{move || format!("You are reading #{} without being in it.", room_name())}</p>
                         <button type="button" class="btn btn-primary btn-sm" on:click=join>
@@ -320,15 +338,14 @@ fn RoomView(room_id: i64) -> impl IntoView {
                         </button>
                         {move || join_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                     </div>
-                }.into_any()
-            } else {
-                view! {
+                }.into_any(),
+                RoomFoot::Composer => view! {
                     <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
                         label=Signal::derive(move || format!("Message #{}", room_name()))
                         placeholder=Signal::derive(move || format!("Message #{}", room_name()))
                         outside
                         on_added=Callback::new(move |()| detail.refetch()) />
-                }.into_any()
+                }.into_any(),
             }}
         </div>
     }

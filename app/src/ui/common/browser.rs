@@ -191,14 +191,26 @@ pub fn tab_hidden() -> bool {
 
 /// Whether the window is phone-sized (the layout's one breakpoint).
 pub fn is_narrow() -> bool {
+    narrower_than(761)
+}
+
+/// Whether the window is less than `px` CSS pixels wide.
+pub fn narrower_than(px: u32) -> bool {
     #[cfg(feature = "hydrate")]
     {
         web_sys::window()
-            .and_then(|w| w.match_media("(max-width: 760px)").ok().flatten())
+            .and_then(|w| {
+                w.match_media(&format!("(max-width: {}px)", px.saturating_sub(1)))
+                    .ok()
+                    .flatten()
+            })
             .is_some_and(|m| m.matches())
     }
     #[cfg(not(feature = "hydrate"))]
-    false
+    {
+        let _ = px;
+        false
+    }
 }
 
 /// Keeps Tab and Shift+Tab inside `container` (a modal dialog): from the

@@ -2,6 +2,9 @@
 //! text, dialogs, keyed lists, forms), dates, and the browser's helpers.
 
 pub mod browser;
+pub mod when;
+
+pub use when::ago;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -133,26 +136,13 @@ pub fn day(ms: i64) -> String {
 /// ("Thu Nov 26 2026"): what the server renders before the page is live.
 #[cfg_attr(feature = "hydrate", allow(dead_code))]
 pub fn utc_date(ms: i64) -> String {
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = ms.div_euclid(86_400_000);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let d = when::Civil::of(ms);
     format!(
-        "{} {} {:02} {year}",
-        WEEKDAYS[days.rem_euclid(7) as usize],
-        MONTHS[(month - 1) as usize],
-        day
+        "{} {} {:02} {}",
+        d.weekday_name(),
+        d.month_name(),
+        d.day,
+        d.year
     )
 }
 

@@ -314,6 +314,7 @@ impl Live {
             .unwrap_or(false);
         if first {
             self.me.set(Some(user.clone()));
+            self.restore_outbox();
             socket::start(self);
         }
     }

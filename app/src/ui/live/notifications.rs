@@ -40,7 +40,7 @@ impl Notifications {
         self.changed(unread);
         if browser::tab_hidden() {
             browser::desktop_notification(
-                &format!("{} mentioned you in {}", n.sender.display_name, n.context),
+                &n.headline(),
                 &n.snippet,
                 &n.link,
             );

@@ -3,6 +3,10 @@
 //! HTTP fallback: the server stores a text once whatever the number of
 //! tries, and answers a repeat with the stored one. They go in the order
 //! they were typed (over HTTP one at a time, so the order holds there too).
+//!
+//! They are also kept in the browser (localStorage, per user) until
+//! acknowledged: a reload or a closed tab loses none, and the next tab of
+//! that user sends them — once, under the same `client_id`.
 
 use leptos::prelude::*;
 
@@ -37,15 +41,31 @@ impl Live {
             format!("{}-{}", i.tab, i.next_client_id)
         });
         let Some(client_id) = client_id else { return };
-        self.outbox.update(|o| {
-            o.push(Outgoing {
-                client_id,
-                target,
-                content,
-                state: OutState::Waiting,
-            })
-        });
+        let item = Outgoing {
+            client_id,
+            target,
+            content,
+            state: OutState::Waiting,
+        };
+        kept::keep(self.my_id(), &item);
+        self.outbox.update(|o| o.push(item));
         self.flush_outbox();
+    }
+
+    /// Takes in the texts an earlier page of this user left unsent (a
+    /// reload, a closed tab): they wait for the connection like new ones.
+    pub(super) fn restore_outbox(self) {
+        let left = kept::all(self.my_id());
+        if left.is_empty() {
+            return;
+        }
+        self.outbox.update(|o| {
+            for item in left {
+                if !o.iter().any(|i| i.client_id == item.client_id) {
+                    o.push(item);
+                }
+            }
+        });
     }
 
     /// Tries a failed text again (same `client_id`).
@@ -55,6 +75,7 @@ impl Live {
     }
 
     pub fn discard(self, client_id: String) {
+        kept::forget(self.my_id(), &client_id);
         self.outbox
             .update(|o| o.retain(|i| i.client_id != client_id));
     }
@@ -149,6 +170,7 @@ impl Live {
         let pending = self
             .outbox
             .with_untracked(|o| o.iter().any(|i| i.client_id == client_id));
+        kept::forget(self.my_id(), client_id);
         if pending {
             self.outbox
                 .update(|o| o.retain(|i| i.client_id != client_id));
@@ -200,5 +222,94 @@ impl Live {
                 item.state = state;
             }
         });
+    }
+}
+
+/// The unsent texts as kept in the browser: a list under one key per user,
+/// read and written whole on each change (every tab of the user shares it;
+/// a text two tabs both send is stored once by the server).
+mod kept {
+    use serde::{Deserialize, Serialize};
+
+    use super::{OutState, Outgoing};
+    use crate::ui::common::browser;
+    use crate::ui::live::Target;
+
+    #[derive(Serialize, Deserialize)]
+    struct Kept {
+        client_id: String,
+        #[serde(default)]
+        room: Option<i64>,
+        #[serde(default)]
+        task: Option<i64>,
+        content: String,
+    }
+
+    fn key(user_id: i64) -> String {
+        format!("taskflow.outbox.{user_id}")
+    }
+
+    fn read(user_id: i64) -> Vec<Kept> {
+        browser::stored(&key(user_id))
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
+    }
+
+    fn write(user_id: i64, list: &[Kept]) {
+        let text = if list.is_empty() {
+            String::new()
+        } else {
+            serde_json::to_string(list).unwrap_or_default()
+        };
+        browser::store(&key(user_id), &text);
+    }
+
+    pub fn keep(user_id: i64, item: &Outgoing) {
+        if user_id == 0 {
+            return;
+        }
+        let mut list = read(user_id);
+        if list.iter().any(|k| k.client_id == item.client_id) {
+            return;
+        }
+        let (room, task) = match item.target {
+            Target::Room(id) => (Some(id), None),
+            Target::Task(id) => (None, Some(id)),
+        };
+        list.push(Kept {
+            client_id: item.client_id.clone(),
+            room,
+            task,
+            content: item.content.clone(),
+        });
+        write(user_id, &list);
+    }
+
+    pub fn forget(user_id: i64, client_id: &str) {
+        let mut list = read(user_id);
+        let before = list.len();
+        list.retain(|k| k.client_id != client_id);
+        if list.len() != before {
+            write(user_id, &list);
+        }
+    }
+
+    pub fn all(user_id: i64) -> Vec<Outgoing> {
+        read(user_id)
+            .into_iter()
+            .filter_map(|k| {
+                let target = match (k.room, k.task) {
+                    (Some(room), _) => Target::Room(room),
+                    (None, Some(task)) => Target::Task(task),
+                    (None, None) => return None,
+                };
+                Some(Outgoing {
+                    client_id: k.client_id,
+                    target,
+                    content: k.content,
+                    state: OutState::Waiting,
+                })
+            })
+            .collect()
     }
 }
