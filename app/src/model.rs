@@ -105,6 +105,10 @@ pub struct Task {
     /// is refused (409) instead of overwriting someone else's.
     #[serde(default = "first_version")]
     pub version: i64,
+    /// Who changed it last (an edit, a move, an assignment); `None` before
+    /// anyone did, or for changes older than this field.
+    #[serde(default)]
+    pub updated_by: Option<i64>,
 }
 
 fn first_version() -> i64 {
@@ -937,6 +941,7 @@ pub(crate) mod tests {
                         updated_at: 0,
                         comment_count: 0,
                         version: 1,
+                        updated_by: None,
                     }
                 })
                 .collect(),

@@ -906,12 +906,14 @@ mod tests {
             updated_at: 8,
             comment_count: 2,
             version: 5,
+            updated_by: None,
         }
     }
 
     fn task_json() -> serde_json::Value {
         json!({"id":9,"board_id":3,"column_id":4,"title":"Ship it","description":"","position":0,
-               "assignee_id":2,"created_by":1,"created_at":7,"updated_at":8,"comment_count":2,"version":5})
+               "assignee_id":2,"created_by":1,"created_at":7,"updated_at":8,"comment_count":2,"version":5,
+               "updated_by":null})
     }
 
     /// Every board change, with its exact JSON (an accidental rename fails here).
@@ -1065,7 +1067,7 @@ mod tests {
             json!({"type":"board_presence","board_id":3,"user_id":2,"online":true}),
             json!({"type":"board_event","board_id":3,"seq":18,"change":{"kind":"task_moved","task":task_json()}}),
             json!({"type":"moving","board_id":3,"task_id":9,"user":u(2),"moving":true}),
-            json!({"type":"notification","notification":{"id":7,"kind":"comment_mention","sender":u(2),"board_id":3,"task_id":9,"comment_id":12,"room_id":null,"message_id":null,"context":"Ship it","snippet":"@u1 can you","link":"/boards/3/tasks/9?comment=12","created_at":7,"read":false},"unread":3}),
+            json!({"type":"notification","notification":{"id":7,"kind":"comment_mention","sender":u(2),"board_id":3,"task_id":9,"comment_id":12,"room_id":null,"message_id":null,"context":"Ship it","board_name":"Launch","occurrences":1,"snippet":"@u1 can you","link":"/boards/3/tasks/9?comment=12","created_at":7,"read":false},"unread":3}),
             json!({"type":"notifications_updated","unread":2,"read":[7],"removed":[],"all_read":false}),
             json!({"type":"room_changed","room":{"id":5,"board_id":3,"name":"Lobby","description":"","created_by":1,"created_at":7,"archived_at":null,"is_private":false,"is_default":false},"deleted":false}),
             json!({"type":"room_read","room_id":5,"last_read_id":131}),

@@ -48,7 +48,8 @@ export async function signUp(context: BrowserContext, username: string, displayN
 
 /** A JSON API call in a browser context (sharing its session cookie). */
 export async function api(context: BrowserContext, method: "GET" | "POST" | "PATCH" | "DELETE", path: string, data?: unknown) {
-  const base = test.info().project.use.baseURL ?? "";
+  // (An absolute URL is another server of the test's own: its origin.)
+  const base = /^https?:/.test(path) ? new URL(path).origin : test.info().project.use.baseURL ?? "";
   const response = await context.request.fetch(path, {
     method,
     data,

@@ -37,6 +37,14 @@ test("the board holds at every width", async ({ browser }, testInfo) => {
     await openBoard(page, team.board);
     await noSidewaysScroll(page, `board at ${tag}`);
 
+    if (!phone && width < 1100) {
+      // A laptop screen: the pane starts closed, the columns get the room;
+      // the header's Chat button opens it (and that choice is remembered).
+      await expect(page.locator("#board-pane")).toBeHidden();
+      await shot(page, testInfo, `30-board-${tag}-pane-closed`);
+      await page.locator("#pane-toggle").click();
+      await expect(page.locator("#pane-toggle")).toHaveAttribute("aria-expanded", "true");
+    }
     if (!phone) {
       // A real chat pane: full height, at least 360 wide, composer in view.
       const pane = (await page.locator("#board-pane").boundingBox())!;
@@ -66,8 +74,11 @@ test("the board holds at every width", async ({ browser }, testInfo) => {
       expect(col.x + col.width).toBeLessThanOrEqual(width);
       expect(await page.locator(".columns").evaluate((el) => getComputedStyle(el).scrollSnapType)).toContain("x mandatory");
       await expect(page.locator("#board-pane")).toBeHidden();
+      // Which column of how many is in view.
+      await expect(page.locator(".column-pos")).toHaveText(/^To do · column 1 of \d+$/);
       await page.locator(".columns").evaluate((el) => { el.scrollLeft = el.clientWidth + 10; });
       await expect.poll(() => page.locator(".columns").evaluate((el) => el.scrollLeft)).toBeGreaterThan(width / 2);
+      await expect(page.locator(".column-pos")).toHaveText(/^Doing · column 2 of \d+$/);
       await shot(page, testInfo, `30-board-${tag}-second-column`);
       await page.getByRole("button", { name: /^Chat/ }).click();
       await expect(page.locator("#board-pane")).toBeVisible();

@@ -247,9 +247,17 @@ test("a stale drag snaps back with a note; others see who is moving a card", asy
   await dialogA.getByLabel("Title").fill("Beta by Ann");
   await dialogA.getByRole("button", { name: "Save" }).click();
   const conflict = dialogB.locator(".conflict");
-  await expect(conflict).toContainText("Someone else changed this card while you were editing it.");
+  await expect(conflict).toContainText("Ann Archer changed this card while you were editing it.");
   await expect(conflict).toContainText("Beta by Ann");
   await expect(dialogB.getByLabel("Title")).toHaveValue("Beta by Bob");
+  // Saving from the old version now is refused (409): the same box, once,
+  // and no second note saying the same under it.
+  await dialogB.getByRole("button", { name: "Save" }).click();
+  await expect(dialogB.getByLabel("Title")).toHaveValue("Beta by Bob");
+  await expect(conflict).toHaveCount(1);
+  await b.waitForTimeout(500);
+  await expect(dialogB.getByRole("alert")).toHaveCount(1);
+  await expect(dialogB.getByText(/changed this card meanwhile/)).toHaveCount(0);
   await expectAccessible(b, "task dialog with an edit conflict");
   for (const [width, height] of [[1366, 768], [1024, 768], [390, 844]]) {
     await b.setViewportSize({ width, height });

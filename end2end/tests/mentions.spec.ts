@@ -43,6 +43,18 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await a.getByRole("button", { name: "Create board" }).click();
   await expect(a).toHaveURL(/\/boards\/\d+$/);
   await addMember(a, ben, "Bea Brown");
+  // Being added to the board reaches Bea's bell at once, in both tabs, and
+  // the board appears in her board list without a reload.
+  await expect(b.getByRole("link", { name: /^Launch/ })).toBeVisible();
+  await expect(bellCount(b)).toHaveText("1");
+  await expect(bellCount(b2)).toHaveText("1");
+  await b.getByLabel(/^Notifications, 1 unread/).click();
+  await expect(b.getByRole("link", { name: /Amy Adams added you to the board Launch/ })).toBeVisible();
+  await expect(b.locator(".note-when").first()).toHaveText("just now");
+  await b.getByRole("button", { name: "Mark all read" }).click();
+  await expect(bellCount(b)).toHaveCount(0);
+  await expect(bellCount(b2)).toHaveCount(0);
+  await b.keyboard.press("Escape");
   const todo = a.getByRole("region", { name: /^To do/ });
   await todo.getByPlaceholder("Add a task…").fill("Write the press release");
   await todo.getByRole("button", { name: "Add" }).click();
@@ -74,7 +86,10 @@ test("a mention in a task comment reaches its person live and leads back to the 
   // desktop notification.
   await expect(bellCount(b)).toHaveText("1");
   await expect(bellCount(b2)).toHaveText("1");
-  await expect.poll(desktopNotes).toEqual(["Amy Adams mentioned you in Write the press release"]);
+  await expect.poll(desktopNotes).toEqual([
+    "Amy Adams added you to the board Launch",
+    "Amy Adams mentioned you on “Write the press release” in Launch",
+  ]);
   await b.getByLabel(/^Notifications, 1 unread/).click();
   const item = b.getByRole("link", { name: /Amy Adams mentioned you on “Write the press release”/ });
   await expect(item).toBeVisible();
@@ -102,6 +117,8 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await reply.press("Enter");
   await expect(thread.getByText("On it!")).toBeVisible();
   await expect(dialog.getByText("Bea Brown is typing…")).toHaveCount(0);
+  // Amy made the card, so she watches it: Bea's comment reaches her bell.
+  await expect(bellCount(a)).toHaveText("1");
 
   // Bea edits her comment: Amy sees the new text, marked "edited".
   const mine = landed.locator("li.comment", { hasText: "On it!" });
@@ -121,7 +138,7 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await expect(amysView.getByText("(edited)")).toBeVisible();
   await expect(amysView.locator(".mention-me")).toHaveText(`@${ann}`);
   // Newly mentioned by the edit: Amy's bell counts it.
-  await expect(bellCount(a)).toHaveText("1");
+  await expect(bellCount(a)).toHaveText("2");
   // Amy owns the board: she may delete any comment; Bea sees it go, and the
   // notification it caused is withdrawn.
   a.once("dialog", (d) => d.accept());
@@ -137,6 +154,24 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await expect(b2.getByRole("link", { name: /Amy Adams mentioned you/ })).toBeVisible();
   await expect(b2.getByText("0 unread")).toBeVisible();
   await shot(b2, testInfo, "15-notifications-page");
+
+  // Amy gives Bea the card: the open notifications page follows live.
+  await dialog.getByRole("tab", { name: "Details" }).click();
+  await dialog.getByLabel("Assignee").selectOption({ label: `Bea Brown (@${ben})` });
+  await expect(bellCount(b2)).toHaveText("1");
+  await expect(b2.getByRole("link", { name: /Amy Adams assigned you “Write the press release” in Launch/ })).toBeVisible();
+  await expect(b2.getByText("1 unread")).toBeVisible();
+  await shot(b2, testInfo, "15a-assigned-on-notifications-page");
+  await b2.getByRole("button", { name: "Mark all read" }).click();
+  await expect(bellCount(b2)).toHaveCount(0);
+  // Bea watches the card (she commented on it), and may stop.
+  await landed.getByRole("tab", { name: "Details" }).click();
+  const watch = landed.getByRole("button", { name: /^Watch/ });
+  await expect(watch).toHaveAttribute("aria-pressed", "true");
+  await expect(watch).toHaveText("Watching ✓");
+  await watch.click();
+  await expect(watch).toHaveAttribute("aria-pressed", "false");
+  await expect(watch).toHaveText("Watch");
 
   // A mention in a chat room: the notification opens the room on the message.
   const chat = (page: Page) => page.getByRole("region", { name: "Chat", exact: true });
@@ -155,20 +190,26 @@ test("a mention in a task comment reaches its person live and leads back to the 
   await chatComposer.press("Tab");
   await chatComposer.press("Enter");
   await expect(chat(a).getByRole("log").locator(".mention", { hasText: `@${ben}` })).toBeVisible();
-  await expect(bellCount(b)).toHaveText("1");
+  // Added to the room, then mentioned in it: two entries.
+  await expect(bellCount(b)).toHaveText("2");
   // Bea still has the task open: the dialog is modal, so she closes it first.
   await b.keyboard.press("Escape");
   await expect(b.getByRole("dialog")).toHaveCount(0);
-  await b.getByLabel(/^Notifications, 1 unread/).click();
+  await b.getByLabel(/^Notifications, 2 unread/).click();
+  await expect(b.getByRole("link", { name: /Amy Adams added you to #standup on Launch/ })).toBeVisible();
   await b.getByRole("link", { name: /Amy Adams mentioned you in #standup/ }).click();
   await expect(b).toHaveURL(/\/boards\/\d+\?room=\d+&message=\d+$/);
   await expect(chat(b).getByRole("heading", { name: "#standup" })).toBeVisible();
   await expect(chat(b).locator("li.msg.highlight")).toContainText("Standup in 5");
-  await expect(bellCount(b)).toHaveCount(0);
-  await expect(bellCount(b2)).toHaveCount(0);
+  await expect(bellCount(b)).toHaveText("1");
+  await expect(bellCount(b2)).toHaveText("1");
   await shot(b, testInfo, "14-landed-on-chat-message");
   // (The background tab has loaded /notifications since: a fresh record.)
-  await expect.poll(desktopNotes).toEqual(["Amy Adams mentioned you in #standup"]);
+  await expect.poll(desktopNotes).toEqual([
+    "Amy Adams assigned you “Write the press release” in Launch",
+    "Amy Adams added you to #standup on Launch",
+    "Amy Adams mentioned you in #standup on Launch",
+  ]);
 
   expect(errors, "no errors in the pages").toEqual([]);
   await Promise.all([ctxA.close(), ctxB.close()]);

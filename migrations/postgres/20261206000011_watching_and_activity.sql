@@ -15,6 +15,9 @@ CREATE TABLE task_watchers (
 );
 CREATE INDEX task_watchers_by_user ON task_watchers (user_id);
 
+-- Who changed a card last (see the SQLite twin).
+ALTER TABLE tasks ADD COLUMN updated_by BIGINT REFERENCES users (id) ON DELETE SET NULL;
+
 INSERT INTO task_watchers (task_id, user_id, watching, since)
 SELECT id, created_by, 1, created_at FROM tasks
 UNION

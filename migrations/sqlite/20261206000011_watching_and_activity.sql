@@ -15,6 +15,11 @@ CREATE TABLE task_watchers (
 -- "Which cards do I watch" (and the cascade when a user goes) walk this.
 CREATE INDEX task_watchers_by_user ON task_watchers (user_id);
 
+-- Who changed a card last (an edit, a move, an assignment): the task dialog
+-- names them when their change clashes with what one is typing. Unknown
+-- (NULL) for changes made before this column existed.
+ALTER TABLE tasks ADD COLUMN updated_by INTEGER REFERENCES users (id) ON DELETE SET NULL;
+
 -- Existing cards: their creators, assignees and commenters watch them.
 INSERT INTO task_watchers (task_id, user_id, watching, since)
 SELECT id, created_by, 1, created_at FROM tasks

@@ -251,7 +251,10 @@ async fn two_instances_deliver_to_each_others_clients_in_order_once() {
     let subscribed = subscribe(&mut late, &format!("room:{}", s.room)).await;
     assert_eq!(subscribed["typing"][0]["username"], "ada");
 
-    // A mention made on A updates bob's bell on B.
+    // A mention made on A updates bob's bell on B. (He has unread entries
+    // already: added to the board and the room.)
+    let (_, count) = s.bob.get("/messaging/notifications/count/").await;
+    let before = count["unread"].as_i64().unwrap();
     let (status, body) = s
         .ada
         .post(
@@ -261,7 +264,8 @@ async fn two_instances_deliver_to_each_others_clients_in_order_once() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let note = next_skipping(&mut bob_ws, "notification", &["message", "ack"]).await;
-    assert_eq!(note["unread"], 1);
+    assert_eq!(note["unread"], before + 1);
+    assert_eq!(note["notification"]["kind"], "comment_mention");
     assert_eq!(note["notification"]["sender"]["username"], "ada");
 }
 

@@ -191,7 +191,7 @@ async fn read_board(
     let tasks = sqlx::query_as::<_, Task>(
         "SELECT t.id, t.board_id, t.column_id, t.title, t.description, t.position,
                 t.assignee_id, t.created_by, t.created_at, t.updated_at, t.comment_count,
-                t.version
+                t.version, t.updated_by
          FROM tasks t JOIN board_columns c ON c.id = t.column_id
          WHERE t.board_id = $1
          ORDER BY c.position, t.position, t.id",

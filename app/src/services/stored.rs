@@ -67,6 +67,9 @@ struct StoredTask {
     comment_count: i64,
     #[serde(default = "first_version")]
     version: i64,
+    /// (Absent in rows written before it existed.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    updated_by: Option<i64>,
 }
 
 fn first_version() -> i64 {
@@ -214,6 +217,7 @@ impl From<Task> for StoredTask {
             updated_at: t.updated_at,
             comment_count: t.comment_count,
             version: t.version,
+            updated_by: t.updated_by,
         }
     }
 }
@@ -233,6 +237,7 @@ impl From<StoredTask> for Task {
             updated_at: t.updated_at,
             comment_count: t.comment_count,
             version: t.version,
+            updated_by: t.updated_by,
         }
     }
 }
@@ -309,6 +314,7 @@ mod tests {
             updated_at: 1_764_000_100_000,
             comment_count: 2,
             version: 3,
+            updated_by: None,
         }
     }
 
@@ -336,6 +342,17 @@ mod tests {
                 r#"{"kind":"task_edited","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3}}"#,
                 r#"{"v":1,"kind":"task_edited","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3}}"#,
                 BoardChange::TaskEdited { task: task() },
+            ),
+            (
+                // Written since tasks say who changed them last.
+                r#"{"v":1,"kind":"task_edited","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3,"updated_by":5}}"#,
+                r#"{"v":1,"kind":"task_edited","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3,"updated_by":5}}"#,
+                BoardChange::TaskEdited {
+                    task: Task {
+                        updated_by: Some(5),
+                        ..task()
+                    },
+                },
             ),
             (
                 // Written before tasks had a comment count and a version.

@@ -13,7 +13,7 @@ use crate::protocol::BoardChange;
 use crate::validate;
 
 pub(crate) const TASK_COLUMNS: &str = "id, board_id, column_id, title, description, position, \
-                            assignee_id, created_by, created_at, updated_at, comment_count, version";
+                            assignee_id, created_by, created_at, updated_at, comment_count, version, updated_by";
 
 async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
@@ -187,13 +187,14 @@ pub async fn update_task(
     }
     sqlx::query(
         "UPDATE tasks SET title = COALESCE($1, title), description = COALESCE($2, description),
-                          updated_at = $3, version = version + 1
+                          updated_at = $3, version = version + 1, updated_by = $5
          WHERE id = $4",
     )
     .bind(title)
     .bind(description)
     .bind(now_ms())
     .bind(task_id)
+    .bind(user.id)
     .execute(&mut **tx)
     .await?;
     if let Some(assignee) = patch.assignee_id.new_value() {
@@ -295,9 +296,12 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
         (to.column_id, Some(position)),
     )
     .await?;
-    sqlx::query("UPDATE tasks SET updated_at = $1, version = version + 1 WHERE id = $2")
+    sqlx::query(
+        "UPDATE tasks SET updated_at = $1, version = version + 1, updated_by = $3 WHERE id = $2",
+    )
         .bind(now_ms())
         .bind(task_id)
+        .bind(user.id)
         .execute(&mut **tx)
         .await?;
     let moved = fetch(&mut **tx, task_id)

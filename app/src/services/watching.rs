@@ -6,11 +6,25 @@
 
 use sqlx::{Any, Transaction};
 
+use super::boards::role_on;
 use super::storage::now_ms;
-use super::tasks::visible_task;
 use super::Services;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::model::{User, Watching};
+
+/// 404 unless the card exists on a board the user is on. (Its own query:
+/// `tasks` uses this module, so this one does not use `tasks`.)
+async fn check_visible(svc: &Services, user: &User, task_id: i64) -> AppResult<()> {
+    let board: Option<i64> = sqlx::query_scalar("SELECT board_id FROM tasks WHERE id = $1")
+        .bind(task_id)
+        .fetch_optional(&svc.pool)
+        .await?;
+    let board = board.ok_or_else(|| AppError::not_found("task"))?;
+    role_on(&svc.pool, board, user.id)
+        .await
+        .map(|_| ())
+        .map_err(|_| AppError::not_found("task"))
+}
 
 /// Makes `user_id` watch the card unless they chose not to (inside the
 /// transaction of what made them watch it).
@@ -47,7 +61,7 @@ pub async fn watchers(tx: &mut Transaction<'static, Any>, task_id: i64) -> AppRe
 /// Whether the user watches the card (404 for a card they cannot see).
 #[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn watching(svc: &Services, user: &User, task_id: i64) -> AppResult<Watching> {
-    visible_task(svc, user, task_id).await?;
+    check_visible(svc, user, task_id).await?;
     let found: Option<i64> = sqlx::query_scalar(
         "SELECT watching FROM task_watchers WHERE task_id = $1 AND user_id = $2",
     )
@@ -69,7 +83,7 @@ pub async fn set_watching(
     task_id: i64,
     on: bool,
 ) -> AppResult<Watching> {
-    visible_task(svc, user, task_id).await?;
+    check_visible(svc, user, task_id).await?;
     sqlx::query(
         "INSERT INTO task_watchers (task_id, user_id, watching, since) VALUES ($1, $2, $3, $4)
          ON CONFLICT (task_id, user_id) DO UPDATE SET watching = $3, since = $4",

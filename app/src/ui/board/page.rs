@@ -195,6 +195,24 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     });
     let columns: Signal<Vec<_>> =
         Memo::new(move |_| state.board.with(|b| b.columns.clone())).into();
+    // The column in view on a phone (the columns snap one at a time).
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let in_view = RwSignal::new(0usize);
+    let on_columns_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            let index = browser::snapped_child(&el);
+            if in_view.get_untracked() != index {
+                in_view.set(index);
+            }
+        }
+    };
+    let column_pos = move || {
+        let i = in_view.get();
+        columns.with(|c| match c.get(i) {
+            Some(col) => format!("{} · column {} of {}", col.name, i + 1, c.len()),
+            None => format!("New column · after the {} columns", c.len()),
+        })
+    };
     view! {
         <Title text=title />
         <div class="board-page" class:pane-hidden=move || ui.pane_hidden.get()
@@ -203,7 +221,9 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
             <p class="sr-only" role="status" aria-live="polite">{move || ui.status.get()}</p>
             <div class="board-main" node_ref=board_main>
                 <div class="board-columns">
-                    <div class="columns" role="region" aria-label="Columns">
+                    // On a phone one column shows at a time: which of how many.
+                    <p class="column-pos muted small" aria-live="polite">{column_pos}</p>
+                    <div class="columns" role="region" aria-label="Columns" node_ref=scroller on:scroll=on_columns_scroll>
                         <List rows=move || rows_of(columns, |c| c.id, move |column| view! { <ColumnView column /> }) />
                         <AddColumn />
                     </div>

@@ -213,7 +213,12 @@ impl BoardState {
                             self.run_change(at, guess.clone(), send.clone());
                         })
                     });
-                    self.fail(at, &error, None, retry);
+                    // A stale save in the task dialog: its clash box says
+                    // it (and who), once; no second note under it.
+                    let clash_box = matches!((&error, at), (AppError::Stale(_), Spot::Task(_)));
+                    if !clash_box {
+                        self.fail(at, &error, None, retry);
+                    }
                     self.answered(!offline).await;
                     // What it was about may be gone now (a column deleted
                     // meanwhile): then the board itself says it.

@@ -574,9 +574,17 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
             {move || gone().then(|| view! {
                 <p class="notice" role="status">"Someone deleted this card. What you typed is still here, but it cannot be saved."</p>
             })}
-            {move || edits.conflict.get().map(|theirs| view! {
+            {move || edits.conflict.get().map(|theirs| {
+                // Named when known (a member of the board changed it).
+                let who = theirs
+                    .updated_by
+                    .and_then(|u| state.board.with_untracked(|b| {
+                        b.members.iter().find(|m| m.user.id == u).map(|m| m.user.display_name.clone())
+                    }))
+                    .unwrap_or_else(|| "Someone else".to_string());
+                view! {
                 <div class="conflict" role="alert" aria-labelledby="conflict-title">
-                    <p id="conflict-title"><strong>"Someone else changed this card while you were editing it."</strong></p>
+                    <p id="conflict-title"><strong>{format!("{who} changed this card while you were editing it.")}</strong></p>
                     <p class="small muted">"Their title"</p>
                     <p class="conflict-text" dir="auto">{theirs.title.clone()}</p>
                     <p class="small muted">"Their description"</p>
@@ -586,6 +594,7 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
                         <button type="button" id="conflict-take" class="btn btn-sm" on:click=take_theirs>"Take theirs"</button>
                     </div>
                 </div>
+                }
             })}
             <div class="dialog-actions">
                 <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete task"</button>

@@ -194,6 +194,37 @@ pub fn is_narrow() -> bool {
     narrower_than(761)
 }
 
+/// Which child of a horizontal scroller starts nearest to where it is
+/// scrolled (the one a snapping scroller shows).
+pub fn snapped_child(scroller: &leptos::web_sys::HtmlElement) -> usize {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let left = scroller.scroll_left();
+        let base = scroller.offset_left();
+        let children = scroller.children();
+        let mut best = (0usize, i32::MAX);
+        for i in 0..children.length() {
+            let Some(child) = children
+                .item(i)
+                .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok())
+            else {
+                continue;
+            };
+            let distance = (child.offset_left() - base - left).abs();
+            if distance < best.1 {
+                best = (i as usize, distance);
+            }
+        }
+        best.0
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = scroller;
+        0
+    }
+}
+
 /// Whether the window is less than `px` CSS pixels wide.
 pub fn narrower_than(px: u32) -> bool {
     #[cfg(feature = "hydrate")]
