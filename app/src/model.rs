@@ -614,13 +614,18 @@ impl Notification {
             NotificationKind::CommentMention => {
                 format!("{who} mentioned you on “{}” in {board}", n.context)
             }
-            NotificationKind::ChatMention => format!("{who} mentioned you in {} on {board}", n.context),
+            NotificationKind::ChatMention => {
+                format!("{who} mentioned you in {} on {board}", n.context)
+            }
             NotificationKind::Assigned => format!("{who} assigned you “{}” in {board}", n.context),
             NotificationKind::AddedToBoard => format!("{who} added you to the board {board}"),
             NotificationKind::AddedToRoom => format!("{who} added you to {} on {board}", n.context),
             NotificationKind::TaskComment => match n.occurrences {
                 1 => format!("{who} commented on “{}” in {board}", n.context),
-                k => format!("{k} new comments on “{}” in {board} (latest by {who})", n.context),
+                k => format!(
+                    "{k} new comments on “{}” in {board} (latest by {who})",
+                    n.context
+                ),
             },
         }
     }

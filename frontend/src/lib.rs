@@ -100,21 +100,20 @@ fn show_waiting_note(window: &web_sys::Window) {
 fn reload_when_reachable(window: web_sys::Window) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
-    let reload = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |answer: wasm_bindgen::JsValue| {
-        let ok = answer
-            .dyn_into::<web_sys::Response>()
-            .is_ok_and(|r| r.ok());
-        let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
-        if !ok || reloaded_lately(storage.as_ref()) {
-            return;
-        }
-        if let Some(s) = &storage {
-            let _ = s.set_item(KEY_RELOADED, &(js_sys::Date::now() as u64).to_string());
-        }
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().reload();
-        }
-    });
+    let reload =
+        Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(move |answer: wasm_bindgen::JsValue| {
+            let ok = answer.dyn_into::<web_sys::Response>().is_ok_and(|r| r.ok());
+            let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+            if !ok || reloaded_lately(storage.as_ref()) {
+                return;
+            }
+            if let Some(s) = &storage {
+                let _ = s.set_item(KEY_RELOADED, &(js_sys::Date::now() as u64).to_string());
+            }
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().reload();
+            }
+        });
     let ignore = Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
     let probe_window = window.clone();
     let probe = Closure::<dyn FnMut()>::new(move || {

@@ -64,7 +64,10 @@ async fn being_added_or_assigned_reaches_the_bell_live_and_never_for_ones_own_ac
     // Assigned a card: told once, with the card and the board.
     let task = ada.task(board, columns[0], "Write the release notes").await;
     let (status, body) = ada
-        .patch(&format!("/api/tasks/{task}"), json!({"assignee_id": bob_id}))
+        .patch(
+            &format!("/api/tasks/{task}"),
+            json!({"assignee_id": bob_id}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let event = next_skipping(&mut bell, "notification", &["access_changed"]).await;
@@ -76,7 +79,10 @@ async fn being_added_or_assigned_reaches_the_bell_live_and_never_for_ones_own_ac
     assert_eq!(n["link"], format!("/boards/{board}/tasks/{task}"));
     // Saving the card again (same assignee) tells nobody anything.
     let (status, _) = ada
-        .patch(&format!("/api/tasks/{task}"), json!({"title": "Write the notes"}))
+        .patch(
+            &format!("/api/tasks/{task}"),
+            json!({"title": "Write the notes"}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     // The assignee watches the card from now on.
@@ -87,7 +93,10 @@ async fn being_added_or_assigned_reaches_the_bell_live_and_never_for_ones_own_ac
     // room: no bell entry.
     let mine = bob.task(board, columns[0], "Mine").await;
     let (status, _) = bob
-        .patch(&format!("/api/tasks/{mine}"), json!({"assignee_id": bob_id}))
+        .patch(
+            &format!("/api/tasks/{mine}"),
+            json!({"assignee_id": bob_id}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let (status, design) = ada
@@ -197,7 +206,10 @@ async fn comments_on_a_watched_card_make_one_entry_per_card_that_counts_them() {
     assert_eq!(entries[0]["sender"]["username"], "carol");
     assert_eq!(unread(&ada).await, 1);
     // Bob (a watcher since he commented) has his own entry; Carol none.
-    assert_eq!(of_kind(&notifications(&bob).await, "task_comment")[0]["occurrences"], 2);
+    assert_eq!(
+        of_kind(&notifications(&bob).await, "task_comment")[0]["occurrences"],
+        2
+    );
     assert!(of_kind(&notifications(&carol).await, "task_comment").is_empty());
 
     // A comment that mentions Ada is a mention, not a second entry.
@@ -209,7 +221,10 @@ async fn comments_on_a_watched_card_make_one_entry_per_card_that_counts_them() {
     // Once read, the next comment starts a new entry.
     let read_id = of_kind(&list, "task_comment")[0]["id"].as_i64().unwrap();
     let (status, _) = ada
-        .post(&format!("/messaging/notifications/{read_id}/read/"), json!({}))
+        .post(
+            &format!("/messaging/notifications/{read_id}/read/"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     comment(&carol, task, "Booked").await;
@@ -243,13 +258,20 @@ async fn an_unwatch_sticks_and_anyone_on_the_board_may_watch() {
 
     // Carol never touched it, and watches it: the next comment reaches her.
     let (status, body) = carol
-        .send(reqwest::Method::PUT, &format!("/api/tasks/{task}/watch"), None)
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/tasks/{task}/watch"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["watching"], true);
     assert!(watching(&carol, task).await);
     comment(&bob, task, "Or Monday").await;
-    assert_eq!(of_kind(&notifications(&carol).await, "task_comment").len(), 1);
+    assert_eq!(
+        of_kind(&notifications(&carol).await, "task_comment").len(),
+        1
+    );
 
     // Someone off the board can neither see nor watch it.
     assert_error(
@@ -276,7 +298,11 @@ async fn an_unwatch_sticks_and_anyone_on_the_board_may_watch() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     comment(&bob, task, "Monday then").await;
     let list = notifications(&carol).await;
-    assert_eq!(of_kind(&list, "task_comment")[0]["occurrences"], 1, "{list:?}");
+    assert_eq!(
+        of_kind(&list, "task_comment")[0]["occurrences"],
+        1,
+        "{list:?}"
+    );
 }
 
 /// The upgrade that brought watching and the new kinds, on a database full
@@ -305,14 +331,20 @@ async fn the_upgrade_keeps_every_notification_and_makes_people_watch_their_cards
             .cloned()
             .collect(),
     );
-    assert_eq!(before.migrations.len(), 10, "the ten migrations before watching");
+    assert_eq!(
+        before.migrations.len(),
+        10,
+        "the ten migrations before watching"
+    );
     before.run(&pool).await.unwrap();
     let exec = |sql: &'static str| {
         let pool = pool.clone();
         async move { sqlx::query(sql).execute(&pool).await.unwrap() }
     };
-    exec("INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES
-          (1, 'ada', 'Ada', 'x', 1), (2, 'bob', 'Bob', 'x', 1), (3, 'carol', 'Carol', 'x', 1)")
+    exec(
+        "INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES
+          (1, 'ada', 'Ada', 'x', 1), (2, 'bob', 'Bob', 'x', 1), (3, 'carol', 'Carol', 'x', 1)",
+    )
     .await;
     exec("INSERT INTO boards (id, name, owner_id, created_at, updated_at) VALUES (1, 'Launch', 1, 1, 1)")
         .await;
@@ -345,7 +377,14 @@ async fn the_upgrade_keeps_every_notification_and_makes_people_watch_their_cards
     // The newest one was deleted before the upgrade: its id is not reused.
     exec("DELETE FROM notifications WHERE id = 3").await;
     if dialect == app::services::storage::Dialect::Postgres {
-        for table in ["users", "boards", "board_columns", "tasks", "task_comments", "notifications"] {
+        for table in [
+            "users",
+            "boards",
+            "board_columns",
+            "tasks",
+            "task_comments",
+            "notifications",
+        ] {
             sqlx::query(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), 3)"
             ))
@@ -371,11 +410,12 @@ async fn the_upgrade_keeps_every_notification_and_makes_people_watch_their_cards
             (2, 2, "comment_mention".into(), None, "Launch".into(), 1),
         ]
     );
-    let watchers: Vec<(i64, i64, i64)> =
-        sqlx::query_as("SELECT task_id, user_id, watching FROM task_watchers ORDER BY task_id, user_id")
-            .fetch_all(pool)
-            .await
-            .unwrap();
+    let watchers: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT task_id, user_id, watching FROM task_watchers ORDER BY task_id, user_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
     // Card 1: Ada made it, Bob has it, Carol commented; card 2: Bob made it.
     assert_eq!(watchers, [(1, 1, 1), (1, 2, 1), (1, 3, 1), (2, 2, 1)]);
     // Nothing else was touched.

@@ -953,14 +953,20 @@ async fn a_removed_members_notifications_keep_only_what_they_saw() {
     // (Added to the board, added to the room, the mention there, the
     // mention on the card.)
     let (_, before) = bob.get("/messaging/notifications/").await;
-    assert_eq!(contexts(&before), ["", "#Planning", "#Planning", "Launch plan"]);
+    assert_eq!(
+        contexts(&before),
+        ["", "#Planning", "#Planning", "Launch plan"]
+    );
     // Renamed while bob is a member: he sees the new names.
     ada.patch(&format!("/api/tasks/{task}"), json!({"title": "Launch v2"}))
         .await;
     ada.patch(&format!("/api/boards/{board}"), json!({"name": "B2"}))
         .await;
     let (_, renamed) = bob.get("/messaging/notifications/").await;
-    assert_eq!(contexts(&renamed), ["", "#Planning", "#Planning", "Launch v2"]);
+    assert_eq!(
+        contexts(&renamed),
+        ["", "#Planning", "#Planning", "Launch v2"]
+    );
     assert!(renamed["notifications"]
         .as_array()
         .unwrap()
@@ -981,8 +987,11 @@ async fn a_removed_members_notifications_keep_only_what_they_saw() {
         json!({"name": "Layoffs"}),
     )
     .await;
-    ada.patch(&format!("/api/boards/{board}"), json!({"name": "Wind-down"}))
-        .await;
+    ada.patch(
+        &format!("/api/boards/{board}"),
+        json!({"name": "Wind-down"}),
+    )
+    .await;
     let (_, after) = bob.get("/messaging/notifications/").await;
     let text = after.to_string();
     assert!(

@@ -239,6 +239,12 @@ pub async fn accept(svc: &Services, user: &User, token: &str) -> AppResult<Board
     if let Some(why) = row.closed(now_ms()) {
         return Err(AppError::Gone(why.into()));
     }
-    boards::admit(svc, row.board_id, user.clone(), boards::Admission::Invite(row.id)).await?;
+    boards::admit(
+        svc,
+        row.board_id,
+        user.clone(),
+        boards::Admission::Invite(row.id),
+    )
+    .await?;
     boards::board_summary(svc, user, row.board_id).await
 }

@@ -449,7 +449,15 @@ pub async fn refresh_for_comment(
 #[tracing::instrument(skip_all)]
 pub async fn publish_refreshed(svc: &Services, recipients: &[i64]) -> AppResult<()> {
     for &recipient in recipients {
-        publish_update(&svc.pool, &svc.hub, recipient, Vec::new(), Vec::new(), false).await?;
+        publish_update(
+            &svc.pool,
+            &svc.hub,
+            recipient,
+            Vec::new(),
+            Vec::new(),
+            false,
+        )
+        .await?;
     }
     Ok(())
 }

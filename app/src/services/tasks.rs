@@ -210,7 +210,10 @@ pub async fn update_task(
     // A newly assigned person watches the card and hears of it (unless
     // they assigned themself).
     let mut notified = Notified::default();
-    if let Some(assignee) = updated.assignee_id.filter(|a| Some(*a) != current.assignee_id) {
+    if let Some(assignee) = updated
+        .assignee_id
+        .filter(|a| Some(*a) != current.assignee_id)
+    {
         watching::watch_automatically(tx, task_id, assignee).await?;
         notified = notifications::insert_activity(
             tx,
@@ -299,11 +302,11 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
     sqlx::query(
         "UPDATE tasks SET updated_at = $1, version = version + 1, updated_by = $3 WHERE id = $2",
     )
-        .bind(now_ms())
-        .bind(task_id)
-        .bind(user.id)
-        .execute(&mut **tx)
-        .await?;
+    .bind(now_ms())
+    .bind(task_id)
+    .bind(user.id)
+    .execute(&mut **tx)
+    .await?;
     let moved = fetch(&mut **tx, task_id)
         .await?
         .ok_or_else(|| AppError::not_found("task"))?;

@@ -50,7 +50,10 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
         let from = state
             .board
             .with_untracked(|b| b.task(held).map(|t| (t.column_id, t.position)));
-        let here = Some((column_id, drop_index(position, below_middle(&ev), from, column_id)));
+        let here = Some((
+            column_id,
+            drop_index(position, below_middle(&ev), from, column_id),
+        ));
         if ui.drop_at.get_untracked() != here {
             ui.drop_at.set(here);
         }
@@ -159,7 +162,12 @@ fn below_middle(ev: &leptos::ev::DragEvent) -> bool {
 /// Where a card dropped on the card at `position` ends up: just above it,
 /// or just below it (`below`), counting without the dragged card itself
 /// when it comes from the same column (`from`: its column and position).
-pub(super) fn drop_index(position: i64, below: bool, from: Option<(i64, i64)>, column_id: i64) -> i64 {
+pub(super) fn drop_index(
+    position: i64,
+    below: bool,
+    from: Option<(i64, i64)>,
+    column_id: i64,
+) -> i64 {
     let slot = position + i64::from(below);
     match from {
         Some((c, p)) if c == column_id && p < position => slot - 1,

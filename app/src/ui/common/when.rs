@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(relative(NOW - 2 * MIN - 5_000, NOW, 0), "2 min ago");
         assert_eq!(relative(NOW - 59 * MIN, NOW, 0), "59 min ago");
         assert_eq!(relative(NOW - 3 * HOUR, NOW, 0), "Today 12:30");
-        assert_eq!(relative(NOW - 25 * HOUR - 25 * MIN, NOW, 0), "Yesterday 14:05");
+        assert_eq!(
+            relative(NOW - 25 * HOUR - 25 * MIN, NOW, 0),
+            "Yesterday 14:05"
+        );
         assert_eq!(relative(NOW - 4 * 24 * HOUR, NOW, 0), "Wed 15:30");
         assert_eq!(relative(NOW - 10 * 24 * HOUR, NOW, 0), "26 Nov 15:30");
         assert_eq!(relative(NOW - 400 * 24 * HOUR, NOW, 0), "1 Nov 2025");

@@ -39,11 +39,7 @@ impl Notifications {
     pub(super) fn arrived(self, n: &Notification, unread: i64) {
         self.changed(unread);
         if browser::tab_hidden() {
-            browser::desktop_notification(
-                &n.headline(),
-                &n.snippet,
-                &n.link,
-            );
+            browser::desktop_notification(&n.headline(), &n.snippet, &n.link);
         }
     }
 }
