@@ -1,5 +1,6 @@
 import { expect, test, Page, BrowserContext, TestInfo } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
+import { spawn, ChildProcess } from "child_process";
 import * as path from "path";
 
 // What every browser test shares: fresh names per run, sign-up, hydration,
@@ -8,6 +9,29 @@ import * as path from "path";
 /** A suffix that makes this run's usernames unique. */
 export const run = Date.now().toString(36).slice(-6);
 export const PASSWORD = "correct horse battery";
+
+/** The release binary the tests run (the same one the suite's server runs). */
+const root = path.resolve(__dirname, "..", "..");
+export const binary =
+  process.env.TASKFLOW_E2E_BINARY ??
+  path.join(process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, "target"), "release", "taskflow");
+
+/** The suite's server listens on this port; tests that start servers of their
+ *  own (to stop them, or with other settings) take the next ones. */
+export const BASE_PORT = Number(process.env.TASKFLOW_E2E_PORT ?? 3117);
+
+/** Starts a server of the test's own in `dir` on `port` and waits until it answers. */
+export async function startTaskflow(dir: string, port: number, args: string[] = []): Promise<ChildProcess> {
+  const server = spawn(binary, ["--bind", `127.0.0.1:${port}`, ...args], { cwd: dir, stdio: "ignore" });
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return server;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  server.kill();
+  throw new Error(`the server on port ${port} did not start`);
+}
 
 /** Saves a full-page screenshot under test-results/screenshots and attaches it. */
 export async function shot(page: Page, testInfo: TestInfo, name: string) {

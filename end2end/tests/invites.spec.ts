@@ -1,19 +1,15 @@
 import { test, expect, Page } from "@playwright/test";
-import { spawn, spawnSync, ChildProcess } from "child_process";
+import { spawnSync, ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run, shot, watchErrors, expectAccessible, pageOverflowX, hydrated, PASSWORD } from "./helpers";
+import { run, shot, watchErrors, expectAccessible, pageOverflowX, hydrated, PASSWORD, binary, BASE_PORT, startTaskflow } from "./helpers";
 
 // Getting a colleague in on a real server, where open sign-up is off: the
 // owner makes an invite link; a new person opens it, signs up through it
 // and lands on the board, in its #general, and chats.
 
-const root = path.resolve(__dirname, "..", "..");
-const binary =
-  process.env.TASKFLOW_E2E_BINARY ??
-  path.join(process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, "target"), "release", "taskflow");
-const PORT = Number(process.env.TASKFLOW_E2E_PORT ?? 3117) + 1;
+const PORT = BASE_PORT + 1;
 const BASE = `http://127.0.0.1:${PORT}`;
 
 let server: ChildProcess | undefined;
@@ -26,14 +22,7 @@ test.beforeAll(async () => {
     cwd: dir, input: `${PASSWORD}\n`, encoding: "utf8",
   });
   expect(made.status, made.stderr).toBe(0);
-  server = spawn(binary, ["--bind", `127.0.0.1:${PORT}`, "--allow-signup", "false"], { cwd: dir, stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("the second server did not start");
+  server = await startTaskflow(dir, PORT, ["--allow-signup", "false"]);
 });
 
 test.afterAll(async () => {

@@ -1,9 +1,9 @@
 import { test, expect, Page } from "@playwright/test";
-import { spawn, ChildProcess } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { run, api, openBoard, shot, PASSWORD } from "./helpers";
+import { run, api, openBoard, shot, PASSWORD, BASE_PORT, startTaskflow } from "./helpers";
 
 // Nothing typed is lost when the server goes away: a message queued while
 // it is down survives a closed tab (the outbox is kept in the browser) and
@@ -11,25 +11,14 @@ import { run, api, openBoard, shot, PASSWORD } from "./helpers";
 // meanwhile keeps the app on screen (its code was fetched while idle).
 // The server here is one of the test's own, so that it can be stopped.
 
-const root = path.resolve(__dirname, "..", "..");
-const binary =
-  process.env.TASKFLOW_E2E_BINARY ??
-  path.join(process.env.CARGO_TARGET_DIR ? path.resolve(root, process.env.CARGO_TARGET_DIR) : path.join(root, "target"), "release", "taskflow");
-const PORT = Number(process.env.TASKFLOW_E2E_PORT ?? 3117) + 2;
+const PORT = BASE_PORT + 2;
 const BASE = `http://127.0.0.1:${PORT}`;
 
 let server: ChildProcess | undefined;
 let dir = "";
 
 async function startServer() {
-  server = spawn(binary, ["--bind", `127.0.0.1:${PORT}`, "--allow-signup", "true"], { cwd: dir, stdio: "ignore" });
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("the test's server did not start");
+  server = await startTaskflow(dir, PORT, ["--allow-signup", "true"]);
 }
 
 async function stopServer() {

@@ -93,7 +93,7 @@ test("the bundle and its chunks have hashed names, immutable caching and brotli"
   }
 });
 
-test("a page whose code cannot be fetched reloads from the server instead of dying", async ({ browser }) => {
+test("a page whose code cannot be fetched waits for the server, then reloads instead of dying", async ({ browser }, testInfo) => {
   const ctx = await browser.newContext();
   await apiSignUp(ctx, `cl${run}`, "Cleo Loader");
   const { id } = await apiBoard(ctx, "Code loading");
@@ -106,11 +106,26 @@ test("a page whose code cannot be fetched reloads from the server instead of dyi
   // the chunks this tab knows); later ones go through.
   let refused = 0;
   await page.route(/\/pkg\/split_small_page[\w-]*\.wasm$/, (route) => (refused++ === 0 ? route.abort() : route.continue()));
+  // And the server does not answer at first (offline, or away).
+  let away = true;
+  let probes = 0;
+  await page.route(/\/healthz$/, (route) => {
+    probes += 1;
+    return away ? route.abort() : route.continue();
+  });
   await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
-  const reloaded = page.waitForEvent("load");
   await page.locator("a.brand").click();
-  // The tab reloads the page it is on (a new document, with the server's
-  // current bundle) instead of being left dead by the failed load.
+  // Meanwhile the page stays (no browser error page), with a note.
+  const note = page.getByRole("alert").filter({ hasText: "Can't reach TaskFlow" });
+  await expect(note).toBeVisible();
+  await expect(note).toContainText("nothing you typed is lost");
+  await expect.poll(() => probes).toBeGreaterThanOrEqual(2);
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument ?? false)).toBe(true);
+  await shot(page, testInfo, "41-code-wait-note");
+  // Once the server answers, the tab reloads the page it is on (a new
+  // document, with the server's current bundle).
+  const reloaded = page.waitForEvent("load");
+  away = false;
   await reloaded;
   // (What the old document reported as it failed: the fetch, its trap.)
   expect(errors.length).toBeGreaterThanOrEqual(1);

@@ -27,14 +27,7 @@ async fn unread(c: &Client) -> i64 {
 }
 
 async fn comment(c: &Client, task: i64, content: &str) -> i64 {
-    let (status, body) = c
-        .post(
-            &format!("/messaging/task/{task}/comments/"),
-            json!({ "content": content }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
+    c.comment(task, content).await["id"].as_i64().unwrap()
 }
 
 async fn watching(c: &Client, task: i64) -> bool {
@@ -312,31 +305,7 @@ async fn an_unwatch_sticks_and_anyone_on_the_board_may_watch() {
 #[tokio::test]
 async fn the_upgrade_keeps_every_notification_and_makes_people_watch_their_cards() {
     let dir = tempfile::tempdir().unwrap();
-    let db_url = common::fresh_database(dir.path()).await;
-    let pool = app::services::storage::connect(&db_url, 2).await.unwrap();
-    let dialect = app::services::storage::dialect(&pool).await.unwrap();
-    let folder = match dialect {
-        app::services::storage::Dialect::Sqlite => "sqlite",
-        app::services::storage::Dialect::Postgres => "postgres",
-    };
-    let path = format!("{}/../migrations/{folder}", env!("CARGO_MANIFEST_DIR"));
-    let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(&path))
-        .await
-        .unwrap();
-    before.migrations = std::borrow::Cow::Owned(
-        before
-            .migrations
-            .iter()
-            .filter(|m| m.version < 20261206000011)
-            .cloned()
-            .collect(),
-    );
-    assert_eq!(
-        before.migrations.len(),
-        10,
-        "the ten migrations before watching"
-    );
-    before.run(&pool).await.unwrap();
+    let (db_url, pool, postgres) = common::database_before(dir.path(), 20261206000011, 10).await;
     let exec = |sql: &'static str| {
         let pool = pool.clone();
         async move { sqlx::query(sql).execute(&pool).await.unwrap() }
@@ -376,7 +345,7 @@ async fn the_upgrade_keeps_every_notification_and_makes_people_watch_their_cards
     .await;
     // The newest one was deleted before the upgrade: its id is not reused.
     exec("DELETE FROM notifications WHERE id = 3").await;
-    if dialect == app::services::storage::Dialect::Postgres {
+    if postgres {
         for table in [
             "users",
             "boards",

@@ -58,14 +58,7 @@ async fn team(srv: &TestServer) -> Team {
 }
 
 async fn comment(c: &Client, task: i64, content: &str) -> Value {
-    let (status, body) = c
-        .post(
-            &format!("/messaging/task/{task}/comments/"),
-            json!({ "content": content }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
+    c.comment(task, content).await
 }
 
 async fn unread(c: &Client) -> i64 {

@@ -478,31 +478,8 @@ async fn a_reader_removed_from_the_board_stops_receiving_the_room() {
 #[tokio::test]
 async fn the_upgrade_keeps_old_rooms_private_and_gives_every_board_a_general_room() {
     let dir = tempfile::tempdir().unwrap();
-    let db_url = common::fresh_database(dir.path()).await;
-    let pool = app::services::storage::connect(&db_url, 2).await.unwrap();
-    let dialect = app::services::storage::dialect(&pool).await.unwrap();
-    let folder = match dialect {
-        app::services::storage::Dialect::Sqlite => "sqlite",
-        app::services::storage::Dialect::Postgres => "postgres",
-    };
-    let path = format!("{}/../migrations/{folder}", env!("CARGO_MANIFEST_DIR"));
-    let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(&path))
-        .await
-        .unwrap();
-    before.migrations = std::borrow::Cow::Owned(
-        before
-            .migrations
-            .iter()
-            .filter(|m| m.version < 20261206000009)
-            .cloned()
-            .collect(),
-    );
-    assert_eq!(
-        before.migrations.len(),
-        8,
-        "the eight migrations before public rooms"
-    );
-    before.run(&pool).await.unwrap();
+    // The eight migrations before public rooms.
+    let (db_url, pool, postgres) = common::database_before(dir.path(), 20261206000009, 8).await;
     let exec = |sql: &'static str| {
         let pool = pool.clone();
         async move { sqlx::query(sql).execute(&pool).await.unwrap() }
@@ -543,7 +520,7 @@ async fn the_upgrade_keeps_old_rooms_private_and_gives_every_board_a_general_roo
           (1, 1, 1, 'old one', 1, 1), (2, 1, 2, 'old two', 2, 2)",
     )
     .await;
-    if dialect == app::services::storage::Dialect::Postgres {
+    if postgres {
         // Explicit ids leave the identities behind: catch them up.
         for table in ["users", "boards", "chat_rooms", "chat_messages"] {
             sqlx::query(&format!(

@@ -254,8 +254,8 @@ impl LazyRoute for BoardRoute {
     }
 }
 
-/// The code a board page is likely to need next — the task dialog and the
-/// room's view — fetched once the page is connected and idle, so the first
+/// The code a board page is likely to need next — the task dialog, the
+/// room's view, a card's comments — fetched once the page is connected and idle, so the first
 /// card opens at once on a slow link, and still opens after the connection
 /// drops. (Only while connected: a fetch that fails would stop the page.)
 fn prefetch_when_idle() {
@@ -272,6 +272,7 @@ fn prefetch_when_idle() {
                         leptos::task::spawn_local(async {
                             <TaskRoute as LazyRoute>::preload().await;
                             chat::prefetch().await;
+                            comments::prefetch().await;
                         });
                     }
                 },

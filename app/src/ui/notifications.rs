@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::common::{ago, browser, clock, day, Avatar, ErrorNote, If};
+use super::common::{ago, browser, clock, day, Avatar, ErrorNote, If, Loading};
 use super::live::Live;
 use super::RequireUser;
 use crate::api::comments::{list_notifications, read_all_notifications, read_notification};
@@ -55,43 +55,21 @@ fn NotificationRow(notification: Notification, on_open: Callback<Notification>) 
     }
 }
 
-/// The bell in the header.
+/// The bell in the header. Its menu (the latest notifications) is a WASM
+/// chunk of its own, fetched when the bell is first opened: every page
+/// carries the bell, few open it.
 #[component]
 pub fn NotificationBell() -> impl IntoView {
     let live = expect_context::<Live>();
     let open = RwSignal::new(false);
-    let items = RwSignal::new(None::<Result<Vec<Notification>, String>>);
-    let askable = RwSignal::new(false);
     let details = NodeRef::<leptos::html::Details>::new();
-    let navigate = use_navigate();
-    // While open, the list follows every change (new, read elsewhere).
-    Effect::new(move |_| {
-        live.notifications.version.track();
-        if !open.get() {
-            return;
-        }
-        askable.set(browser::desktop_notifications_askable());
-        leptos::task::spawn_local(async move {
-            let page = list_notifications(None, Some(BELL_LIMIT)).await;
-            items.set(Some(page.map(|p| p.notifications).map_err(|e| e.message())));
-        });
-    });
     // A click elsewhere or Esc closes it.
     browser::dismissable_menu(details);
-    let close = move || {
+    let close = Callback::new(move |()| {
         if let Some(d) = details.get_untracked() {
             d.set_open(false);
         }
-    };
-    let on_open = Callback::new(move |n: Notification| {
-        close();
-        open_notification(&n, &navigate);
     });
-    let mark_all = move |_| {
-        leptos::task::spawn_local(async move {
-            let _ = read_all_notifications().await;
-        });
-    };
     let label = move || match live.notifications.unread.get() {
         0 => "Notifications, none unread".to_string(),
         1 => "Notifications, 1 unread".to_string(),
@@ -111,37 +89,74 @@ pub fn NotificationBell() -> impl IntoView {
                     })
                 }}
             </summary>
-            <div class="menu notes-menu" role="region" aria-label="Latest notifications">
-                <div class="notes-head">
-                    <strong>"Notifications"</strong>
-                    <span class="spacer"></span>
-                    <button type="button" class="btn btn-ghost btn-xs" on:click=mark_all
-                        disabled=move || live.notifications.unread.get() == 0>"Mark all read"</button>
-                </div>
-                {move || match items.get() {
-                    None => view! { <p class="muted pad">"Loading…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="field-error pad" role="alert">{e}</p> }.into_any(),
-                    Some(Ok(list)) if list.is_empty() => view! {
-                        <p class="muted pad">"Nothing yet. Mentions, cards assigned to you and comments on cards you watch show up here."</p>
-                    }.into_any(),
-                    Some(Ok(list)) => view! {
-                        <ul class="note-list">
-                            {list.into_iter().map(|n| view! { <NotificationRow notification=n on_open /> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                }}
-                <div class="notes-foot">
-                    <A href="/notifications" on:click=move |_| close()>"See all notifications"</A>
-                    <If when=move || askable.get()>
-                        <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
-                            browser::ask_desktop_notifications(move || askable.set(browser::desktop_notifications_askable()));
-                        }>"Enable desktop notifications"</button>
-                    </If>
-                </div>
-            </div>
+            {move || open.get().then(|| view! {
+                <Loading fallback=|| view! { <div class="menu notes-menu"><p class="muted pad">"Loading…"</p></div> }>
+                    {Suspend::new(bell_menu(close))}
+                </Loading>
+            })}
         </details>
     }
-    .into_any()
+}
+
+#[lazy]
+fn bell_menu(close: Callback<()>) -> AnyView {
+    view! { <BellMenu close /> }.into_any()
+}
+
+/// The bell's open menu: the latest few, following every change while open.
+#[component]
+fn BellMenu(close: Callback<()>) -> impl IntoView {
+    let live = expect_context::<Live>();
+    let items = RwSignal::new(None::<Result<Vec<Notification>, String>>);
+    let askable = RwSignal::new(false);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        live.notifications.version.track();
+        askable.set(browser::desktop_notifications_askable());
+        leptos::task::spawn_local(async move {
+            let page = list_notifications(None, Some(BELL_LIMIT)).await;
+            items.set(Some(page.map(|p| p.notifications).map_err(|e| e.message())));
+        });
+    });
+    let on_open = Callback::new(move |n: Notification| {
+        close.run(());
+        open_notification(&n, &navigate);
+    });
+    let mark_all = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = read_all_notifications().await;
+        });
+    };
+    view! {
+        <div class="menu notes-menu" role="region" aria-label="Latest notifications">
+            <div class="notes-head">
+                <strong>"Notifications"</strong>
+                <span class="spacer"></span>
+                <button type="button" class="btn btn-ghost btn-xs" on:click=mark_all
+                    disabled=move || live.notifications.unread.get() == 0>"Mark all read"</button>
+            </div>
+            {move || match items.get() {
+                None => view! { <p class="muted pad">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="field-error pad" role="alert">{e}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="muted pad">"Nothing yet. Mentions, cards assigned to you and comments on cards you watch show up here."</p>
+                }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="note-list">
+                        {list.into_iter().map(|n| view! { <NotificationRow notification=n on_open /> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            <div class="notes-foot">
+                <A href="/notifications" on:click=move |_| close.run(())>"See all notifications"</A>
+                <If when=move || askable.get()>
+                    <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
+                        browser::ask_desktop_notifications(move || askable.set(browser::desktop_notifications_askable()));
+                    }>"Enable desktop notifications"</button>
+                </If>
+            </div>
+        </div>
+    }
 }
 
 /// `/notifications`: every notification, newest first.

@@ -48,6 +48,41 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     new_postgres_database(&admin).await
 }
 
+/// A fresh database (as [`fresh_database`]) with only the migrations before
+/// `version` run (asserting there are `expected` of them): an upgrade test
+/// fills it with what came before, closes the pool and starts a server on
+/// it, which runs the rest. Also says whether it is PostgreSQL.
+pub async fn database_before(
+    dir: &std::path::Path,
+    version: i64,
+    expected: usize,
+) -> (String, sqlx::AnyPool, bool) {
+    use app::services::storage::{connect, dialect, Dialect};
+    let db_url = fresh_database(dir).await;
+    let pool = connect(&db_url, 2).await.unwrap();
+    let postgres = dialect(&pool).await.unwrap() == Dialect::Postgres;
+    let folder = if postgres { "postgres" } else { "sqlite" };
+    let path = format!("{}/../migrations/{folder}", env!("CARGO_MANIFEST_DIR"));
+    let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(&path))
+        .await
+        .unwrap();
+    before.migrations = std::borrow::Cow::Owned(
+        before
+            .migrations
+            .iter()
+            .filter(|m| m.version < version)
+            .cloned()
+            .collect(),
+    );
+    assert_eq!(
+        before.migrations.len(),
+        expected,
+        "migrations before {version}"
+    );
+    before.run(&pool).await.unwrap();
+    (db_url, pool, postgres)
+}
+
 /// A fresh PostgreSQL database for tests that always need PostgreSQL (the
 /// scale-out tests): through `TASKFLOW_TEST_DATABASE`, or the local server.
 /// Dropped with the returned guard.
@@ -430,6 +465,18 @@ impl Client {
             .post(
                 &format!("/messaging/room/{room}/send/"),
                 json!({"content": content}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    /// Posts a task comment over HTTP and returns it (asserting `201`).
+    pub async fn comment(&self, task: i64, content: &str) -> Value {
+        let (status, body) = self
+            .post(
+                &format!("/messaging/task/{task}/comments/"),
+                json!({ "content": content }),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -178,7 +178,7 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
             .set(match browser::stored(PANE_HIDDEN_KEY).as_deref() {
                 Some("1") => true,
                 Some("0") => false,
-                _ => browser::narrower_than(1100) && !browser::is_narrow(),
+                _ => browser::is_laptop_or_narrower() && !browser::is_narrow(),
             });
     });
     // Set through the CSSOM, not a `style` attribute: the page's

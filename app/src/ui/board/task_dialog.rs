@@ -13,8 +13,8 @@ use super::shared::{use_board, use_board_ui, BoardUi, FailureNote};
 use super::state::{BoardState, Spot};
 use crate::api::boards::{delete_task, update_task};
 use crate::model::{BoardDetail, Change, Task, TaskPatch};
-use crate::ui::comments::CommentThread;
-use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
+use crate::ui::comments::comment_thread_view;
+use crate::ui::common::{browser, char_len, Avatar, CharCount, If, Loading};
 use crate::ui::live::Live;
 use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
 
@@ -416,7 +416,9 @@ fn TaskTabs(
                 <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| close.run(())>"✕"</button>
             </div>
             <If when=move || comments_seen.get()>
-                <CommentThread task_id=id board_id viewer_id is_owner />
+                <Loading fallback=|| view! { <p class="muted pad">"Loading comments…"</p> }>
+                    {Suspend::new(comment_thread_view(id, board_id, viewer_id, is_owner))}
+                </Loading>
             </If>
         </div>
     }

@@ -191,7 +191,27 @@ pub fn tab_hidden() -> bool {
 
 /// Whether the window is phone-sized (the layout's one breakpoint).
 pub fn is_narrow() -> bool {
-    narrower_than(761)
+    matches_media("(max-width: 760px)")
+}
+
+/// Whether the window is narrower than a laptop's (below 1100 px): the
+/// board's side pane then starts closed.
+pub fn is_laptop_or_narrower() -> bool {
+    matches_media("(max-width: 1099px)")
+}
+
+fn matches_media(query: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.match_media(query).ok().flatten())
+            .is_some_and(|m| m.matches())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = query;
+        false
+    }
 }
 
 /// Which child of a horizontal scroller starts nearest to where it is
@@ -222,25 +242,6 @@ pub fn snapped_child(scroller: &leptos::web_sys::HtmlElement) -> usize {
     {
         let _ = scroller;
         0
-    }
-}
-
-/// Whether the window is less than `px` CSS pixels wide.
-pub fn narrower_than(px: u32) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| {
-                w.match_media(&format!("(max-width: {}px)", px.saturating_sub(1)))
-                    .ok()
-                    .flatten()
-            })
-            .is_some_and(|m| m.matches())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = px;
-        false
     }
 }
 

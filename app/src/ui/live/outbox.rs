@@ -227,42 +227,82 @@ impl Live {
 
 /// The unsent texts as kept in the browser: a list under one key per user,
 /// read and written whole on each change (every tab of the user shares it;
-/// a text two tabs both send is stored once by the server).
+/// a text two tabs both send is stored once by the server). Written as the
+/// browser's own JSON of `[client_id, "room"|"task", id, content]` rows:
+/// serde here would add its code for one more type to every page.
 mod kept {
-    use serde::{Deserialize, Serialize};
-
     use super::{OutState, Outgoing};
-    use crate::ui::common::browser;
-    use crate::ui::live::Target;
+    // (Only the browser's build reads and writes the storage.)
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_imports))]
+    use crate::ui::{common::browser, live::Target};
 
-    #[derive(Serialize, Deserialize)]
-    struct Kept {
-        client_id: String,
-        #[serde(default)]
-        room: Option<i64>,
-        #[serde(default)]
-        task: Option<i64>,
-        content: String,
-    }
-
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn key(user_id: i64) -> String {
         format!("taskflow.outbox.{user_id}")
     }
 
-    fn read(user_id: i64) -> Vec<Kept> {
-        browser::stored(&key(user_id))
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default()
+    #[cfg(feature = "hydrate")]
+    fn read(user_id: i64) -> Vec<Outgoing> {
+        use wasm_bindgen::JsCast;
+        let Some(rows) = browser::stored(&key(user_id))
+            .and_then(|text| js_sys::JSON::parse(&text).ok())
+            .and_then(|v| v.dyn_into::<js_sys::Array>().ok())
+        else {
+            return Vec::new();
+        };
+        rows.iter()
+            .filter_map(|row| {
+                let row = row.dyn_into::<js_sys::Array>().ok()?;
+                let id = row.get(2).as_f64()? as i64;
+                let target = match row.get(1).as_string()?.as_str() {
+                    "room" => Target::Room(id),
+                    "task" => Target::Task(id),
+                    _ => return None,
+                };
+                Some(Outgoing {
+                    client_id: row.get(0).as_string()?,
+                    target,
+                    content: row.get(3).as_string()?,
+                    state: OutState::Waiting,
+                })
+            })
+            .collect()
     }
 
-    fn write(user_id: i64, list: &[Kept]) {
+    #[cfg(not(feature = "hydrate"))]
+    fn read(_user_id: i64) -> Vec<Outgoing> {
+        Vec::new()
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn write(user_id: i64, list: &[Outgoing]) {
+        use wasm_bindgen::JsValue;
+        let rows = js_sys::Array::new();
+        for item in list {
+            let (kind, id) = match item.target {
+                Target::Room(id) => ("room", id),
+                Target::Task(id) => ("task", id),
+            };
+            rows.push(&js_sys::Array::of4(
+                &JsValue::from_str(&item.client_id),
+                &JsValue::from_str(kind),
+                &JsValue::from_f64(id as f64),
+                &JsValue::from_str(&item.content),
+            ));
+        }
         let text = if list.is_empty() {
             String::new()
         } else {
-            serde_json::to_string(list).unwrap_or_default()
+            js_sys::JSON::stringify(&rows)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default()
         };
         browser::store(&key(user_id), &text);
     }
+
+    #[cfg(not(feature = "hydrate"))]
+    fn write(_user_id: i64, _list: &[Outgoing]) {}
 
     pub fn keep(user_id: i64, item: &Outgoing) {
         if user_id == 0 {
@@ -272,15 +312,9 @@ mod kept {
         if list.iter().any(|k| k.client_id == item.client_id) {
             return;
         }
-        let (room, task) = match item.target {
-            Target::Room(id) => (Some(id), None),
-            Target::Task(id) => (None, Some(id)),
-        };
-        list.push(Kept {
-            client_id: item.client_id.clone(),
-            room,
-            task,
-            content: item.content.clone(),
+        list.push(Outgoing {
+            state: OutState::Waiting,
+            ..item.clone()
         });
         write(user_id, &list);
     }
@@ -296,20 +330,5 @@ mod kept {
 
     pub fn all(user_id: i64) -> Vec<Outgoing> {
         read(user_id)
-            .into_iter()
-            .filter_map(|k| {
-                let target = match (k.room, k.task) {
-                    (Some(room), _) => Target::Room(room),
-                    (None, Some(task)) => Target::Task(task),
-                    (None, None) => return None,
-                };
-                Some(Outgoing {
-                    client_id: k.client_id,
-                    target,
-                    content: k.content,
-                    state: OutState::Waiting,
-                })
-            })
-            .collect()
     }
 }
