@@ -12,27 +12,8 @@ use crate::api::comments::{delete_comment, edit_comment};
 use crate::model::Comment;
 use crate::validate::MESSAGE_MAX;
 
-/// A task's comment thread is a WASM chunk of its own in a split build:
-/// fetched when the Comments tab is first shown (or, once the board page is
-/// idle, ahead of time), so opening a card does not wait for it.
-#[lazy]
-pub fn comment_thread_view(
-    task_id: i64,
-    board_id: i64,
-    viewer_id: i64,
-    is_owner: Signal<bool>,
-) -> AnyView {
-    view! { <CommentThread task_id board_id viewer_id is_owner /> }.into_any()
-}
-
-/// Fetches the thread's code ahead of time (see `prefetch_when_idle`).
-#[cfg(feature = "hydrate")]
-pub async fn prefetch() {
-    __preload_comment_thread_view().await;
-}
-
 #[component]
-fn CommentThread(
+pub fn CommentThread(
     task_id: i64,
     board_id: i64,
     viewer_id: i64,

@@ -55,8 +55,8 @@ fn NotificationRow(notification: Notification, on_open: Callback<Notification>) 
     }
 }
 
-/// The bell in the header. Its menu (the latest notifications) is a WASM
-/// chunk of its own, fetched when the bell is first opened: every page
+/// The bell in the header. Its menu (the latest notifications) comes with
+/// the small pages' code, fetched when the bell is first opened: every page
 /// carries the bell, few open it.
 #[component]
 pub fn NotificationBell() -> impl IntoView {
@@ -91,21 +91,16 @@ pub fn NotificationBell() -> impl IntoView {
             </summary>
             {move || open.get().then(|| view! {
                 <Loading fallback=|| view! { <div class="menu notes-menu"><p class="muted pad">"Loading…"</p></div> }>
-                    {Suspend::new(bell_menu(close))}
+                    {Suspend::new(super::bell_menu(close))}
                 </Loading>
             })}
         </details>
     }
 }
 
-#[lazy]
-fn bell_menu(close: Callback<()>) -> AnyView {
-    view! { <BellMenu close /> }.into_any()
-}
-
 /// The bell's open menu: the latest few, following every change while open.
 #[component]
-fn BellMenu(close: Callback<()>) -> impl IntoView {
+pub(super) fn BellMenu(close: Callback<()>) -> impl IntoView {
     let live = expect_context::<Live>();
     let items = RwSignal::new(None::<Result<Vec<Notification>, String>>);
     let askable = RwSignal::new(false);

@@ -13,8 +13,8 @@ use super::shared::{use_board, use_board_ui, BoardUi, FailureNote};
 use super::state::{BoardState, Spot};
 use crate::api::boards::{delete_task, update_task};
 use crate::model::{BoardDetail, Change, Task, TaskPatch};
-use crate::ui::comments::comment_thread_view;
-use crate::ui::common::{browser, char_len, Avatar, CharCount, If, Loading};
+use crate::ui::comments::CommentThread;
+use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
 use crate::ui::live::Live;
 use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
 
@@ -416,9 +416,7 @@ fn TaskTabs(
                 <button type="button" class="btn btn-ghost btn-sm" aria-label="Close" on:click=move |_| close.run(())>"✕"</button>
             </div>
             <If when=move || comments_seen.get()>
-                <Loading fallback=|| view! { <p class="muted pad">"Loading comments…"</p> }>
-                    {Suspend::new(comment_thread_view(id, board_id, viewer_id, is_owner))}
-                </Loading>
+                <CommentThread task_id=id board_id viewer_id is_owner />
             </If>
         </div>
     }
@@ -617,27 +615,23 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
 fn WatchToggle(task_id: i64) -> impl IntoView {
     let watching = RwSignal::new(None::<bool>);
     let failed = RwSignal::new(None::<String>);
-    let load = move || {
+    // Asks once, then flips: one way to the server for both.
+    let ask = move |on: Option<bool>| {
         leptos::task::spawn_local(async move {
-            if let Ok(w) = crate::api::boards::task_watching(task_id).await {
-                watching.set(Some(w.watching));
-            }
-        });
-    };
-    Effect::new(move |_| load());
-    let toggle = move |_| {
-        let Some(now) = watching.get_untracked() else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match crate::api::boards::watch_task(task_id, !now).await {
-                Ok(w) => {
+            match crate::api::boards::watch_task(task_id, on).await {
+                Ok(now) => {
                     failed.set(None);
-                    watching.set(Some(w.watching));
+                    watching.set(Some(now));
                 }
                 Err(e) => failed.set(Some(e.message())),
             }
         });
+    };
+    Effect::new(move |_| ask(None));
+    let toggle = move |_| {
+        if let Some(now) = watching.get_untracked() {
+            ask(Some(!now));
+        }
     };
     view! {
         <button type="button" class="btn btn-ghost btn-sm watch-toggle"
