@@ -92,8 +92,11 @@ test("a member browses, reads and joins a public room; a mention outside the roo
   await expect(ask).toHaveCount(0);
   await expect(messages(b).getByText("can you review?")).toHaveCount(1);
   await expect(composer(b)).toHaveValue("");
-  // Paz is in the room now, and was notified.
-  await expect.poll(async () => (await api(ctxC, "GET", "/messaging/notifications/count/")).body.unread).toBe(1);
+  // Paz is in the room now, and was notified: of the mention, and of being
+  // added to the room (besides being added to the board earlier).
+  const kinds = async () =>
+    ((await api(ctxC, "GET", "/messaging/notifications/?unread=true")).body.notifications as { kind: string }[]).map((n) => n.kind);
+  await expect.poll(kinds).toEqual(["chat_mention", "added_to_room", "added_to_board"]);
   const { body: detail } = await api(ctxC, "GET", `/messaging/room/${design.id}/`);
   expect(detail.members.map((m: { username: string }) => m.username)).toContain(cleo.username);
 

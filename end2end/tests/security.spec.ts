@@ -100,12 +100,13 @@ test("a page whose code cannot be fetched waits for the server, then reloads ins
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  // The board page has its own code; the board list's arrives on first use.
+  // The board page has its own code; the rooms dialogs' arrives on first use
+  // (it is not among what the page fetches ahead while idle).
   await openBoard(page, id);
   // That first fetch fails (a dropped connection, or a release that replaced
   // the chunks this tab knows); later ones go through.
   let refused = 0;
-  await page.route(/\/pkg\/split_small_page[\w-]*\.wasm$/, (route) => (refused++ === 0 ? route.abort() : route.continue()));
+  await page.route(/\/pkg\/split_rooms_dialog_view[\w-]*\.wasm$/, (route) => (refused++ === 0 ? route.abort() : route.continue()));
   // And the server does not answer at first (offline, or away).
   let away = true;
   let probes = 0;
@@ -114,7 +115,7 @@ test("a page whose code cannot be fetched waits for the server, then reloads ins
     return away ? route.abort() : route.continue();
   });
   await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
-  await page.locator("a.brand").click();
+  await page.getByRole("region", { name: "Chat", exact: true }).getByRole("button", { name: "New room" }).click();
   // Meanwhile the page stays (no browser error page), with a note.
   const note = page.getByRole("alert").filter({ hasText: "Can't reach TaskFlow" });
   await expect(note).toBeVisible();

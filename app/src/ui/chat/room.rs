@@ -118,6 +118,14 @@ fn RoomView(room_id: i64) -> impl IntoView {
         }
         live.load_older();
     };
+    // The room was drawn while hidden (a closed pane: nothing to scroll),
+    // or its box changed size (the pane opened, the window turned): a
+    // reader following the newest stays there.
+    browser::on_resize(scroller, move || {
+        if stick.get_value() {
+            to_bottom();
+        }
+    });
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else {
             return;

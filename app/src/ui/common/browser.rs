@@ -406,7 +406,13 @@ pub fn dismissable_menu(details: leptos::prelude::NodeRef<leptos::html::Details>
             let Some(d) = details.get_untracked() else {
                 return;
             };
-            if ev.key() == "Escape" && d.open() && inside(ev.target()) {
+            // Focus inside the menu, or nowhere (a button in it that just
+            // disabled itself, like "Mark all read", leaves it on the body).
+            let on_body = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                .is_some_and(|el| el.tag_name() == "BODY");
+            if ev.key() == "Escape" && d.open() && (inside(ev.target()) || on_body) {
                 ev.prevent_default();
                 ev.stop_propagation();
                 close_menu(&d);
@@ -419,6 +425,40 @@ pub fn dismissable_menu(details: leptos::prelude::NodeRef<leptos::html::Details>
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = details;
+}
+
+/// Calls `changed` whenever the element's box changes size (also from
+/// nothing to something: it was hidden, and is shown), while it is mounted.
+pub fn on_resize(
+    element: leptos::prelude::NodeRef<leptos::html::Div>,
+    changed: impl Fn() + 'static,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::prelude::*;
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let callback = Closure::<dyn Fn()>::new(changed);
+        let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) else {
+            return;
+        };
+        let observer = send_wrapper::SendWrapper::new(observer);
+        let callback = send_wrapper::SendWrapper::new(callback);
+        Effect::new({
+            let observer = observer.clone();
+            move |_| {
+                if let Some(el) = element.get() {
+                    observer.observe(&el);
+                }
+            }
+        });
+        on_cleanup(move || {
+            observer.disconnect();
+            drop(callback);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (element, changed);
 }
 
 /// Closes a `<details>` menu and puts focus back on its summary.
