@@ -65,8 +65,11 @@ test("two colleagues plan on one board; outsiders get no access", async ({ brows
   // Dropped on a column's "Add a task…" form, a card goes last there.
   await card(a, "To do", "Design the UI").dragTo(column(a, "Doing").getByPlaceholder("Add a task…"));
   await expect(column(a, "Doing").locator("li.card-slot")).toHaveText([/Write the spec/, /Design the UI/]);
-  await card(a, "Doing", "Design the UI").dragTo(column(a, "To do").getByPlaceholder("Add a task…"));
-  await expect(todo()).toHaveText([/Book the venue/, /Design the UI/]);
+  // And from another column onto a card's upper half: above it.
+  await card(a, "Doing", "Design the UI").dragTo(card(a, "To do", "Book the venue"), {
+    targetPosition: { x: 20, y: upper!.height * 0.2 },
+  });
+  await expect(todo()).toHaveText([/Design the UI/, /Book the venue/]);
   // The move is stored: still there after a reload.
   await a.reload();
   await hydrated(a);

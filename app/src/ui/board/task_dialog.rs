@@ -627,7 +627,18 @@ fn WatchToggle(task_id: i64) -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| ask(None));
+    // Commenting on the card, or being assigned it, makes one watch it:
+    // asked again when either changes.
+    let state = use_board();
+    let touched = Memo::new(move |_| {
+        state
+            .board
+            .with(|b| b.task(task_id).map(|t| (t.comment_count, t.assignee_id)))
+    });
+    Effect::new(move |_| {
+        touched.track();
+        ask(None);
+    });
     let toggle = move |_| {
         if let Some(now) = watching.get_untracked() {
             ask(Some(!now));
