@@ -613,23 +613,20 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
 /// sticks.)
 #[component]
 fn WatchToggle(task_id: i64) -> impl IntoView {
+    let state = use_board();
     let watching = RwSignal::new(None::<bool>);
-    let failed = RwSignal::new(None::<String>);
-    // Asks once, then flips: one way to the server for both.
+    // Asks, or flips: one way to the server for both. A refusal shows in the
+    // dialog's own note.
     let ask = move |on: Option<bool>| {
         leptos::task::spawn_local(async move {
             match crate::api::boards::watch_task(task_id, on).await {
-                Ok(now) => {
-                    failed.set(None);
-                    watching.set(Some(now));
-                }
-                Err(e) => failed.set(Some(e.message())),
+                Ok(now) => watching.set(Some(now)),
+                Err(e) => state.fail(Spot::Task(task_id), &e, None, None),
             }
         });
     };
     // Commenting on the card, or being assigned it, makes one watch it:
     // asked again when either changes.
-    let state = use_board();
     let touched = Memo::new(move |_| {
         state
             .board
@@ -639,19 +636,12 @@ fn WatchToggle(task_id: i64) -> impl IntoView {
         touched.track();
         ask(None);
     });
-    let toggle = move |_| {
-        if let Some(now) = watching.get_untracked() {
-            ask(Some(!now));
-        }
-    };
     view! {
         <button type="button" class="btn btn-ghost btn-sm watch-toggle"
-            aria-pressed=move || watching.get().unwrap_or(false).to_string()
-            disabled=move || watching.get().is_none()
+            aria-pressed=move || (watching.get() == Some(true)).to_string()
             title="Watchers hear about every new comment on this card"
-            on:click=toggle>
+            on:click=move |_| if let Some(now) = watching.get_untracked() { ask(Some(!now)) }>
             {move || if watching.get() == Some(true) { "Watching ✓" } else { "Watch" }}
         </button>
-        {move || failed.get().map(|e| view! { <span class="field-error small" role="alert">{e}</span> })}
     }
 }
