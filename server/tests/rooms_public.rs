@@ -520,17 +520,12 @@ async fn the_upgrade_keeps_old_rooms_private_and_gives_every_board_a_general_roo
           (1, 1, 1, 'old one', 1, 1), (2, 1, 2, 'old two', 2, 2)",
     )
     .await;
-    if postgres {
-        // Explicit ids leave the identities behind: catch them up.
-        for table in ["users", "boards", "chat_rooms", "chat_messages"] {
-            sqlx::query(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-            ))
-            .execute(&pool)
-            .await
-            .unwrap();
-        }
-    }
+    common::catch_up_ids(
+        &pool,
+        postgres,
+        &["users", "boards", "chat_rooms", "chat_messages"],
+    )
+    .await;
     pool.close().await;
 
     // The server upgrades it on start.

@@ -705,3 +705,200 @@ async fn board_changes_on_two_instances_reach_everyone_in_order_once() {
         );
     }
 }
+
+/// The next frame of `kind` on a bell socket, skipping whatever else a user
+/// topic carries (access changes, board list updates).
+async fn bell_frame(s: &mut Socket, kind: &str) -> Value {
+    loop {
+        let f = next(s).await;
+        if f["type"] == kind {
+            return f;
+        }
+    }
+}
+
+/// Notifications made on one instance reach the recipient's bell on the
+/// other, live and once: being added to a board and a room, being assigned
+/// a card, and comments on a watched card, which replace one entry (the old
+/// one is withdrawn on every instance) rather than pile up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_notification_kinds_reach_the_bell_on_the_other_instance_once() {
+    let s = setup().await;
+    let (a, b) = &s._instances;
+    let carol = b.user("carol").await;
+    let dan = a.user("dan").await;
+    let carol_id = carol.get("/api/me").await.1["id"].as_i64().unwrap();
+    // Carol's bell is on B, with a second tab on A: both hear everything once.
+    let mut bell_b = connect(&carol, "/ws").await;
+    next(&mut bell_b).await;
+    subscribe(&mut bell_b, &format!("user:{carol_id}")).await;
+    let mut bell_a = connect_at(&carol, &a.base, "/ws").await;
+    next(&mut bell_a).await;
+    subscribe(&mut bell_a, &format!("user:{carol_id}")).await;
+
+    // Ada (on A) adds Carol to the board, then to a private room.
+    s.ada.add_to_board(s.board, &["carol", "dan"]).await;
+    for bell in [&mut bell_b, &mut bell_a] {
+        let f = bell_frame(bell, "notification").await;
+        assert_eq!(f["notification"]["kind"], "added_to_board", "{f}");
+        assert_eq!(f["notification"]["board_name"], "Shared");
+        assert_eq!(f["unread"], 1);
+    }
+    let room = s.ada.room(s.board, "Ops", &["carol"]).await;
+    for bell in [&mut bell_b, &mut bell_a] {
+        let f = bell_frame(bell, "notification").await;
+        assert_eq!(f["notification"]["kind"], "added_to_room", "{f}");
+        assert_eq!(f["notification"]["context"], "#Ops");
+        assert_eq!(
+            f["notification"]["link"],
+            format!("/boards/{}?room={room}", s.board)
+        );
+    }
+
+    // Ada assigns her the card.
+    let (status, body) = s
+        .ada
+        .patch(
+            &format!("/api/tasks/{}", s.task),
+            json!({"assignee_id": carol_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for bell in [&mut bell_b, &mut bell_a] {
+        let f = bell_frame(bell, "notification").await;
+        assert_eq!(f["notification"]["kind"], "assigned", "{f}");
+        assert_eq!(f["notification"]["task_id"], s.task);
+        assert_eq!(f["unread"], 3);
+    }
+
+    // Bob (on B) and Dan (on A) comment: Carol, now watching her card, gets
+    // one entry that counts two; the first is withdrawn on both instances.
+    s.bob.comment(s.task, "Looks good").await;
+    let mut first = Value::Null;
+    for bell in [&mut bell_b, &mut bell_a] {
+        let f = bell_frame(bell, "notification").await;
+        assert_eq!(f["notification"]["kind"], "task_comment", "{f}");
+        assert_eq!(f["notification"]["occurrences"], 1);
+        first = f["notification"]["id"].clone();
+    }
+    dan.comment(s.task, "Agreed").await;
+    for bell in [&mut bell_b, &mut bell_a] {
+        let f = bell_frame(bell, "notifications_updated").await;
+        assert_eq!(f["removed"], json!([first]), "{f}");
+        let f = bell_frame(bell, "notification").await;
+        assert_eq!(f["notification"]["kind"], "task_comment", "{f}");
+        assert_eq!(f["notification"]["occurrences"], 2);
+        assert_eq!(f["notification"]["sender"]["username"], "dan");
+        assert_eq!(f["unread"], 4, "one entry per card and kind");
+    }
+    let (_, page) = carol.get("/messaging/notifications/").await;
+    let kinds: Vec<&str> = page["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "task_comment",
+            "assigned",
+            "added_to_room",
+            "added_to_board"
+        ]
+    );
+    // Nothing more comes, on either instance: each notification arrived once.
+    for bell in [&mut bell_b, &mut bell_a] {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+        while let Ok(f) = tokio::time::timeout_at(deadline, next(bell)).await {
+            assert_ne!(f["type"], "notification", "delivered twice: {f}");
+        }
+    }
+}
+
+/// The kanban's changes made on one instance reach followers on the other
+/// in order, once — labels, dates, several people, a checklist, archive and
+/// restore — and the card's history written on A reads the same on B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kanban_changes_reach_the_other_instance_in_order_once() {
+    let s = setup().await;
+    let topic = format!("board:{}", s.board);
+    let mut bob_ws = connect(&s.bob, "/ws").await;
+    next(&mut bob_ws).await;
+    let start = subscribe(&mut bob_ws, &topic).await["seq"]
+        .as_i64()
+        .unwrap();
+    let bob_id = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+
+    let (status, label) = s
+        .ada
+        .post(
+            &format!("/api/boards/{}/labels", s.board),
+            json!({"name": "Bug", "color": "red"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{label}");
+    let label = label["id"].as_i64().unwrap();
+    let (status, _) = s
+        .ada
+        .patch(
+            &format!("/api/tasks/{}", s.task),
+            json!({"labels": [label], "assignee_ids": [bob_id], "due_at": 1_900_000_000_000i64}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .ada
+        .post(
+            &format!("/api/tasks/{}/checklist", s.task),
+            json!({"text": "Check"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = s
+        .ada
+        .post(&format!("/api/tasks/{}/archive", s.task), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .ada
+        .post(&format!("/api/tasks/{}/restore", s.task), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let got = board_changes(&mut bob_ws, 5).await;
+    let kinds: Vec<&str> = got.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "label_saved",
+            "task_edited",
+            "checklist_changed",
+            "task_archived",
+            "task_restored"
+        ]
+    );
+    let seqs: Vec<i64> = got.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (start + 1..=start + 5).collect::<Vec<_>>());
+    // The card as B answers it, and its history, match what A wrote.
+    let (_, card) = s.bob.get(&format!("/api/tasks/{}", s.task)).await;
+    assert_eq!(card["labels"], json!([label]));
+    assert_eq!(card["assignee_ids"], json!([bob_id]));
+    assert_eq!(card["checklist"], json!({"done": 0, "total": 1}));
+    assert_eq!(card["archived_at"], Value::Null);
+    let (_, page) = s.bob.get(&format!("/api/tasks/{}/activity", s.task)).await;
+    let kinds: Vec<&str> = page["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["created", "assigned", "due_set", "labelled", "archived", "restored"]
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(f) = tokio::time::timeout_at(deadline, next(&mut bob_ws)).await {
+        assert_ne!(f["type"], "board_event", "delivered twice: {f}");
+    }
+}

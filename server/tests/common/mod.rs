@@ -83,6 +83,23 @@ pub async fn database_before(
     (db_url, pool, postgres)
 }
 
+/// After rows were inserted with explicit ids into a database made by
+/// [`database_before`]: on PostgreSQL the identities stay behind, so catch
+/// them up to each table's largest id (SQLite needs nothing).
+pub async fn catch_up_ids(pool: &sqlx::AnyPool, postgres: bool, tables: &[&str]) {
+    if !postgres {
+        return;
+    }
+    for table in tables {
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+        ))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
 /// A fresh PostgreSQL database for tests that always need PostgreSQL (the
 /// scale-out tests): through `TASKFLOW_TEST_DATABASE`, or the local server.
 /// Dropped with the returned guard.

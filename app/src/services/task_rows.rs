@@ -1,0 +1,165 @@
+//! Reading cards: a card's row plus its assignees and labels (kept in their
+//! own tables), put together as the API's `Task`. Every read of cards goes
+//! through here, so each answer and event carries the same fields.
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+
+use crate::error::AppResult;
+use crate::model::{ChecklistProgress, Task};
+
+/// A card's row in `tasks` (the stored shape; the API's `Task` adds the
+/// assignees and labels).
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: i64,
+    board_id: i64,
+    column_id: i64,
+    title: String,
+    description: String,
+    position: i64,
+    created_by: i64,
+    created_at: i64,
+    updated_at: i64,
+    comment_count: i64,
+    version: i64,
+    updated_by: Option<i64>,
+    due_at: Option<i64>,
+    done_at: Option<i64>,
+    archived_at: Option<i64>,
+    checklist_done: i64,
+    checklist_total: i64,
+}
+
+const COLUMNS: &str = "t.id, t.board_id, t.column_id, t.title, t.description, t.position, \
+     t.created_by, t.created_at, t.updated_at, t.comment_count, t.version, t.updated_by, \
+     t.due_at, t.done_at, t.archived_at, t.checklist_done, t.checklist_total";
+
+/// Which cards to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Cards {
+    /// One card (archived or not).
+    One(i64),
+    /// The cards on a board: live ones in live columns, in board order.
+    OnBoard(i64),
+    /// The live cards of one column, in order.
+    InColumn(i64),
+    /// A board's archived cards (and those of archived columns are not
+    /// among them), most recently archived first.
+    ArchivedOn(i64),
+    /// Live cards assigned to a user, on live boards they are on, soonest
+    /// due first (no date last).
+    AssignedTo(i64),
+}
+
+impl Cards {
+    /// `FROM ... WHERE ...` (aliases `t` for tasks, `c` for its column) and
+    /// the order; the one parameter is `$1`.
+    fn from_where(self) -> (&'static str, &'static str, i64) {
+        match self {
+            Cards::One(id) => ("FROM tasks t WHERE t.id = $1", "t.id", id),
+            Cards::OnBoard(board) => (
+                "FROM tasks t JOIN board_columns c ON c.id = t.column_id \
+                 WHERE t.board_id = $1 AND t.archived_at IS NULL AND c.archived_at IS NULL",
+                "c.position, t.position, t.id",
+                board,
+            ),
+            Cards::InColumn(column) => (
+                "FROM tasks t WHERE t.column_id = $1 AND t.archived_at IS NULL",
+                "t.position, t.id",
+                column,
+            ),
+            Cards::ArchivedOn(board) => (
+                "FROM tasks t JOIN board_columns c ON c.id = t.column_id \
+                 WHERE t.board_id = $1 AND t.archived_at IS NOT NULL AND c.archived_at IS NULL",
+                "t.archived_at DESC, t.id DESC",
+                board,
+            ),
+            Cards::AssignedTo(user) => (
+                "FROM tasks t JOIN board_columns c ON c.id = t.column_id \
+                 JOIN boards b ON b.id = t.board_id \
+                 JOIN task_assignees a ON a.task_id = t.id \
+                 JOIN board_members m ON m.board_id = t.board_id AND m.user_id = a.user_id \
+                 WHERE a.user_id = $1 AND t.archived_at IS NULL AND c.archived_at IS NULL \
+                   AND b.archived_at IS NULL",
+                "CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id",
+                user,
+            ),
+        }
+    }
+}
+
+/// The cards of a scope, whole.
+pub async fn load(db: &mut AnyConnection, which: Cards) -> AppResult<Vec<Task>> {
+    let (from_where, order, param) = which.from_where();
+    let rows: Vec<TaskRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} {from_where} ORDER BY {order}"))
+            .bind(param)
+            .fetch_all(&mut *db)
+            .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = format!("SELECT t.id {from_where}");
+    let assignees: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT task_id, user_id FROM task_assignees WHERE task_id IN ({ids})
+         ORDER BY task_id, added_at, user_id"
+    ))
+    .bind(param)
+    .fetch_all(&mut *db)
+    .await?;
+    let labels: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT task_id, label_id FROM task_labels WHERE task_id IN ({ids})
+         ORDER BY task_id, label_id"
+    ))
+    .bind(param)
+    .fetch_all(&mut *db)
+    .await?;
+    let mut assignees = grouped(assignees);
+    let mut labels = grouped(labels);
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let assignee_ids = assignees.remove(&r.id).unwrap_or_default();
+            Task {
+                assignee_id: assignee_ids.first().copied(),
+                assignee_ids,
+                labels: labels.remove(&r.id).unwrap_or_default(),
+                id: r.id,
+                board_id: r.board_id,
+                column_id: r.column_id,
+                title: r.title,
+                description: r.description,
+                position: r.position,
+                created_by: r.created_by,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                comment_count: r.comment_count,
+                version: r.version,
+                updated_by: r.updated_by,
+                due_at: r.due_at,
+                done_at: r.done_at,
+                archived_at: r.archived_at,
+                checklist: ChecklistProgress {
+                    done: r.checklist_done,
+                    total: r.checklist_total,
+                },
+            }
+        })
+        .collect())
+}
+
+/// One card (archived or not), if it exists.
+pub async fn one(db: &mut AnyConnection, task_id: i64) -> AppResult<Option<Task>> {
+    Ok(load(db, Cards::One(task_id)).await?.pop())
+}
+
+/// (task, x) pairs, in order, as x's per task.
+fn grouped(pairs: Vec<(i64, i64)>) -> HashMap<i64, Vec<i64>> {
+    let mut by_task: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (task, x) in pairs {
+        by_task.entry(task).or_default().push(x);
+    }
+    by_task
+}
