@@ -77,6 +77,13 @@ test("dialogs keep and return focus; axe finds nothing serious", async ({ browse
   await expect(roomDialog).toHaveCount(0);
   await expect(members).toBeFocused();
 
+  // The bell's menu (with the entries the team's setup made).
+  await page.getByLabel(/^Notifications/).click();
+  await expect(page.getByRole("region", { name: "Latest notifications" })).toBeVisible();
+  await expectAccessible(page, "the bell's menu");
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("region", { name: "Latest notifications" })).toHaveCount(0);
+
   // The Members tab of the pane, and dark mode.
   await page.getByRole("tab", { name: /^Members/ }).click();
   await expectAccessible(page, "the members tab");

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use app::model::{ChecklistPatch, LabelPatch, NewChecklistItem, NewLabel};
-use app::services::{activity, archive, boards, checklists, labels, tasks};
+use app::services::{archive, boards, checklists, labels, tasks};
 
 use crate::error::HttpResult;
 use crate::extract::{CurrentUser, JsonBody, QueryParams};
@@ -246,7 +246,7 @@ async fn task_activity(
     QueryParams(q): QueryParams<ActivityQuery>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(
-        activity::task_activity(&s.services, &u, parse_id(&id)?, q.before, q.limit).await?,
+        tasks::task_activity(&s.services, &u, parse_id(&id)?, q.before, q.limit).await?,
     ))
 }
 

@@ -280,16 +280,14 @@ struct ActivityRow {
 }
 
 /// A card's history, oldest first: the newest `limit` entries before the
-/// entry `before` (keyset on id), for anyone who can see the card.
-#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
-pub async fn task_activity(
+/// entry `before` (keyset on id). The caller checks access
+/// (`tasks::task_activity`).
+pub(crate) async fn page(
     svc: &Services,
-    user: &User,
     task_id: i64,
     before: Option<i64>,
     limit: Option<i64>,
 ) -> AppResult<ActivityPage> {
-    super::tasks::visible_task(svc, user, task_id).await?;
     let limit = limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
     let mut rows: Vec<ActivityRow> = sqlx::query_as(
         "SELECT a.id, a.task_id, a.seq, a.detail, a.created_at, a.actor_id,

@@ -15,7 +15,7 @@ use super::hub::{Event, Topic};
 use super::positions::{self, List};
 use super::storage::now_ms;
 use super::task_rows::{self, Cards};
-use super::tasks::{self, visible_task};
+use super::tasks::visible_task;
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{ArchivedColumn, BoardArchive, Column, Task, User};
@@ -28,7 +28,7 @@ pub async fn archive_task(svc: &Services, user: &User, task_id: i64) -> AppResul
     let task = visible_task(svc, user, task_id).await?;
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;
     let tx = &mut write.tx;
-    let before = tasks::current(tx, task_id).await?;
+    let before = task_rows::current(tx, task_id).await?;
     if before.archived_at.is_some() {
         return Ok(before);
     }
@@ -42,7 +42,7 @@ pub async fn archive_task(svc: &Services, user: &User, task_id: i64) -> AppResul
     .execute(&mut **tx)
     .await?;
     positions::close_gap(tx, List::Tasks, before.column_id, before.position).await?;
-    let archived = tasks::current(tx, task_id).await?;
+    let archived = task_rows::current(tx, task_id).await?;
     write
         .record_task(
             BoardChange::TaskArchived {
@@ -63,7 +63,7 @@ pub async fn restore_task(svc: &Services, user: &User, task_id: i64) -> AppResul
     let task = visible_task(svc, user, task_id).await?;
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;
     let tx = &mut write.tx;
-    let before = tasks::current(tx, task_id).await?;
+    let before = task_rows::current(tx, task_id).await?;
     if before.archived_at.is_none() {
         return Ok(before);
     }
@@ -86,7 +86,7 @@ pub async fn restore_task(svc: &Services, user: &User, task_id: i64) -> AppResul
     .bind(task_id)
     .execute(&mut **tx)
     .await?;
-    let restored = tasks::current(tx, task_id).await?;
+    let restored = task_rows::current(tx, task_id).await?;
     write
         .record_task(
             BoardChange::TaskRestored {

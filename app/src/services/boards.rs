@@ -8,12 +8,10 @@ use super::activity::{self, Delta};
 use super::board_events::{self, BoardWrite};
 use super::general_room;
 use super::hub::{Event, Topic};
-use super::labels;
 use super::notifications::{self, Activity};
 use super::numbered::Stream;
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::task_rows::{self, Cards};
-use super::tasks;
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{BoardDetail, BoardSummary, Column, Member, NotificationKind, Role, User};
@@ -206,7 +204,7 @@ async fn read_board(
     .await?;
     let tasks = task_rows::load(&mut *pool.acquire().await?, Cards::OnBoard(board_id)).await?;
     let members = list_members(pool, board_id).await?;
-    let labels = labels::of_board(pool, board_id).await?;
+    let labels = task_rows::board_labels(pool, board_id).await?;
     Ok(BoardDetail {
         id: board.id,
         name: board.name,
@@ -554,14 +552,14 @@ pub async fn remove_member(
     .fetch_all(&mut **tx)
     .await?;
     for &(task_id,) in &unassigned {
-        let before = tasks::current(tx, task_id).await?;
+        let before = task_rows::current(tx, task_id).await?;
         let people: Vec<i64> = before
             .assignee_ids
             .iter()
             .copied()
             .filter(|p| *p != member_id)
             .collect();
-        tasks::set_assignees(tx, task_id, &before.assignee_ids, &people).await?;
+        task_rows::set_assignees(tx, task_id, &before.assignee_ids, &people).await?;
         sqlx::query("UPDATE tasks SET version = version + 1 WHERE id = $1")
             .bind(task_id)
             .execute(&mut **tx)

@@ -7,6 +7,7 @@ use sqlx::{Any, Transaction};
 use super::board_events::BoardWrite;
 use super::positions::{self, List};
 use super::storage::now_ms;
+use super::task_rows;
 use super::tasks::{self, visible_task};
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -83,7 +84,7 @@ async fn finish(
     .bind(task_id)
     .execute(&mut **tx)
     .await?;
-    let task = tasks::current(tx, task_id).await?;
+    let task = task_rows::current(tx, task_id).await?;
     let items = items_of(&mut **tx, task_id).await?;
     write
         .record(BoardChange::ChecklistChanged {
@@ -107,7 +108,7 @@ pub async fn add_item(
     let text = validate::checklist_text(&new.text)?;
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;
     let tx = &mut write.tx;
-    tasks::current(tx, task_id).await?;
+    task_rows::current(tx, task_id).await?;
     let position = positions::len(tx, List::Checklist, task_id).await?;
     if position >= validate::MAX_CHECKLIST_ITEMS {
         return Err(AppError::invalid(format!(

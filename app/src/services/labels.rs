@@ -6,46 +6,13 @@ use sqlx::{Any, Transaction};
 use super::board_events::BoardWrite;
 use super::boards::role_on;
 use super::storage::now_ms;
-use super::tasks::{self, visible_task};
+use super::task_rows::{self, LabelRow};
+use super::tasks::visible_task;
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{Label, LabelColor, LabelPatch, NewLabel, Task, User};
 use crate::protocol::BoardChange;
 use crate::validate;
-
-#[derive(sqlx::FromRow)]
-struct LabelRow {
-    id: i64,
-    board_id: i64,
-    name: String,
-    color: String,
-}
-
-impl From<LabelRow> for Label {
-    fn from(r: LabelRow) -> Self {
-        Label {
-            id: r.id,
-            board_id: r.board_id,
-            name: r.name,
-            // Only the service writes colours; an unknown one reads as gray.
-            color: LabelColor::parse(&r.color).unwrap_or(LabelColor::Gray),
-        }
-    }
-}
-
-/// A board's labels, oldest first.
-pub(crate) async fn of_board<'e, E: sqlx::Executor<'e, Database = Any>>(
-    db: E,
-    board_id: i64,
-) -> AppResult<Vec<Label>> {
-    let rows: Vec<LabelRow> = sqlx::query_as(
-        "SELECT id, board_id, name, color FROM labels WHERE board_id = $1 ORDER BY id",
-    )
-    .bind(board_id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(Label::from).collect())
-}
 
 async fn fetch(tx: &mut Transaction<'static, Any>, label_id: i64) -> AppResult<Option<Label>> {
     let row: Option<LabelRow> =
@@ -60,7 +27,7 @@ async fn fetch(tx: &mut Transaction<'static, Any>, label_id: i64) -> AppResult<O
 #[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn list_labels(svc: &Services, user: &User, board_id: i64) -> AppResult<Vec<Label>> {
     role_on(&svc.pool, board_id, user.id).await?;
-    of_board(&svc.pool, board_id).await
+    task_rows::board_labels(&svc.pool, board_id).await
 }
 
 /// No two labels of a board share a name (ignoring case).
@@ -221,7 +188,7 @@ pub async fn set_task_label(
     let task = visible_task(svc, user, task_id).await?;
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;
     let tx = &mut write.tx;
-    let before = tasks::current(tx, task_id).await?;
+    let before = task_rows::current(tx, task_id).await?;
     match fetch(tx, label_id).await? {
         Some(label) if label.board_id == before.board_id => {}
         _ => return Err(AppError::not_found("label")),
@@ -239,14 +206,14 @@ pub async fn set_task_label(
             .filter(|l| *l != label_id)
             .collect()
     };
-    tasks::set_labels(tx, task_id, &before.labels, &labels).await?;
+    task_rows::set_labels(tx, task_id, &before.labels, &labels).await?;
     sqlx::query("UPDATE tasks SET updated_at = $1, updated_by = $2 WHERE id = $3")
         .bind(now_ms())
         .bind(user.id)
         .bind(task_id)
         .execute(&mut **tx)
         .await?;
-    let after = tasks::current(tx, task_id).await?;
+    let after = task_rows::current(tx, task_id).await?;
     write
         .record_task(
             BoardChange::TaskEdited {

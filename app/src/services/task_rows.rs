@@ -1,13 +1,16 @@
-//! Reading cards: a card's row plus its assignees and labels (kept in their
-//! own tables), put together as the API's `Task`. Every read of cards goes
-//! through here, so each answer and event carries the same fields.
+//! Cards as rows: a card's row plus its assignees and labels (kept in
+//! tables of their own), put together as the API's `Task`, and the writes of
+//! those parts. Every read of cards goes through here, so each answer and
+//! event carries the same fields. (It imports no other service: boards,
+//! tasks, labels and archive all use it.)
 
 use std::collections::HashMap;
 
-use sqlx::AnyConnection;
+use sqlx::{Any, AnyConnection, Transaction};
 
-use crate::error::AppResult;
-use crate::model::{ChecklistProgress, Task};
+use super::storage::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::model::{ChecklistProgress, Label, LabelColor, Task};
 
 /// A card's row in `tasks` (the stored shape; the API's `Task` adds the
 /// assignees and labels).
@@ -162,4 +165,111 @@ fn grouped(pairs: Vec<(i64, i64)>) -> HashMap<i64, Vec<i64>> {
         by_task.entry(task).or_default().push(x);
     }
     by_task
+}
+
+/// A card as it is now, inside a transaction.
+pub(crate) async fn current(tx: &mut Transaction<'static, Any>, task_id: i64) -> AppResult<Task> {
+    one(&mut **tx, task_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("task"))
+}
+
+/// Makes `people` the card's assignees, in this order (those already on it
+/// keep their place), and `tasks.assignee_id` the first of them. Returns
+/// who was added.
+pub(crate) async fn set_assignees(
+    tx: &mut Transaction<'static, Any>,
+    task_id: i64,
+    before: &[i64],
+    people: &[i64],
+) -> AppResult<Vec<i64>> {
+    for gone in before.iter().filter(|p| !people.contains(p)) {
+        sqlx::query("DELETE FROM task_assignees WHERE task_id = $1 AND user_id = $2")
+            .bind(task_id)
+            .bind(gone)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let added: Vec<i64> = people
+        .iter()
+        .copied()
+        .filter(|p| !before.contains(p))
+        .collect();
+    // One millisecond apart, so "the order they were added" is the order given.
+    let now = now_ms();
+    for (i, person) in added.iter().enumerate() {
+        sqlx::query("INSERT INTO task_assignees (task_id, user_id, added_at) VALUES ($1, $2, $3)")
+            .bind(task_id)
+            .bind(person)
+            .bind(now + i as i64)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE tasks SET assignee_id = (SELECT user_id FROM task_assignees
+             WHERE task_id = $1 ORDER BY added_at, user_id LIMIT 1)
+         WHERE id = $1",
+    )
+    .bind(task_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(added)
+}
+
+/// Makes `labels` the card's labels.
+pub(crate) async fn set_labels(
+    tx: &mut Transaction<'static, Any>,
+    task_id: i64,
+    before: &[i64],
+    labels: &[i64],
+) -> AppResult<()> {
+    for gone in before.iter().filter(|l| !labels.contains(l)) {
+        sqlx::query("DELETE FROM task_labels WHERE task_id = $1 AND label_id = $2")
+            .bind(task_id)
+            .bind(gone)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for new in labels.iter().filter(|l| !before.contains(l)) {
+        sqlx::query("INSERT INTO task_labels (task_id, label_id) VALUES ($1, $2)")
+            .bind(task_id)
+            .bind(new)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LabelRow {
+    id: i64,
+    board_id: i64,
+    name: String,
+    color: String,
+}
+
+impl From<LabelRow> for Label {
+    fn from(r: LabelRow) -> Self {
+        Label {
+            id: r.id,
+            board_id: r.board_id,
+            name: r.name,
+            // Only the service writes colours; an unknown one reads as gray.
+            color: LabelColor::parse(&r.color).unwrap_or(LabelColor::Gray),
+        }
+    }
+}
+
+/// A board's labels (what its cards' `labels` refer to), oldest first.
+pub(crate) async fn board_labels<'e, E: sqlx::Executor<'e, Database = Any>>(
+    db: E,
+    board_id: i64,
+) -> AppResult<Vec<Label>> {
+    let rows: Vec<LabelRow> = sqlx::query_as(
+        "SELECT id, board_id, name, color FROM labels WHERE board_id = $1 ORDER BY id",
+    )
+    .bind(board_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(Label::from).collect())
 }

@@ -3,25 +3,21 @@
 
 use sqlx::{Any, Transaction};
 
+use super::activity;
 use super::board_events::BoardWrite;
 use super::boards::role_on;
 use super::notifications::{self, Activity, Notified};
 use super::positions::{self, List};
 use super::storage::now_ms;
-use super::task_rows::{self, Cards};
+use super::task_rows::{self, current, set_assignees, set_labels, Cards};
 use super::watching;
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{Change, MyTask, NotificationKind, Task, TaskMove, TaskPatch, User};
+use crate::model::{
+    ActivityPage, Change, MyTask, NotificationKind, Task, TaskMove, TaskPatch, User,
+};
 use crate::protocol::BoardChange;
 use crate::validate;
-
-/// A card as it is now, inside a transaction.
-pub(crate) async fn current(tx: &mut Transaction<'static, Any>, task_id: i64) -> AppResult<Task> {
-    task_rows::one(&mut **tx, task_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("task"))
-}
 
 /// Loads a task the user may see (404 for unknown ids and other people's boards).
 #[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
@@ -99,72 +95,6 @@ async fn check_labels(
                 "that label is not on this board (it may have been deleted)",
             ));
         }
-    }
-    Ok(())
-}
-
-/// Makes `people` the card's assignees, in this order (those already on it
-/// keep their place), and `tasks.assignee_id` the first of them. Returns
-/// who was added.
-pub(crate) async fn set_assignees(
-    tx: &mut Transaction<'static, Any>,
-    task_id: i64,
-    before: &[i64],
-    people: &[i64],
-) -> AppResult<Vec<i64>> {
-    for gone in before.iter().filter(|p| !people.contains(p)) {
-        sqlx::query("DELETE FROM task_assignees WHERE task_id = $1 AND user_id = $2")
-            .bind(task_id)
-            .bind(gone)
-            .execute(&mut **tx)
-            .await?;
-    }
-    let added: Vec<i64> = people
-        .iter()
-        .copied()
-        .filter(|p| !before.contains(p))
-        .collect();
-    // One millisecond apart, so "the order they were added" is the order given.
-    let now = now_ms();
-    for (i, person) in added.iter().enumerate() {
-        sqlx::query("INSERT INTO task_assignees (task_id, user_id, added_at) VALUES ($1, $2, $3)")
-            .bind(task_id)
-            .bind(person)
-            .bind(now + i as i64)
-            .execute(&mut **tx)
-            .await?;
-    }
-    sqlx::query(
-        "UPDATE tasks SET assignee_id = (SELECT user_id FROM task_assignees
-             WHERE task_id = $1 ORDER BY added_at, user_id LIMIT 1)
-         WHERE id = $1",
-    )
-    .bind(task_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(added)
-}
-
-/// Makes `labels` the card's labels.
-pub(crate) async fn set_labels(
-    tx: &mut Transaction<'static, Any>,
-    task_id: i64,
-    before: &[i64],
-    labels: &[i64],
-) -> AppResult<()> {
-    for gone in before.iter().filter(|l| !labels.contains(l)) {
-        sqlx::query("DELETE FROM task_labels WHERE task_id = $1 AND label_id = $2")
-            .bind(task_id)
-            .bind(gone)
-            .execute(&mut **tx)
-            .await?;
-    }
-    for new in labels.iter().filter(|l| !before.contains(l)) {
-        sqlx::query("INSERT INTO task_labels (task_id, label_id) VALUES ($1, $2)")
-            .bind(task_id)
-            .bind(new)
-            .execute(&mut **tx)
-            .await?;
     }
     Ok(())
 }
@@ -506,6 +436,19 @@ pub async fn delete_task(svc: &Services, user: &User, task_id: i64) -> AppResult
         .await?;
     write.commit(svc).await?;
     Ok(())
+}
+
+/// A card's history (anyone who can see the card), oldest first.
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
+pub async fn task_activity(
+    svc: &Services,
+    user: &User,
+    task_id: i64,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> AppResult<ActivityPage> {
+    visible_task(svc, user, task_id).await?;
+    activity::page(svc, task_id, before, limit).await
 }
 
 /// Every live card assigned to the user on their live boards, soonest due
