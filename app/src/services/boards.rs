@@ -551,20 +551,26 @@ pub async fn remove_member(
     .bind(member_id)
     .fetch_all(&mut **tx)
     .await?;
-    for &(task_id,) in &unassigned {
-        let before = task_rows::current(tx, task_id).await?;
-        let people: Vec<i64> = before
-            .assignee_ids
-            .iter()
-            .copied()
-            .filter(|p| *p != member_id)
-            .collect();
-        task_rows::set_assignees(tx, task_id, &before.assignee_ids, &people).await?;
-        sqlx::query("UPDATE tasks SET version = version + 1 WHERE id = $1")
-            .bind(task_id)
-            .execute(&mut **tx)
-            .await?;
-    }
+    // Off every card of the board at once: the next person on each card
+    // becomes its one-assignee `assignee_id`, and each card's version moves.
+    sqlx::query(&format!(
+        "UPDATE tasks SET assignee_id = {}, version = version + 1
+         WHERE board_id = $1
+           AND id IN (SELECT task_id FROM task_assignees WHERE user_id = $2)",
+        task_rows::FIRST_ASSIGNEE_BUT
+    ))
+    .bind(board_id)
+    .bind(member_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM task_assignees WHERE user_id = $1
+         AND task_id IN (SELECT id FROM tasks WHERE board_id = $2)",
+    )
+    .bind(member_id)
+    .bind(board_id)
+    .execute(&mut **tx)
+    .await?;
     // Nor do they do any checklist item here any more.
     sqlx::query(
         "UPDATE checklist_items SET assignee_id = NULL WHERE assignee_id = $1

@@ -5,8 +5,6 @@
 //! once send it once. Marking a card done (or archiving it) stops them; a
 //! new due date starts them again.
 
-use sqlx::AnyPool;
-
 use super::notifications::{self, Activity, Notified};
 use super::Services;
 use crate::error::AppResult;
@@ -40,14 +38,14 @@ pub async fn send_due(svc: &Services, now: i64) -> AppResult<usize> {
     let mut made = 0;
     for card in cards {
         let overdue = card.due_at <= now;
-        made += remind(&svc.pool, svc, &card, overdue).await?;
+        made += remind(svc, &card, overdue).await?;
     }
     Ok(made)
 }
 
 /// One card's reminder, claimed so it goes out once.
-async fn remind(pool: &AnyPool, svc: &Services, card: &DueCard, overdue: bool) -> AppResult<usize> {
-    let mut tx = pool.begin().await?;
+async fn remind(svc: &Services, card: &DueCard, overdue: bool) -> AppResult<usize> {
+    let mut tx = svc.pool.begin().await?;
     // An overdue card never also gets "due soon" later.
     let claim = if overdue {
         "UPDATE tasks SET overdue_sent = 1, due_soon_sent = 1

@@ -104,23 +104,21 @@ pub async fn load(db: &mut AnyConnection, which: Cards) -> AppResult<Vec<Task>> 
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    // The card's people and labels in one statement: (task, 0 = person /
+    // 1 = label, id), people in the order they were added.
     let ids = format!("SELECT t.id {from_where}");
-    let assignees: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT task_id, user_id FROM task_assignees WHERE task_id IN ({ids})
-         ORDER BY task_id, added_at, user_id"
+    let parts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT task_id, 0 AS part, user_id AS id, added_at AS rank FROM task_assignees
+             WHERE task_id IN ({ids})
+         UNION ALL
+         SELECT task_id, 1, label_id, label_id FROM task_labels WHERE task_id IN ({ids})
+         ORDER BY 1, 2, 4, 3"
     ))
     .bind(param)
     .fetch_all(&mut *db)
     .await?;
-    let labels: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT task_id, label_id FROM task_labels WHERE task_id IN ({ids})
-         ORDER BY task_id, label_id"
-    ))
-    .bind(param)
-    .fetch_all(&mut *db)
-    .await?;
-    let mut assignees = grouped(assignees);
-    let mut labels = grouped(labels);
+    let mut assignees = grouped(parts.iter().filter(|p| p.1 == 0));
+    let mut labels = grouped(parts.iter().filter(|p| p.1 == 1));
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -158,11 +156,11 @@ pub async fn one(db: &mut AnyConnection, task_id: i64) -> AppResult<Option<Task>
     Ok(load(db, Cards::One(task_id)).await?.pop())
 }
 
-/// (task, x) pairs, in order, as x's per task.
-fn grouped(pairs: Vec<(i64, i64)>) -> HashMap<i64, Vec<i64>> {
+/// (task, part, id, rank) rows, in order, as ids per task.
+fn grouped<'a>(rows: impl Iterator<Item = &'a (i64, i64, i64, i64)>) -> HashMap<i64, Vec<i64>> {
     let mut by_task: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (task, x) in pairs {
-        by_task.entry(task).or_default().push(x);
+    for &(task, _, id, _) in rows {
+        by_task.entry(task).or_default().push(id);
     }
     by_task
 }
@@ -173,6 +171,11 @@ pub(crate) async fn current(tx: &mut Transaction<'static, Any>, task_id: i64) ->
         .await?
         .ok_or_else(|| AppError::not_found("task"))
 }
+
+/// The card's first assignee other than the user `$2` (by when they were
+/// added), inside an `UPDATE tasks`: what `tasks.assignee_id` mirrors.
+pub(crate) const FIRST_ASSIGNEE_BUT: &str = "(SELECT a.user_id FROM task_assignees a
+     WHERE a.task_id = tasks.id AND a.user_id <> $2 ORDER BY a.added_at, a.user_id LIMIT 1)";
 
 /// Makes `people` the card's assignees, in this order (those already on it
 /// keep their place), and `tasks.assignee_id` the first of them. Returns
@@ -205,12 +208,11 @@ pub(crate) async fn set_assignees(
             .execute(&mut **tx)
             .await?;
     }
-    sqlx::query(
-        "UPDATE tasks SET assignee_id = (SELECT user_id FROM task_assignees
-             WHERE task_id = $1 ORDER BY added_at, user_id LIMIT 1)
-         WHERE id = $1",
-    )
+    sqlx::query(&format!(
+        "UPDATE tasks SET assignee_id = {FIRST_ASSIGNEE_BUT} WHERE id = $1"
+    ))
     .bind(task_id)
+    .bind(0) // nobody left out (ids start at 1)
     .execute(&mut **tx)
     .await?;
     Ok(added)

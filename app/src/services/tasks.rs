@@ -372,13 +372,21 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
     let position = match to.after_id {
         None => 0,
         Some(after_id) => {
-            let after = task_rows::one(&mut **tx, after_id).await?;
+            // Only where the neighbour is matters (a live card of that column).
+            let after: Option<(i64,)> = sqlx::query_as(
+                "SELECT position FROM tasks
+                 WHERE id = $1 AND column_id = $2 AND archived_at IS NULL",
+            )
+            .bind(after_id)
+            .bind(to.column_id)
+            .fetch_optional(&mut **tx)
+            .await?;
             match after {
-                Some(after) if after.column_id == to.column_id && after.archived_at.is_none() => {
+                Some((after,)) => {
                     // Leaving its place first shifts the cards below it up by one.
                     let below_own_place =
-                        before.column_id == to.column_id && after.position > before.position;
-                    after.position + 1 - i64::from(below_own_place)
+                        before.column_id == to.column_id && after > before.position;
+                    after + 1 - i64::from(below_own_place)
                 }
                 _ => return Err(AppError::Stale(Box::new(before))),
             }
@@ -459,8 +467,8 @@ pub async fn my_tasks(svc: &Services, user: &User) -> AppResult<Vec<MyTask>> {
     let tasks = task_rows::load(&mut db, Cards::AssignedTo(user.id)).await?;
     let places: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT c.id, b.name, c.name FROM board_columns c JOIN boards b ON b.id = c.board_id
-         JOIN task_assignees a ON a.user_id = $1
-         JOIN tasks t ON t.id = a.task_id AND t.column_id = c.id",
+         WHERE c.id IN (SELECT t.column_id FROM tasks t
+                        JOIN task_assignees a ON a.task_id = t.id WHERE a.user_id = $1)",
     )
     .bind(user.id)
     .fetch_all(&mut *db)
