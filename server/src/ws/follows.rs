@@ -84,8 +84,7 @@ impl Follows {
             Event::Notification { .. }
             | Event::NotificationsUpdated { .. }
             | Event::RoomRead { .. }
-            | Event::AccessChanged { .. }
-            | Event::BoardListChanged { .. } => follows(Topic::User(me)),
+            | Event::AccessChanged { .. } => follows(Topic::User(me)),
             Event::SessionEnded { .. } => false,
         }
     }
