@@ -8,7 +8,13 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Everything a TaskFlow operation can fail with, as the user should see it.
-#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+///
+/// On the wire: `{"code": <variant in snake_case>, "message": <payload>}`,
+/// `code` first (how it is written). It is read code first by hand (below):
+/// serde's derive for an adjacently tagged enum also accepts the content
+/// first, which buffers it and compiles every payload's deserialiser (a whole
+/// `Task` for `Stale`) a second time into the browser's bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
 #[serde(tag = "code", content = "message", rename_all = "snake_case")]
 pub enum AppError {
     /// Input failed validation (empty name, too long, bad username...). 400.
@@ -53,6 +59,60 @@ pub enum AppError {
     /// The browser could not reach the server, or could not read its answer.
     #[error("{0}")]
     Network(String),
+}
+
+impl<'de> Deserialize<'de> for AppError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(CodeFirst)
+    }
+}
+
+/// Reads `{"code": ..., "message": ...}` in that order.
+struct CodeFirst;
+
+impl<'de> serde::de::Visitor<'de> for CodeFirst {
+    type Value = AppError;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an error object: {\"code\", \"message\"}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AppError, A::Error> {
+        use serde::de::Error as _;
+        use std::borrow::Cow;
+        if map.next_key::<Cow<'de, str>>()?.as_deref() != Some("code") {
+            return Err(A::Error::custom("an error's `code` must come first"));
+        }
+        let code = map.next_value::<Cow<'de, str>>()?;
+        if map.next_key::<Cow<'de, str>>()?.as_deref() != Some("message") {
+            return Err(A::Error::missing_field("message"));
+        }
+        let error = match code.as_ref() {
+            "invalid_input" => AppError::InvalidInput(map.next_value()?),
+            "unauthenticated" => AppError::Unauthenticated(map.next_value()?),
+            "forbidden" => AppError::Forbidden(map.next_value()?),
+            "not_found" => AppError::NotFound(map.next_value()?),
+            "conflict" => AppError::Conflict(map.next_value()?),
+            "gone" => AppError::Gone(map.next_value()?),
+            "stale" => AppError::Stale(map.next_value()?),
+            "rate_limited" => AppError::RateLimited(map.next_value()?),
+            "too_many_connections" => AppError::TooManyConnections(map.next_value()?),
+            "busy" => AppError::Busy(map.next_value()?),
+            "internal" => AppError::Internal(map.next_value()?),
+            "network" => AppError::Network(map.next_value()?),
+            other => {
+                return Err(A::Error::custom(format_args!(
+                    "unknown error code `{other}`"
+                )))
+            }
+        };
+        // Nothing else belongs in it (and a reader must consume the map).
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(error)
+    }
 }
 
 /// What the browser says when a request did not get through.
@@ -295,6 +355,44 @@ impl From<sqlx::migrate::MigrateError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_reads_back_as_written() {
+        let all = [
+            AppError::InvalidInput("a".into()),
+            AppError::Unauthenticated("b".into()),
+            AppError::Forbidden("c".into()),
+            AppError::NotFound("d".into()),
+            AppError::Conflict("e".into()),
+            AppError::Gone("f".into()),
+            AppError::Stale(Box::new(
+                serde_json::from_str(
+                    r#"{"id":9,"board_id":3,"column_id":4,"title":"Ship","description":"","position":0,
+                        "assignee_id":null,"created_by":1,"created_at":7,"updated_at":8}"#,
+                )
+                .unwrap(),
+            )),
+            AppError::RateLimited(80),
+            AppError::TooManyConnections("g".into()),
+            AppError::Busy(5),
+            AppError::Internal("h".into()),
+            AppError::Network("i".into()),
+        ];
+        for error in all {
+            let json = serde_json::to_string(&error).unwrap();
+            assert!(json.starts_with(r#"{"code":"#), "{json}");
+            let back: AppError = serde_json::from_str(&json).expect(&json);
+            assert_eq!(back, error, "{json}");
+        }
+        for bad in [
+            r#"{"message":"x","code":"gone"}"#,
+            r#"{"code":"shout","message":"x"}"#,
+            r#"{"code":"gone"}"#,
+            r#"{"code":"rate_limited","message":"soon"}"#,
+        ] {
+            assert!(serde_json::from_str::<AppError>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn client_messages_never_echo_unbounded_input() {
