@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod kanban;
+pub use kanban::*;
+
 /// A user as other users see them (never with a password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -65,6 +68,9 @@ pub struct BoardSummary {
     pub task_count: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the board was archived (listed apart, read-only); `None`: live.
+    #[serde(default)]
+    pub archived_at: Option<i64>,
 }
 
 /// A board member.
@@ -84,9 +90,10 @@ pub struct Column {
     pub position: i64,
 }
 
-/// A task card. `position` is 0-based and contiguous within its column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+/// A task card. `position` is 0-based and contiguous within its column
+/// (among the column's live cards; an archived card keeps the position it
+/// had, where a restore puts it back).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     pub id: i64,
     pub board_id: i64,
@@ -94,6 +101,7 @@ pub struct Task {
     pub title: String,
     pub description: String,
     pub position: i64,
+    /// The first of `assignee_ids` (for clients that know only one).
     pub assignee_id: Option<i64>,
     pub created_by: i64,
     pub created_at: i64,
@@ -109,6 +117,23 @@ pub struct Task {
     /// anyone did, or for changes older than this field.
     #[serde(default)]
     pub updated_by: Option<i64>,
+    /// Everyone on the card, in the order they were added.
+    #[serde(default)]
+    pub assignee_ids: Vec<i64>,
+    /// When it is due (Unix ms), if ever.
+    #[serde(default)]
+    pub due_at: Option<i64>,
+    /// When it was marked done; `None`: open.
+    #[serde(default)]
+    pub done_at: Option<i64>,
+    /// The ids of its labels, in the board's label order.
+    #[serde(default)]
+    pub labels: Vec<i64>,
+    #[serde(default)]
+    pub checklist: ChecklistProgress,
+    /// When it was archived; `None`: on the board.
+    #[serde(default)]
+    pub archived_at: Option<i64>,
 }
 
 fn first_version() -> i64 {
@@ -127,6 +152,9 @@ pub struct BoardDetail {
     pub viewer_id: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the board was archived (read-only until restored).
+    #[serde(default)]
+    pub archived_at: Option<i64>,
     /// The number of the board's last change these columns, tasks and
     /// members include: follow `board:{id}` with `after` = this.
     #[serde(default)]
@@ -137,6 +165,9 @@ pub struct BoardDetail {
     pub tasks: Vec<Task>,
     /// Owner first, then by username.
     pub members: Vec<Member>,
+    /// The board's labels, oldest first.
+    #[serde(default)]
+    pub labels: Vec<Label>,
 }
 
 impl BoardDetail {
@@ -216,6 +247,20 @@ impl BoardDetail {
             }
         }
         self.move_task(task.id, task.column_id, task.position);
+    }
+
+    /// Takes a card off the board (deleted or archived); the cards after
+    /// it in its column move up.
+    pub(crate) fn remove_task(&mut self, task_id: i64, column_id: i64) {
+        self.tasks.retain(|t| t.id != task_id);
+        for (n, t) in self
+            .tasks
+            .iter_mut()
+            .filter(|t| t.column_id == column_id)
+            .enumerate()
+        {
+            t.position = n as i64;
+        }
     }
 
     pub(crate) fn renumber_columns(&mut self) {
@@ -549,9 +594,18 @@ pub enum NotificationKind {
     AddedToRoom,
     /// Comments on a card you watch (one entry per card, counting them).
     TaskComment,
+    /// A card of yours is due within a day.
+    DueSoon,
+    /// A card of yours is past its due date.
+    Overdue,
 }
 
 impl NotificationKind {
+    /// Reminders the server sends by itself (due dates), not someone's action.
+    pub fn is_reminder(self) -> bool {
+        matches!(self, Self::DueSoon | Self::Overdue)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CommentMention => "comment_mention",
@@ -560,6 +614,8 @@ impl NotificationKind {
             Self::AddedToBoard => "added_to_board",
             Self::AddedToRoom => "added_to_room",
             Self::TaskComment => "task_comment",
+            Self::DueSoon => "due_soon",
+            Self::Overdue => "overdue",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -570,6 +626,8 @@ impl NotificationKind {
             "added_to_board" => Some(Self::AddedToBoard),
             "added_to_room" => Some(Self::AddedToRoom),
             "task_comment" => Some(Self::TaskComment),
+            "due_soon" => Some(Self::DueSoon),
+            "overdue" => Some(Self::Overdue),
             _ => None,
         }
     }
@@ -627,6 +685,8 @@ impl Notification {
                     n.context
                 ),
             },
+            NotificationKind::DueSoon => format!("“{}” in {board} is due soon", n.context),
+            NotificationKind::Overdue => format!("“{}” in {board} is overdue", n.context),
         }
     }
 
@@ -783,9 +843,34 @@ pub struct TaskPatch {
         deserialize_with = "present"
     )]
     pub position: Option<i64>,
-    /// Absent keeps the assignee, `null` unassigns, an id assigns.
+    /// Absent keeps the assignees, `null` unassigns everyone, an id makes
+    /// that person the only one (the one-assignee API).
     #[serde(default, skip_serializing_if = "Change::is_keep")]
     pub assignee_id: Change<i64>,
+    /// Everyone on the card, in order (replaces the set; `[]` unassigns).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub assignee_ids: Option<Vec<i64>>,
+    /// Absent keeps the due date, `null` clears it, a time sets it.
+    #[serde(default, skip_serializing_if = "Change::is_keep")]
+    pub due_at: Change<i64>,
+    /// `true` marks it done (now), `false` open again.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub done: Option<bool>,
+    /// Its labels (replaces the set).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub labels: Option<Vec<i64>>,
     /// The task's version this edit was made from: if someone changed the
     /// task since, nothing is written (409 with the current task). Absent:
     /// last write wins.
@@ -830,7 +915,7 @@ pub struct ColumnPatch {
 
 /// A patch field that, when present, must hold a value: `null` for a field
 /// that cannot be empty is a client bug, not "leave it".
-fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -946,11 +1031,13 @@ pub(crate) mod tests {
                         updated_at: 0,
                         comment_count: 0,
                         version: 1,
-                        updated_by: None,
+                        ..Task::default()
                     }
                 })
                 .collect(),
             members: vec![],
+            labels: vec![],
+            archived_at: None,
         }
     }
 

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::model::{
-    BoardDetail, Column, Comment, Member, Message, Notification, Role, Room, Task, User,
+    BoardDetail, ChecklistItem, Column, Comment, Label, Member, Message, Notification, Role, Room,
+    Task, User,
 };
 
 /// Version of the protocol in docs/realtime.md (sent in `hello`).
@@ -251,6 +252,9 @@ tagged_enum! {
             room_id: Option<i64>,
             member: bool,
         },
+        /// One of the user's boards was archived or restored: their board
+        /// list shows it elsewhere (fetch it again).
+        BoardListChanged { board_id: i64 },
         /// A session ended (logout): its connections close, on every instance.
         /// Between servers only — never sent to a client. `session` is a
         /// reference derived from the session key, not the key itself.
@@ -376,6 +380,23 @@ tagged_enum! {
         BoardRenamed { name: String },
         /// The board was deleted: the last event of its topic.
         BoardDeleted,
+        /// A card was archived (`task.archived_at`): it leaves its column,
+        /// the cards after it move up.
+        TaskArchived { task: Task },
+        /// An archived card is back, at `task.position` of `task.column_id`.
+        TaskRestored { task: Task },
+        /// A column was archived with its cards: both leave the board.
+        ColumnArchived { column_id: i64 },
+        /// An archived column is back at `column.position`, with its cards.
+        ColumnRestored { column: Column, tasks: Vec<Task> },
+        /// The board was archived (read-only) or restored (`archived_at` null).
+        BoardArchived { archived_at: Option<i64> },
+        /// A label was created or changed.
+        LabelSaved { label: Label },
+        /// A label was deleted: cards carrying it lose it.
+        LabelDeleted { label_id: i64 },
+        /// A card's checklist changed: all of it, and the card's progress.
+        ChecklistChanged { task: Task, items: Vec<ChecklistItem> },
     }
 }
 
@@ -554,20 +575,13 @@ impl BoardDetail {
     pub fn apply(&mut self, change: &BoardChange) {
         use BoardChange as C;
         match change {
-            C::TaskCreated { task } | C::TaskEdited { task } | C::TaskMoved { task } => {
-                self.place_task(task)
-            }
-            C::TaskDeleted { task_id, column_id } => {
-                self.tasks.retain(|t| t.id != *task_id);
-                for (n, t) in self
-                    .tasks
-                    .iter_mut()
-                    .filter(|t| t.column_id == *column_id)
-                    .enumerate()
-                {
-                    t.position = n as i64;
-                }
-            }
+            C::TaskCreated { task }
+            | C::TaskEdited { task }
+            | C::TaskMoved { task }
+            | C::TaskRestored { task }
+            | C::ChecklistChanged { task, .. } => self.place_task(task),
+            C::TaskDeleted { task_id, column_id } => self.remove_task(*task_id, *column_id),
+            C::TaskArchived { task } => self.remove_task(task.id, task.column_id),
             C::ColumnCreated { column }
             | C::ColumnMoved { column }
             | C::ColumnRenamed { column } => {
@@ -585,10 +599,29 @@ impl BoardDetail {
                 self.columns = others;
                 self.sort_tasks();
             }
-            C::ColumnDeleted { column_id } => {
+            C::ColumnDeleted { column_id } | C::ColumnArchived { column_id } => {
                 self.columns.retain(|c| c.id != *column_id);
                 self.tasks.retain(|t| t.column_id != *column_id);
                 self.renumber_columns();
+            }
+            C::ColumnRestored { column, tasks } => {
+                self.apply(&C::ColumnCreated {
+                    column: column.clone(),
+                });
+                self.tasks.retain(|t| t.column_id != column.id);
+                self.tasks.extend(tasks.iter().cloned());
+                self.sort_tasks();
+            }
+            C::BoardArchived { archived_at } => self.archived_at = *archived_at,
+            C::LabelSaved { label } => match self.labels.iter_mut().find(|l| l.id == label.id) {
+                Some(mine) => *mine = label.clone(),
+                None => self.labels.push(label.clone()),
+            },
+            C::LabelDeleted { label_id } => {
+                self.labels.retain(|l| l.id != *label_id);
+                for t in &mut self.tasks {
+                    t.labels.retain(|l| l != label_id);
+                }
             }
             C::MemberAdded { member } | C::MemberRoleChanged { member } => {
                 if member.user.id == self.viewer_id {
@@ -607,8 +640,11 @@ impl BoardDetail {
             } => {
                 self.members.retain(|m| m.user.id != *user_id);
                 for t in &mut self.tasks {
-                    if unassigned.contains(&t.id) || t.assignee_id == Some(*user_id) {
-                        t.assignee_id = None;
+                    // (Only once: applying it again finds them gone.)
+                    if unassigned.contains(&t.id) && t.assignee_ids.contains(user_id) {
+                        t.assignee_ids.retain(|a| a != user_id);
+                        t.assignee_id = t.assignee_ids.first().copied();
+                        t.version += 1;
                     }
                 }
             }
@@ -621,6 +657,7 @@ impl BoardDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ChecklistProgress;
     use serde_json::json;
 
     fn user(id: i64) -> User {
@@ -745,6 +782,7 @@ mod tests {
                 last_read_id: 131,
             },
             Event::access(3, Some(5), false),
+            Event::BoardListChanged { board_id: 3 },
             Event::SessionEnded {
                 session: "5f2c".into(),
             },
@@ -796,6 +834,7 @@ mod tests {
                 | Event::RoomChanged { .. }
                 | Event::RoomRead { .. }
                 | Event::AccessChanged { .. }
+                | Event::BoardListChanged { .. }
                 | Event::SessionEnded { .. } => {}
             }
         }
@@ -906,14 +945,18 @@ mod tests {
             updated_at: 8,
             comment_count: 2,
             version: 5,
-            updated_by: None,
+            assignee_ids: vec![2],
+            labels: vec![4],
+            checklist: ChecklistProgress { done: 1, total: 3 },
+            ..Task::default()
         }
     }
 
     fn task_json() -> serde_json::Value {
         json!({"id":9,"board_id":3,"column_id":4,"title":"Ship it","description":"","position":0,
                "assignee_id":2,"created_by":1,"created_at":7,"updated_at":8,"comment_count":2,"version":5,
-               "updated_by":null})
+               "updated_by":null,"assignee_ids":[2],"due_at":null,"done_at":null,"labels":[4],
+               "checklist":{"done":1,"total":3},"archived_at":null})
     }
 
     /// Every board change, with its exact JSON (an accidental rename fails here).
@@ -995,6 +1038,71 @@ mod tests {
                 json!({"kind":"board_renamed","name":"Q3"}),
             ),
             (BoardChange::BoardDeleted, json!({"kind":"board_deleted"})),
+            (
+                BoardChange::TaskArchived { task: task() },
+                json!({"kind":"task_archived","task":task_json()}),
+            ),
+            (
+                BoardChange::TaskRestored { task: task() },
+                json!({"kind":"task_restored","task":task_json()}),
+            ),
+            (
+                BoardChange::ColumnArchived { column_id: 4 },
+                json!({"kind":"column_archived","column_id":4}),
+            ),
+            (
+                BoardChange::ColumnRestored {
+                    column: Column {
+                        id: 4,
+                        board_id: 3,
+                        name: "Doing".into(),
+                        position: 1,
+                    },
+                    tasks: vec![task()],
+                },
+                json!({"kind":"column_restored","column":{"id":4,"board_id":3,"name":"Doing","position":1},
+                       "tasks":[task_json()]}),
+            ),
+            (
+                BoardChange::BoardArchived {
+                    archived_at: Some(5),
+                },
+                json!({"kind":"board_archived","archived_at":5}),
+            ),
+            (
+                BoardChange::LabelSaved {
+                    label: Label {
+                        id: 4,
+                        board_id: 3,
+                        name: "Bug".into(),
+                        color: crate::model::LabelColor::Red,
+                    },
+                },
+                json!({"kind":"label_saved","label":{"id":4,"board_id":3,"name":"Bug","color":"red"}}),
+            ),
+            (
+                BoardChange::LabelDeleted { label_id: 4 },
+                json!({"kind":"label_deleted","label_id":4}),
+            ),
+            (
+                BoardChange::ChecklistChanged {
+                    task: task(),
+                    items: vec![ChecklistItem {
+                        id: 1,
+                        task_id: 9,
+                        text: "Tag".into(),
+                        done: true,
+                        position: 0,
+                        assignee_id: None,
+                        due_at: Some(9),
+                        created_by: 1,
+                        created_at: 7,
+                    }],
+                },
+                json!({"kind":"checklist_changed","task":task_json(),"items":[{"id":1,"task_id":9,
+                       "text":"Tag","done":true,"position":0,"assignee_id":null,"due_at":9,
+                       "created_by":1,"created_at":7}]}),
+            ),
         ];
         for (change, expected) in cases {
             assert_eq!(serde_json::to_value(&change).unwrap(), expected);
@@ -1072,6 +1180,7 @@ mod tests {
             json!({"type":"room_changed","room":{"id":5,"board_id":3,"name":"Lobby","description":"","created_by":1,"created_at":7,"archived_at":null,"is_private":false,"is_default":false},"deleted":false}),
             json!({"type":"room_read","room_id":5,"last_read_id":131}),
             json!({"type":"access_changed","board_id":3,"room_id":5,"member":false}),
+            json!({"type":"board_list_changed","board_id":3}),
             json!({"type":"session_ended","session":"5f2c"}),
         ];
         let frames = every_server_frame();

@@ -165,6 +165,47 @@ pub fn task_title(raw: &str) -> AppResult<String> {
     name("task title", raw, TASK_TITLE_MAX)
 }
 
+pub fn label_name(raw: &str) -> AppResult<String> {
+    name("label name", raw, LABEL_NAME_MAX)
+}
+
+pub fn checklist_text(raw: &str) -> AppResult<String> {
+    name("checklist item", raw, CHECKLIST_TEXT_MAX)
+}
+
+/// Labels per board, items per checklist, people per card.
+pub const MAX_LABELS_PER_BOARD: i64 = 100;
+pub const MAX_CHECKLIST_ITEMS: i64 = 200;
+pub const MAX_ASSIGNEES: usize = 20;
+const LABEL_NAME_MAX: usize = 40;
+const CHECKLIST_TEXT_MAX: usize = 300;
+
+/// A due date: Unix milliseconds between 1970 and the year 9999.
+pub fn due_at(raw: i64) -> AppResult<i64> {
+    const YEAR_9999: i64 = 253_402_300_799_999;
+    if (0..=YEAR_9999).contains(&raw) {
+        Ok(raw)
+    } else {
+        Err(AppError::invalid(
+            "due_at must be a time in Unix milliseconds between 1970 and 9999",
+        ))
+    }
+}
+
+/// A list of ids with each one once, in the order first given.
+pub fn distinct_ids(what: &str, ids: &[i64], max: usize) -> AppResult<Vec<i64>> {
+    let mut out: Vec<i64> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.len() > max {
+        return Err(AppError::invalid(format!("at most {max} {what}")));
+    }
+    Ok(out)
+}
+
 /// Descriptions keep their line breaks; only the ends are trimmed. May be empty.
 pub fn task_description(raw: &str) -> AppResult<String> {
     no_controls("task description", raw)?;

@@ -20,6 +20,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod hosts;
+pub mod kanban;
 pub mod messaging;
 pub mod params;
 pub mod security;
@@ -136,6 +137,7 @@ pub fn router(
     let app = Router::new()
         .route("/healthz", get(healthz))
         .merge(api::routes())
+        .merge(kanban::routes())
         .merge(messaging::routes())
         .merge(comments::routes())
         .merge(ws::routes())
@@ -244,6 +246,10 @@ pub async fn start(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(app::services::board_events::prune_hourly(
         services.pool.clone(),
+        stop_rx.clone(),
+    ));
+    tokio::spawn(app::services::due_reminders::every_minute(
+        services.clone(),
         stop_rx.clone(),
     ));
     let app = router(services, &args, stop_rx);

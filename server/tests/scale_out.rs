@@ -815,3 +815,90 @@ async fn new_notification_kinds_reach_the_bell_on_the_other_instance_once() {
         }
     }
 }
+
+/// The kanban's changes made on one instance reach followers on the other
+/// in order, once — labels, dates, several people, a checklist, archive and
+/// restore — and the card's history written on A reads the same on B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kanban_changes_reach_the_other_instance_in_order_once() {
+    let s = setup().await;
+    let topic = format!("board:{}", s.board);
+    let mut bob_ws = connect(&s.bob, "/ws").await;
+    next(&mut bob_ws).await;
+    let start = subscribe(&mut bob_ws, &topic).await["seq"]
+        .as_i64()
+        .unwrap();
+    let bob_id = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+
+    let (status, label) = s
+        .ada
+        .post(
+            &format!("/api/boards/{}/labels", s.board),
+            json!({"name": "Bug", "color": "red"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{label}");
+    let label = label["id"].as_i64().unwrap();
+    let (status, _) = s
+        .ada
+        .patch(
+            &format!("/api/tasks/{}", s.task),
+            json!({"labels": [label], "assignee_ids": [bob_id], "due_at": 1_900_000_000_000i64}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .ada
+        .post(
+            &format!("/api/tasks/{}/checklist", s.task),
+            json!({"text": "Check"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = s
+        .ada
+        .post(&format!("/api/tasks/{}/archive", s.task), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .ada
+        .post(&format!("/api/tasks/{}/restore", s.task), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let got = board_changes(&mut bob_ws, 5).await;
+    let kinds: Vec<&str> = got.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "label_saved",
+            "task_edited",
+            "checklist_changed",
+            "task_archived",
+            "task_restored"
+        ]
+    );
+    let seqs: Vec<i64> = got.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (start + 1..=start + 5).collect::<Vec<_>>());
+    // The card as B answers it, and its history, match what A wrote.
+    let (_, card) = s.bob.get(&format!("/api/tasks/{}", s.task)).await;
+    assert_eq!(card["labels"], json!([label]));
+    assert_eq!(card["assignee_ids"], json!([bob_id]));
+    assert_eq!(card["checklist"], json!({"done": 0, "total": 1}));
+    assert_eq!(card["archived_at"], Value::Null);
+    let (_, page) = s.bob.get(&format!("/api/tasks/{}/activity", s.task)).await;
+    let kinds: Vec<&str> = page["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["created", "assigned", "due_set", "labelled", "archived", "restored"]
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+    while let Ok(f) = tokio::time::timeout_at(deadline, next(&mut bob_ws)).await {
+        assert_ne!(f["type"], "board_event", "delivered twice: {f}");
+    }
+}

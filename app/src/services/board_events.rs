@@ -12,12 +12,14 @@
 
 use sqlx::AnyPool;
 
+use super::activity;
 use super::hub::{Event, Topic};
 use super::numbered::{NumberedWrite, Stream};
 use super::storage::now_ms;
 use super::stored;
 use super::Services;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::model::Task;
 use crate::protocol::BoardChange;
 
 /// How long changes are kept for resuming (a tab offline for longer
@@ -46,15 +48,58 @@ impl std::ops::DerefMut for BoardWrite {
 
 impl BoardWrite {
     /// Starts a change of `board_id` and takes its lock (which marks the
-    /// board updated). 404 if the board is gone.
+    /// board updated). 404 if the board is gone; refused while the board is
+    /// archived (it is read-only until restored).
     pub async fn begin(pool: &AnyPool, board_id: i64) -> AppResult<Self> {
+        let mut write = Self::begin_even_archived(pool, board_id).await?;
+        let (archived_at,): (Option<i64>,) =
+            sqlx::query_as("SELECT archived_at FROM boards WHERE id = $1")
+                .bind(board_id)
+                .fetch_one(&mut *write.write.tx)
+                .await?;
+        if archived_at.is_some() {
+            return Err(AppError::invalid(
+                "this board is archived: restore it to change it",
+            ));
+        }
+        Ok(write)
+    }
+
+    /// Like [`BoardWrite::begin`], also on an archived board (restoring it,
+    /// deleting it, leaving it).
+    pub async fn begin_even_archived(pool: &AnyPool, board_id: i64) -> AppResult<Self> {
         let write = NumberedWrite::begin(pool, Stream::Board(board_id)).await?;
         Ok(Self { write, board_id })
     }
 
-    /// Records a change: it takes the board's next number and is stored
-    /// with it, in this transaction.
-    pub async fn record(&mut self, change: BoardChange) -> AppResult<()> {
+    /// Records a change to a card by `actor`, and what it did to the card
+    /// (`before`: the card before it, `None` for a new one) in the card's
+    /// history.
+    pub async fn record_task(
+        &mut self,
+        change: BoardChange,
+        before: Option<&Task>,
+        actor: i64,
+    ) -> AppResult<()> {
+        let deltas = activity::deltas(before, &change);
+        let task_id = activity::card_of(&change).map(|t| t.id);
+        let seq = self.record(change).await?;
+        if let Some(task_id) = task_id {
+            activity::note(
+                &mut self.write.tx,
+                (self.board_id, seq),
+                actor,
+                task_id,
+                deltas,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Records a change: it takes the board's next number (returned) and is
+    /// stored with it, in this transaction.
+    pub async fn record(&mut self, change: BoardChange) -> AppResult<i64> {
         let board_id = self.board_id;
         let seq = self.write.next(Stream::Board(board_id)).await?;
         sqlx::query(
@@ -71,7 +116,7 @@ impl BoardWrite {
             seq,
             change,
         });
-        Ok(())
+        Ok(seq)
     }
 
     /// Commits, then publishes what was recorded to the board's followers.

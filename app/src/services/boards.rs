@@ -4,15 +4,17 @@
 
 use sqlx::AnyPool;
 
+use super::activity::{self, Delta};
 use super::board_events::{self, BoardWrite};
 use super::general_room;
 use super::hub::{Event, Topic};
 use super::notifications::{self, Activity};
 use super::numbered::Stream;
 use super::storage::{now_ms, unique_violation, UniqueKey};
+use super::task_rows::{self, Cards};
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{BoardDetail, BoardSummary, Column, Member, NotificationKind, Role, Task, User};
+use crate::model::{BoardDetail, BoardSummary, Column, Member, NotificationKind, Role, User};
 use crate::protocol::BoardChange;
 use crate::validate;
 
@@ -59,12 +61,25 @@ async fn summaries(
     user_id: i64,
     only: Option<i64>,
 ) -> AppResult<Vec<BoardSummary>> {
-    type Row = (i64, String, i64, String, i64, i64, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct SummaryRow {
+        id: i64,
+        name: String,
+        owner_id: i64,
+        role: String,
+        member_count: i64,
+        task_count: i64,
+        created_at: i64,
+        updated_at: i64,
+        archived_at: Option<i64>,
+    }
+    let rows: Vec<SummaryRow> = sqlx::query_as(
         "SELECT b.id, b.name, b.owner_id, m.role,
-                (SELECT COUNT(*) FROM board_members bm WHERE bm.board_id = b.id),
-                (SELECT COUNT(*) FROM tasks t WHERE t.board_id = b.id),
-                b.created_at, b.updated_at
+                (SELECT COUNT(*) FROM board_members bm WHERE bm.board_id = b.id) AS member_count,
+                (SELECT COUNT(*) FROM tasks t JOIN board_columns c ON c.id = t.column_id
+                 WHERE t.board_id = b.id AND t.archived_at IS NULL AND c.archived_at IS NULL)
+                    AS task_count,
+                b.created_at, b.updated_at, b.archived_at
          FROM board_members m JOIN boards b ON b.id = m.board_id
          WHERE m.user_id = $1 AND ($2 IS NULL OR b.id = $2)
          ORDER BY b.updated_at DESC, b.id DESC",
@@ -75,20 +90,17 @@ async fn summaries(
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, name, owner_id, role, member_count, task_count, created_at, updated_at)| {
-                BoardSummary {
-                    id,
-                    name,
-                    owner_id,
-                    role: Role::parse(&role).unwrap_or(Role::Member),
-                    member_count,
-                    task_count,
-                    created_at,
-                    updated_at,
-                }
-            },
-        )
+        .map(|r| BoardSummary {
+            id: r.id,
+            name: r.name,
+            owner_id: r.owner_id,
+            role: Role::parse(&r.role).unwrap_or(Role::Member),
+            member_count: r.member_count,
+            task_count: r.task_count,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            archived_at: r.archived_at,
+        })
         .collect())
 }
 
@@ -136,6 +148,7 @@ pub async fn create_board(svc: &Services, user: &User, name: &str) -> AppResult<
         task_count: 0,
         created_at: now,
         updated_at: now,
+        archived_at: None,
     })
 }
 
@@ -165,6 +178,7 @@ struct BoardRow {
     owner_id: i64,
     created_at: i64,
     updated_at: i64,
+    archived_at: Option<i64>,
 }
 
 async fn read_board(
@@ -175,7 +189,7 @@ async fn read_board(
     seq: i64,
 ) -> AppResult<BoardDetail> {
     let board: BoardRow = sqlx::query_as(
-        "SELECT id, name, owner_id, created_at, updated_at FROM boards WHERE id = $1",
+        "SELECT id, name, owner_id, created_at, updated_at, archived_at FROM boards WHERE id = $1",
     )
     .bind(board_id)
     .fetch_optional(pool)
@@ -183,23 +197,14 @@ async fn read_board(
     .ok_or_else(|| AppError::not_found("board"))?;
     let columns = sqlx::query_as::<_, Column>(
         "SELECT id, board_id, name, position FROM board_columns
-         WHERE board_id = $1 ORDER BY position, id",
+         WHERE board_id = $1 AND archived_at IS NULL ORDER BY position, id",
     )
     .bind(board_id)
     .fetch_all(pool)
     .await?;
-    let tasks = sqlx::query_as::<_, Task>(
-        "SELECT t.id, t.board_id, t.column_id, t.title, t.description, t.position,
-                t.assignee_id, t.created_by, t.created_at, t.updated_at, t.comment_count,
-                t.version, t.updated_by
-         FROM tasks t JOIN board_columns c ON c.id = t.column_id
-         WHERE t.board_id = $1
-         ORDER BY c.position, t.position, t.id",
-    )
-    .bind(board_id)
-    .fetch_all(pool)
-    .await?;
+    let tasks = task_rows::load(&mut *pool.acquire().await?, Cards::OnBoard(board_id)).await?;
     let members = list_members(pool, board_id).await?;
+    let labels = task_rows::board_labels(pool, board_id).await?;
     Ok(BoardDetail {
         id: board.id,
         name: board.name,
@@ -208,10 +213,12 @@ async fn read_board(
         viewer_id,
         created_at: board.created_at,
         updated_at: board.updated_at,
+        archived_at: board.archived_at,
         seq,
         columns,
         tasks,
         members,
+        labels,
     })
 }
 
@@ -265,7 +272,7 @@ pub async fn rename_board(
 #[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
 pub async fn delete_board(svc: &Services, user: &User, board_id: i64) -> AppResult<()> {
     require_owner(&svc.pool, board_id, user.id).await?;
-    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    let mut write = BoardWrite::begin_even_archived(&svc.pool, board_id).await?;
     let (last_seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM boards WHERE id = $1")
         .bind(board_id)
         .fetch_one(&mut *write.tx)
@@ -533,20 +540,44 @@ pub async fn remove_member(
             "an owner cannot be removed or leave: make them a member first (a board keeps at least one owner)",
         ));
     }
-    let mut write = BoardWrite::begin(&svc.pool, board_id).await?;
+    // Leaving an archived board is allowed (nothing else changes on it).
+    let mut write = BoardWrite::begin_even_archived(&svc.pool, board_id).await?;
     let tx = &mut write.tx;
-    let unassigned: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM tasks WHERE board_id = $1 AND assignee_id = $2 ORDER BY id")
-            .bind(board_id)
-            .bind(member_id)
-            .fetch_all(&mut **tx)
-            .await?;
-    sqlx::query(
-        "UPDATE tasks SET assignee_id = NULL, version = version + 1
-         WHERE board_id = $1 AND assignee_id = $2",
+    let unassigned: Vec<(i64,)> = sqlx::query_as(
+        "SELECT a.task_id FROM task_assignees a JOIN tasks t ON t.id = a.task_id
+         WHERE t.board_id = $1 AND a.user_id = $2 ORDER BY a.task_id",
     )
     .bind(board_id)
     .bind(member_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    // Off every card of the board at once: the next person on each card
+    // becomes its one-assignee `assignee_id`, and each card's version moves.
+    sqlx::query(&format!(
+        "UPDATE tasks SET assignee_id = {}, version = version + 1
+         WHERE board_id = $1
+           AND id IN (SELECT task_id FROM task_assignees WHERE user_id = $2)",
+        task_rows::FIRST_ASSIGNEE_BUT
+    ))
+    .bind(board_id)
+    .bind(member_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM task_assignees WHERE user_id = $1
+         AND task_id IN (SELECT id FROM tasks WHERE board_id = $2)",
+    )
+    .bind(member_id)
+    .bind(board_id)
+    .execute(&mut **tx)
+    .await?;
+    // Nor do they do any checklist item here any more.
+    sqlx::query(
+        "UPDATE checklist_items SET assignee_id = NULL WHERE assignee_id = $1
+         AND task_id IN (SELECT id FROM tasks WHERE board_id = $2)",
+    )
+    .bind(member_id)
+    .bind(board_id)
     .execute(&mut **tx)
     .await?;
     // Leaving the board means leaving its chat rooms too.
@@ -563,12 +594,17 @@ pub async fn remove_member(
         .bind(member_id)
         .execute(&mut **tx)
         .await?;
-    write
+    let unassigned: Vec<i64> = unassigned.into_iter().map(|(id,)| id).collect();
+    let seq = write
         .record(BoardChange::MemberRemoved {
             user_id: member_id,
-            unassigned: unassigned.into_iter().map(|(id,)| id).collect(),
+            unassigned: unassigned.clone(),
         })
         .await?;
+    for task_id in unassigned {
+        let gone = vec![Delta::Unassigned(vec![member_id])];
+        activity::note(&mut write.tx, (board_id, seq), user.id, task_id, gone).await?;
+    }
     write.commit(svc).await?;
     // Their open sockets stop receiving the board and its rooms at once.
     svc.hub

@@ -1,4 +1,5 @@
-//! Columns of a board: any member may add, rename, reorder and delete them.
+//! Columns of a board: any member may add, rename, reorder and delete them
+//! (archiving and restoring live in `archive`).
 
 use super::board_events::BoardWrite;
 use super::boards::role_on;
@@ -22,7 +23,7 @@ pub async fn visible_column(svc: &Services, user: &User, column_id: i64) -> AppR
     Ok(column)
 }
 
-async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+pub(crate) async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     db: E,
     column_id: i64,
 ) -> AppResult<Option<Column>> {
@@ -107,6 +108,11 @@ pub async fn update_column(
     let current = fetch(&mut **tx, column_id)
         .await?
         .ok_or_else(|| AppError::not_found("column"))?;
+    if archived_at(tx, column_id).await?.is_some() {
+        return Err(AppError::invalid(
+            "this column is archived: restore it to change it",
+        ));
+    }
     if let Some(name) = &name {
         sqlx::query("UPDATE board_columns SET name = $1 WHERE id = $2")
             .bind(name)
@@ -145,7 +151,21 @@ pub async fn update_column(
     Ok(updated)
 }
 
-/// Deletes a column and every task in it.
+/// When a column was archived (`None`: it is on the board).
+pub(crate) async fn archived_at(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    column_id: i64,
+) -> AppResult<Option<i64>> {
+    let (at,): (Option<i64>,) =
+        sqlx::query_as("SELECT archived_at FROM board_columns WHERE id = $1")
+            .bind(column_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(at)
+}
+
+/// Deletes a column and every task in it for good (live or archived; the
+/// UI archives first).
 #[tracing::instrument(skip_all, fields(user = user.id, column_id = column_id))]
 pub async fn delete_column(svc: &Services, user: &User, column_id: i64) -> AppResult<()> {
     let column = visible_column(svc, user, column_id).await?;
@@ -154,6 +174,7 @@ pub async fn delete_column(svc: &Services, user: &User, column_id: i64) -> AppRe
     let current = fetch(&mut **tx, column_id)
         .await?
         .ok_or_else(|| AppError::not_found("column"))?;
+    let was_live = archived_at(tx, column_id).await?.is_none();
     sqlx::query("DELETE FROM tasks WHERE column_id = $1")
         .bind(column_id)
         .execute(&mut **tx)
@@ -162,7 +183,9 @@ pub async fn delete_column(svc: &Services, user: &User, column_id: i64) -> AppRe
         .bind(column_id)
         .execute(&mut **tx)
         .await?;
-    positions::close_gap(tx, List::Columns, current.board_id, current.position).await?;
+    if was_live {
+        positions::close_gap(tx, List::Columns, current.board_id, current.position).await?;
+    }
     write
         .record(BoardChange::ColumnDeleted { column_id })
         .await?;

@@ -4,17 +4,22 @@
 //! fallback) are thin adapters over these functions. Each operation takes the
 //! acting user and checks membership itself, so no entry point can forget it.
 
+pub mod activity;
+pub mod archive;
 pub mod auth;
 pub mod board_events;
 pub mod boards;
 pub mod chat;
+pub mod checklists;
 pub mod columns;
 pub mod comments;
 pub mod connection_caps;
+pub mod due_reminders;
 pub mod general_room;
 pub mod hub;
 pub mod hub_redis;
 pub mod invites;
+pub mod labels;
 pub mod login_throttle;
 pub mod mentions;
 pub mod notifications;
@@ -28,6 +33,7 @@ pub mod redis_link;
 pub mod storage;
 pub mod stored;
 pub mod stream;
+pub mod task_rows;
 pub mod tasks;
 pub mod tokens;
 pub mod watching;

@@ -65,7 +65,7 @@ pub async fn insert_activity(
 ) -> AppResult<Notified> {
     use NotificationKind as K;
     let (key, key_id) = match activity.kind {
-        K::Assigned | K::TaskComment => ("task_id", activity.task_id),
+        K::Assigned | K::TaskComment | K::DueSoon | K::Overdue => ("task_id", activity.task_id),
         K::AddedToRoom => ("room_id", activity.room_id),
         K::AddedToBoard | K::CommentMention | K::ChatMention => {
             ("board_id", Some(activity.board_id))
@@ -82,7 +82,10 @@ pub async fn insert_activity(
     let mut notified = Notified::default();
     let mut seen = BTreeSet::new();
     for &recipient in recipients {
-        if recipient == sender.id || !seen.insert(recipient) {
+        // Never for one's own action; a due reminder is "from" its
+        // recipient (nobody acted).
+        let own = recipient == sender.id && !activity.kind.is_reminder();
+        if own || !seen.insert(recipient) {
             continue;
         }
         let earlier: Option<(i64, i64)> = sqlx::query_as(&format!(

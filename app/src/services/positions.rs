@@ -13,26 +13,33 @@ use crate::error::AppResult;
 pub enum List {
     /// Columns of one board (`board_columns.board_id`).
     Columns,
-    /// Tasks of one column (`tasks.column_id`).
+    /// Live tasks of one column (`tasks.column_id`).
     Tasks,
+    /// Items of one card's checklist (`checklist_items.task_id`).
+    Checklist,
 }
 
 impl List {
-    fn table_and_scope(self) -> (&'static str, &'static str) {
+    /// The table, the list's scope column, and which rows are in the order
+    /// (archived columns and cards keep their old position outside it).
+    fn table_and_scope(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            List::Columns => ("board_columns", "board_id"),
-            List::Tasks => ("tasks", "column_id"),
+            List::Columns => ("board_columns", "board_id", "archived_at IS NULL"),
+            List::Tasks => ("tasks", "column_id", "archived_at IS NULL"),
+            List::Checklist => ("checklist_items", "task_id", "1 = 1"),
         }
     }
 }
 
 /// Number of items in a list (the position a new item appends at).
 pub async fn len(tx: &mut Transaction<'static, Any>, list: List, scope_id: i64) -> AppResult<i64> {
-    let (table, scope) = list.table_and_scope();
-    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table} WHERE {scope} = $1"))
-        .bind(scope_id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let (table, scope, live) = list.table_and_scope();
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM {table} WHERE {scope} = $1 AND {live}"
+    ))
+    .bind(scope_id)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(n)
 }
 
@@ -64,9 +71,10 @@ async fn shift_from(
     first: i64,
     delta: i64,
 ) -> AppResult<()> {
-    let (table, scope) = list.table_and_scope();
+    let (table, scope, live) = list.table_and_scope();
     sqlx::query(&format!(
-        "UPDATE {table} SET position = position + $1 WHERE {scope} = $2 AND position >= $3"
+        "UPDATE {table} SET position = position + $1
+         WHERE {scope} = $2 AND position >= $3 AND {live}"
     ))
     .bind(delta)
     .bind(scope_id)
@@ -85,7 +93,7 @@ pub async fn move_item(
     (from_scope, from): (i64, i64),
     (to_scope, wanted): (i64, Option<i64>),
 ) -> AppResult<i64> {
-    let (table, scope) = list.table_and_scope();
+    let (table, scope, _) = list.table_and_scope();
     // Park the item outside both lists, close its old hole, open the new one.
     sqlx::query(&format!("UPDATE {table} SET position = -1 WHERE id = $1"))
         .bind(id)

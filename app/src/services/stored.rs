@@ -13,7 +13,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
-use crate::model::{Column, Member, Role, Task, User};
+use crate::model::{
+    ChecklistItem, ChecklistProgress, Column, Label, LabelColor, Member, Role, Task, User,
+};
 use crate::protocol::BoardChange;
 
 /// The format version this build writes.
@@ -36,19 +38,71 @@ fn version_one() -> u32 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum StoredBoardChange {
-    TaskCreated { task: StoredTask },
-    TaskEdited { task: StoredTask },
-    TaskMoved { task: StoredTask },
-    TaskDeleted { task_id: i64, column_id: i64 },
-    ColumnCreated { column: StoredColumn },
-    ColumnRenamed { column: StoredColumn },
-    ColumnMoved { column: StoredColumn },
-    ColumnDeleted { column_id: i64 },
-    MemberAdded { member: StoredMember },
-    MemberRoleChanged { member: StoredMember },
-    MemberRemoved { user_id: i64, unassigned: Vec<i64> },
-    BoardRenamed { name: String },
+    TaskCreated {
+        task: StoredTask,
+    },
+    TaskEdited {
+        task: StoredTask,
+    },
+    TaskMoved {
+        task: StoredTask,
+    },
+    TaskDeleted {
+        task_id: i64,
+        column_id: i64,
+    },
+    ColumnCreated {
+        column: StoredColumn,
+    },
+    ColumnRenamed {
+        column: StoredColumn,
+    },
+    ColumnMoved {
+        column: StoredColumn,
+    },
+    ColumnDeleted {
+        column_id: i64,
+    },
+    MemberAdded {
+        member: StoredMember,
+    },
+    MemberRoleChanged {
+        member: StoredMember,
+    },
+    MemberRemoved {
+        user_id: i64,
+        unassigned: Vec<i64>,
+    },
+    BoardRenamed {
+        name: String,
+    },
     BoardDeleted,
+    TaskArchived {
+        task: StoredTask,
+    },
+    TaskRestored {
+        task: StoredTask,
+    },
+    ColumnArchived {
+        column_id: i64,
+    },
+    ColumnRestored {
+        column: StoredColumn,
+        tasks: Vec<StoredTask>,
+    },
+    BoardArchived {
+        archived_at: Option<i64>,
+    },
+    LabelSaved {
+        label: StoredLabel,
+    },
+    LabelDeleted {
+        label_id: i64,
+    },
+    ChecklistChanged {
+        task: StoredTask,
+        items: Vec<StoredChecklistItem>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +124,47 @@ struct StoredTask {
     /// (Absent in rows written before it existed.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     updated_by: Option<i64>,
+    // The kanban's depth (absent in rows written before it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    assignee_ids: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    done_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<i64>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    checklist_done: i64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    checklist_total: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    archived_at: Option<i64>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredLabel {
+    id: i64,
+    board_id: i64,
+    name: String,
+    /// One of `LabelColor`'s names; an unknown one reads as gray.
+    color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredChecklistItem {
+    id: i64,
+    task_id: i64,
+    text: String,
+    done: bool,
+    position: i64,
+    assignee_id: Option<i64>,
+    due_at: Option<i64>,
+    created_by: i64,
+    created_at: i64,
 }
 
 fn first_version() -> i64 {
@@ -161,6 +256,22 @@ impl From<BoardChange> for StoredBoardChange {
             },
             BoardChange::BoardRenamed { name } => Self::BoardRenamed { name },
             BoardChange::BoardDeleted => Self::BoardDeleted,
+            BoardChange::TaskArchived { task } => Self::TaskArchived { task: task.into() },
+            BoardChange::TaskRestored { task } => Self::TaskRestored { task: task.into() },
+            BoardChange::ColumnArchived { column_id } => Self::ColumnArchived { column_id },
+            BoardChange::ColumnRestored { column, tasks } => Self::ColumnRestored {
+                column: column.into(),
+                tasks: tasks.into_iter().map(Into::into).collect(),
+            },
+            BoardChange::BoardArchived { archived_at } => Self::BoardArchived { archived_at },
+            BoardChange::LabelSaved { label } => Self::LabelSaved {
+                label: label.into(),
+            },
+            BoardChange::LabelDeleted { label_id } => Self::LabelDeleted { label_id },
+            BoardChange::ChecklistChanged { task, items } => Self::ChecklistChanged {
+                task: task.into(),
+                items: items.into_iter().map(Into::into).collect(),
+            },
         }
     }
 }
@@ -198,6 +309,22 @@ impl From<StoredBoardChange> for BoardChange {
             },
             S::BoardRenamed { name } => Self::BoardRenamed { name },
             S::BoardDeleted => Self::BoardDeleted,
+            S::TaskArchived { task } => Self::TaskArchived { task: task.into() },
+            S::TaskRestored { task } => Self::TaskRestored { task: task.into() },
+            S::ColumnArchived { column_id } => Self::ColumnArchived { column_id },
+            S::ColumnRestored { column, tasks } => Self::ColumnRestored {
+                column: column.into(),
+                tasks: tasks.into_iter().map(Into::into).collect(),
+            },
+            S::BoardArchived { archived_at } => Self::BoardArchived { archived_at },
+            S::LabelSaved { label } => Self::LabelSaved {
+                label: label.into(),
+            },
+            S::LabelDeleted { label_id } => Self::LabelDeleted { label_id },
+            S::ChecklistChanged { task, items } => Self::ChecklistChanged {
+                task: task.into(),
+                items: items.into_iter().map(Into::into).collect(),
+            },
         }
     }
 }
@@ -218,6 +345,18 @@ impl From<Task> for StoredTask {
             comment_count: t.comment_count,
             version: t.version,
             updated_by: t.updated_by,
+            // One person is `assignee_id` already; the list is kept for several.
+            assignee_ids: if t.assignee_ids.len() > 1 {
+                t.assignee_ids
+            } else {
+                Vec::new()
+            },
+            due_at: t.due_at,
+            done_at: t.done_at,
+            labels: t.labels,
+            checklist_done: t.checklist.done,
+            checklist_total: t.checklist.total,
+            archived_at: t.archived_at,
         }
     }
 }
@@ -238,6 +377,96 @@ impl From<StoredTask> for Task {
             comment_count: t.comment_count,
             version: t.version,
             updated_by: t.updated_by,
+            // Rows from before several assignees: the one there was.
+            assignee_ids: if t.assignee_ids.is_empty() {
+                t.assignee_id.into_iter().collect()
+            } else {
+                t.assignee_ids
+            },
+            due_at: t.due_at,
+            done_at: t.done_at,
+            labels: t.labels,
+            checklist: ChecklistProgress {
+                done: t.checklist_done,
+                total: t.checklist_total,
+            },
+            archived_at: t.archived_at,
+        }
+    }
+}
+
+impl From<Label> for StoredLabel {
+    fn from(l: Label) -> Self {
+        Self {
+            id: l.id,
+            board_id: l.board_id,
+            name: l.name,
+            color: l.color.as_str().to_string(),
+        }
+    }
+}
+
+impl From<StoredLabel> for Label {
+    fn from(l: StoredLabel) -> Self {
+        Self {
+            id: l.id,
+            board_id: l.board_id,
+            name: l.name,
+            color: LabelColor::parse(&l.color).unwrap_or(LabelColor::Gray),
+        }
+    }
+}
+
+impl From<ChecklistItem> for StoredChecklistItem {
+    fn from(i: ChecklistItem) -> Self {
+        let ChecklistItem {
+            id,
+            task_id,
+            text,
+            done,
+            position,
+            assignee_id,
+            due_at,
+            created_by,
+            created_at,
+        } = i;
+        Self {
+            id,
+            task_id,
+            text,
+            done,
+            position,
+            assignee_id,
+            due_at,
+            created_by,
+            created_at,
+        }
+    }
+}
+
+impl From<StoredChecklistItem> for ChecklistItem {
+    fn from(i: StoredChecklistItem) -> Self {
+        let StoredChecklistItem {
+            id,
+            task_id,
+            text,
+            done,
+            position,
+            assignee_id,
+            due_at,
+            created_by,
+            created_at,
+        } = i;
+        Self {
+            id,
+            task_id,
+            text,
+            done,
+            position,
+            assignee_id,
+            due_at,
+            created_by,
+            created_at,
         }
     }
 }
@@ -314,7 +543,21 @@ mod tests {
             updated_at: 1_764_000_100_000,
             comment_count: 2,
             version: 3,
-            updated_by: None,
+            assignee_ids: vec![4],
+            ..Task::default()
+        }
+    }
+
+    /// A card with every field of the kanban's depth set.
+    fn kanban_task() -> Task {
+        Task {
+            assignee_ids: vec![4, 5],
+            due_at: Some(1_800_000_000_000),
+            done_at: Some(1_790_000_000_000),
+            labels: vec![8, 9],
+            checklist: ChecklistProgress { done: 1, total: 3 },
+            archived_at: Some(1_795_000_000_000),
+            ..task()
         }
     }
 
@@ -443,6 +686,75 @@ mod tests {
                 r#"{"v":1,"kind":"board_deleted"}"#,
                 BoardChange::BoardDeleted,
             ),
+            // The kanban's depth (new in version 1 too: every field a card
+            // gained, and every new kind).
+            (
+                r#"{"v":1,"kind":"task_archived","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3,"assignee_ids":[4,5],"due_at":1800000000000,"done_at":1790000000000,"labels":[8,9],"checklist_done":1,"checklist_total":3,"archived_at":1795000000000}}"#,
+                r#"{"v":1,"kind":"task_archived","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3,"assignee_ids":[4,5],"due_at":1800000000000,"done_at":1790000000000,"labels":[8,9],"checklist_done":1,"checklist_total":3,"archived_at":1795000000000}}"#,
+                BoardChange::TaskArchived {
+                    task: kanban_task(),
+                },
+            ),
+            (
+                r#"{"v":1,"kind":"task_restored","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3}}"#,
+                r#"{"v":1,"kind":"task_restored","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3}}"#,
+                BoardChange::TaskRestored { task: task() },
+            ),
+            (
+                r#"{"v":1,"kind":"column_archived","column_id":3}"#,
+                r#"{"v":1,"kind":"column_archived","column_id":3}"#,
+                BoardChange::ColumnArchived { column_id: 3 },
+            ),
+            (
+                r#"{"v":1,"kind":"column_restored","column":{"id":3,"board_id":2,"name":"Doing","position":1},"tasks":[{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3}]}"#,
+                r#"{"v":1,"kind":"column_restored","column":{"id":3,"board_id":2,"name":"Doing","position":1},"tasks":[{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3}]}"#,
+                BoardChange::ColumnRestored {
+                    column: column(),
+                    tasks: vec![task()],
+                },
+            ),
+            (
+                r#"{"v":1,"kind":"board_archived","archived_at":1795000000000}"#,
+                r#"{"v":1,"kind":"board_archived","archived_at":1795000000000}"#,
+                BoardChange::BoardArchived {
+                    archived_at: Some(1_795_000_000_000),
+                },
+            ),
+            (
+                r#"{"v":1,"kind":"label_saved","label":{"id":8,"board_id":2,"name":"Bug","color":"red"}}"#,
+                r#"{"v":1,"kind":"label_saved","label":{"id":8,"board_id":2,"name":"Bug","color":"red"}}"#,
+                BoardChange::LabelSaved {
+                    label: Label {
+                        id: 8,
+                        board_id: 2,
+                        name: "Bug".into(),
+                        color: LabelColor::Red,
+                    },
+                },
+            ),
+            (
+                r#"{"v":1,"kind":"label_deleted","label_id":8}"#,
+                r#"{"v":1,"kind":"label_deleted","label_id":8}"#,
+                BoardChange::LabelDeleted { label_id: 8 },
+            ),
+            (
+                r#"{"v":1,"kind":"checklist_changed","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3},"items":[{"id":1,"task_id":7,"text":"Tag","done":true,"position":0,"assignee_id":4,"due_at":null,"created_by":4,"created_at":1764000000000}]}"#,
+                r#"{"v":1,"kind":"checklist_changed","task":{"id":7,"board_id":2,"column_id":3,"title":"Ship it","description":"by Friday","position":1,"assignee_id":4,"created_by":4,"created_at":1764000000000,"updated_at":1764000100000,"comment_count":2,"version":3},"items":[{"id":1,"task_id":7,"text":"Tag","done":true,"position":0,"assignee_id":4,"due_at":null,"created_by":4,"created_at":1764000000000}]}"#,
+                BoardChange::ChecklistChanged {
+                    task: task(),
+                    items: vec![ChecklistItem {
+                        id: 1,
+                        task_id: 7,
+                        text: "Tag".into(),
+                        done: true,
+                        position: 0,
+                        assignee_id: Some(4),
+                        due_at: None,
+                        created_by: 4,
+                        created_at: 1_764_000_000_000,
+                    }],
+                },
+            ),
         ]
     }
 
@@ -485,6 +797,14 @@ mod tests {
             BoardChange::MemberRemoved { .. } => "member_removed",
             BoardChange::BoardRenamed { .. } => "board_renamed",
             BoardChange::BoardDeleted => "board_deleted",
+            BoardChange::TaskArchived { .. } => "task_archived",
+            BoardChange::TaskRestored { .. } => "task_restored",
+            BoardChange::ColumnArchived { .. } => "column_archived",
+            BoardChange::ColumnRestored { .. } => "column_restored",
+            BoardChange::BoardArchived { .. } => "board_archived",
+            BoardChange::LabelSaved { .. } => "label_saved",
+            BoardChange::LabelDeleted { .. } => "label_deleted",
+            BoardChange::ChecklistChanged { .. } => "checklist_changed",
         }
     }
 
@@ -504,6 +824,14 @@ mod tests {
             "member_removed",
             "board_renamed",
             "board_deleted",
+            "task_archived",
+            "task_restored",
+            "column_archived",
+            "column_restored",
+            "board_archived",
+            "label_saved",
+            "label_deleted",
+            "checklist_changed",
         ];
         let covered: std::collections::BTreeSet<&str> = golden_rows()
             .iter()

@@ -1,38 +1,32 @@
-//! Tasks (cards): create, edit, assign, move between and within columns, delete.
+//! Tasks (cards): create, edit, assign, date, label, move between and
+//! within columns, delete. Archiving and restoring live in `archive`.
 
+use sqlx::{Any, Transaction};
+
+use super::activity;
 use super::board_events::BoardWrite;
 use super::boards::role_on;
 use super::notifications::{self, Activity, Notified};
 use super::positions::{self, List};
 use super::storage::now_ms;
+use super::task_rows::{self, current, set_assignees, set_labels, Cards};
 use super::watching;
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{Change, NotificationKind, Task, TaskMove, TaskPatch, User};
+use crate::model::{
+    ActivityPage, Change, MyTask, NotificationKind, Task, TaskMove, TaskPatch, User,
+};
 use crate::protocol::BoardChange;
 use crate::validate;
-
-pub(crate) const TASK_COLUMNS: &str = "id, board_id, column_id, title, description, position, \
-                            assignee_id, created_by, created_at, updated_at, comment_count, version, updated_by";
-
-async fn fetch<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    db: E,
-    task_id: i64,
-) -> AppResult<Option<Task>> {
-    Ok(
-        sqlx::query_as::<_, Task>(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = $1"))
-            .bind(task_id)
-            .fetch_optional(db)
-            .await?,
-    )
-}
 
 /// Loads a task the user may see (404 for unknown ids and other people's boards).
 #[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn visible_task(svc: &Services, user: &User, task_id: i64) -> AppResult<Task> {
-    let task = fetch(&svc.pool, task_id)
+    let mut db = svc.pool.acquire().await?;
+    let task = task_rows::one(&mut db, task_id)
         .await?
         .ok_or_else(|| AppError::not_found("task"))?;
+    drop(db);
     role_on(&svc.pool, task.board_id, user.id)
         .await
         .map_err(|_| AppError::not_found("task"))?;
@@ -40,40 +34,99 @@ pub async fn visible_task(svc: &Services, user: &User, task_id: i64) -> AppResul
 }
 
 /// The board a column belongs to, checked against the board of the request.
-async fn column_on_board(
+pub(crate) async fn column_on_board(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     column_id: i64,
     board_id: i64,
 ) -> AppResult<()> {
-    let found: Option<(i64,)> = sqlx::query_as("SELECT board_id FROM board_columns WHERE id = $1")
-        .bind(column_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let found: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT board_id, archived_at FROM board_columns WHERE id = $1")
+            .bind(column_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     match found {
-        Some((b,)) if b == board_id => Ok(()),
+        Some((b, None)) if b == board_id => Ok(()),
         // Plain words for the person reading it (no ids): the column was
-        // usually deleted by someone else meanwhile.
+        // usually deleted or archived by someone else meanwhile.
         _ => Err(AppError::invalid(
-            "that column is not on this board any more (it may have been deleted)",
+            "that column is not on this board any more (it may have been deleted or archived)",
         )),
     }
 }
 
-/// The assignee must be a member of the board.
-async fn check_assignee(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+/// Everyone in `people` must be a member of the board.
+pub(crate) async fn check_members(
+    tx: &mut Transaction<'static, Any>,
     board_id: i64,
-    assignee_id: i64,
+    people: &[i64],
 ) -> AppResult<()> {
-    let found: Option<(i64,)> =
-        sqlx::query_as("SELECT user_id FROM board_members WHERE board_id = $1 AND user_id = $2")
-            .bind(board_id)
-            .bind(assignee_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| AppError::invalid("that person is not a member of this board"))
+    for &person in people {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT user_id FROM board_members WHERE board_id = $1 AND user_id = $2",
+        )
+        .bind(board_id)
+        .bind(person)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if found.is_none() {
+            return Err(AppError::invalid(
+                "that person is not a member of this board",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every label in `labels` must be one of the board's.
+async fn check_labels(
+    tx: &mut Transaction<'static, Any>,
+    board_id: i64,
+    labels: &[i64],
+) -> AppResult<()> {
+    for &label in labels {
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM labels WHERE id = $1 AND board_id = $2")
+                .bind(label)
+                .bind(board_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if found.is_none() {
+            return Err(AppError::invalid(
+                "that label is not on this board (it may have been deleted)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Newly assigned people watch the card and hear of it (unless they
+/// assigned themselves).
+pub(crate) async fn tell_assigned(
+    tx: &mut Transaction<'static, Any>,
+    task: &Task,
+    by: &User,
+    added: &[i64],
+) -> AppResult<Notified> {
+    for &person in added {
+        watching::watch_automatically(tx, task.id, person).await?;
+    }
+    if added.is_empty() {
+        return Ok(Notified::default());
+    }
+    notifications::insert_activity(
+        tx,
+        &Activity {
+            kind: NotificationKind::Assigned,
+            board_id: task.board_id,
+            task_id: Some(task.id),
+            comment_id: None,
+            room_id: None,
+            snippet: task.title.clone(),
+        },
+        by,
+        added,
+    )
+    .await
 }
 
 /// Adds a task at the bottom of a column.
@@ -104,10 +157,10 @@ pub async fn create_task(
     }
     let position = positions::len(tx, List::Tasks, column_id).await?;
     let now = now_ms();
-    let task = sqlx::query_as::<_, Task>(&format!(
+    let (task_id,): (i64,) = sqlx::query_as(
         "INSERT INTO tasks (board_id, column_id, title, description, position, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {TASK_COLUMNS}"
-    ))
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
     .bind(board_id)
     .bind(column_id)
     .bind(&title)
@@ -117,18 +170,41 @@ pub async fn create_task(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
+    let task = current(tx, task_id).await?;
     watching::watch_automatically(tx, task.id, user.id).await?;
     write
-        .record(BoardChange::TaskCreated { task: task.clone() })
+        .record_task(
+            BoardChange::TaskCreated { task: task.clone() },
+            None,
+            user.id,
+        )
         .await?;
     write.commit(svc).await?;
     Ok(task)
 }
 
-/// Edits, assigns and/or moves a task. A move without a position appends to
-/// the target column; a position past the end is clamped to the end. With a
-/// `version` that is not the task's any more, nothing changes (409 with the
-/// current task).
+/// The assignees a patch asks for, if it changes them: `assignee_ids`, or
+/// the one-assignee API's `assignee_id` (an id: only them; `null`: nobody).
+fn wanted_assignees(patch: &TaskPatch) -> AppResult<Option<Vec<i64>>> {
+    match (&patch.assignee_ids, patch.assignee_id) {
+        (Some(_), change) if !change.is_keep() => Err(AppError::invalid(
+            "send assignee_ids or assignee_id, not both",
+        )),
+        (Some(ids), _) => Ok(Some(validate::distinct_ids(
+            "assignees",
+            ids,
+            validate::MAX_ASSIGNEES,
+        )?)),
+        (None, Change::Set(id)) => Ok(Some(vec![id])),
+        (None, Change::Clear) => Ok(Some(Vec::new())),
+        (None, Change::Keep) => Ok(None),
+    }
+}
+
+/// Edits, assigns, dates, labels, marks done and/or moves a task. A move
+/// without a position appends to the target column; a position past the end
+/// is clamped to the end. With a `version` that is not the task's any more,
+/// nothing changes (409 with the current task).
 #[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn update_task(
     svc: &Services,
@@ -152,6 +228,15 @@ pub async fn update_task(
             return Err(AppError::invalid("position must be 0 or more"));
         }
     }
+    let assignees = wanted_assignees(&patch)?;
+    let labels = patch
+        .labels
+        .as_deref()
+        .map(|l| validate::distinct_ids("labels", l, validate::MAX_LABELS_PER_BOARD as usize))
+        .transpose()?;
+    if let Change::Set(due) = patch.due_at {
+        validate::due_at(due)?;
+    }
     let unversioned = TaskPatch {
         version: None,
         ..patch.clone()
@@ -162,29 +247,38 @@ pub async fn update_task(
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;
     let tx = &mut write.tx;
     // Re-read inside the lock: a concurrent move may have shifted this task.
-    let current = current_version(tx, task_id, patch.version).await?;
-    if let Some(column_id) = patch.column_id {
-        column_on_board(tx, column_id, current.board_id).await?;
+    let before = current_version(tx, task_id, patch.version).await?;
+    if before.archived_at.is_some() {
+        return Err(AppError::invalid(
+            "this card is archived: restore it to change it",
+        ));
     }
-    if let Change::Set(assignee) = patch.assignee_id {
-        check_assignee(tx, current.board_id, assignee).await?;
+    if let Some(column_id) = patch.column_id {
+        column_on_board(tx, column_id, before.board_id).await?;
+    }
+    if let Some(people) = &assignees {
+        check_members(tx, before.board_id, people).await?;
+    }
+    if let Some(labels) = &labels {
+        check_labels(tx, before.board_id, labels).await?;
     }
     if patch.column_id.is_some() || patch.position.is_some() {
-        let to_column = patch.column_id.unwrap_or(current.column_id);
+        let to_column = patch.column_id.unwrap_or(before.column_id);
         // Moving within the same column with no position is a no-op, not "append".
-        let wanted = match (patch.position, to_column == current.column_id) {
-            (None, true) => Some(current.position),
+        let wanted = match (patch.position, to_column == before.column_id) {
+            (None, true) => Some(before.position),
             (p, _) => p,
         };
         positions::move_item(
             tx,
             List::Tasks,
             task_id,
-            (current.column_id, current.position),
+            (before.column_id, before.position),
             (to_column, wanted),
         )
         .await?;
     }
+    let now = now_ms();
     sqlx::query(
         "UPDATE tasks SET title = COALESCE($1, title), description = COALESCE($2, description),
                           updated_at = $3, version = version + 1, updated_by = $5
@@ -192,45 +286,43 @@ pub async fn update_task(
     )
     .bind(title)
     .bind(description)
-    .bind(now_ms())
+    .bind(now)
     .bind(task_id)
     .bind(user.id)
     .execute(&mut **tx)
     .await?;
-    if let Some(assignee) = patch.assignee_id.new_value() {
-        sqlx::query("UPDATE tasks SET assignee_id = $1 WHERE id = $2")
-            .bind(assignee)
+    if let Some(due) = patch.due_at.new_value() {
+        if due != before.due_at {
+            // A new date: its reminders are yet to be sent.
+            sqlx::query(
+                "UPDATE tasks SET due_at = $1, due_soon_sent = 0, overdue_sent = 0 WHERE id = $2",
+            )
+            .bind(due)
             .bind(task_id)
             .execute(&mut **tx)
             .await?;
+        }
     }
-    let updated = fetch(&mut **tx, task_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("task"))?;
-    // A newly assigned person watches the card and hears of it (unless
-    // they assigned themself).
-    let mut notified = Notified::default();
-    if let Some(assignee) = updated
-        .assignee_id
-        .filter(|a| Some(*a) != current.assignee_id)
-    {
-        watching::watch_automatically(tx, task_id, assignee).await?;
-        notified = notifications::insert_activity(
-            tx,
-            &Activity {
-                kind: NotificationKind::Assigned,
-                board_id: updated.board_id,
-                task_id: Some(task_id),
-                comment_id: None,
-                room_id: None,
-                snippet: updated.title.clone(),
-            },
-            user,
-            &[assignee],
-        )
-        .await?;
+    match (patch.done, before.done_at) {
+        (Some(true), None) | (Some(false), Some(_)) => {
+            sqlx::query("UPDATE tasks SET done_at = $1 WHERE id = $2")
+                .bind(patch.done.filter(|d| *d).map(|_| now))
+                .bind(task_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        _ => {}
     }
-    let moved = (updated.column_id, updated.position) != (current.column_id, current.position);
+    let added = match &assignees {
+        Some(people) => set_assignees(tx, task_id, &before.assignee_ids, people).await?,
+        None => Vec::new(),
+    };
+    if let Some(labels) = &labels {
+        set_labels(tx, task_id, &before.labels, labels).await?;
+    }
+    let updated = current(tx, task_id).await?;
+    let notified = tell_assigned(tx, &updated, user, &added).await?;
+    let moved = (updated.column_id, updated.position) != (before.column_id, before.position);
     let change = if moved {
         BoardChange::TaskMoved {
             task: updated.clone(),
@@ -240,7 +332,7 @@ pub async fn update_task(
             task: updated.clone(),
         }
     };
-    write.record(change).await?;
+    write.record_task(change, Some(&before), user.id).await?;
     write.commit(svc).await?;
     notifications::publish_notified(&svc.pool, &svc.hub, &notified).await?;
     Ok(updated)
@@ -249,16 +341,14 @@ pub async fn update_task(
 /// The task as it is now, inside the board lock; a stale `version` (someone
 /// changed the task since the caller saw it) is a 409 carrying it.
 async fn current_version(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Transaction<'static, Any>,
     task_id: i64,
     version: Option<i64>,
 ) -> AppResult<Task> {
-    let current = fetch(&mut **tx, task_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("task"))?;
+    let now = current(tx, task_id).await?;
     match version {
-        Some(v) if v != current.version => Err(AppError::Stale(Box::new(current))),
-        _ => Ok(current),
+        Some(v) if v != now.version => Err(AppError::Stale(Box::new(now))),
+        _ => Ok(now),
     }
 }
 
@@ -274,20 +364,31 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
     }
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;
     let tx = &mut write.tx;
-    let current = current_version(tx, task_id, Some(to.version)).await?;
-    column_on_board(tx, to.column_id, current.board_id).await?;
+    let before = current_version(tx, task_id, Some(to.version)).await?;
+    if before.archived_at.is_some() {
+        return Err(AppError::Stale(Box::new(before)));
+    }
+    column_on_board(tx, to.column_id, before.board_id).await?;
     let position = match to.after_id {
         None => 0,
         Some(after_id) => {
-            let after = fetch(&mut **tx, after_id).await?;
+            // Only where the neighbour is matters (a live card of that column).
+            let after: Option<(i64,)> = sqlx::query_as(
+                "SELECT position FROM tasks
+                 WHERE id = $1 AND column_id = $2 AND archived_at IS NULL",
+            )
+            .bind(after_id)
+            .bind(to.column_id)
+            .fetch_optional(&mut **tx)
+            .await?;
             match after {
-                Some(after) if after.column_id == to.column_id => {
+                Some((after,)) => {
                     // Leaving its place first shifts the cards below it up by one.
                     let below_own_place =
-                        current.column_id == to.column_id && after.position > current.position;
-                    after.position + 1 - i64::from(below_own_place)
+                        before.column_id == to.column_id && after > before.position;
+                    after + 1 - i64::from(below_own_place)
                 }
-                _ => return Err(AppError::Stale(Box::new(current))),
+                _ => return Err(AppError::Stale(Box::new(before))),
             }
         }
     };
@@ -295,7 +396,7 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
         tx,
         List::Tasks,
         task_id,
-        (current.column_id, current.position),
+        (before.column_id, before.position),
         (to.column_id, Some(position)),
     )
     .await?;
@@ -307,38 +408,84 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
     .bind(user.id)
     .execute(&mut **tx)
     .await?;
-    let moved = fetch(&mut **tx, task_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("task"))?;
+    let moved = current(tx, task_id).await?;
     write
-        .record(BoardChange::TaskMoved {
-            task: moved.clone(),
-        })
+        .record_task(
+            BoardChange::TaskMoved {
+                task: moved.clone(),
+            },
+            Some(&before),
+            user.id,
+        )
         .await?;
     write.commit(svc).await?;
     Ok(moved)
 }
 
-/// Deletes a task.
+/// Deletes a task for good (live or archived; the UI archives first).
 #[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
 pub async fn delete_task(svc: &Services, user: &User, task_id: i64) -> AppResult<()> {
     let task = visible_task(svc, user, task_id).await?;
     let mut write = BoardWrite::begin(&svc.pool, task.board_id).await?;
     let tx = &mut write.tx;
-    let current = fetch(&mut **tx, task_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("task"))?;
+    let before = current(tx, task_id).await?;
     sqlx::query("DELETE FROM tasks WHERE id = $1")
         .bind(task_id)
         .execute(&mut **tx)
         .await?;
-    positions::close_gap(tx, List::Tasks, current.column_id, current.position).await?;
+    if before.archived_at.is_none() {
+        positions::close_gap(tx, List::Tasks, before.column_id, before.position).await?;
+    }
     write
         .record(BoardChange::TaskDeleted {
             task_id,
-            column_id: current.column_id,
+            column_id: before.column_id,
         })
         .await?;
     write.commit(svc).await?;
     Ok(())
+}
+
+/// A card's history (anyone who can see the card), oldest first.
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
+pub async fn task_activity(
+    svc: &Services,
+    user: &User,
+    task_id: i64,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> AppResult<ActivityPage> {
+    visible_task(svc, user, task_id).await?;
+    activity::page(svc, task_id, before, limit).await
+}
+
+/// Every live card assigned to the user on their live boards, soonest due
+/// first, with where it lives (`GET /api/me/tasks`).
+#[tracing::instrument(skip_all, fields(user = user.id))]
+pub async fn my_tasks(svc: &Services, user: &User) -> AppResult<Vec<MyTask>> {
+    let mut db = svc.pool.acquire().await?;
+    let tasks = task_rows::load(&mut db, Cards::AssignedTo(user.id)).await?;
+    let places: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.id, b.name, c.name FROM board_columns c JOIN boards b ON b.id = c.board_id
+         WHERE c.id IN (SELECT t.column_id FROM tasks t
+                        JOIN task_assignees a ON a.task_id = t.id WHERE a.user_id = $1)",
+    )
+    .bind(user.id)
+    .fetch_all(&mut *db)
+    .await?;
+    let names: std::collections::HashMap<i64, (String, String)> = places
+        .into_iter()
+        .map(|(column, board, name)| (column, (board, name)))
+        .collect();
+    Ok(tasks
+        .into_iter()
+        .map(|task| {
+            let (board_name, column_name) = names.get(&task.column_id).cloned().unwrap_or_default();
+            MyTask {
+                task,
+                board_name,
+                column_name,
+            }
+        })
+        .collect())
 }

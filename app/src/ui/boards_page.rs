@@ -9,7 +9,7 @@ use leptos::server_fn::ServerFn;
 use super::common::{char_len, ActionError, CharCount, ErrorNote, FormFields, PostForm};
 use super::RequireUser;
 use crate::api::boards::{list_boards, CreateBoard};
-use crate::model::Role;
+use crate::model::{BoardSummary, Role};
 use crate::validate::BOARD_NAME_MAX;
 
 #[component]
@@ -57,26 +57,42 @@ fn BoardList() -> impl IntoView {
                                 <p>"No boards yet. Create one above, or ask a colleague to add you to theirs."</p>
                             </div>
                         }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="board-grid" aria-label="Boards">
-                                {list.into_iter().map(|b| view! {
-                                    <li>
-                                        <A href=format!("/boards/{}", b.id) attr:class="board-tile">
-                                            <span class="board-tile-name">{b.name}</span>
-                                            <span class="board-tile-meta muted">
-                                                {format!("{} task{} · {} member{}",
-                                                    b.task_count, if b.task_count == 1 { "" } else { "s" },
-                                                    b.member_count, if b.member_count == 1 { "" } else { "s" })}
-                                                {(b.role == Role::Owner).then(|| view! { <span class="tag">"owner"</span> })}
-                                            </span>
-                                        </A>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        Ok(list) => {
+                            let (archived, live): (Vec<_>, Vec<_>) =
+                                list.into_iter().partition(|b| b.archived_at.is_some());
+                            view! {
+                                <BoardTiles boards=live label="Boards" />
+                                {(!archived.is_empty()).then(|| view! {
+                                    <h2 class="section-title">"Archived boards"</h2>
+                                    <BoardTiles boards=archived label="Archived boards" />
+                                })}
+                            }.into_any()
+                        }
                     }
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// A grid of board tiles.
+#[component]
+fn BoardTiles(boards: Vec<BoardSummary>, label: &'static str) -> impl IntoView {
+    view! {
+        <ul class="board-grid" aria-label=label>
+            {boards.into_iter().map(|b| view! {
+                <li>
+                    <A href=format!("/boards/{}", b.id) attr:class="board-tile">
+                        <span class="board-tile-name">{b.name}</span>
+                        <span class="board-tile-meta muted">
+                            {format!("{} task{} · {} member{}",
+                                b.task_count, if b.task_count == 1 { "" } else { "s" },
+                                b.member_count, if b.member_count == 1 { "" } else { "s" })}
+                            {(b.role == Role::Owner).then(|| view! { <span class="tag">"owner"</span> })}
+                        </span>
+                    </A>
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }

@@ -84,7 +84,8 @@ impl Follows {
             Event::Notification { .. }
             | Event::NotificationsUpdated { .. }
             | Event::RoomRead { .. }
-            | Event::AccessChanged { .. } => follows(Topic::User(me)),
+            | Event::AccessChanged { .. }
+            | Event::BoardListChanged { .. } => follows(Topic::User(me)),
             Event::SessionEnded { .. } => false,
         }
     }

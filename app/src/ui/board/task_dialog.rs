@@ -502,6 +502,7 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
                 if let Some(t) = b.tasks.iter_mut().find(|t| t.id == id) {
                     if let Some(a) = assignee.new_value() {
                         t.assignee_id = a;
+                        t.assignee_ids = a.into_iter().collect();
                     }
                 }
             }),

@@ -443,6 +443,8 @@ fn on_event(live: Live, event: Event) {
                 }
             });
         }
+        // A board of yours archived or restored: the board list follows.
+        Event::BoardListChanged { .. } => live.boards_changed.update(|n| *n += 1),
         // Added to or removed from a board (the board list follows), or
         // to or from one of the shown board's rooms.
         Event::AccessChanged {

@@ -1,0 +1,236 @@
+//! The kanban's depth: labels, checklists, a card's history and "My tasks"
+//! (what the API returns and takes; cards themselves are `model::Task`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{present, Change, Task, User};
+
+/// The colours a label can have: ten that stay readable with white text and
+/// tell apart for most colour-blind people when paired with the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelColor {
+    Red,
+    Orange,
+    Yellow,
+    Green,
+    Teal,
+    Blue,
+    Purple,
+    Pink,
+    Brown,
+    Gray,
+}
+
+impl LabelColor {
+    pub const ALL: [LabelColor; 10] = [
+        Self::Red,
+        Self::Orange,
+        Self::Yellow,
+        Self::Green,
+        Self::Teal,
+        Self::Blue,
+        Self::Purple,
+        Self::Pink,
+        Self::Brown,
+        Self::Gray,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Red => "red",
+            Self::Orange => "orange",
+            Self::Yellow => "yellow",
+            Self::Green => "green",
+            Self::Teal => "teal",
+            Self::Blue => "blue",
+            Self::Purple => "purple",
+            Self::Pink => "pink",
+            Self::Brown => "brown",
+            Self::Gray => "gray",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// A label of a board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    pub id: i64,
+    pub board_id: i64,
+    pub name: String,
+    pub color: LabelColor,
+}
+
+/// A new label (`POST /api/boards/{id}/labels`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewLabel {
+    pub name: String,
+    pub color: LabelColor,
+}
+
+/// Changes to a label (`PATCH /api/labels/{id}`); absent fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelPatch {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub color: Option<LabelColor>,
+}
+
+/// How far a card's checklist is: `done` of `total` items ticked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistProgress {
+    pub done: i64,
+    pub total: i64,
+}
+
+/// One item of a card's checklist. `position` is 0-based and contiguous.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub id: i64,
+    pub task_id: i64,
+    pub text: String,
+    pub done: bool,
+    pub position: i64,
+    /// The member who does it, if anyone.
+    pub assignee_id: Option<i64>,
+    /// When it is due (Unix ms), if ever.
+    pub due_at: Option<i64>,
+    pub created_by: i64,
+    pub created_at: i64,
+}
+
+/// A new checklist item (`POST /api/tasks/{id}/checklist`), at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewChecklistItem {
+    pub text: String,
+}
+
+/// Changes to a checklist item (`PATCH /api/checklist/{id}`); absent fields
+/// stay, `null` clears `assignee_id` and `due_at`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistPatch {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub text: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub done: Option<bool>,
+    /// Where it goes in the list (clamped to the list).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub position: Option<i64>,
+    #[serde(default, skip_serializing_if = "Change::is_keep")]
+    pub assignee_id: Change<i64>,
+    #[serde(default, skip_serializing_if = "Change::is_keep")]
+    pub due_at: Change<i64>,
+}
+
+/// What happened to a card, as its history shows it. Column and label names
+/// are as they were then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActivityWhat {
+    Created {
+        column: String,
+    },
+    Moved {
+        from_column: String,
+        to_column: String,
+    },
+    Renamed {
+        from: String,
+        to: String,
+    },
+    DescriptionChanged,
+    Assigned {
+        user_ids: Vec<i64>,
+    },
+    Unassigned {
+        user_ids: Vec<i64>,
+    },
+    DueSet {
+        due_at: Option<i64>,
+    },
+    Done,
+    Reopened,
+    Labelled {
+        label: String,
+    },
+    Unlabelled {
+        label: String,
+    },
+    Archived,
+    Restored,
+}
+
+/// One entry of a card's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskActivity {
+    pub id: i64,
+    pub task_id: i64,
+    /// Who did it (`None` once their account is gone).
+    pub actor: Option<User>,
+    pub at: i64,
+    /// The board change it came from (0: before history was kept).
+    pub seq: i64,
+    #[serde(flatten)]
+    pub what: ActivityWhat,
+}
+
+/// A page of a card's history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub activity: Vec<TaskActivity>,
+    /// Whether older entries exist (ask again with `before` = the first id).
+    pub has_more: bool,
+}
+
+/// A card assigned to the caller, with where it lives (`GET /api/me/tasks`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyTask {
+    pub task: Task,
+    pub board_name: String,
+    pub column_name: String,
+}
+
+/// What a board keeps archived (`GET /api/boards/{id}/archive`): cards and
+/// columns to restore or delete for good, most recently archived first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardArchive {
+    pub tasks: Vec<Task>,
+    pub columns: Vec<ArchivedColumn>,
+}
+
+/// An archived column and how many cards went with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedColumn {
+    pub column: super::Column,
+    pub archived_at: i64,
+    pub task_count: i64,
+}
