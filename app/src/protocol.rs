@@ -396,7 +396,13 @@ tagged_enum! {
         /// A label was deleted: cards carrying it lose it.
         LabelDeleted { label_id: i64 },
         /// A card's checklist changed: all of it, and the card's progress.
-        ChecklistChanged { task: Task, items: Vec<ChecklistItem> },
+        /// (The browser reads the progress only; an open card reads its
+        /// items again: their decoder stays out of the main bundle.)
+        ChecklistChanged {
+            task: Task,
+            #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+            items: Vec<ChecklistItem>
+        },
     }
 }
 

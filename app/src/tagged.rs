@@ -124,6 +124,39 @@ fn tag_not_first<'de, T: TaggedVariants, A: MapAccess<'de>>(
     )))
 }
 
+/// Reads the one field `name` of a variant from the rest of its object
+/// (other fields are skipped, as serde's derive does; a missing `Option` is
+/// `None`). One reader per field type, shared by every variant with a field
+/// of that type: a derived struct per variant compiled its own visitor into
+/// the browser for each (five `{ task: Task }` board changes, say).
+pub fn one_field<'de, T, A>(name: &'static str, mut rest: A) -> Result<T, A::Error>
+where
+    T: serde::Deserialize<'de>,
+    A: MapAccess<'de>,
+{
+    let mut found = None;
+    while let Some(key) = rest.next_key::<std::borrow::Cow<'de, str>>()? {
+        if key == name {
+            if found.is_some() {
+                return Err(de::Error::duplicate_field(name));
+            }
+            found = Some(rest.next_value::<T>()?);
+        } else {
+            rest.next_value::<de::IgnoredAny>()?;
+        }
+    }
+    match found {
+        Some(value) => Ok(value),
+        None => missing(name),
+    }
+}
+
+/// The value of a field that is not there: `None` for an `Option` (like
+/// serde's derive), an error naming the field for anything else.
+pub fn missing<'de, T: serde::Deserialize<'de>, E: de::Error>(name: &'static str) -> Result<T, E> {
+    T::deserialize(de::value::UnitDeserializer::<E>::new()).map_err(|_: E| E::missing_field(name))
+}
+
 /// Defines an internally tagged enum (serde's `tag = ...`, variants in
 /// snake_case) that serializes with serde's derive and deserializes tag first
 /// (see the module docs). Variants: unit, struct-like, or newtype around a
@@ -191,6 +224,10 @@ macro_rules! tagged_enum {
             }
         }
     };
+    (@variant $name:ident $variant:ident $rest:ident { $field:ident : $fty:ty }) => {
+        $crate::tagged::one_field::<$fty, _>(stringify!($field), $rest)
+            .map(|$field| $name::$variant { $field })
+    };
     (@variant $name:ident $variant:ident $rest:ident
         { $( $(#[$fmeta:meta])* $field:ident : $fty:ty ),* }) => {{
         #[derive(serde::Deserialize)]
@@ -219,6 +256,62 @@ macro_rules! tagged_enum {
 #[cfg(test)]
 mod tests {
     use super::is_snake_case_of;
+
+    tagged_enum! {
+        #[derive(Debug, PartialEq)]
+        enum Probe tag "kind" {
+            Named { name: String },
+            Maybe { at: Option<i64> },
+            Both { a: i64, b: i64 },
+            Opt {
+                n: i64,
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                at: Option<i64>,
+            },
+        }
+    }
+
+    fn read(json: &str) -> Result<Probe, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn one_field_variants_read_like_the_derive() {
+        assert_eq!(
+            read(r#"{"kind":"named","extra":[1,{"x":2}],"name":"n"}"#),
+            Ok(Probe::Named { name: "n".into() })
+        );
+        assert_eq!(read(r#"{"kind":"maybe"}"#), Ok(Probe::Maybe { at: None }));
+        assert_eq!(
+            read(r#"{"kind":"maybe","at":null}"#),
+            Ok(Probe::Maybe { at: None })
+        );
+        assert_eq!(
+            read(r#"{"kind":"maybe","at":5}"#),
+            Ok(Probe::Maybe { at: Some(5) })
+        );
+        assert_eq!(
+            read(r#"{"kind":"both","b":2,"x":{"y":[]},"a":1}"#),
+            Ok(Probe::Both { a: 1, b: 2 })
+        );
+        let missing = read(r#"{"kind":"both","a":1}"#).unwrap_err();
+        assert!(missing.contains("missing field `b`"), "{missing}");
+        let twice = read(r#"{"kind":"both","a":1,"b":2,"a":3}"#).unwrap_err();
+        assert!(twice.contains("duplicate field `a`"), "{twice}");
+        assert_eq!(
+            read(r#"{"kind":"opt","n":4}"#),
+            Ok(Probe::Opt { n: 4, at: None })
+        );
+        let missing = read(r#"{"kind":"named"}"#).unwrap_err();
+        assert!(missing.contains("missing field `name`"), "{missing}");
+        let twice = read(r#"{"kind":"named","name":"a","name":"b"}"#).unwrap_err();
+        assert!(twice.contains("duplicate field `name`"), "{twice}");
+        let wrong = read(r#"{"kind":"named","name":3}"#).unwrap_err();
+        assert!(wrong.contains("invalid type"), "{wrong}");
+        // Round trip through serde's own serializer.
+        let json = serde_json::to_string(&Probe::Maybe { at: Some(9) }).unwrap();
+        assert_eq!(json, r#"{"kind":"maybe","at":9}"#);
+    }
 
     #[test]
     fn matches_serdes_snake_case() {

@@ -507,12 +507,30 @@ async fn due_reminders_go_to_assignees_once_and_stop_when_done() {
     let f = next_skipping(&mut bell, "notification", &["access_changed"]).await;
     assert_eq!(f["notification"]["kind"], "overdue", "{f}");
 
-    // A new date starts them again; done stops them.
+    // A new date withdraws the unread reminders of the old one (every tab's
+    // count drops) and starts them again; done stops and withdraws them.
     let later = due + 10 * 24 * HOUR;
     patch_task(&ada, task, json!({"due_at": later})).await;
+    let f = next_skipping(&mut bell, "notifications_updated", &["access_changed"]).await;
+    assert_eq!(f["removed"].as_array().unwrap().len(), 2, "{f}");
     assert_eq!(send_due(svc, later - HOUR).await.unwrap(), 2);
+    let f = next_skipping(&mut bell, "notification", &["access_changed"]).await;
+    assert_eq!(f["notification"]["kind"], "due_soon", "{f}");
+    let unread = f["unread"].as_i64().unwrap();
     patch_task(&bob, task, json!({"done": true})).await;
+    let f = next_skipping(&mut bell, "notifications_updated", &["access_changed"]).await;
+    assert_eq!(f["removed"].as_array().unwrap().len(), 1, "{f}");
+    assert_eq!(f["unread"].as_i64().unwrap(), unread - 1, "{f}");
     assert_eq!(send_due(svc, later + HOUR).await.unwrap(), 0);
+    let (_, page) = ada.get("/messaging/notifications/").await;
+    assert!(
+        page["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["kind"] != "due_soon" && n["kind"] != "overdue"),
+        "no reminder left for a done card: {page}"
+    );
     // A card with no one on it reminds nobody, and says so by making nothing.
     assert_eq!(send_due(svc, due + 30 * 24 * HOUR).await.unwrap(), 0);
 }

@@ -7,7 +7,7 @@ use super::{present, Change, Task, User};
 
 /// The colours a label can have: ten that stay readable with white text and
 /// tell apart for most colour-blind people when paired with the name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LabelColor {
     Red,
@@ -53,6 +53,19 @@ impl LabelColor {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Read by name through [`LabelColor::parse`], the one list of names: the
+/// derive compiled a second matcher (and byte and index forms) into the
+/// browser.
+impl<'de> Deserialize<'de> for LabelColor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &[
+            "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown", "gray",
+        ];
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Self::parse(&name).ok_or_else(|| serde::de::Error::unknown_variant(&name, NAMES))
     }
 }
 
@@ -233,4 +246,23 @@ pub struct ArchivedColumn {
     pub column: super::Column,
     pub archived_at: i64,
     pub task_count: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LabelColor;
+
+    #[test]
+    fn label_colours_read_back_by_name_and_refuse_others() {
+        for color in LabelColor::ALL {
+            let json = serde_json::to_string(&color).unwrap();
+            assert_eq!(json, format!("\"{}\"", color.as_str()));
+            assert_eq!(serde_json::from_str::<LabelColor>(&json).unwrap(), color);
+        }
+        let err = serde_json::from_str::<LabelColor>("\"mauve\"").unwrap_err();
+        assert!(err.to_string().contains("unknown variant `mauve`"), "{err}");
+        assert!(err.to_string().contains("gray"), "{err}");
+        assert!(serde_json::from_str::<LabelColor>("3").is_err());
+        assert!(serde_json::from_str::<LabelColor>("\"Red\"").is_err());
+    }
 }

@@ -12,6 +12,7 @@ use super::board_events::BoardWrite;
 use super::boards::{require_owner, role_on};
 use super::columns;
 use super::hub::{Event, Topic};
+use super::notifications;
 use super::positions::{self, List};
 use super::storage::now_ms;
 use super::task_rows::{self, Cards};
@@ -42,6 +43,7 @@ pub async fn archive_task(svc: &Services, user: &User, task_id: i64) -> AppResul
     .execute(&mut **tx)
     .await?;
     positions::close_gap(tx, List::Tasks, before.column_id, before.position).await?;
+    let withdrawn = notifications::withdraw_due_reminders(tx, task_id).await?;
     let archived = task_rows::current(tx, task_id).await?;
     write
         .record_task(
@@ -53,6 +55,7 @@ pub async fn archive_task(svc: &Services, user: &User, task_id: i64) -> AppResul
         )
         .await?;
     write.commit(svc).await?;
+    notifications::publish_removed(&svc.pool, &svc.hub, withdrawn).await?;
     Ok(archived)
 }
 
@@ -148,7 +151,7 @@ pub async fn restore_column(svc: &Services, user: &User, column_id: i64) -> AppR
     let restored = columns::fetch(&mut **tx, column_id)
         .await?
         .ok_or_else(|| AppError::not_found("column"))?;
-    let cards = task_rows::load(&mut **tx, Cards::InColumn(column_id)).await?;
+    let cards = task_rows::load(tx, Cards::InColumn(column_id)).await?;
     write
         .record(BoardChange::ColumnRestored {
             column: restored.clone(),

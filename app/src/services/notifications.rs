@@ -427,6 +427,38 @@ pub async fn delete_for_comment(
     Ok(rows)
 }
 
+/// Withdraws a card's unread due reminders ("due soon", "overdue"): it was
+/// marked done, given another date, or archived, so they no longer hold.
+/// Inside the change's transaction; returns (recipient, notification id)
+/// pairs for [`publish_removed`]. Read reminders stay as history.
+pub async fn withdraw_due_reminders(
+    tx: &mut Transaction<'static, Any>,
+    task_id: i64,
+) -> AppResult<Vec<(i64, i64)>> {
+    const WHERE: &str = "WHERE task_id = $1 AND read_at IS NULL AND kind IN ($2, $3)";
+    let (soon, overdue) = (
+        NotificationKind::DueSoon.as_str(),
+        NotificationKind::Overdue.as_str(),
+    );
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT recipient_id, id FROM notifications {WHERE}"
+    ))
+    .bind(task_id)
+    .bind(soon)
+    .bind(overdue)
+    .fetch_all(&mut **tx)
+    .await?;
+    if !rows.is_empty() {
+        sqlx::query(&format!("DELETE FROM notifications {WHERE}"))
+            .bind(task_id)
+            .bind(soon)
+            .bind(overdue)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(rows)
+}
+
 /// An edited comment's notifications show its new text (what was edited out
 /// does not linger in anyone's list). Inside the edit's transaction; returns
 /// the recipients whose lists changed, for [`publish_refreshed`].

@@ -59,7 +59,7 @@ pub enum Cards {
 impl Cards {
     /// `FROM ... WHERE ...` (aliases `t` for tasks, `c` for its column) and
     /// the order; the one parameter is `$1`.
-    fn from_where(self) -> (&'static str, &'static str, i64) {
+    fn sql_parts(self) -> (&'static str, &'static str, i64) {
         match self {
             Cards::One(id) => ("FROM tasks t WHERE t.id = $1", "t.id", id),
             Cards::OnBoard(board) => (
@@ -95,7 +95,7 @@ impl Cards {
 
 /// The cards of a scope, whole.
 pub async fn load(db: &mut AnyConnection, which: Cards) -> AppResult<Vec<Task>> {
-    let (from_where, order, param) = which.from_where();
+    let (from_where, order, param) = which.sql_parts();
     let rows: Vec<TaskRow> =
         sqlx::query_as(&format!("SELECT {COLUMNS} {from_where} ORDER BY {order}"))
             .bind(param)
@@ -167,7 +167,7 @@ fn grouped<'a>(rows: impl Iterator<Item = &'a (i64, i64, i64, i64)>) -> HashMap<
 
 /// A card as it is now, inside a transaction.
 pub(crate) async fn current(tx: &mut Transaction<'static, Any>, task_id: i64) -> AppResult<Task> {
-    one(&mut **tx, task_id)
+    one(tx, task_id)
         .await?
         .ok_or_else(|| AppError::not_found("task"))
 }

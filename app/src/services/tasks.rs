@@ -291,8 +291,11 @@ pub async fn update_task(
     .bind(user.id)
     .execute(&mut **tx)
     .await?;
+    // Reminders that no longer hold (another date, or done) leave the bells.
+    let mut withdrawn = Vec::new();
     if let Some(due) = patch.due_at.new_value() {
         if due != before.due_at {
+            withdrawn = notifications::withdraw_due_reminders(tx, task_id).await?;
             // A new date: its reminders are yet to be sent.
             sqlx::query(
                 "UPDATE tasks SET due_at = $1, due_soon_sent = 0, overdue_sent = 0 WHERE id = $2",
@@ -302,6 +305,9 @@ pub async fn update_task(
             .execute(&mut **tx)
             .await?;
         }
+    }
+    if patch.done == Some(true) && before.done_at.is_none() && withdrawn.is_empty() {
+        withdrawn = notifications::withdraw_due_reminders(tx, task_id).await?;
     }
     match (patch.done, before.done_at) {
         (Some(true), None) | (Some(false), Some(_)) => {
@@ -335,6 +341,7 @@ pub async fn update_task(
     write.record_task(change, Some(&before), user.id).await?;
     write.commit(svc).await?;
     notifications::publish_notified(&svc.pool, &svc.hub, &notified).await?;
+    notifications::publish_removed(&svc.pool, &svc.hub, withdrawn).await?;
     Ok(updated)
 }
 

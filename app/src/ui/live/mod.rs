@@ -119,6 +119,10 @@ pub struct BoardRoute {
 }
 
 /// One thing that arrived for the shown board.
+// (A change carries a whole card inline: inputs wait in a short queue that is
+// drained at the next render, so their size does not matter, and boxing would
+// cost an allocation per event.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum BoardInput {
     /// A numbered change (live, replayed or polled).
