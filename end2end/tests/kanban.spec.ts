@@ -17,11 +17,11 @@ function localDate(days: number) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-async function team(browser: import("@playwright/test").Browser) {
+async function team(browser: import("@playwright/test").Browser, tag: string) {
   const ctxA = await browser.newContext();
   const ctxB = await browser.newContext();
-  const ann = await apiSignUp(ctxA, `kann_${run}`, "Ann Archer");
-  const bob = await apiSignUp(ctxB, `kbob_${run}`, "Bob Baker");
+  const ann = await apiSignUp(ctxA, `k${tag}ann_${run}`, "Ann Archer");
+  const bob = await apiSignUp(ctxB, `k${tag}bob_${run}`, "Bob Baker");
   const board = await apiBoard(ctxA, "Release");
   await api(ctxA, "POST", `/api/boards/${board.id}/members`, { username: bob.username });
   const ids: Record<string, number> = {};
@@ -41,7 +41,7 @@ async function pageOf(context: BrowserContext, board: number, errors: string[]) 
 
 test("due dates, labels, checklists and several assignees reach a colleague live", async ({ browser }, testInfo) => {
   const errors: string[] = [];
-  const { ctxA, ctxB, ann, bob, board } = await team(browser);
+  const { ctxA, ctxB, ann, bob, board } = await team(browser, "d");
   const a = await pageOf(ctxA, board.id, errors);
   const b = await pageOf(ctxB, board.id, errors);
 
@@ -80,7 +80,7 @@ test("due dates, labels, checklists and several assignees reach a colleague live
     await dialog.getByLabel("New checklist item").press("Enter");
     await expect(dialog.locator(".checklist-item", { hasText: item })).toBeVisible();
   }
-  await dialog.getByLabel("Collect the changes").check();
+  await dialog.getByRole("checkbox", { name: "Collect the changes" }).check();
   await expect(card(b, "Write the release notes").locator(".card-checklist")).toHaveText(/1\/3/);
   // Reordered: the last goes up one.
   await dialog.getByRole("button", { name: "Move “Ask for review” up" }).click();
@@ -100,8 +100,8 @@ test("due dates, labels, checklists and several assignees reach a colleague live
   await card(b, "Write the release notes").getByRole("link").click();
   const bDialog = b.getByRole("dialog");
   await expect(bDialog.locator(".checklist-text")).toHaveText(["Collect the changes", "Write the summary"]);
-  await dialog.getByLabel("Write the summary").check();
-  await expect(bDialog.getByLabel("Write the summary")).toBeChecked();
+  await dialog.getByRole("checkbox", { name: "Write the summary" }).check();
+  await expect(bDialog.getByRole("checkbox", { name: "Write the summary" })).toBeChecked();
   await expect(card(b, "Write the release notes").locator(".card-checklist")).toHaveText(/2\/2/);
 
   // Done: the card says so instead of "overdue".
@@ -129,7 +129,7 @@ test("due dates, labels, checklists and several assignees reach a colleague live
 
 test("the board's filter lives in the address and follows cards as they change", async ({ browser }, testInfo) => {
   const errors: string[] = [];
-  const { ctxA, ctxB, ann, board, ids } = await team(browser);
+  const { ctxA, ctxB, ann, board, ids } = await team(browser, "f");
   const { body: label } = await api(ctxA, "POST", `/api/boards/${board.id}/labels`, { name: "Bug", color: "red" });
   await api(ctxA, "PATCH", `/api/tasks/${ids["Fix the login bug"]}`, { labels: [label.id], assignee_ids: [ann.id] });
   const a = await pageOf(ctxA, board.id, errors);
@@ -197,7 +197,7 @@ test("the board's filter lives in the address and follows cards as they change",
 
 test("archive instead of delete: undo, the archive, deleting for good only from there", async ({ browser }, testInfo) => {
   const errors: string[] = [];
-  const { ctxA, ctxB, board } = await team(browser);
+  const { ctxA, ctxB, board } = await team(browser, "a");
   await api(ctxA, "POST", `/api/boards/${board.id}/columns`, { name: "Later" });
   const a = await pageOf(ctxA, board.id, errors);
   const b = await pageOf(ctxB, board.id, errors);
@@ -260,7 +260,7 @@ test("archive instead of delete: undo, the archive, deleting for good only from 
 
 test("the kanban's screens at 1366, 1024 and 390 px", async ({ browser }, testInfo) => {
   const errors: string[] = [];
-  const { ctxA, ann, board, ids } = await team(browser);
+  const { ctxA, ann, board, ids } = await team(browser, "s");
   const { body: label } = await api(ctxA, "POST", `/api/boards/${board.id}/labels`, { name: "Bug", color: "red" });
   const { body: docs } = await api(ctxA, "POST", `/api/boards/${board.id}/labels`, { name: "Docs", color: "teal" });
   await api(ctxA, "PATCH", `/api/tasks/${ids["Fix the login bug"]}`, { labels: [label.id], assignee_ids: [ann.id], due_at: Date.now() + 3 * 3_600_000 });

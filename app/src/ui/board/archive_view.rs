@@ -39,22 +39,22 @@ pub(super) fn ArchiveList() -> impl IntoView {
     });
     let asking = RwSignal::new(None::<Doomed>);
     let writable = move || state.board.with(|b| b.archived_at.is_none());
+    // (The row goes away with its button: the focus stays in the dialog.)
+    let restored = move |what: &str| {
+        ui.status.set(format!("{what} restored"));
+        load();
+        crate::ui::common::browser::focus_soon("archive-intro".into());
+    };
     let restore = move |doomed: Doomed| match doomed {
         Doomed::Task(id) => state.send(
             Spot::Board,
             move || restore_task(id),
-            move |_| {
-                ui.status.set("Card restored".into());
-                load();
-            },
+            move |_| restored("Card"),
         ),
         Doomed::Column(id) => state.send(
             Spot::Board,
             move || restore_column(id),
-            move |_| {
-                ui.status.set("Column restored".into());
-                load();
-            },
+            move |_| restored("Column"),
         ),
     };
     let delete = move |doomed: Doomed| {

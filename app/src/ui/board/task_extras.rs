@@ -487,7 +487,7 @@ fn ChecklistField(id: i64, state: BoardState) -> impl IntoView {
                     }).collect_view()
                 }}
             </ol>
-            <form class="inline-form" on:submit=add aria-label="New checklist item">
+            <form class="inline-form" on:submit=add aria-label="Add to the checklist">
                 <label for="checklist-new" class="sr-only">"New checklist item"</label>
                 <input id="checklist-new" type="text" maxlength="500" placeholder="Add an item…" node_ref=input />
                 <button type="submit" class="btn btn-sm">"Add"</button>
