@@ -12,8 +12,6 @@
 //!   data, unit-tested).
 //! - [`state`]: [`BoardState`], that feed in signals, wired to the server
 //!   functions and to the events `Live` routes to it.
-//! - [`filter`]: which cards show (in the page's address; plain data,
-//!   unit-tested), set from the [`filter_bar`].
 //! - The views, holding only view state: the [`page`], [`header`],
 //!   [`columns`], [`card`], the side [`pane`], [`members`] (with the
 //!   owners' [`invites`] dialog, a chunk of its own) and the
@@ -25,13 +23,9 @@
 //! phone the columns snap one at a time and the pane opens full screen from
 //! the header's Chat button.
 
-mod archive_view;
 mod card;
 mod columns;
-mod extras;
 pub mod feed;
-mod filter;
-mod filter_bar;
 mod header;
 mod invites;
 mod members;
@@ -40,14 +34,6 @@ mod pane;
 mod shared;
 pub mod state;
 mod task_dialog;
-mod task_extras;
 
 pub use page::BoardPage;
 pub use task_dialog::TaskDialog;
-
-/// Fetches the board's late chunk (the filter bar's controls, a card's
-/// details, the archive): once the board is live and idle.
-#[cfg(feature = "hydrate")]
-pub async fn prefetch_extras() {
-    extras::prefetch().await;
-}
