@@ -14,8 +14,7 @@
 //!   functions and to the events `Live` routes to it.
 //! - The views, holding only view state: the [`page`], [`header`],
 //!   [`columns`], [`card`], the side [`pane`], [`members`] (with the
-//!   owners' [`invites`] dialog; lazily loaded with the chat's room
-//!   dialogs, `ui::pane_piece`) and the
+//!   owners' [`invites`] dialog, a chunk of its own) and the
 //!   [`task_dialog`]; what they share ([`shared`]: view state, failure
 //!   notes).
 //!
@@ -29,7 +28,7 @@ mod columns;
 pub mod feed;
 mod header;
 mod invites;
-pub(crate) mod members;
+mod members;
 mod page;
 mod pane;
 mod shared;
