@@ -1,6 +1,6 @@
 //! The owners' invite links: make one (how long it lasts, how many people
 //! it lets in), copy it, see who used the others, revoke them. Part of the
-//! Members tab's chunk.
+//! Members tab's code (`ui::pane_piece`).
 
 use leptos::prelude::*;
 

@@ -12,9 +12,8 @@ use crate::model::{Member, Role};
 use crate::ui::common::{browser, rows_of, Avatar, If, Item, List};
 use crate::ui::live::Live;
 
-/// The Members tab is a chunk of its own in a split build, fetched when
-/// the tab is first shown (most visits are spent in the chat).
-#[lazy]
+/// The Members tab: its code comes with the pane's other late pieces
+/// (`ui::pane_piece`), fetched when the tab is first shown.
 pub fn members_view() -> AnyView {
     view! { <MembersPanel /> }.into_any()
 }

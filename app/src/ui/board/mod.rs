@@ -14,7 +14,8 @@
 //!   functions and to the events `Live` routes to it.
 //! - The views, holding only view state: the [`page`], [`header`],
 //!   [`columns`], [`card`], the side [`pane`], [`members`] (with the
-//!   owners' [`invites`] dialog, a chunk of its own) and the
+//!   owners' [`invites`] dialog; lazily loaded with the chat's room
+//!   dialogs, `ui::pane_piece`) and the
 //!   [`task_dialog`]; what they share ([`shared`]: view state, failure
 //!   notes).
 //!
@@ -28,7 +29,7 @@ mod columns;
 pub mod feed;
 mod header;
 mod invites;
-mod members;
+pub(crate) mod members;
 mod page;
 mod pane;
 mod shared;

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use super::members::members_view;
 use super::shared::{tab_id, use_board, use_board_ui, PaneTab};
 use super::state::BoardState;
 use crate::error::AppError;
@@ -158,7 +157,7 @@ pub fn BoardPane(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
                 hidden=move || tab.get() != PaneTab::Members>
                 {move || if members_seen.get() {
                     view! {
-                        <Loading fallback=move || member_names(state)>{Suspend::new(members_view())}</Loading>
+                        <Loading fallback=move || member_names(state)>{Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Members))}</Loading>
                     }.into_any()
                 } else {
                     member_names(state).into_any()

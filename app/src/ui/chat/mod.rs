@@ -4,7 +4,7 @@
 //! [`Live`]; this module only renders it and forwards what the user does.
 
 mod room;
-mod rooms;
+pub(crate) mod rooms;
 
 use leptos::prelude::*;
 
@@ -14,7 +14,7 @@ use super::live::{Live, LiveStatus};
 use crate::error::AppError;
 use crate::model::RoomSummary;
 use room::room_view;
-use rooms::{rooms_dialog_view, RoomsDialog};
+use rooms::RoomsDialog;
 
 /// Fetches the code of an open room ahead of time (see `prefetch_when_idle`).
 #[cfg(feature = "hydrate")]
@@ -63,7 +63,7 @@ fn ChatBody() -> impl IntoView {
         </header>
         {move || dialog.get().map(|which| view! {
             <Loading fallback=|| ()>
-                {Suspend::new(rooms_dialog_view(which, Callback::new(move |()| dialog.set(None))))}
+                {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Rooms(which, Callback::new(move |()| dialog.set(None)))))}
             </Loading>
         })}
         {move || match live.room.open.get() {

@@ -16,18 +16,18 @@ use crate::validate::{ROOM_DESCRIPTION_MAX, ROOM_NAME_MAX};
 
 /// The chat's two dialogs about rooms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum RoomsDialog {
+pub(crate) enum RoomsDialog {
     /// Making a room.
     New,
     /// The rooms one is not in.
     Browse,
 }
 
-/// The new-room form and the room browser, in their dialog: one chunk of
-/// their own in a split build, fetched when first opened, not with the
-/// board (measured: inline, they cost the board page about 40 KB gzip).
-#[lazy]
-pub(super) fn rooms_dialog_view(which: RoomsDialog, on_done: Callback<()>) -> AnyView {
+/// The new-room form and the room browser, in their dialog. Their code
+/// comes with the pane's other late pieces (`ui::pane_piece`), fetched when
+/// first opened, not with the board (measured: inline, they cost the board
+/// page about 40 KB gzip).
+pub(crate) fn rooms_dialog_view(which: RoomsDialog, on_done: Callback<()>) -> AnyView {
     match which {
         RoomsDialog::New => view! {
             <Modal title="New room" focus="new-room-name" on_close=on_done>
