@@ -106,7 +106,7 @@ test("a page whose code cannot be fetched waits for the server, then reloads ins
   // That first fetch fails (a dropped connection, or a release that replaced
   // the chunks this tab knows); later ones go through.
   let refused = 0;
-  await page.route(/\/pkg\/split_rooms_dialog_view[\w-]*\.wasm$/, (route) => (refused++ === 0 ? route.abort() : route.continue()));
+  await page.route(/\/pkg\/split_pane_piece[\w-]*\.wasm$/, (route) => (refused++ === 0 ? route.abort() : route.continue()));
   // And the server does not answer at first (offline, or away).
   let away = true;
   let probes = 0;
