@@ -153,7 +153,7 @@ where
 
 /// The value of a field that is not there: `None` for an `Option` (like
 /// serde's derive), an error naming the field for anything else.
-pub fn missing<'de, T: serde::Deserialize<'de>, E: de::Error>(name: &'static str) -> Result<T, E> {
+fn missing<'de, T: serde::Deserialize<'de>, E: de::Error>(name: &'static str) -> Result<T, E> {
     T::deserialize(de::value::UnitDeserializer::<E>::new()).map_err(|_: E| E::missing_field(name))
 }
 

@@ -36,19 +36,13 @@ impl LabelColor {
         Self::Gray,
     ];
 
+    /// The names, in the order of [`Self::ALL`] (the variants' own order).
+    const NAMES: [&'static str; 10] = [
+        "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown", "gray",
+    ];
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Red => "red",
-            Self::Orange => "orange",
-            Self::Yellow => "yellow",
-            Self::Green => "green",
-            Self::Teal => "teal",
-            Self::Blue => "blue",
-            Self::Purple => "purple",
-            Self::Pink => "pink",
-            Self::Brown => "brown",
-            Self::Gray => "gray",
-        }
+        Self::NAMES[self as usize]
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -61,11 +55,8 @@ impl LabelColor {
 /// browser.
 impl<'de> Deserialize<'de> for LabelColor {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        const NAMES: &[&str] = &[
-            "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown", "gray",
-        ];
         let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Self::parse(&name).ok_or_else(|| serde::de::Error::unknown_variant(&name, NAMES))
+        Self::parse(&name).ok_or_else(|| serde::de::Error::unknown_variant(&name, &Self::NAMES))
     }
 }
 

@@ -435,27 +435,15 @@ pub async fn withdraw_due_reminders(
     tx: &mut Transaction<'static, Any>,
     task_id: i64,
 ) -> AppResult<Vec<(i64, i64)>> {
-    const WHERE: &str = "WHERE task_id = $1 AND read_at IS NULL AND kind IN ($2, $3)";
-    let (soon, overdue) = (
-        NotificationKind::DueSoon.as_str(),
-        NotificationKind::Overdue.as_str(),
-    );
-    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT recipient_id, id FROM notifications {WHERE}"
-    ))
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "DELETE FROM notifications WHERE task_id = $1 AND read_at IS NULL AND kind IN ($2, $3) \
+         RETURNING recipient_id, id",
+    )
     .bind(task_id)
-    .bind(soon)
-    .bind(overdue)
+    .bind(NotificationKind::DueSoon.as_str())
+    .bind(NotificationKind::Overdue.as_str())
     .fetch_all(&mut **tx)
     .await?;
-    if !rows.is_empty() {
-        sqlx::query(&format!("DELETE FROM notifications {WHERE}"))
-            .bind(task_id)
-            .bind(soon)
-            .bind(overdue)
-            .execute(&mut **tx)
-            .await?;
-    }
     Ok(rows)
 }
 

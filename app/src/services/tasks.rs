@@ -292,22 +292,23 @@ pub async fn update_task(
     .execute(&mut **tx)
     .await?;
     // Reminders that no longer hold (another date, or done) leave the bells.
-    let mut withdrawn = Vec::new();
-    if let Some(due) = patch.due_at.new_value() {
-        if due != before.due_at {
-            withdrawn = notifications::withdraw_due_reminders(tx, task_id).await?;
-            // A new date: its reminders are yet to be sent.
-            sqlx::query(
-                "UPDATE tasks SET due_at = $1, due_soon_sent = 0, overdue_sent = 0 WHERE id = $2",
-            )
-            .bind(due)
-            .bind(task_id)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
-    if patch.done == Some(true) && before.done_at.is_none() && withdrawn.is_empty() {
-        withdrawn = notifications::withdraw_due_reminders(tx, task_id).await?;
+    let new_due = patch.due_at.new_value().filter(|due| *due != before.due_at);
+    let newly_done = patch.done == Some(true) && before.done_at.is_none();
+    // Reminders that no longer hold (another date, or done) are withdrawn.
+    let withdrawn = if new_due.is_some() || newly_done {
+        notifications::withdraw_due_reminders(tx, task_id).await?
+    } else {
+        Vec::new()
+    };
+    if let Some(due) = new_due {
+        // A new date: its reminders are yet to be sent.
+        sqlx::query(
+            "UPDATE tasks SET due_at = $1, due_soon_sent = 0, overdue_sent = 0 WHERE id = $2",
+        )
+        .bind(due)
+        .bind(task_id)
+        .execute(&mut **tx)
+        .await?;
     }
     match (patch.done, before.done_at) {
         (Some(true), None) | (Some(false), Some(_)) => {
