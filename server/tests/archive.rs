@@ -334,6 +334,64 @@ async fn undo_is_an_ordinary_change_and_history_follows_the_card() {
         StatusCode::NOT_FOUND,
         "not_found",
     );
+
+    // The dialog's timeline: the same history, phrased, with the comments
+    // in their place (a deleted one is not there), oldest first.
+    bob.comment(task, "Looks   good\nto me").await;
+    let gone = ada.comment(task, "typo").await;
+    let (status, _) = ada
+        .delete(&format!("/messaging/comment/{}/", gone["id"]))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let body = json!({ "task_id": task }).to_string();
+    let (status, lines) = bob
+        .raw(
+            reqwest::Method::POST,
+            "/rpc/tasks/timeline",
+            Some("application/json"),
+            body.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{lines}");
+    let said: Vec<String> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}",
+                l["actor"].as_str().unwrap(),
+                l["text"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "ada created this card in To do",
+            "ada moved this card from To do to Done",
+            "ada moved this card from Done to To do",
+            "ada renamed this card to “Ship it”",
+            "ada added bob",
+            "ada set the due date to",
+            "bob added the label “Bug”",
+            "bob marked this card done",
+            "bob archived this card",
+            "ada restored this card",
+            "bob commented: “Looks good to me”",
+        ]
+    );
+    assert_eq!(lines[5]["due_at"], 1_900_000_000_000i64);
+    assert_eq!(lines[10]["comment"], true);
+    let (status, _) = eve
+        .raw(
+            reqwest::Method::POST,
+            "/rpc/tasks/timeline",
+            Some("application/json"),
+            body,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// The upgrade to several assignees, labels, checklists and history on a

@@ -10,6 +10,7 @@ pub mod boards;
 pub mod chat;
 pub mod comments;
 pub mod invites;
+pub mod kanban;
 pub mod live;
 
 pub use codec::FormOrJson;

@@ -215,6 +215,22 @@ pub struct ActivityPage {
     pub has_more: bool,
 }
 
+/// One line of a card's timeline in its dialog: its comments and its history
+/// together, already phrased ("moved this card from To do to Doing"), so
+/// the browser only shows them. A due date is left to the browser, to show
+/// in the reader's time zone after `text`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: i64,
+    /// Who did it (`None` once their account is gone).
+    pub actor: Option<String>,
+    pub text: String,
+    /// The date a "set the due date to" line names.
+    pub due_at: Option<i64>,
+    /// A comment (its text is the comment's beginning, quoted).
+    pub comment: bool,
+}
+
 /// A card assigned to the caller, with where it lives (`GET /api/me/tasks`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyTask {

@@ -14,7 +14,8 @@ use super::watching;
 use super::Services;
 use crate::error::{AppError, AppResult};
 use crate::model::{
-    ActivityPage, Change, MyTask, NotificationKind, Task, TaskMove, TaskPatch, User,
+    ActivityPage, ActivityWhat, Change, MyTask, NotificationKind, Task, TaskMove, TaskPatch,
+    TimelineEntry, User,
 };
 use crate::protocol::BoardChange;
 use crate::validate;
@@ -467,6 +468,125 @@ pub async fn task_activity(
     activity::page(svc, task_id, before, limit).await
 }
 
+/// How many of a card's latest changes and comments its timeline shows.
+const TIMELINE_LEN: i64 = 100;
+
+/// A card's timeline for its dialog (anyone who can see the card): its
+/// latest history and comments in one list, oldest first, phrased.
+#[tracing::instrument(skip_all, fields(user = user.id, task_id = task_id))]
+pub async fn timeline(svc: &Services, user: &User, task_id: i64) -> AppResult<Vec<TimelineEntry>> {
+    visible_task(svc, user, task_id).await?;
+    let activity = activity::page(svc, task_id, None, Some(TIMELINE_LEN))
+        .await?
+        .activity;
+    // Names of the people assigned or unassigned, as they are now.
+    let mut ids: Vec<i64> = activity
+        .iter()
+        .flat_map(|a| match &a.what {
+            ActivityWhat::Assigned { user_ids } | ActivityWhat::Unassigned { user_ids } => {
+                user_ids.clone()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = std::collections::HashMap::new();
+    for id in ids {
+        let name: Option<(String,)> =
+            sqlx::query_as("SELECT display_name FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&svc.pool)
+                .await?;
+        names.insert(
+            id,
+            name.map_or_else(|| "a former member".to_string(), |(n,)| n),
+        );
+    }
+    let mut entries: Vec<TimelineEntry> = activity
+        .into_iter()
+        .map(|a| {
+            let (text, due_at) = phrase(&a.what, &names);
+            TimelineEntry {
+                at: a.at,
+                actor: a.actor.map(|u| u.display_name),
+                text,
+                due_at,
+                comment: false,
+            }
+        })
+        .collect();
+    let comments: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT c.created_at, u.display_name, c.content FROM task_comments c
+         JOIN users u ON u.id = c.author_id
+         WHERE c.task_id = $1 AND c.deleted_at IS NULL ORDER BY c.id DESC LIMIT $2",
+    )
+    .bind(task_id)
+    .bind(TIMELINE_LEN)
+    .fetch_all(&svc.pool)
+    .await?;
+    entries.extend(
+        comments
+            .into_iter()
+            .map(|(at, author, content)| TimelineEntry {
+                at,
+                actor: Some(author),
+                text: format!("commented: “{}”", excerpt(&content, 140)),
+                due_at: None,
+                comment: true,
+            }),
+    );
+    // Stable: what happened in the same millisecond keeps its order.
+    entries.sort_by_key(|e| e.at);
+    let keep = entries.len().saturating_sub(TIMELINE_LEN as usize);
+    entries.drain(..keep);
+    Ok(entries)
+}
+
+/// The first `max` characters of `text` on one line, "…" when cut.
+fn excerpt(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
+    }
+}
+
+/// What a line of history says (after who did it), and the date it names.
+fn phrase(
+    what: &ActivityWhat,
+    names: &std::collections::HashMap<i64, String>,
+) -> (String, Option<i64>) {
+    let people = |ids: &[i64]| {
+        ids.iter()
+            .filter_map(|id| names.get(id).cloned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = match what {
+        ActivityWhat::Created { column } => format!("created this card in {column}"),
+        ActivityWhat::Moved {
+            from_column,
+            to_column,
+        } => format!("moved this card from {from_column} to {to_column}"),
+        ActivityWhat::Renamed { to, .. } => format!("renamed this card to “{to}”"),
+        ActivityWhat::DescriptionChanged => "changed the description".to_string(),
+        ActivityWhat::Assigned { user_ids } => format!("added {}", people(user_ids)),
+        ActivityWhat::Unassigned { user_ids } => format!("removed {}", people(user_ids)),
+        ActivityWhat::DueSet { due_at: Some(due) } => {
+            return ("set the due date to".to_string(), Some(*due))
+        }
+        ActivityWhat::DueSet { due_at: None } => "removed the due date".to_string(),
+        ActivityWhat::Done => "marked this card done".to_string(),
+        ActivityWhat::Reopened => "marked this card not done".to_string(),
+        ActivityWhat::Labelled { label } => format!("added the label “{label}”"),
+        ActivityWhat::Unlabelled { label } => format!("removed the label “{label}”"),
+        ActivityWhat::Archived => "archived this card".to_string(),
+        ActivityWhat::Restored => "restored this card".to_string(),
+    };
+    (text, None)
+}
+
 /// Every live card assigned to the user on their live boards, soonest due
 /// first, with where it lives (`GET /api/me/tasks`).
 #[tracing::instrument(skip_all, fields(user = user.id))]
@@ -496,4 +616,39 @@ pub async fn my_tasks(svc: &Services, user: &User) -> AppResult<Vec<MyTask>> {
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_name_the_people_and_leave_dates_to_the_reader() {
+        let names =
+            std::collections::HashMap::from([(1, "Ann".to_string()), (2, "Bob".to_string())]);
+        let moved = ActivityWhat::Moved {
+            from_column: "To do".into(),
+            to_column: "Doing".into(),
+        };
+        assert_eq!(
+            phrase(&moved, &names).0,
+            "moved this card from To do to Doing"
+        );
+        let assigned = ActivityWhat::Assigned {
+            user_ids: vec![2, 1],
+        };
+        assert_eq!(phrase(&assigned, &names).0, "added Bob, Ann");
+        let due = ActivityWhat::DueSet { due_at: Some(5) };
+        assert_eq!(
+            phrase(&due, &names),
+            ("set the due date to".to_string(), Some(5))
+        );
+    }
+
+    #[test]
+    fn excerpts_are_one_line_and_cut_on_characters() {
+        assert_eq!(excerpt("two\nlines", 140), "two lines");
+        assert_eq!(excerpt("ééééé", 3), "ééé…");
+        assert_eq!(excerpt("short", 5), "short");
+    }
 }
