@@ -12,7 +12,6 @@ mod composer;
 pub mod json;
 pub mod live;
 mod mention_input;
-mod my_tasks_page;
 mod notifications;
 
 use leptos::prelude::*;
@@ -161,7 +160,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/boards") view={Lazy::<BoardsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/my-tasks") view={Lazy::<MyTasksRoute>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/boards/:board_id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async>
                         <Route path=path!("") view=|| () />
                         <Route path=path!("tasks/:task_id") view={Lazy::<TaskRoute>::new()} />
@@ -180,15 +178,12 @@ pub fn App() -> impl IntoView {
 // The small pages share one chunk: each split point multiplies the
 // little chunks of code that some pages share, and every file is a request.
 
-/// The board page's pieces that wait until the page is live or asked for:
-/// the Members tab, the chat's two room dialogs (new room, other rooms), and
-/// the board's late controls (filter bar, a card's details, the archive, the
-/// keys).
+/// The board pane's pieces that wait until asked for: the Members tab and
+/// the chat's two room dialogs (new room, other rooms).
 #[derive(Clone, Copy)]
 pub(crate) enum PanePiece {
     Members,
     Rooms(chat::rooms::RoomsDialog, Callback<()>),
-    Board(board::extras::Extra),
 }
 
 /// One lazily loaded piece of code for all of them. One split point, not
@@ -201,7 +196,6 @@ pub(crate) fn pane_piece(piece: PanePiece) -> AnyView {
     match piece {
         PanePiece::Members => board::members::members_view(),
         PanePiece::Rooms(which, done) => chat::rooms::rooms_dialog_view(which, done),
-        PanePiece::Board(piece) => board::extras::board_extra(piece),
     }
 }
 
@@ -214,7 +208,6 @@ enum SmallPage {
     Account,
     Boards,
     Notifications,
-    MyTasks,
     /// Not a page: the header bell's open menu, which shares most of its
     /// code with the notifications page (one chunk less to fetch).
     BellMenu(Callback<()>),
@@ -234,7 +227,6 @@ fn small_page(page: SmallPage) -> AnyView {
         SmallPage::Account => view! { <account_page::AccountPage /> }.into_any(),
         SmallPage::Boards => view! { <boards_page::BoardsPage /> }.into_any(),
         SmallPage::Notifications => view! { <notifications::NotificationsPage /> }.into_any(),
-        SmallPage::MyTasks => view! { <my_tasks_page::MyTasksPage /> }.into_any(),
         SmallPage::BellMenu(close) => view! { <notifications::BellMenu close /> }.into_any(),
     }
 }
@@ -275,11 +267,6 @@ small_route!(
 );
 small_route!(BoardsRoute, Boards, "`/boards`.");
 small_route!(NotificationsRoute, Notifications, "`/notifications`.");
-small_route!(
-    MyTasksRoute,
-    MyTasks,
-    "`/my-tasks`: the cards I am on, across my boards."
-);
 
 /// `/boards/:board_id`. The board loads once the page's code is here (its
 /// resource belongs to the page, as before the split; starting it in `data()`
@@ -298,9 +285,9 @@ impl LazyRoute for BoardRoute {
 }
 
 /// The code a board page is likely to need next — the task dialog, the
-/// page's late pieces (`pane_piece`), the room's view, the bell's menu —
-/// fetched once the page is connected and idle, so the first card opens at
-/// once on a slow link, and still opens after the connection drops. (Only while connected: a fetch that fails would stop the page.)
+/// room's view, the bell's menu — fetched once the page is connected and idle, so the first
+/// card opens at once on a slow link, and still opens after the connection
+/// drops. (Only while connected: a fetch that fails would stop the page.)
 fn prefetch_when_idle() {
     #[cfg(feature = "hydrate")]
     {
@@ -314,7 +301,6 @@ fn prefetch_when_idle() {
                     if live.status.get_untracked() == live::LiveStatus::Live {
                         leptos::task::spawn_local(async {
                             <TaskRoute as LazyRoute>::preload().await;
-                            __preload_pane_piece().await;
                             chat::prefetch().await;
                             // (The bell's menu comes with the small pages.)
                             __preload_small_page().await;
@@ -349,13 +335,9 @@ impl LazyRoute for TaskRoute {
 pub async fn preload_page(path: &str) {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     match parts.as_slice() {
-        ["login"]
-        | ["signup"]
-        | ["boards"]
-        | ["notifications"]
-        | ["my-tasks"]
-        | ["invite", _]
-        | ["account"] => __preload_small_page().await,
+        ["login"] | ["signup"] | ["boards"] | ["notifications"] | ["invite", _] | ["account"] => {
+            __preload_small_page().await
+        }
         ["boards", _] => <BoardRoute as LazyRoute>::preload().await,
         ["boards", _, "tasks", _] => {
             <BoardRoute as LazyRoute>::preload().await;
@@ -414,11 +396,7 @@ fn Header() -> impl IntoView {
                 <Transition>
                     {move || Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) => view! {
-                                <A href="/my-tasks" attr:class="btn btn-ghost btn-sm topbar-link">"My tasks"</A>
-                                <notifications::NotificationBell />
-                                <UserMenu user />
-                            }.into_any(),
+                            Ok(Some(user)) => view! { <notifications::NotificationBell /> <UserMenu user /> }.into_any(),
                             _ => view! {
                                 <A href="/login" attr:class="btn btn-ghost">"Log in"</A>
                                 <A href="/signup" attr:class="btn">"Sign up"</A>
@@ -445,7 +423,6 @@ fn UserMenu(user: User) -> impl IntoView {
             <div class="menu" role="menu">
                 <p class="menu-who">"Signed in as " <strong>"@"{user.username.clone()}</strong></p>
                 <A href="/boards" attr:class="menu-item" attr:role="menuitem">"My boards"</A>
-                <A href="/my-tasks" attr:class="menu-item" attr:role="menuitem">"My tasks"</A>
                 <A href="/account" attr:class="menu-item" attr:role="menuitem">"Your account"</A>
                 <common::PostForm url=Logout::url()
                     submit=Callback::new(move |_| { auth.logout.dispatch(Logout {}); })>

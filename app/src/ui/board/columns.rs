@@ -1,14 +1,13 @@
-//! A board's columns: each with its header (rename, move, archive), its
+//! A board's columns: each with its header (rename, move, delete), its
 //! cards (a drop target for dragged cards) and an "Add a task" form; and
 //! the "New column" form after them.
 
 use leptos::prelude::*;
 
 use super::card::TaskCard;
-use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote, Undo};
+use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
 use super::state::Spot;
-use crate::api::boards::{create_column, create_task, update_column};
-use crate::api::kanban::archive_column;
+use crate::api::boards::{create_column, create_task, delete_column, update_column};
 use crate::model::{Column, ColumnPatch};
 use crate::ui::common::{browser, char_len, rows_of, CharCount, If, Item, List};
 use crate::validate::{COLUMN_NAME_MAX, TASK_TITLE_MAX};
@@ -79,21 +78,21 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
             move |_| browser::focus_soon(format!("column-{column_id}-menu")),
         );
     };
-    // Archived with its cards, not destroyed: Undo in the toast, or the
-    // board's archive, brings it back where it was.
-    let archive = move |_| {
+    let delete = move |_| {
         close_menu();
         let (n, name) = (count(), name());
-        let said = match n {
-            0 => format!("Archived the column “{name}”"),
-            1 => format!("Archived the column “{name}” and its card"),
-            n => format!("Archived the column “{name}” and its {n} cards"),
+        let msg = if n == 0 {
+            format!("Delete the column “{name}”?")
+        } else {
+            format!("Delete the column “{name}” and its {n} task(s)? This cannot be undone.")
         };
-        state.send(
-            Spot::Column(column_id),
-            move || archive_column(column_id),
-            move |_| ui.offer_undo(state, said.clone(), Undo::RestoreColumn(column_id)),
-        );
+        if browser::confirm(&msg) {
+            state.send(
+                Spot::Column(column_id),
+                move || delete_column(column_id),
+                |_| {},
+            );
+        }
     };
     // The typed title stays in the field until the server has the task.
     let add_task = move |ev: leptos::ev::SubmitEvent| {
@@ -171,7 +170,7 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
                         <button type="button" class="menu-item" on:click=start_renaming>"Rename"</button>
                         <button type="button" class="menu-item" disabled=move || position() == 0 on:click=move |_| shift(-1)>"Move left"</button>
                         <button type="button" class="menu-item" disabled=is_last on:click=move |_| shift(1)>"Move right"</button>
-                        <button type="button" class="menu-item" on:click=archive>"Archive column"</button>
+                        <button type="button" class="menu-item danger" on:click=delete>"Delete column"</button>
                     </div>
                 </details>
             </header>
@@ -217,7 +216,7 @@ pub fn AddColumn() -> impl IntoView {
     };
     view! {
         <section class="column column-new" aria-label="Add a column">
-            <span id="card-help" class="sr-only">"Arrow keys go from card to card; Alt and an arrow key move this card; press ? for all keys."</span>
+            <span id="card-help" class="sr-only">"Press Alt and an arrow key to move this card."</span>
             <form class="stack" on:submit=submit>
                 <label for="new-column-name">"New column"</label>
                 <input id="new-column-name" node_ref=input type="text" placeholder="Column name"

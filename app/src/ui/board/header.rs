@@ -1,16 +1,12 @@
-//! The board's header: its name (renamed in place by the owner), its
-//! archive (and, for owners, archiving the board itself; an archived board
-//! is read-only, restored or deleted for good from here), the members with
-//! their presence, and the button that shows the chat.
+//! The board's header: its name (renamed in place by the owner), delete,
+//! the members with their presence, and the button that shows the chat.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::extras::{on_request, Extra};
 use super::shared::{use_board, use_board_ui, FailureNote, PaneTab};
 use super::state::Spot;
 use crate::api::boards::{delete_board, rename_board};
-use crate::api::kanban::set_board_archived;
 use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
 use crate::ui::live::Live;
 use crate::validate::BOARD_NAME_MAX;
@@ -44,35 +40,15 @@ pub fn BoardHeader() -> impl IntoView {
         name_len.set(state.board.with_untracked(|b| char_len(&b.name)));
         renaming.set(true);
     };
-    let archived = move || state.board.with(|b| b.archived_at.is_some());
-    let set_archived = move |on: bool| {
-        let board_id = state.id();
-        state.change(
-            Spot::Board,
-            Some(move |b: &mut crate::model::BoardDetail| {
-                b.archived_at = on.then(|| crate::ui::common::now_and_offset().0);
-            }),
-            move || set_board_archived(board_id, on),
-            move |_| {
-                ui.status.set(
-                    if on {
-                        "Board archived: it is read-only until restored"
-                    } else {
-                        "Board restored"
-                    }
-                    .into(),
-                )
-            },
-        );
-    };
-    // Deleting for good: only an archived board, after asking here.
-    let asking = RwSignal::new(false);
     let delete = move |_| {
-        asking.set(false);
-        let board_id = state.id();
-        state.send(Spot::Board, move || delete_board(board_id), |_| {});
+        let name = state.board.with_untracked(|b| b.name.clone());
+        if browser::confirm(&format!(
+            "Delete the board “{name}” with all its columns and tasks? This cannot be undone."
+        )) {
+            let board_id = state.id();
+            state.send(Spot::Board, move || delete_board(board_id), |_| {});
+        }
     };
-    let showing_archive = RwSignal::new(false);
     let chat_unread = move || live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
     view! {
         <div class="board-head">
@@ -95,17 +71,10 @@ pub fn BoardHeader() -> impl IntoView {
                     <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| renaming.set(false)>"Cancel"</button>
                 </form>
             </If>
-            <If when=move || !renaming.get()>
+            <If when=move || state.is_owner() && !renaming.get()>
                 <div class="board-actions">
-                    <If when=move || state.is_owner() && !archived()>
-                        <button type="button" class="btn btn-ghost btn-sm" on:click=start_renaming>"Rename"</button>
-                    </If>
-                    <button type="button" class="btn btn-ghost btn-sm" id="open-archive" aria-haspopup="dialog"
-                        on:click=move |_| showing_archive.set(true)>"Archive"</button>
-                    <If when=move || state.is_owner() && !archived()>
-                        <button type="button" class="btn btn-ghost btn-sm" id="archive-board"
-                            on:click=move |_| set_archived(true)>"Archive board"</button>
-                    </If>
+                    <button type="button" class="btn btn-ghost btn-sm" on:click=start_renaming>"Rename"</button>
+                    <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete board"</button>
                 </div>
             </If>
             <span class="spacer"></span>
@@ -119,30 +88,6 @@ pub fn BoardHeader() -> impl IntoView {
                 })}
             </button>
             <FailureNote at=Spot::Board />
-            <If when=archived>
-                <div class="archived-banner" role="status">
-                    <span>"This board is archived: it is read-only."</span>
-                    <If when=move || state.is_owner()>
-                        <button type="button" class="btn btn-sm" id="restore-board" on:click=move |_| set_archived(false)>"Restore board"</button>
-                        <If when=move || asking.get()
-                            fallback=move || view! {
-                                <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| {
-                                    asking.set(true);
-                                    browser::focus_soon("delete-board-confirm".into());
-                                }>"Delete for good…"</button>
-                            }>
-                            <span class="confirm-inline" role="group" aria-label="Delete this board for good?">
-                                <span class="small">"Its columns, cards, comments and chat go too. This cannot be undone."</span>
-                                <button type="button" class="btn btn-danger btn-sm" id="delete-board-confirm" on:click=delete>"Delete board forever"</button>
-                                <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| asking.set(false)>"Cancel"</button>
-                            </span>
-                        </If>
-                    </If>
-                </div>
-            </If>
-            {move || showing_archive.get().then(|| view! {
-                {on_request(Extra::Archive(Callback::new(move |()| showing_archive.set(false))))}
-            })}
         </div>
     }
 }

@@ -12,8 +12,6 @@
 //!   data, unit-tested).
 //! - [`state`]: [`BoardState`], that feed in signals, wired to the server
 //!   functions and to the events `Live` routes to it.
-//! - [`filter`]: which cards show (in the page's address; plain data,
-//!   unit-tested), set from the [`filter_bar`].
 //! - The views, holding only view state: the [`page`], [`header`],
 //!   [`columns`], [`card`], the side [`pane`], [`members`] (with the
 //!   owners' [`invites`] dialog; lazily loaded with the chat's room
@@ -26,13 +24,9 @@
 //! phone the columns snap one at a time and the pane opens full screen from
 //! the header's Chat button.
 
-mod archive_view;
 mod card;
 mod columns;
-pub(crate) mod extras;
 pub mod feed;
-mod filter;
-mod filter_bar;
 mod header;
 mod invites;
 pub(crate) mod members;
@@ -41,7 +35,6 @@ mod pane;
 mod shared;
 pub mod state;
 mod task_dialog;
-mod task_extras;
 
 pub use page::BoardPage;
 pub use task_dialog::TaskDialog;

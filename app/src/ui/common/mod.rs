@@ -4,9 +4,7 @@
 pub mod browser;
 pub mod when;
 
-pub use when::{
-    ago, due_date_text, due_fields, due_from_fields, due_label, now_and_offset, offset_at, Urgency,
-};
+pub use when::ago;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
