@@ -3,7 +3,7 @@
 # starts a fresh server (SQLite in a temporary folder, rate limit off), runs the
 # scenarios of docs/performance.md on this machine, and prints the figures.
 #
-#   scripts/bench.sh                 # fan-out 1000 x 100/s, 10,000 x 10/s (and its floor: no server), a rate sweep, 10,000 idle connections, the live board
+#   scripts/bench.sh                 # fan-out 1000 x 100/s, 10,000 x 10/s (and its floor: no server), a rate sweep, 10,000 idle connections, the live board (plain and rich cards)
 #   BENCH_QUICK=1 scripts/bench.sh   # smaller numbers, for a smoke run
 set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
@@ -62,4 +62,9 @@ echo
 echo "### The live board: $members members, one move per second per 10 members, for ${seconds} s; a board of $cards cards"
 run_server
 "$bench" --url "$url" --server-pid "$server_pid" board --members "$members" --seconds "$seconds" --tasks "$cards"
+stop_server
+echo
+echo "### The same with rich cards: two labels, a three-item checklist, an assignee and a due date on every card"
+run_server
+"$bench" --url "$url" --server-pid "$server_pid" board --members "$members" --seconds "$seconds" --tasks "$cards" --rich
 stop_server

@@ -6,7 +6,10 @@
 //! that it gets every move exactly once, in `seq` order, and measures the
 //! time from the move request leaving the mover to the event reaching it (an
 //! upper bound of commit → tab). Then a board of `tasks` cards is rendered by
-//! the server `pages` times: p50/p99 and the HTML's size.
+//! the server `pages` times: p50/p99 and the HTML's size. With `--rich`,
+//! every card on both boards carries what a team's cards carry (labels, a
+//! checklist, an assignee, a due date), so each event and each rendered card
+//! is as heavy as in real use.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -62,14 +65,74 @@ async fn column_ids(api: &Api, board: i64) -> Vec<i64> {
         .collect()
 }
 
-pub async fn run(
-    base: &str,
-    pids: &[u32],
-    members: usize,
-    seconds: u64,
-    tasks: usize,
-    pages: usize,
-) {
+/// What to run: the team, how long, the big board's size, and the cards' weight.
+pub struct Shape {
+    pub members: usize,
+    pub seconds: u64,
+    pub tasks: usize,
+    pub pages: usize,
+    pub rich: bool,
+}
+
+/// A board's labels for rich cards: four of them.
+async fn make_labels(api: &Api, board: i64) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for (name, color) in [
+        ("Bug", "red"),
+        ("Docs", "teal"),
+        ("Design", "purple"),
+        ("Ops", "gray"),
+    ] {
+        let label = api
+            .post(
+                &format!("/api/boards/{board}/labels"),
+                json!({"name": name, "color": color}),
+            )
+            .await;
+        ids.push(label["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+/// Makes card number `i` rich: two labels, its maker as assignee, a due
+/// date `i` days on, and three checklist items, the first ticked.
+async fn enrich(api: &Api, card: i64, i: usize, labels: &[i64], me: i64) {
+    let due = now_us() as i64 / 1000 + (i as i64 % 30 + 1) * 86_400_000;
+    let two = [labels[i % labels.len()], labels[(i + 1) % labels.len()]];
+    api.patch(
+        &format!("/api/tasks/{card}"),
+        json!({"labels": two, "assignee_ids": [me], "due_at": due}),
+    )
+    .await;
+    let mut first = None;
+    for text in ["Write it", "Review it", "Ship it"] {
+        let item = api
+            .post(
+                &format!("/api/tasks/{card}/checklist"),
+                json!({"text": text}),
+            )
+            .await;
+        first = first.or(item["id"].as_i64());
+    }
+    if let Some(item) = first {
+        api.patch(&format!("/api/checklist/{item}"), json!({"done": true}))
+            .await;
+    }
+}
+
+/// The caller's user id.
+async fn my_id(api: &Api) -> i64 {
+    get_json(api, "/api/me").await["id"].as_i64().unwrap()
+}
+
+pub async fn run(base: &str, pids: &[u32], shape: Shape) {
+    let Shape {
+        members,
+        seconds,
+        tasks,
+        pages,
+        rich,
+    } = shape;
     let tag = format!("{:x}", now_us() ^ std::process::id() as u64);
     let owner = Api::signup(base, &format!("live_{tag}_owner")).await;
     let board = owner
@@ -89,6 +152,11 @@ pub async fn run(
             .await;
     }
     let columns = column_ids(&team[0], board).await;
+    let labels = if rich {
+        make_labels(&team[0], board).await
+    } else {
+        Vec::new()
+    };
     let movers = (team.len() / 10).max(1);
     let mut cards = Vec::new();
     for (i, api) in team.iter().take(movers).enumerate() {
@@ -98,7 +166,14 @@ pub async fn run(
                 json!({"column_id": columns[0], "title": format!("card {i}")}),
             )
             .await;
-        cards.push(card["id"].as_i64().unwrap());
+        let card = card["id"].as_i64().unwrap();
+        if rich {
+            enrich(api, card, i, &labels, my_id(api).await).await;
+        }
+        let version = get_json(api, &format!("/api/tasks/{card}")).await["version"]
+            .as_i64()
+            .unwrap();
+        cards.push((card, version));
     }
     let start_seq = get_json(&team[0], &format!("/api/boards/{board}")).await["seq"]
         .as_i64()
@@ -146,12 +221,11 @@ pub async fn run(
     let mut runs = Vec::new();
     for (i, api) in team.iter().take(movers).enumerate() {
         let api = api.on(&api.base);
-        let (card, columns, sent_at) = (cards[i], columns.clone(), sent_at.clone());
+        let ((card, mut version), columns, sent_at) = (cards[i], columns.clone(), sent_at.clone());
         let offset = Duration::from_millis((i as u64 * 1000) / movers as u64);
         runs.push(tokio::spawn(async move {
             tokio::time::sleep(offset).await;
             let mut tick = tokio::time::interval(Duration::from_secs(1));
-            let mut version = 1;
             let mut request_us = Vec::new();
             for n in 0..seconds {
                 tick.tick().await;
@@ -226,11 +300,12 @@ pub async fn run(
         println!("server RSS before the tabs connected: {b:.1} MiB");
     }
 
-    big_board(&team[0], tasks, pages).await;
+    big_board(&team[0], tasks, pages, rich).await;
 }
 
-/// A board of `tasks` cards in 5 columns, rendered by the server `pages` times.
-async fn big_board(owner: &Api, tasks: usize, pages: usize) {
+/// A board of `tasks` cards in 5 columns (`rich`: made rich), rendered by
+/// the server `pages` times.
+async fn big_board(owner: &Api, tasks: usize, pages: usize, rich: bool) {
     let board = owner
         .post("/api/boards", json!({"name": "Big board"}))
         .await["id"]
@@ -245,21 +320,31 @@ async fn big_board(owner: &Api, tasks: usize, pages: usize) {
             .await;
     }
     let columns = column_ids(owner, board).await;
+    let labels = if rich {
+        make_labels(owner, board).await
+    } else {
+        Vec::new()
+    };
+    let me = my_id(owner).await;
     let started = Instant::now();
     let owner = Arc::new(owner.on(&owner.base));
+    let labels = Arc::new(labels);
     let mut made = 0;
     while made < tasks {
         let batch: Vec<_> = (made..(made + 8).min(tasks))
             .map(|i| {
-                let owner = owner.clone();
+                let (owner, labels) = (owner.clone(), labels.clone());
                 let column = columns[i % columns.len()];
                 tokio::spawn(async move {
-                    owner
+                    let card = owner
                         .post(
                             &format!("/api/boards/{board}/tasks"),
                             json!({"column_id": column, "title": format!("Task number {i}: something to do"), "description": "Some words about it."}),
                         )
-                        .await
+                        .await;
+                    if rich {
+                        enrich(&owner, card["id"].as_i64().unwrap(), i, &labels, me).await;
+                    }
                 })
             })
             .collect();
@@ -269,7 +354,8 @@ async fn big_board(owner: &Api, tasks: usize, pages: usize) {
         }
     }
     println!(
-        "\n{tasks} cards made in {:.1} s; the board page rendered {pages} times:",
+        "\n{tasks} {}cards made in {:.1} s; the board page rendered {pages} times:",
+        if rich { "rich " } else { "" },
         started.elapsed().as_secs_f64()
     );
     let path = format!("{}/boards/{board}", owner.base);

@@ -5,7 +5,7 @@
 //! ```text
 //! taskflow-bench fanout --url http://127.0.0.1:3000 --subscribers 1000 --rate 100 --seconds 10 --server-pid PID
 //! taskflow-bench idle   --url http://127.0.0.1:3000 --connections 10000 --server-pid PID
-//! taskflow-bench board  --url http://127.0.0.1:3000 --members 200 --seconds 10 --tasks 2000
+//! taskflow-bench board  --url http://127.0.0.1:3000 --members 200 --seconds 10 --tasks 2000 [--rich]
 //! taskflow-bench floor  --sockets 10000 --rate 10 --seconds 10 --writers 2
 //! ```
 //! The server should run with `--message-rate 0` (the per-user limit would
@@ -73,6 +73,10 @@ enum Command {
         /// Server-rendered board pages to time.
         #[arg(long, default_value_t = 100)]
         pages: usize,
+        /// Every card as a team's cards look: two labels, a three-item
+        /// checklist (one ticked), an assignee and a due date.
+        #[arg(long)]
+        rich: bool,
     },
     /// No server: `rate` times a second, one record to each of N loopback
     /// TCP sockets of this process; the lower bound of fan-out latency here.
@@ -179,6 +183,23 @@ impl Api {
 
     async fn post(&self, path: &str, body: Value) -> Value {
         let (status, body) = self.try_post(path, body).await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// A `PATCH` that must succeed; its JSON body.
+    async fn patch(&self, path: &str, body: Value) -> Value {
+        let res = self
+            .http
+            .patch(format!("{}{}", self.base, path))
+            .header("origin", &self.base)
+            .header("cookie", &self.cookie)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let body = res.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {body}");
         body
     }
@@ -341,7 +362,17 @@ async fn main() {
             seconds,
             tasks,
             pages,
-        } => board::run(&cli.url[0], &cli.server_pid, members, seconds, tasks, pages).await,
+            rich,
+        } => {
+            let shape = board::Shape {
+                members,
+                seconds,
+                tasks,
+                pages,
+                rich,
+            };
+            board::run(&cli.url[0], &cli.server_pid, shape).await
+        }
         Command::Floor {
             sockets,
             rate,
