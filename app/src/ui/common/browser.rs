@@ -379,6 +379,16 @@ pub fn keep_in_place(scroller: &leptos::web_sys::Element, id: &str, offset: f64)
     let _ = (scroller, id, offset);
 }
 
+/// Whether a key went to the page's body: the focus is nowhere, as when the
+/// button that had it disabled itself or was drawn anew.
+#[cfg(feature = "hydrate")]
+pub fn focus_on_body(ev: &leptos::web_sys::KeyboardEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        .is_some_and(|el| el.tag_name() == "BODY")
+}
+
 /// Makes a `<details>` menu behave like a menu: a click outside it or Esc
 /// closes it (Esc puts focus back on its summary), and so does choosing
 /// an item (call [`close_menu`] from the item).
@@ -408,11 +418,7 @@ pub fn dismissable_menu(details: leptos::prelude::NodeRef<leptos::html::Details>
             };
             // Focus inside the menu, or nowhere (a button in it that just
             // disabled itself, like "Mark all read", leaves it on the body).
-            let on_body = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-                .is_some_and(|el| el.tag_name() == "BODY");
-            if ev.key() == "Escape" && d.open() && (inside(ev.target()) || on_body) {
+            if ev.key() == "Escape" && d.open() && (inside(ev.target()) || focus_on_body(&ev)) {
                 ev.prevent_default();
                 ev.stop_propagation();
                 close_menu(&d);

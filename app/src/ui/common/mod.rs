@@ -176,6 +176,18 @@ pub fn Modal(
             on_close.run(());
         }
     };
+    // Esc also closes it when the focus fell out of it to the page's body (a
+    // button in it that disabled itself or was drawn anew leaves it there).
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" && !ev.default_prevented() && browser::focus_on_body(&ev) {
+                ev.prevent_default();
+                on_close.run(());
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
     view! {
         <div class="overlay" on:click=on_backdrop on:keydown=on_keydown>
             <div class="dialog dialog-sm" role="dialog" aria-modal="true" aria-labelledby=labelled_by node_ref=dialog>
