@@ -167,10 +167,15 @@ impl Api {
     }
 
     /// A request's status and JSON body (no assertion).
-    async fn try_post(&self, path: &str, body: Value) -> (reqwest::StatusCode, Value) {
+    async fn try_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (reqwest::StatusCode, Value) {
         let res = self
             .http
-            .post(format!("{}{}", self.base, path))
+            .request(method, format!("{}{}", self.base, path))
             .header("origin", &self.base)
             .header("cookie", &self.cookie)
             .json(&body)
@@ -181,6 +186,10 @@ impl Api {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    async fn try_post(&self, path: &str, body: Value) -> (reqwest::StatusCode, Value) {
+        self.try_send(reqwest::Method::POST, path, body).await
+    }
+
     async fn post(&self, path: &str, body: Value) -> Value {
         let (status, body) = self.try_post(path, body).await;
         assert!(status.is_success(), "{path}: {status} {body}");
@@ -189,17 +198,7 @@ impl Api {
 
     /// A `PATCH` that must succeed; its JSON body.
     async fn patch(&self, path: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .patch(format!("{}{}", self.base, path))
-            .header("origin", &self.base)
-            .header("cookie", &self.cookie)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status();
-        let body = res.json().await.unwrap_or(Value::Null);
+        let (status, body) = self.try_send(reqwest::Method::PATCH, path, body).await;
         assert!(status.is_success(), "{path}: {status} {body}");
         body
     }
