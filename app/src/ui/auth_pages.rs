@@ -10,6 +10,7 @@ use super::common::{char_len, ActionError, CharCount, FormFields, Loading, PostF
 use super::{json, use_auth};
 use crate::api::auth::{signup_open, Login, Signup};
 use crate::api::invites::{invite_preview, AcceptInvite};
+use crate::error::AppError;
 use crate::validate::{DISPLAY_NAME_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 
 /// The invite link's token a form carries (empty: none).
@@ -127,8 +128,8 @@ pub fn InvitePage() -> impl IntoView {
 /// board is joined and shown next.
 #[component]
 fn LoginForm(invite: String) -> impl IntoView {
-    let auth = use_auth();
-    let pending = auth.login.pending();
+    let login = AuthCall::new();
+    let pending = login.pending;
     // Two forms on one page (an invite's): their fields' ids must differ.
     let id = if invite.is_empty() {
         "login"
@@ -138,11 +139,7 @@ fn LoginForm(invite: String) -> impl IntoView {
     view! {
         <PostForm url=Login::url() class="stack" label="Log in"
             submit=Callback::new(move |f: FormFields| {
-                auth.login.dispatch(Login {
-                    username: f.text("username"),
-                    password: f.text("password"),
-                    invite: invite_of(&f),
-                });
+                login.run(crate::api::auth::login(f.text("username"), f.text("password"), invite_of(&f)));
             })>
             <input type="hidden" name="invite" value=invite />
             <label for=format!("{id}-username")>"Username"</label>
@@ -151,7 +148,7 @@ fn LoginForm(invite: String) -> impl IntoView {
             <label for=format!("{id}-password")>"Password"</label>
             <input id=format!("{id}-password") name="password" type="password"
                 autocomplete="current-password" required />
-            <ActionError value=auth.login.value() />
+            <ActionError value=login.value />
             <button type="submit" class="btn btn-primary" disabled=pending>
                 {move || if pending.get() { "Logging in…" } else { "Log in" }}
             </button>
@@ -163,19 +160,19 @@ fn LoginForm(invite: String) -> impl IntoView {
 /// board and lands there.
 #[component]
 fn SignupForm(invite: String) -> impl IntoView {
-    let auth = use_auth();
-    let pending = auth.signup.pending();
+    let signup = AuthCall::new();
+    let pending = signup.pending;
     let pattern = format!("[A-Za-z0-9_.\\-]{{{USERNAME_MIN},{USERNAME_MAX}}}");
     let (username_len, display_len) = (RwSignal::new(0), RwSignal::new(0));
     view! {
         <PostForm url=Signup::url() class="stack" label="Sign up"
             submit=Callback::new(move |f: FormFields| {
-                auth.signup.dispatch(Signup {
-                    username: f.text("username"),
-                    password: f.text("password"),
-                    display_name: Some(f.text("display_name")),
-                    invite: invite_of(&f),
-                });
+                signup.run(crate::api::auth::signup(
+                    f.text("username"),
+                    f.text("password"),
+                    Some(f.text("display_name")),
+                    invite_of(&f),
+                ));
             })>
             <input type="hidden" name="invite" value=invite />
             <label for="signup-username">"Username"</label>
@@ -197,10 +194,51 @@ fn SignupForm(invite: String) -> impl IntoView {
             <input id="signup-password" name="password" type="password" autocomplete="new-password"
                 required minlength=PASSWORD_MIN aria-describedby="signup-password-help" />
             <small id="signup-password-help" class="muted">{format!("At least {PASSWORD_MIN} characters.")}</small>
-            <ActionError value=auth.signup.value() />
+            <ActionError value=signup.value />
             <button type="submit" class="btn btn-primary" disabled=pending>
                 {move || if pending.get() { "Creating…" } else { "Create account" }}
             </button>
         </PostForm>
+    }
+}
+
+/// A log-in or sign-up under way (`pending`) and its last answer (`value`).
+///
+/// Who is logged in is read again the moment the answer arrives, in the same
+/// step: the server also redirects (to the board list, or an invite's
+/// board), and the page it leads to must not see the old "nobody". Not a
+/// `ServerAction`: that one would live in the code every page loads (the
+/// root's), or die with this form before its answer counted.
+struct AuthCall<T: Send + Sync + 'static> {
+    changed: RwSignal<i64>,
+    pending: RwSignal<bool>,
+    value: RwSignal<Option<Result<T, AppError>>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for AuthCall<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for AuthCall<T> {}
+
+impl<T: Send + Sync + 'static> AuthCall<T> {
+    fn new() -> Self {
+        Self {
+            changed: use_auth().changed,
+            pending: RwSignal::new(false),
+            value: RwSignal::new(None),
+        }
+    }
+
+    fn run(self, call: impl std::future::Future<Output = Result<T, AppError>> + 'static) {
+        self.pending.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = call.await;
+            self.changed.update(|n| *n += 1);
+            self.pending.try_set(false);
+            self.value.try_set(Some(answer));
+        });
     }
 }

@@ -12,6 +12,7 @@ mod composer;
 pub mod json;
 pub mod live;
 mod mention_input;
+mod my_tasks_page;
 mod notifications;
 
 use leptos::prelude::*;
@@ -20,7 +21,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes, A};
 use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
-use crate::api::auth::{current_user, Login, Logout, Signup};
+use crate::api::auth::{current_user, Logout};
 use crate::error::AppError;
 use crate::model::User;
 
@@ -88,34 +89,29 @@ pub fn mark_page_hydrated() {
     PAGE_HYDRATED.with(|h| h.set(true));
 }
 
-/// Who is logged in, and the actions that change it. Provided at the root.
+/// Who is logged in. Provided at the root.
+///
+/// The log-in and sign-up actions belong to their forms (in the small
+/// pages' chunk, not in the code every page loads); they count `changed`
+/// up when they are answered, and `user` is read again.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: json::JsonResource<Result<Option<User>, AppError>>,
-    pub login: ServerAction<Login>,
-    pub signup: ServerAction<Signup>,
+    pub changed: RwSignal<i64>,
     pub logout: ServerAction<Logout>,
 }
 
 impl Auth {
     fn provide() -> Self {
-        let login = ServerAction::<Login>::new();
-        let signup = ServerAction::<Signup>::new();
+        let changed = RwSignal::new(0_i64);
         let logout = ServerAction::<Logout>::new();
         let user = json::resource(
-            move || {
-                (
-                    login.version().get(),
-                    signup.version().get(),
-                    logout.version().get(),
-                )
-            },
+            move || (changed.get(), logout.version().get()),
             |_| current_user(),
         );
         let auth = Self {
             user,
-            login,
-            signup,
+            changed,
             logout,
         };
         provide_context(auth);
@@ -160,6 +156,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/boards") view={Lazy::<BoardsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/my-tasks") view={Lazy::<MyTasksRoute>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/boards/:board_id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async>
                         <Route path=path!("") view=|| () />
                         <Route path=path!("tasks/:task_id") view={Lazy::<TaskRoute>::new()} />
@@ -178,12 +175,15 @@ pub fn App() -> impl IntoView {
 // The small pages share one chunk: each split point multiplies the
 // little chunks of code that some pages share, and every file is a request.
 
-/// The board pane's pieces that wait until asked for: the Members tab and
-/// the chat's two room dialogs (new room, other rooms).
+/// The board page's pieces that wait until the page is live or asked for:
+/// the Members tab, the chat's two room dialogs (new room, other rooms), and
+/// the board's late controls (filter bar, a card's details, the archive, the
+/// keys).
 #[derive(Clone, Copy)]
 pub(crate) enum PanePiece {
     Members,
     Rooms(chat::rooms::RoomsDialog, Callback<()>),
+    Board(board::extras::Extra),
 }
 
 /// One lazily loaded piece of code for all of them. One split point, not
@@ -196,6 +196,7 @@ pub(crate) fn pane_piece(piece: PanePiece) -> AnyView {
     match piece {
         PanePiece::Members => board::members::members_view(),
         PanePiece::Rooms(which, done) => chat::rooms::rooms_dialog_view(which, done),
+        PanePiece::Board(piece) => board::extras::board_extra(piece),
     }
 }
 
@@ -208,6 +209,7 @@ enum SmallPage {
     Account,
     Boards,
     Notifications,
+    MyTasks,
     /// Not a page: the header bell's open menu, which shares most of its
     /// code with the notifications page (one chunk less to fetch).
     BellMenu(Callback<()>),
@@ -227,6 +229,7 @@ fn small_page(page: SmallPage) -> AnyView {
         SmallPage::Account => view! { <account_page::AccountPage /> }.into_any(),
         SmallPage::Boards => view! { <boards_page::BoardsPage /> }.into_any(),
         SmallPage::Notifications => view! { <notifications::NotificationsPage /> }.into_any(),
+        SmallPage::MyTasks => view! { <my_tasks_page::MyTasksPage /> }.into_any(),
         SmallPage::BellMenu(close) => view! { <notifications::BellMenu close /> }.into_any(),
     }
 }
@@ -267,6 +270,11 @@ small_route!(
 );
 small_route!(BoardsRoute, Boards, "`/boards`.");
 small_route!(NotificationsRoute, Notifications, "`/notifications`.");
+small_route!(
+    MyTasksRoute,
+    MyTasks,
+    "`/my-tasks`: the cards I am on, across my boards."
+);
 
 /// `/boards/:board_id`. The board loads once the page's code is here (its
 /// resource belongs to the page, as before the split; starting it in `data()`
@@ -285,9 +293,9 @@ impl LazyRoute for BoardRoute {
 }
 
 /// The code a board page is likely to need next — the task dialog, the
-/// room's view, the bell's menu — fetched once the page is connected and idle, so the first
-/// card opens at once on a slow link, and still opens after the connection
-/// drops. (Only while connected: a fetch that fails would stop the page.)
+/// page's late pieces (`pane_piece`), the room's view, the bell's menu —
+/// fetched once the page is connected and idle, so the first card opens at
+/// once on a slow link, and still opens after the connection drops. (Only while connected: a fetch that fails would stop the page.)
 fn prefetch_when_idle() {
     #[cfg(feature = "hydrate")]
     {
@@ -301,6 +309,7 @@ fn prefetch_when_idle() {
                     if live.status.get_untracked() == live::LiveStatus::Live {
                         leptos::task::spawn_local(async {
                             <TaskRoute as LazyRoute>::preload().await;
+                            __preload_pane_piece().await;
                             chat::prefetch().await;
                             // (The bell's menu comes with the small pages.)
                             __preload_small_page().await;
@@ -335,9 +344,13 @@ impl LazyRoute for TaskRoute {
 pub async fn preload_page(path: &str) {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     match parts.as_slice() {
-        ["login"] | ["signup"] | ["boards"] | ["notifications"] | ["invite", _] | ["account"] => {
-            __preload_small_page().await
-        }
+        ["login"]
+        | ["signup"]
+        | ["boards"]
+        | ["notifications"]
+        | ["my-tasks"]
+        | ["invite", _]
+        | ["account"] => __preload_small_page().await,
         ["boards", _] => <BoardRoute as LazyRoute>::preload().await,
         ["boards", _, "tasks", _] => {
             <BoardRoute as LazyRoute>::preload().await;
@@ -396,7 +409,11 @@ fn Header() -> impl IntoView {
                 <Transition>
                     {move || Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) => view! { <notifications::NotificationBell /> <UserMenu user /> }.into_any(),
+                            Ok(Some(user)) => view! {
+                                <A href="/my-tasks" attr:class="btn btn-ghost btn-sm topbar-link">"My tasks"</A>
+                                <notifications::NotificationBell />
+                                <UserMenu user />
+                            }.into_any(),
                             _ => view! {
                                 <A href="/login" attr:class="btn btn-ghost">"Log in"</A>
                                 <A href="/signup" attr:class="btn">"Sign up"</A>
@@ -423,6 +440,7 @@ fn UserMenu(user: User) -> impl IntoView {
             <div class="menu" role="menu">
                 <p class="menu-who">"Signed in as " <strong>"@"{user.username.clone()}</strong></p>
                 <A href="/boards" attr:class="menu-item" attr:role="menuitem">"My boards"</A>
+                <A href="/my-tasks" attr:class="menu-item" attr:role="menuitem">"My tasks"</A>
                 <A href="/account" attr:class="menu-item" attr:role="menuitem">"Your account"</A>
                 <common::PostForm url=Logout::url()
                     submit=Callback::new(move |_| { auth.logout.dispatch(Logout {}); })>

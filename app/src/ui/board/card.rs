@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::shared::{use_board, use_board_ui, FailureNote};
-use super::state::Spot;
+use super::shared::{use_board, use_board_ui, BoardUi, FailureNote};
+use super::state::{BoardState, Spot};
 use crate::model::Task;
-use crate::ui::common::{browser, Avatar, Item};
+use crate::ui::common::{browser, due_label, Avatar, Item, Urgency};
 
 #[component]
 pub fn TaskCard(task: Item<Task>) -> impl IntoView {
@@ -15,13 +15,34 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
     let ui = use_board_ui();
     let (id, board_id) = task.with_untracked(|t| (t.id, t.board_id));
     let place = move || task.with(|t| (t.column_id, t.position));
-    let assignee = move || {
-        let assignee_id = task.with(|t| t.assignee_id)?;
-        state
-            .board
-            .with(|b| b.member(assignee_id).map(|m| m.user.display_name.clone()))
+    // Everyone on the card, by name (three avatars, then "+N").
+    let assignees = move || {
+        let ids = task.with(|t| t.assignee_ids.clone());
+        state.board.with(|b| {
+            ids.iter()
+                .filter_map(|&a| b.member(a).map(|m| m.user.display_name.clone()))
+                .collect::<Vec<_>>()
+        })
     };
-    let href = format!("/boards/{board_id}/tasks/{id}");
+    // The card's labels, as the board names and colours them.
+    let labels = move || {
+        let ids = task.with(|t| t.labels.clone());
+        state.board.with(|b| {
+            ids.iter()
+                .filter_map(|&l| b.labels.iter().find(|x| x.id == l))
+                .map(|l| (l.name.clone(), l.color.as_str()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let due = move || {
+        let (due_at, done) = task.with(|t| (t.due_at, t.done_at.is_some()));
+        let (now, offset) = ui.clock.get();
+        due_at.map(|d| due_label(d, done, now, offset))
+    };
+    let checklist = move || task.with(|t| t.checklist);
+    // The link keeps the board's filter (it is in the address).
+    let href = move || format!("/boards/{board_id}/tasks/{id}{}", ui.filter_query());
+    let hidden = move || !task.with(|t| ui.shows(state, t));
     let comments = move || task.with(|t| t.comment_count);
     // Someone else holding this card right now.
     let mover = move || state.mover_of(id).map(|u| u.display_name);
@@ -60,6 +81,15 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if !ev.alt_key() {
+            // Arrow keys go from card to card (one Tab stop per column).
+            if ev.ctrl_key() || ev.meta_key() || ev.shift_key() {
+                return;
+            }
+            if let Some(next) = neighbour(state, ui, id, &ev.key()) {
+                ev.prevent_default();
+                ui.current_card.set(Some(next));
+                browser::focus_soon(format!("task-{next}"));
+            }
             return;
         }
         let (column_id, position) = task.with_untracked(|t| (t.column_id, t.position));
@@ -83,6 +113,27 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
             browser::focus_soon(format!("task-{id}"));
         }
     };
+    // One card per column is a Tab stop: the one last focused there, else
+    // the first one shown.
+    let tab_stop = move || {
+        let current = ui.current_card.get();
+        if current == Some(id) {
+            return true;
+        }
+        state.board.with(|b| {
+            let Some(column_id) = b.task(id).map(|t| t.column_id) else {
+                return false;
+            };
+            let current_here = current
+                .and_then(|c| b.task(c))
+                .is_some_and(|t| t.column_id == column_id && ui.shows(state, t));
+            !current_here
+                && b.tasks_in(column_id)
+                    .find(|t| ui.shows(state, t))
+                    .map(|t| t.id)
+                    == Some(id)
+        })
+    };
     let dragging = move || ui.drag.get() == Some(id);
     // The line shows above the card the dropped one will sit above.
     let drop_here = move || {
@@ -102,21 +153,48 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
         place() == (column_id, above)
     };
     view! {
-        <li class="card-slot" class:drop-here=drop_here on:dragover=on_dragover>
+        <li class="card-slot" class:drop-here=drop_here class:filtered-out=hidden on:dragover=on_dragover>
             <A href=href attr:id=format!("task-{id}")
                 attr:class=move || match (dragging(), state.arrived.with(|a| a.contains(&id))) {
                     (true, _) => "card dragging",
                     (false, true) => "card arrived",
                     _ => "card",
                 }
+                attr:tabindex=move || if tab_stop() { "0" } else { "-1" }
+                on:focus=move |_| if ui.current_card.get_untracked() != Some(id) { ui.current_card.set(Some(id)) }
                 attr:draggable="true" on:dragstart=on_dragstart on:dragend=on_dragend on:keydown=on_keydown
                 attr:data-task-id=id.to_string()
                 attr:aria-describedby="card-help">
+                {move || {
+                    let labels = labels();
+                    (!labels.is_empty()).then(|| view! {
+                        <span class="card-labels">
+                            {labels.into_iter().map(|(name, color)| view! {
+                                <span class=format!("label-chip label-{color}")>{name}</span>
+                            }).collect_view()}
+                        </span>
+                    })
+                }}
                 <span class="card-title" dir="auto">{move || task.with(|t| t.title.clone())}</span>
                 {move || mover().map(|name| view! {
                     <span class="card-moving" aria-hidden="true">{format!("{name} is moving this")}</span>
                 })}
                 <span class="card-meta">
+                    {move || due().map(|(label, urgency)| view! {
+                        <span class=urgency.class()>
+                            <span aria-hidden="true">{if urgency == Urgency::Done { "✓ " } else { "◷ " }}</span>{label}
+                        </span>
+                    })}
+                    {move || {
+                        let c = checklist();
+                        (c.total > 0).then(|| view! {
+                            <span class="card-checklist" class:complete=c.done == c.total
+                                title=format!("Checklist: {} of {} done", c.done, c.total)>
+                                <span aria-hidden="true">"☑ "</span>{format!("{}/{}", c.done, c.total)}
+                                <span class="sr-only">" checklist items done"</span>
+                            </span>
+                        })
+                    }}
                     {move || task.with(|t| !t.description.is_empty()).then(|| view! {
                         <span class="card-desc-mark" title="Has a description">"≡"<span class="sr-only">", has a description"</span></span>
                     })}
@@ -129,14 +207,62 @@ pub fn TaskCard(task: Item<Task>) -> impl IntoView {
                             </span>
                         })
                     }}
-                    {move || assignee().map(|name| view! {
-                        <span class="card-assignee"><Avatar name=name.clone() small=true /><span class="sr-only">{format!(", assigned to {name}")}</span></span>
-                    })}
+                    {move || {
+                        let names = assignees();
+                        (!names.is_empty()).then(|| {
+                            let said = format!(", assigned to {}", names.join(", "));
+                            let more = names.len().saturating_sub(3);
+                            view! {
+                                <span class="card-assignee">
+                                    {names.into_iter().take(3).map(|name| view! { <Avatar name small=true /> }).collect_view()}
+                                    {(more > 0).then(|| view! { <span class="avatar-more" aria-hidden="true">{format!("+{more}")}</span> })}
+                                    <span class="sr-only">{said}</span>
+                                </span>
+                            }
+                        })
+                    }}
                 </span>
             </A>
             <FailureNote at=Spot::Card(id) />
         </li>
     }
+}
+
+/// The card an arrow key (or Home, End) goes to from card `id`: up and down
+/// its column, left and right to the nearest place in the next column that
+/// shows cards. Only cards the filter shows count.
+fn neighbour(state: BoardState, ui: BoardUi, id: i64, key: &str) -> Option<i64> {
+    state.board.with_untracked(|b| {
+        let shown = |column_id: i64| -> Vec<i64> {
+            b.tasks_in(column_id)
+                .filter(|t| ui.shows(state, t))
+                .map(|t| t.id)
+                .collect()
+        };
+        let column_id = b.task(id)?.column_id;
+        let here = shown(column_id);
+        let index = here.iter().position(|&t| t == id)?;
+        match key {
+            "ArrowUp" => index.checked_sub(1).map(|i| here[i]),
+            "ArrowDown" => here.get(index + 1).copied(),
+            "Home" => here.first().copied().filter(|&t| t != id),
+            "End" => here.last().copied().filter(|&t| t != id),
+            "ArrowLeft" | "ArrowRight" => {
+                let columns: Vec<i64> = b.columns.iter().map(|c| c.id).collect();
+                let at = columns.iter().position(|&c| c == column_id)?;
+                let others: Vec<i64> = if key == "ArrowLeft" {
+                    columns[..at].iter().rev().copied().collect()
+                } else {
+                    columns[at + 1..].to_vec()
+                };
+                others.into_iter().find_map(|c| {
+                    let there = shown(c);
+                    there.get(index.min(there.len().checked_sub(1)?)).copied()
+                })
+            }
+            _ => None,
+        }
+    })
 }
 
 /// Whether the pointer is over the lower half of the card it is over.

@@ -1,14 +1,15 @@
-//! A board's columns: each with its header (rename, move, delete), its
+//! A board's columns: each with its header (rename, move, archive), its
 //! cards (a drop target for dragged cards) and an "Add a task" form; and
 //! the "New column" form after them.
 
 use leptos::prelude::*;
 
 use super::card::TaskCard;
+use super::extras::{on_request, Extra};
 use super::shared::{clear_if_unchanged, use_board, use_board_ui, FailureNote};
 use super::state::Spot;
-use crate::api::boards::{create_column, create_task, delete_column, update_column};
-use crate::model::{Column, ColumnPatch};
+use crate::api::boards::{create_column, create_task};
+use crate::model::Column;
 use crate::ui::common::{browser, char_len, rows_of, CharCount, If, Item, List};
 use crate::validate::{COLUMN_NAME_MAX, TASK_TITLE_MAX};
 
@@ -20,17 +21,12 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
     let name = move || column.with(|c| c.name.clone());
     let heading_id = format!("column-{column_id}-name");
     let renaming = RwSignal::new(false);
-    let name_input = NodeRef::<leptos::html::Input>::new();
-    let name_len = RwSignal::new(0usize);
+    // The menu's items and the rename form are late code (`menus`).
+    let menu_used = RwSignal::new(false);
     let title_input = NodeRef::<leptos::html::Input>::new();
     let title_len = RwSignal::new(0usize);
     let menu = NodeRef::<leptos::html::Details>::new();
     browser::dismissable_menu(menu);
-    let close_menu = move || {
-        if let Some(d) = menu.get_untracked() {
-            browser::close_menu(&d);
-        }
-    };
     let tasks: Signal<Vec<_>> = Memo::new(move |_| {
         state
             .board
@@ -38,62 +34,7 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
     })
     .into();
     let count = move || tasks.with(Vec::len);
-    let position = move || column.with(|c| c.position);
-    let is_last = move || position() + 1 >= state.board.with(|b| b.columns.len() as i64);
 
-    let rename = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(input) = name_input.get() else {
-            return;
-        };
-        let name = input.value();
-        if char_len(name.trim()) > COLUMN_NAME_MAX {
-            return;
-        }
-        renaming.set(false);
-        let patch = ColumnPatch {
-            name: Some(name),
-            position: None,
-        };
-        state.send(
-            Spot::Column(column_id),
-            move || update_column(column_id, patch.clone()),
-            |_| {},
-        );
-    };
-    let start_renaming = move |_| {
-        close_menu();
-        name_len.set(char_len(&name()));
-        renaming.set(true);
-    };
-    let shift = move |by: i64| {
-        close_menu();
-        let patch = ColumnPatch {
-            name: None,
-            position: Some(position() + by),
-        };
-        state.send(
-            Spot::Column(column_id),
-            move || update_column(column_id, patch.clone()),
-            move |_| browser::focus_soon(format!("column-{column_id}-menu")),
-        );
-    };
-    let delete = move |_| {
-        close_menu();
-        let (n, name) = (count(), name());
-        let msg = if n == 0 {
-            format!("Delete the column “{name}”?")
-        } else {
-            format!("Delete the column “{name}” and its {n} task(s)? This cannot be undone.")
-        };
-        if browser::confirm(&msg) {
-            state.send(
-                Spot::Column(column_id),
-                move || delete_column(column_id),
-                |_| {},
-            );
-        }
-    };
     // The typed title stays in the field until the server has the task.
     let add_task = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -137,7 +78,6 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
     };
     let is_drop_target = move || ui.drop_at.get().map(|(c, _)| c) == Some(column_id);
     let new_task_id = format!("new-task-{column_id}");
-    let rename_id = format!("column-{column_id}-rename");
 
     view! {
         <section class="column" aria-labelledby=heading_id.clone() class:drop-target=is_drop_target
@@ -154,23 +94,12 @@ pub fn ColumnView(column: Item<Column>) -> impl IntoView {
                         }
                     }
                 >
-                    <form class="inline-form column-rename" on:submit=rename aria-label="Rename column">
-                        <label class="sr-only" for=rename_id.clone()>"Column name"</label>
-                        <input id=rename_id.clone() node_ref=name_input type="text" required
-                            aria-describedby=format!("{rename_id}-count")
-                            prop:value=move || column.with_untracked(|c| c.name.clone()) autofocus
-                            on:input=move |ev| name_len.set(char_len(&event_target_value(&ev))) />
-                        <button type="submit" class="btn btn-primary btn-sm">"Save"</button>
-                        <CharCount len=name_len.into() max=COLUMN_NAME_MAX id=rename_id.clone() />
-                    </form>
+                    {on_request(Extra::ColumnRename(column_id, renaming))}
                 </If>
-                <details class="column-menu" node_ref=menu>
+                <details class="column-menu" node_ref=menu on:toggle=move |_| if !menu_used.get_untracked() { menu_used.set(true) }>
                     <summary id=format!("column-{column_id}-menu") aria-label=move || format!("Column actions for {}", name())>"⋯"</summary>
                     <div class="menu">
-                        <button type="button" class="menu-item" on:click=start_renaming>"Rename"</button>
-                        <button type="button" class="menu-item" disabled=move || position() == 0 on:click=move |_| shift(-1)>"Move left"</button>
-                        <button type="button" class="menu-item" disabled=is_last on:click=move |_| shift(1)>"Move right"</button>
-                        <button type="button" class="menu-item danger" on:click=delete>"Delete column"</button>
+                        {move || menu_used.get().then(|| on_request(Extra::ColumnMenu(column_id, menu, renaming)))}
                     </div>
                 </details>
             </header>
@@ -216,7 +145,7 @@ pub fn AddColumn() -> impl IntoView {
     };
     view! {
         <section class="column column-new" aria-label="Add a column">
-            <span id="card-help" class="sr-only">"Press Alt and an arrow key to move this card."</span>
+            <span id="card-help" class="sr-only">"Arrow keys go from card to card; Alt and an arrow key move this card; press ? for all keys."</span>
             <form class="stack" on:submit=submit>
                 <label for="new-column-name">"New column"</label>
                 <input id="new-column-name" node_ref=input type="text" placeholder="Column name"

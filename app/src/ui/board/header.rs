@@ -1,15 +1,16 @@
-//! The board's header: its name (renamed in place by the owner), delete,
-//! the members with their presence, and the button that shows the chat.
+//! The board's header: its name (renamed in place by the owner), the
+//! button to its archive (where owners also archive, restore or delete the
+//! board itself; an archived board is read-only and says so here), the
+//! members with their presence, and the button that shows the chat.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::extras::{on_request, Extra};
 use super::shared::{use_board, use_board_ui, FailureNote, PaneTab};
 use super::state::Spot;
-use crate::api::boards::{delete_board, rename_board};
-use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
+use crate::ui::common::{Avatar, If};
 use crate::ui::live::Live;
-use crate::validate::BOARD_NAME_MAX;
 
 #[component]
 pub fn BoardHeader() -> impl IntoView {
@@ -17,38 +18,9 @@ pub fn BoardHeader() -> impl IntoView {
     let ui = use_board_ui();
     let live = expect_context::<Live>();
     let renaming = RwSignal::new(false);
-    let name_input = NodeRef::<leptos::html::Input>::new();
-    let name_len = RwSignal::new(0usize);
-    let rename = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(input) = name_input.get() else {
-            return;
-        };
-        let name = input.value();
-        if char_len(name.trim()) > BOARD_NAME_MAX {
-            return;
-        }
-        renaming.set(false);
-        let board_id = state.id();
-        state.send(
-            Spot::Board,
-            move || rename_board(board_id, name.clone()),
-            |_| {},
-        );
-    };
-    let start_renaming = move |_| {
-        name_len.set(state.board.with_untracked(|b| char_len(&b.name)));
-        renaming.set(true);
-    };
-    let delete = move |_| {
-        let name = state.board.with_untracked(|b| b.name.clone());
-        if browser::confirm(&format!(
-            "Delete the board “{name}” with all its columns and tasks? This cannot be undone."
-        )) {
-            let board_id = state.id();
-            state.send(Spot::Board, move || delete_board(board_id), |_| {});
-        }
-    };
+    let start_renaming = move |_| renaming.set(true);
+    let archived = move || state.board.with(|b| b.archived_at.is_some());
+    let showing_archive = RwSignal::new(false);
     let chat_unread = move || live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
     view! {
         <div class="board-head">
@@ -61,20 +33,15 @@ pub fn BoardHeader() -> impl IntoView {
                     </h1>
                 }
             >
-                <form class="inline-form" on:submit=rename aria-label="Rename board">
-                    <label for="board-name" class="sr-only">"Board name"</label>
-                    <input id="board-name" node_ref=name_input type="text" required aria-describedby="board-name-count"
-                        prop:value=move || state.board.with_untracked(|b| b.name.clone()) autofocus
-                        on:input=move |ev| name_len.set(char_len(&event_target_value(&ev))) />
-                    <CharCount len=name_len.into() max=BOARD_NAME_MAX id="board-name" />
-                    <button type="submit" class="btn btn-primary btn-sm">"Save"</button>
-                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| renaming.set(false)>"Cancel"</button>
-                </form>
+                {on_request(Extra::BoardRename(renaming))}
             </If>
-            <If when=move || state.is_owner() && !renaming.get()>
+            <If when=move || !renaming.get()>
                 <div class="board-actions">
-                    <button type="button" class="btn btn-ghost btn-sm" on:click=start_renaming>"Rename"</button>
-                    <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete board"</button>
+                    <If when=move || state.is_owner() && !archived()>
+                        <button type="button" class="btn btn-ghost btn-sm" on:click=start_renaming>"Rename"</button>
+                    </If>
+                    <button type="button" class="btn btn-ghost btn-sm" id="open-archive" aria-haspopup="dialog"
+                        on:click=move |_| showing_archive.set(true)>"Archive"</button>
                 </div>
             </If>
             <span class="spacer"></span>
@@ -88,6 +55,18 @@ pub fn BoardHeader() -> impl IntoView {
                 })}
             </button>
             <FailureNote at=Spot::Board />
+            <If when=archived>
+                <div class="archived-banner" role="status">
+                    <span>"This board is archived: it is read-only."</span>
+                    <If when=move || state.is_owner()>
+                        <button type="button" class="btn btn-sm" id="archived-options" aria-haspopup="dialog"
+                            on:click=move |_| showing_archive.set(true)>"Restore or delete…"</button>
+                    </If>
+                </div>
+            </If>
+            {move || showing_archive.get().then(|| view! {
+                {on_request(Extra::Archive(Callback::new(move |()| showing_archive.set(false))))}
+            })}
         </div>
     }
 }

@@ -8,6 +8,7 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 
 use super::columns::{AddColumn, ColumnView};
+use super::extras::{late_piece, on_request, Extra};
 use super::header::BoardHeader;
 use super::pane::{BoardPane, PaneResizer, PANE_DEFAULT, PANE_MIN, PANE_WIDTH_KEY};
 use super::shared::{BoardUi, PANE_HIDDEN_KEY};
@@ -135,6 +136,7 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     let ui = BoardUi::new();
     provide_context(state);
     provide_context(ui);
+    ui.start_clock();
     let members = Memo::new(move |_| state.board.with(|b| b.members.clone()));
     provide_context(BoardContext::new(
         id,
@@ -213,14 +215,57 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
             None => format!("New column · after the {} columns", c.len()),
         })
     };
+    // The Undo toast's code comes when there is something to undo.
+    let undo_shown = Memo::new(move |_| ui.undo.with(Option::is_some));
+    // `?` shows the keys; `/` goes to the filter (not while typing).
+    let showing_keys = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.default_prevented()
+                || ev.ctrl_key()
+                || ev.meta_key()
+                || ev.alt_key()
+                || browser::typing_in_field()
+            {
+                return;
+            }
+            match ev.key().as_str() {
+                "?" => {
+                    ev.prevent_default();
+                    showing_keys.set(true);
+                }
+                "/" => {
+                    ev.prevent_default();
+                    browser::focus_soon("filter-text".into());
+                }
+                _ => {}
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let first = ui.current_card.get_untracked().or_else(|| {
+            state
+                .board
+                .with_untracked(|b| b.tasks.iter().find(|t| ui.shows(state, t)).map(|t| t.id))
+        });
+        browser::focus_soon(
+            first.map_or_else(|| "new-column-name".to_string(), |id| format!("task-{id}")),
+        );
+    };
     view! {
         <Title text=title />
+        <a href="#board-columns" class="skip-link" on:click=skip>"Skip to the cards"</a>
         <div class="board-page" class:pane-hidden=move || ui.pane_hidden.get()
+            class:read-only=move || state.board.with(|b| b.archived_at.is_some())
             class:pane-open=move || ui.pane_open.get()>
             <BoardHeader />
+            {late_piece(Extra::FilterBar, "filter-bar-slot")}
             <p class="sr-only" role="status" aria-live="polite">{move || ui.status.get()}</p>
             <div class="board-main" node_ref=board_main>
-                <div class="board-columns">
+                <div class="board-columns" id="board-columns">
                     // On a phone one column shows at a time: which of how many.
                     <p class="column-pos muted small" aria-live="polite">{column_pos}</p>
                     <div class="columns" role="region" aria-label="Columns" node_ref=scroller on:scroll=on_columns_scroll>
@@ -228,7 +273,8 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
                         <AddColumn />
                     </div>
                     <p class="hint muted">
-                        "Tip: drag cards between columns, or focus a card and press Alt + arrow keys to move it."
+                        "Tip: drag cards between columns, or focus a card and press Alt + arrow keys to move it. "
+                        <button type="button" class="link-button" on:click=move |_| showing_keys.set(true)>"Keyboard shortcuts (?)"</button>
                     </p>
                 </div>
                 <PaneResizer width=pane_width />
@@ -241,6 +287,8 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
             <Transition>
                 <Outlet />
             </Transition>
+            {move || undo_shown.get().then(|| on_request(Extra::UndoToast))}
+            {move || showing_keys.get().then(|| on_request(Extra::Keys(Callback::new(move |()| showing_keys.set(false)))))}
         </div>
     }
 }

@@ -17,6 +17,22 @@ pub enum PaneTab {
 
 pub const PANE_HIDDEN_KEY: &str = "taskflow.pane.hidden";
 
+/// What a toast's Undo does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undo {
+    RestoreTask(i64),
+    RestoreColumn(i64),
+}
+
+/// A change just made that can be taken back from the toast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoOffer {
+    pub said: String,
+    pub undo: Undo,
+    /// Told apart from a later offer with the same words.
+    pub serial: u64,
+}
+
 /// What the board's views share that is about the screen only: the card
 /// being dragged, announcements, and the side pane.
 #[derive(Clone, Copy)]
@@ -31,6 +47,15 @@ pub struct BoardUi {
     pub pane_hidden: RwSignal<bool>,
     /// Phone: the pane is open over the board.
     pub pane_open: RwSignal<bool>,
+    /// The reader's clock (now, offset from UTC), for due dates: ticks every
+    /// half minute once the page is live (the server renders in UTC).
+    pub clock: RwSignal<(i64, i64)>,
+    /// The toast offering to undo the last archiving.
+    pub undo: RwSignal<Option<UndoOffer>>,
+    /// Which cards show (also in the page's address).
+    pub filter: RwSignal<super::filter::CardFilter>,
+    /// The card the arrow keys move from (its column's Tab stop).
+    pub current_card: RwSignal<Option<i64>>,
 }
 
 impl BoardUi {
@@ -42,6 +67,64 @@ impl BoardUi {
             pane_tab: RwSignal::new(PaneTab::Chat),
             pane_hidden: RwSignal::new(false),
             pane_open: RwSignal::new(false),
+            clock: RwSignal::new(crate::ui::common::now_and_offset()),
+            undo: RwSignal::new(None),
+            current_card: RwSignal::new(None),
+            filter: RwSignal::new(super::filter::CardFilter::from_query(|key| {
+                leptos_router::hooks::use_query_map().with_untracked(|q| q.get(key))
+            })),
+        }
+    }
+
+    /// Whether the filter shows `task` now.
+    pub fn shows(self, state: BoardState, task: &crate::model::Task) -> bool {
+        self.filter.with(|f| {
+            f.is_empty() || {
+                let viewer = state.board.with_untracked(|b| b.viewer_id);
+                f.shows(task, viewer, self.clock.get().0)
+            }
+        })
+    }
+
+    /// The filter's query string (`?…`, or empty), for links that keep it.
+    pub fn filter_query(self) -> String {
+        self.filter.with(|f| f.to_query())
+    }
+
+    /// Says what was just done, with Undo at hand for ten seconds.
+    pub fn offer_undo(self, said: String, undo: Undo) {
+        let serial = self
+            .undo
+            .with_untracked(|u| u.as_ref().map_or(0, |u| u.serial))
+            + 1;
+        self.status.set(said.clone());
+        self.undo.set(Some(UndoOffer { said, undo, serial }));
+        #[cfg(feature = "hydrate")]
+        {
+            let offer = self.undo;
+            set_timeout(
+                move || {
+                    if offer.with_untracked(|u| u.as_ref().is_some_and(|u| u.serial == serial)) {
+                        offer.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(10),
+            );
+        }
+    }
+
+    /// Sets the clock to the reader's own once the page is live (cards
+    /// rendered on the server said their due dates in UTC), then keeps it
+    /// going so that a card turns overdue on screen.
+    pub fn start_clock(self) {
+        let clock = self.clock;
+        Effect::new(move |_| clock.set(crate::ui::common::now_and_offset()));
+        #[cfg(feature = "hydrate")]
+        if let Ok(tick) = set_interval_with_handle(
+            move || clock.set(crate::ui::common::now_and_offset()),
+            std::time::Duration::from_secs(30),
+        ) {
+            on_cleanup(move || tick.clear());
         }
     }
 

@@ -86,6 +86,9 @@ pub struct BoardState {
     pub online: RwSignal<Vec<i64>>,
     /// Cards other people are moving right now.
     pub moving: RwSignal<Vec<MovingHint>>,
+    /// The last checklist that changed (card id, all its items): the open
+    /// task dialog shows it live.
+    pub checklist: RwSignal<Option<(i64, Vec<crate::model::ChecklistItem>)>>,
     live: Live,
 }
 
@@ -99,6 +102,7 @@ impl BoardState {
             stale_task: RwSignal::new(None),
             online: RwSignal::new(Vec::new()),
             moving: RwSignal::new(Vec::new()),
+            checklist: RwSignal::new(None),
             live,
         }
     }
@@ -496,6 +500,9 @@ impl BoardState {
 
     /// A card that landed (or went) is no longer being moved.
     fn landed(self, change: &BoardChange) {
+        if let BoardChange::ChecklistChanged { task, items } = change {
+            self.checklist.set(Some((task.id, items.clone())));
+        }
         if let BoardChange::TaskMoved {
             task: Task { id, .. },
         }

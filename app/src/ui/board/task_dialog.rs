@@ -9,10 +9,13 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use super::extras::{late_piece, Extra};
+use super::shared::Undo;
 use super::shared::{use_board, use_board_ui, BoardUi, FailureNote};
 use super::state::{BoardState, Spot};
-use crate::api::boards::{delete_task, update_task};
-use crate::model::{BoardDetail, Change, Task, TaskPatch};
+use crate::api::boards::update_task;
+use crate::api::kanban::archive_task;
+use crate::model::{BoardDetail, Task, TaskPatch};
 use crate::ui::comments::CommentThread;
 use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
 use crate::ui::live::Live;
@@ -51,11 +54,11 @@ impl Edits {
     /// Saves what is in the fields, from the version they were made from.
     fn save(self, state: BoardState, ui: BoardUi, id: i64) {
         if let (Some(t), Some(d)) = (self.title.get_untracked(), self.description.get_untracked()) {
+            // A title is one line, however long it wraps (pasted breaks too).
             save_task(
                 state,
                 ui,
                 id,
-                // A title is one line, however long it wraps (pasted breaks too).
                 t.value().replace(['\r', '\n'], " "),
                 d.value(),
                 self.base_version(),
@@ -129,7 +132,8 @@ pub fn TaskDialog() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
     });
     let navigate = use_navigate();
-    let board_href = move || format!("/boards/{}", state.id());
+    // Back to the board as it was filtered.
+    let board_href = move || format!("/boards/{}{}", state.id(), ui.filter_query());
     let leave = Callback::new(move |()| navigate(&board_href(), Default::default()));
     let edits = Edits {
         title: NodeRef::new(),
@@ -491,47 +495,30 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
             ui.move_card(state, id, column_id, end);
         }
     };
-    let assign = move |ev: leptos::ev::Event| {
-        let assignee: Change<i64> = event_target_value(&ev).parse::<i64>().ok().into();
-        let patch = TaskPatch {
-            assignee_id: assignee,
-            ..Default::default()
-        };
-        state.change(
-            Spot::Task(id),
-            Some(move |b: &mut BoardDetail| {
-                if let Some(t) = b.tasks.iter_mut().find(|t| t.id == id) {
-                    if let Some(a) = assignee.new_value() {
-                        t.assignee_id = a;
-                        t.assignee_ids = a.into_iter().collect();
-                    }
-                }
-            }),
-            move || update_task(id, patch.clone()),
-            |_| {},
-        );
-    };
+    // Archived, not destroyed: the card leaves the board, and the toast's
+    // Undo (or the board's archive) brings it back where it was.
     let navigate = use_navigate();
-    let delete = {
-        let title = task.title.clone();
-        move |_| {
-            if browser::confirm(&format!("Delete the task “{title}”?")) {
-                let navigate = navigate.clone();
-                let board_href = format!("/boards/{}", state.id());
-                state.send(
-                    Spot::Task(id),
-                    move || delete_task(id),
-                    move |_| navigate(&board_href, Default::default()),
-                );
-            }
-        }
+    let archive = move |_| {
+        let navigate = navigate.clone();
+        let board_href = format!("/boards/{}{}", state.id(), ui.filter_query());
+        let title = state
+            .board
+            .with_untracked(|b| b.task(id).map(|t| t.title.clone()))
+            .unwrap_or_default();
+        state.send(
+            Spot::Task(id),
+            move || archive_task(id),
+            move |_| {
+                ui.offer_undo(format!("Archived “{title}”"), Undo::RestoreTask(id));
+                navigate(&board_href, Default::default());
+            },
+        );
     };
     let creator = state.board.with_untracked(|b| {
         b.member(task.created_by)
             .map(|m| m.user.display_name.clone())
     });
     let column_of = move || current().map(|t| t.column_id);
-    let assignee_of = move || current().and_then(|t| t.assignee_id);
     view! {
         <form class="dialog-body stack" on:submit=save>
             <div class="dialog-head">
@@ -559,19 +546,6 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
                     {move || state.board.with(|b| b.columns.iter().map(|c| {
                         let cid = c.id;
                         view! { <option value=cid.to_string() selected=move || column_of() == Some(cid)>{c.name.clone()}</option> }
-                    }).collect_view())}
-                </select>
-                <label for="task-assignee">"Assignee"</label>
-                <select id="task-assignee" on:change=assign
-                    prop:value=move || assignee_of().map(|a| a.to_string()).unwrap_or_default()>
-                    <option value="" selected=move || assignee_of().is_none()>"Unassigned"</option>
-                    {move || state.board.with(|b| b.members.iter().map(|m| {
-                        let uid = m.user.id;
-                        view! {
-                            <option value=uid.to_string() selected=move || assignee_of() == Some(uid)>
-                                {format!("{} (@{})", m.user.display_name, m.user.username)}
-                            </option>
-                        }
                     }).collect_view())}
                 </select>
             </div>
@@ -607,8 +581,13 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
                 </div>
                 }
             })}
-            <div class="dialog-actions">
-                <button type="button" class="btn btn-danger btn-sm" on:click=delete>"Delete task"</button>
+            // (After the clash box: that one is about the fields above.)
+            {late_piece(Extra::TaskDetails(id), "task-extras-slot")}
+            // Kept in sight at the dialog's bottom edge: the card's details
+            // make it taller than most screens.
+            <div class="dialog-actions save-bar">
+                <button type="button" class="btn btn-sm" id="task-archive" on:click=archive
+                    title="Takes the card off the board; restore it from the board's archive">"Archive"</button>
                 <WatchToggle task_id=id state />
                 <span class="spacer"></span>
                 <button type="button" class="btn btn-ghost" on:click=move |_| close.run(())>"Close"</button>

@@ -505,3 +505,20 @@ pub fn focus_soon(id: String) {
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
 }
+
+/// Whether the keyboard focus is in a place that takes typing (a field, a
+/// select, an editable element): single-key shortcuts leave it alone.
+#[cfg(feature = "hydrate")]
+pub fn typing_in_field() -> bool {
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+    else {
+        return false;
+    };
+    let tag = el.tag_name().to_ascii_lowercase();
+    matches!(tag.as_str(), "input" | "textarea" | "select")
+        || el
+            .get_attribute("contenteditable")
+            .is_some_and(|v| v != "false")
+}

@@ -4,7 +4,9 @@
 pub mod browser;
 pub mod when;
 
-pub use when::ago;
+pub use when::{
+    ago, due_date_text, due_fields, due_from_fields, due_label, now_and_offset, offset_at, Urgency,
+};
 
 use leptos::prelude::*;
 use leptos_meta::Title;
