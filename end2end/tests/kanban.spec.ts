@@ -238,6 +238,17 @@ test("archive instead of delete: undo, the archive, deleting for good only from 
   await expect(archive.locator("#archive-empty")).toBeVisible();
   await a.keyboard.press("Escape");
 
+  // A card archived, then restored from the archive: back in its place for everyone.
+  await card(a, "Fix the login bug").getByRole("link").click();
+  await a.getByRole("dialog").getByRole("button", { name: "Archive" }).click();
+  await expect(a.getByRole("dialog")).toHaveCount(0);
+  await expect.poll(() => titles(b, "To do")).toEqual(["Write the release notes", "Update the screenshots"]);
+  await a.getByRole("button", { name: "Archive", exact: true }).click();
+  await archive.getByRole("listitem").filter({ hasText: "Fix the login bug" }).getByRole("button", { name: "Restore" }).click();
+  await expect.poll(() => titles(b, "To do")).toEqual(["Write the release notes", "Fix the login bug", "Update the screenshots"]);
+  await expect(archive.locator("#archive-empty")).toBeVisible();
+  await a.keyboard.press("Escape");
+
   // Archive a card again, and delete it for good from the archive (asked in the dialog).
   await card(a, "Update the screenshots").getByRole("link").click();
   await a.getByRole("dialog").getByRole("button", { name: "Archive" }).click();

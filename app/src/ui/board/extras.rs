@@ -1,12 +1,14 @@
 //! The board's code that showing and hydrating it does not need: the filter
 //! bar's controls, a card's details in its dialog (due date, people,
 //! labels, checklist), the board's archive, the list of keys, the Undo
-//! toast, a column's menu and the rename forms. It comes
-//! with the board pane's other late pieces (`ui::pane_piece`: one split
-//! point for all, since every split point adds small shared chunks to every
-//! page), fetched once the page is live; the server renders a placeholder
-//! of the same size in their place. The cards themselves are filtered from
-//! the first render (the filter is in the address), only its controls wait.
+//! toast, a column's menu items and the rename forms. It comes with the
+//! board pane's other late pieces (`ui::pane_piece`: one split point for
+//! all, since every split point adds small shared chunks to every page),
+//! fetched once the page is live. Where a piece shows at once (the filter
+//! bar) the server renders an empty box that keeps its place; the others
+//! appear when asked for (a menu opened, a dialog, something to undo). The
+//! cards themselves are filtered from the first render (the filter is in the
+//! address); only the filter's controls wait.
 
 use leptos::prelude::*;
 
@@ -67,8 +69,8 @@ pub(super) fn late_piece(piece: Extra, slot: &'static str) -> impl IntoView {
     view! { <div class=slot>{move || live.get().then(|| on_request(piece))}</div> }
 }
 
-/// Shows a piece that only opens on request (a dialog): its code is
-/// fetched then, if the page has not fetched it already.
+/// Shows a piece that only opens on request (a dialog, a menu, a form): its
+/// code is fetched then, if the page has not fetched it already.
 pub(super) fn on_request(piece: Extra) -> impl IntoView {
     view! { <Loading>{Suspend::new(late(piece))}</Loading> }
 }
