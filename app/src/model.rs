@@ -183,6 +183,10 @@ impl BoardDetail {
         self.tasks.iter().find(|t| t.id == task_id)
     }
 
+    pub fn column(&self, column_id: i64) -> Option<&Column> {
+        self.columns.iter().find(|c| c.id == column_id)
+    }
+
     /// Applies a task move locally, with the server's rules (the position is
     /// clamped to the target column, positions stay contiguous). The browser
     /// uses it to show a drag-and-drop result before the server confirms it.

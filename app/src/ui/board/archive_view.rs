@@ -118,14 +118,7 @@ pub(super) fn ArchiveList() -> impl IntoView {
             }}
         }
     };
-    let column_name = move |id: i64| {
-        state.board.with(|b| {
-            b.columns
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.name.clone())
-        })
-    };
+    let column_name = move |id: i64| state.board.with(|b| b.column(id).map(|c| c.name.clone()));
     let this_board = move || {
         state.is_owner().then(|| if writable() {
             view! {

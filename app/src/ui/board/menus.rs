@@ -54,11 +54,8 @@ pub(super) fn ColumnMenuItems(
     let archive = move |_| {
         close_menu();
         let (n, name) = state.board.with_untracked(|b| {
-            let name = b.columns.iter().find(|c| c.id == column_id);
-            (
-                b.tasks_in(column_id).count(),
-                name.map(|c| c.name.clone()).unwrap_or_default(),
-            )
+            let name = b.column(column_id).map(|c| c.name.clone());
+            (b.tasks_in(column_id).count(), name.unwrap_or_default())
         });
         let said = match n {
             0 => format!("Archived the column “{name}”"),
@@ -90,13 +87,10 @@ pub(super) fn ColumnMenuItems(
 pub(super) fn ColumnRename(column_id: i64, renaming: RwSignal<bool>) -> impl IntoView {
     let state = use_board();
     let name_of = move || {
-        state.board.with_untracked(|b| {
-            b.columns
-                .iter()
-                .find(|c| c.id == column_id)
-                .map(|c| c.name.clone())
-                .unwrap_or_default()
-        })
+        state
+            .board
+            .with_untracked(|b| b.column(column_id).map(|c| c.name.clone()))
+            .unwrap_or_default()
     };
     let field = format!("column-{column_id}-rename");
     view! {

@@ -133,7 +133,7 @@ impl BoardUi {
         state.move_task(task_id, column_id, position);
         let said = state.board.with_untracked(|b| {
             let task = b.task(task_id)?;
-            let column = b.columns.iter().find(|c| c.id == task.column_id)?;
+            let column = b.column(task.column_id)?;
             Some(format!(
                 "Moved “{}” to {}, position {}",
                 task.title,
