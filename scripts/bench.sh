@@ -25,14 +25,14 @@ fi
 
 run_server() {
   dir=$(mktemp -d)
-  (cd "$dir" && exec "$(tf_binary)" --bind "127.0.0.1:$port" --message-rate 0 --frame-rate 0 --max-user-sockets 100000 --max-user-polls 100000 --log warn) &
+  (cd "$dir" && exec "$(tf_binary)" --bind "127.0.0.1:$port" --message-rate 0 --frame-rate 0 --reaction-rate 0 --max-user-sockets 100000 --max-user-polls 100000 --log warn) &
   server_pid=$!
   for _ in $(seq 100); do curl -fs "$url/healthz" >/dev/null && break; sleep 0.1; done
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=; }
 
-subs=1000; idle=10000; seconds=10; sweep=200,500,1000,2000; wide=10000; members=200; cards=2000
-if [ -n "${BENCH_QUICK:-}" ]; then subs=100; idle=500; seconds=3; sweep=200,1000; wide=1000; members=40; cards=300; fi
+subs=1000; idle=10000; seconds=10; sweep=200,500,1000,2000; wide=10000; members=200; cards=2000; reactions=50
+if [ -n "${BENCH_QUICK:-}" ]; then subs=100; idle=500; seconds=3; sweep=200,1000; wide=1000; members=40; cards=300; reactions=10; fi
 
 echo "## $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; load generator on the same machine"
 echo
@@ -52,6 +52,11 @@ echo
 echo "### Saturation sweep: $subs subscribers"
 run_server
 "$bench" --url "$url" --server-pid "$server_pid" fanout --subscribers "$subs" --rate "$sweep" --seconds 5
+stop_server
+echo
+echo "### Messages that change: $subs subscribers; every message gets 3 reactions and an edit"
+run_server
+"$bench" --url "$url" --server-pid "$server_pid" reactions --subscribers "$subs" --messages "$reactions"
 stop_server
 echo
 echo "### Idle connections"

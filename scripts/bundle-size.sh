@@ -16,13 +16,17 @@
 #                                      details, menus, dialogs), counted as what
 #                                      it adds to that page (the chunks the page
 #                                      has not already fetched). Its first
-#                                      screen is the page budget's.
+#                                      screen is the page budget's. 265 since
+#                                      issue 26 (+70: a message's actions,
+#                                      editor, earlier versions, a comment's
+#                                      reactions and the emoji picker moved
+#                                      here to keep the pages within theirs).
 set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
 cd "$TASKFLOW_ROOT"
 main_budget_kb=${TASKFLOW_WASM_GZIP_BUDGET_KB:-400}
 page_budget_kb=${TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB:-530}
-late_budget_kb=${TASKFLOW_LATE_WASM_GZIP_BUDGET_KB:-185}
+late_budget_kb=${TASKFLOW_LATE_WASM_GZIP_BUDGET_KB:-265}
 pkg=target/site/pkg
 [ -f "$pkg/taskflow.wasm" ] || { echo "bundle-size: no $pkg/taskflow.wasm; run scripts/build.sh first" >&2; exit 1; }
 python3 - "$pkg" "$main_budget_kb" "$page_budget_kb" "$late_budget_kb" <<'PY'

@@ -36,11 +36,11 @@ pub enum AppError {
     /// or used up). 410.
     #[error("{0}")]
     Gone(String),
-    /// An edit or move of a card made from an older version of it: someone
-    /// changed it meanwhile, nothing was written. 409 (code `conflict`),
-    /// with the card as it is now.
-    #[error("someone else changed this card meanwhile")]
-    Stale(Box<crate::model::Task>),
+    /// An edit made from an older version (a card's edit or move, a chat
+    /// message's or comment's edit): it changed meanwhile, nothing was
+    /// written. 409 (code `conflict`), with the thing as it is now.
+    #[error("{}", .0.clash())]
+    Stale(Box<Current>),
     /// Too many messages, changes or failed logins too fast; the number is
     /// how many milliseconds to wait. 429.
     #[error("too many requests: wait {0} ms")]
@@ -59,6 +59,44 @@ pub enum AppError {
     /// The browser could not reach the server, or could not read its answer.
     #[error("{0}")]
     Network(String),
+}
+
+/// What a stale edit clashed with, as it is now: the HTTP answer carries it
+/// beside the message (`error.task`, `error.chat_message`, `error.comment`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Current {
+    Task(crate::model::Task),
+    ChatMessage(crate::model::Message),
+    Comment(crate::model::Comment),
+}
+
+impl Current {
+    /// The card, when it is one.
+    pub fn task(&self) -> Option<&crate::model::Task> {
+        match self {
+            Self::Task(task) => Some(task),
+            _ => None,
+        }
+    }
+
+    /// What the user is told.
+    fn clash(&self) -> &'static str {
+        match self {
+            Self::Task(_) => "someone else changed this card meanwhile",
+            Self::ChatMessage(_) => "this message was changed meanwhile: here is its newer text",
+            Self::Comment(_) => "this comment was changed meanwhile: here is its newer text",
+        }
+    }
+
+    /// The key of the JSON error answer that carries it.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Task(_) => "task",
+            Self::ChatMessage(_) => "chat_message",
+            Self::Comment(_) => "comment",
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for AppError {
@@ -211,12 +249,17 @@ impl AppError {
         }
     }
 
-    /// For a stale edit or move: the card as it is now.
-    pub fn current_task(&self) -> Option<&crate::model::Task> {
+    /// For a stale edit or move: the thing as it is now.
+    pub fn current(&self) -> Option<&Current> {
         match self {
-            Self::Stale(task) => Some(task),
+            Self::Stale(current) => Some(current),
             _ => None,
         }
+    }
+
+    /// For a stale edit or move of a card: the card as it is now.
+    pub fn current_task(&self) -> Option<&crate::model::Task> {
+        self.current().and_then(Current::task)
     }
 
     /// For `rate_limited` and `unavailable`: how long to wait before trying again.
@@ -365,13 +408,20 @@ mod tests {
             AppError::NotFound("d".into()),
             AppError::Conflict("e".into()),
             AppError::Gone("f".into()),
-            AppError::Stale(Box::new(
+            AppError::Stale(Box::new(Current::Task(
                 serde_json::from_str(
                     r#"{"id":9,"board_id":3,"column_id":4,"title":"Ship","description":"","position":0,
                         "assignee_id":null,"created_by":1,"created_at":7,"updated_at":8}"#,
                 )
                 .unwrap(),
-            )),
+            ))),
+            AppError::Stale(Box::new(Current::ChatMessage(
+                serde_json::from_str(
+                    r#"{"id":5,"room_id":3,"author":{"id":1,"username":"a","display_name":"A"},
+                        "content":"newer","html":"<p>newer</p>","created_at":7,"version":3}"#,
+                )
+                .unwrap(),
+            ))),
             AppError::RateLimited(80),
             AppError::TooManyConnections("g".into()),
             AppError::Busy(5),

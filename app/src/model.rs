@@ -500,12 +500,30 @@ pub struct Message {
     pub id: i64,
     pub room_id: i64,
     pub author: User,
+    /// Its Markdown source (empty once deleted).
     pub content: String,
+    /// `content` rendered and sanitized by the server: what the browser shows.
+    #[serde(default)]
+    pub html: String,
     pub created_at: i64,
+    /// When its author last edited it, if ever.
+    #[serde(default)]
+    pub edited_at: Option<i64>,
+    /// When it was deleted: the room shows "message deleted" in its place.
+    #[serde(default)]
+    pub deleted_at: Option<i64>,
+    /// 1 when posted, +1 for every edit: an edit made on an older version is refused.
+    #[serde(default = "first_version")]
+    pub version: i64,
     /// Room members this message @mentions (resolved by the server).
     #[serde(default)]
     pub mentions: Vec<User>,
-    /// Its number in the room: 1, 2, 3… with no gaps (ids grow too, but not by one).
+    /// Its emoji reactions, in the order each emoji was first used.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    /// Its place in the room's stream: every new message, edit, deletion
+    /// and reaction takes the room's next number, and the message keeps the
+    /// number of its latest change (resume with `after_seq` = the last seen).
     #[serde(default)]
     pub seq: i64,
     /// The `client_id` it was sent with: only on its author's own copies
@@ -524,6 +542,47 @@ impl Message {
     }
 }
 
+/// One emoji on a message or comment: how many reacted with it, and who
+/// (in the order they did). Events go to every reader alike: each browser
+/// works out from `user_ids` whether it is one of "mine".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: i64,
+    pub user_ids: Vec<i64>,
+}
+
+/// One emoji of the reaction picker's table (`GET /api/emoji`): the same
+/// table the server checks reactions against, default skin tone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmojiEntry {
+    pub emoji: String,
+    /// Its CLDR name ("thumbs up"), which the picker searches.
+    pub name: String,
+    /// Its group ("Smileys & Emotion", …), in the table's order.
+    pub group: String,
+    /// GitHub-style short names ("+1", "thumbsup"), also searched.
+    #[serde(default)]
+    pub shortcodes: Vec<String>,
+}
+
+/// An earlier version of a message or comment, replaced by an edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub version: i64,
+    pub content: String,
+    pub html: String,
+    /// When this version was written (posted, or the edit that made it).
+    pub written_at: i64,
+}
+
+/// A message's or comment's earlier versions, oldest first, and the current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revisions {
+    pub revisions: Vec<Revision>,
+    pub current: Revision,
+}
+
 /// A page of history, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
@@ -532,6 +591,11 @@ pub struct HistoryPage {
     pub has_older: bool,
     /// Whether newer messages exist after the last one.
     pub has_newer: bool,
+    /// The room's stream number when the page was read: follow it live
+    /// with `after_seq` = this (edits and reactions of the page's messages
+    /// made since come as changes after it).
+    #[serde(default)]
+    pub seq: i64,
 }
 
 /// A comment in a task's thread.
@@ -540,13 +604,22 @@ pub struct Comment {
     pub id: i64,
     pub task_id: i64,
     pub author: User,
-    /// Empty once deleted.
+    /// Its Markdown source (empty once deleted).
     pub content: String,
+    /// `content` rendered and sanitized by the server: what the browser shows.
+    #[serde(default)]
+    pub html: String,
     pub created_at: i64,
     /// When the author last edited it, if ever.
     pub edited_at: Option<i64>,
     /// When it was deleted: the thread shows "comment deleted" in its place.
     pub deleted_at: Option<i64>,
+    /// 1 when posted, +1 for every edit: an edit made on an older version is refused.
+    #[serde(default = "first_version")]
+    pub version: i64,
+    /// Its emoji reactions, in the order each emoji was first used.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
     /// Position in the task's change stream: every new comment, edit and
     /// deletion takes the next number (resume with `after` = the last seen).
     pub seq: i64,

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::model::{
-    BoardDetail, ChecklistItem, Column, Comment, Label, Member, Message, Notification, Role, Room,
-    Task, User,
+    BoardDetail, ChecklistItem, Column, Comment, Label, Member, Message, Notification, Reaction,
+    Role, Room, Task, User,
 };
 
 /// Version of the protocol in docs/realtime.md (sent in `hello`).
@@ -146,6 +146,42 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
+    /// Edits your chat message (`message_id`) or comment (`comment_id`);
+    /// with `version`, only if nobody changed it since. Answered by an
+    /// `ack` with the message or comment (its `client_id`, if given, lets
+    /// the client match the answer), or an error frame.
+    Edit {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<i64>,
+        content: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// Deletes a chat message or a comment (answered like `edit`).
+    Delete {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// Adds (`add`) or removes your reaction `emoji` on a chat message or a
+    /// comment (answered like `edit`).
+    React {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment_id: Option<i64>,
+        emoji: String,
+        add: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
     Typing {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         room_id: Option<i64>,
@@ -172,9 +208,11 @@ impl ClientFrame {
     /// The client's id of a message or comment frame (its answer carries it).
     pub fn client_id(&self) -> Option<&str> {
         match self {
-            Self::Message { client_id, .. } | Self::Comment { client_id, .. } => {
-                client_id.as_deref()
-            }
+            Self::Message { client_id, .. }
+            | Self::Comment { client_id, .. }
+            | Self::Edit { client_id, .. }
+            | Self::Delete { client_id, .. }
+            | Self::React { client_id, .. } => client_id.as_deref(),
             _ => None,
         }
     }
@@ -204,6 +242,25 @@ tagged_enum! {
         },
         /// A comment was posted, edited or deleted (its current state).
         Comment { comment: Comment },
+        /// Someone (`user_id`) added (`added`) or removed an emoji reaction
+        /// on a chat message (`room_id`, `message_id`) or a task comment
+        /// (`task_id`, `comment_id`): the emoji's count and people now.
+        /// Numbered in the room's or thread's stream like a message; a
+        /// follower that missed it replays the whole message instead.
+        Reaction {
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            room_id: Option<i64>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            task_id: Option<i64>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            message_id: Option<i64>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            comment_id: Option<i64>,
+            seq: i64,
+            user_id: i64,
+            added: bool,
+            reaction: Reaction,
+        },
         /// Someone started or stopped typing in a room (`room_id`) or in a
         /// task's comment thread (`task_id`).
         Typing {
@@ -278,6 +335,16 @@ impl Event {
         match self {
             Event::Message { message } => Some((Topic::Room(message.room_id), message.seq)),
             Event::Comment { comment } => Some((Topic::Task(comment.task_id), comment.seq)),
+            Event::Reaction {
+                room_id: Some(room),
+                seq,
+                ..
+            } => Some((Topic::Room(*room), *seq)),
+            Event::Reaction {
+                task_id: Some(task),
+                seq,
+                ..
+            } => Some((Topic::Task(*task), *seq)),
             Event::BoardEvent { board_id, seq, .. } => Some((Topic::Board(*board_id), *seq)),
             _ => None,
         }
@@ -514,8 +581,11 @@ pub struct ErrorFrame {
 }
 
 tagged_enum! {
-    /// Every frame the server sends.
+    /// Every frame the server sends. (Frames are made, written and
+    /// dropped: an `ack` carrying a whole message or comment being larger
+    /// than a `pong` costs nothing worth a box.)
     #[derive(Debug, Clone, PartialEq, Eq)]
+    #[allow(clippy::large_enum_variant)]
     pub enum ServerFrame tag "type" {
         /// The first frame of every connection.
         Hello {
@@ -680,8 +750,17 @@ mod tests {
             room_id: 5,
             author: user(1),
             content: "hi".into(),
+            html: "<p>hi</p>".into(),
             created_at: 7,
+            edited_at: None,
+            deleted_at: None,
+            version: 1,
             mentions: vec![],
+            reactions: vec![Reaction {
+                emoji: "👍".into(),
+                count: 1,
+                user_ids: vec![2],
+            }],
             seq: 12,
             client_id: None,
         }
@@ -693,11 +772,14 @@ mod tests {
             task_id: 9,
             author: user(1),
             content: "done?".into(),
+            html: "<p>done?</p>".into(),
             created_at: 7,
             edited_at: None,
             deleted_at: None,
+            version: 1,
             seq: 42,
             mentions: vec![],
+            reactions: vec![],
             client_id: None,
         }
     }
@@ -742,6 +824,20 @@ mod tests {
         vec![
             Event::Message { message: message() },
             Event::Comment { comment: comment() },
+            Event::Reaction {
+                room_id: Some(5),
+                task_id: None,
+                message_id: Some(131),
+                comment_id: None,
+                seq: 13,
+                user_id: 2,
+                added: true,
+                reaction: Reaction {
+                    emoji: "👍".into(),
+                    count: 2,
+                    user_ids: vec![1, 2],
+                },
+            },
             Event::Typing {
                 room_id: Some(5),
                 task_id: None,
@@ -830,6 +926,7 @@ mod tests {
             match event {
                 Event::Message { .. }
                 | Event::Comment { .. }
+                | Event::Reaction { .. }
                 | Event::Typing { .. }
                 | Event::Presence { .. }
                 | Event::BoardPresence { .. }
@@ -918,6 +1015,25 @@ mod tests {
             ClientFrame::Comment {
                 task_id: Some(9),
                 content: "done?".into(),
+                client_id: None,
+            },
+            ClientFrame::Edit {
+                message_id: Some(131),
+                comment_id: None,
+                content: "hi, **all**".into(),
+                version: Some(1),
+                client_id: Some("tab1-19".into()),
+            },
+            ClientFrame::Delete {
+                message_id: None,
+                comment_id: Some(12),
+                client_id: None,
+            },
+            ClientFrame::React {
+                message_id: Some(131),
+                comment_id: None,
+                emoji: "🎉".into(),
+                add: true,
                 client_id: None,
             },
             ClientFrame::Typing {
@@ -1168,14 +1284,15 @@ mod tests {
             json!({"type":"subscribed","topic":"room:5","replayed":3,"online":[1,7],"typing":[u(2)]}),
             json!({"type":"resync","topic":"task:9","replayed":0}),
             json!({"type":"unsubscribed","topic":"board:3"}),
-            json!({"type":"ack","client_id":"tab1-17","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","created_at":7,"mentions":[],"seq":12},"not_notified":["bob"]}),
-            json!({"type":"ack","client_id":"tab1-18","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","created_at":7,"edited_at":null,"deleted_at":null,"seq":42,"mentions":[]}}),
+            json!({"type":"ack","client_id":"tab1-17","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","html":"<p>hi</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"mentions":[],"reactions":[{"emoji":"👍","count":1,"user_ids":[2]}],"seq":12},"not_notified":["bob"]}),
+            json!({"type":"ack","client_id":"tab1-18","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","html":"<p>done?</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"seq":42,"mentions":[],"reactions":[]}}),
             json!({"type":"error","code":"rate_limited","message":"too many requests: wait 80 ms","retry_after_ms":80,"client_id":"tab1-18"}),
             json!({"type":"error","code":"bad_topic","message":"unknown topic"}),
             json!({"type":"read","room_id":5,"last_read_id":130}),
             json!({"type":"pong"}),
-            json!({"type":"message","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","created_at":7,"mentions":[],"seq":12}}),
-            json!({"type":"comment","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","created_at":7,"edited_at":null,"deleted_at":null,"seq":42,"mentions":[]}}),
+            json!({"type":"message","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","html":"<p>hi</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"mentions":[],"reactions":[{"emoji":"👍","count":1,"user_ids":[2]}],"seq":12}}),
+            json!({"type":"comment","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","html":"<p>done?</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"seq":42,"mentions":[],"reactions":[]}}),
+            json!({"type":"reaction","room_id":5,"message_id":131,"seq":13,"user_id":2,"added":true,"reaction":{"emoji":"👍","count":2,"user_ids":[1,2]}}),
             json!({"type":"typing","room_id":5,"user":u(2),"is_typing":true}),
             json!({"type":"presence","room_id":5,"user_id":2,"online":false}),
             json!({"type":"board_presence","board_id":3,"user_id":2,"online":true}),
@@ -1201,6 +1318,9 @@ mod tests {
             json!({"type":"unsubscribe","topic":"room:5"}),
             json!({"type":"message","room_id":5,"content":"hi","client_id":"tab1-17"}),
             json!({"type":"comment","task_id":9,"content":"done?"}),
+            json!({"type":"edit","message_id":131,"content":"hi, **all**","version":1,"client_id":"tab1-19"}),
+            json!({"type":"delete","comment_id":12}),
+            json!({"type":"react","message_id":131,"emoji":"🎉","add":true}),
             json!({"type":"typing","task_id":9,"is_typing":false}),
             json!({"type":"read","room_id":5,"message_id":130}),
             json!({"type":"moving","task_id":9,"moving":true}),

@@ -50,9 +50,19 @@ export function watchErrors(page: Page, errors: string[]) {
   });
 }
 
-/** Waits until the WASM has hydrated the page. */
+/** Waits until the WASM has hydrated the page; when it does not, the
+ *  failure says what the page's console and errors said. */
 export async function hydrated(page: Page) {
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  try {
+    await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  } catch (e) {
+    const errors = (await page.pageErrors()).map((err) => `page error: ${err.message.slice(0, 400)}`);
+    const console = (await page.consoleMessages())
+      .filter((m) => m.type() === "error" || m.type() === "warning")
+      .map((m) => `console ${m.type()}: ${m.text().slice(0, 400)}`);
+    if (e instanceof Error) e.message += `\nthe page's errors and console:\n${[...errors, ...console].join("\n") || "(nothing)"}`;
+    throw e;
+  }
 }
 
 /** Signs up in a new page of `context` and lands on the board list. */

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
         .route("/api/me", get(me).patch(update_me))
+        .route("/api/emoji", get(emoji_table))
         .route("/api/me/password", post(change_password))
         .route("/api/boards", get(list_boards).post(create_board))
         .route(
@@ -530,4 +531,13 @@ async fn member_suggestions(
     Ok(Json(
         boards::member_suggestions(&s.services, &u, parse_id(&id)?, &q.q).await?,
     ))
+}
+
+/// `GET /api/emoji`: the reaction picker's table (anyone; the same for
+/// every release of the server, so browsers keep it a day).
+async fn emoji_table() -> impl IntoResponse {
+    (
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=86400")],
+        Json(app::services::reactions::emoji_table()),
+    )
 }

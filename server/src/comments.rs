@@ -5,18 +5,19 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
 use app::services::hub::Event;
+use app::services::posts::Post;
 use app::services::stream::{self, Stream};
 use app::services::{comments, mentions, notifications};
 
 use crate::error::HttpResult;
 use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
-use crate::messaging::{HistoryQuery, SendBody};
+use crate::messaging::{react, EditBody, HistoryQuery, SendBody};
 use crate::params::parse_id;
 use crate::params::PollQuery;
 use crate::AppState;
@@ -32,6 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/messaging/comment/{comment_id}/",
             patch(edit).delete(remove),
+        )
+        .route("/messaging/comment/{comment_id}/revisions/", get(revisions))
+        .route(
+            "/messaging/comment/{comment_id}/reactions/{emoji}/",
+            put(add_reaction).delete(remove_reaction),
         )
         .route("/messaging/mentions/", get(suggest))
         .route("/messaging/notifications/", get(list_notifications))
@@ -97,11 +103,39 @@ async fn edit(
     State(s): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path(comment_id): Path<String>,
-    JsonBody(body): JsonBody<SendBody>,
+    JsonBody(body): JsonBody<EditBody>,
+) -> HttpResult<impl IntoResponse> {
+    let id = parse_id(&comment_id)?;
+    Ok(Json(
+        comments::edit(&s.services, &u, id, &body.content, body.version).await?,
+    ))
+}
+
+/// `GET /messaging/comment/{id}/revisions/`: its earlier versions.
+async fn revisions(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(comment_id): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(
-        comments::edit(&s.services, &u, parse_id(&comment_id)?, &body.content).await?,
+        comments::revisions(&s.services, &u, parse_id(&comment_id)?).await?,
     ))
+}
+
+async fn add_reaction(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((comment_id, emoji)): Path<(String, String)>,
+) -> HttpResult<impl IntoResponse> {
+    react(&s, &u, Post::Comment, &comment_id, &emoji, true).await
+}
+
+async fn remove_reaction(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((comment_id, emoji)): Path<(String, String)>,
+) -> HttpResult<impl IntoResponse> {
+    react(&s, &u, Post::Comment, &comment_id, &emoji, false).await
 }
 
 async fn remove(

@@ -155,6 +155,25 @@ pub struct ServeArgs {
     )]
     pub message_burst: f64,
 
+    /// Emoji reactions a user may add or remove per second, on average
+    /// (their own budget, apart from messages; 0 turns the limit off).
+    #[arg(
+        long,
+        env = "TASKFLOW_REACTION_RATE",
+        default_value_t = 10.0,
+        global = true
+    )]
+    pub reaction_rate: f64,
+
+    /// Reactions a user may add or remove in a quick burst before the rate applies.
+    #[arg(
+        long,
+        env = "TASKFLOW_REACTION_BURST",
+        default_value_t = 30.0,
+        global = true
+    )]
+    pub reaction_burst: f64,
+
     /// Real-time frames (subscribe, read, typing, ...) a user may send per
     /// second, over all their connections to this instance (0 turns it off).
     #[arg(

@@ -77,8 +77,8 @@ fn retry_after(ms: u64) -> HeaderValue {
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let current_task = match &self {
-            HttpError::App(e) => e.current_task().cloned(),
+        let current = match &self {
+            HttpError::App(e) => e.current().cloned(),
             _ => None,
         };
         let (message, retry_after_ms) = match &self {
@@ -98,8 +98,13 @@ impl IntoResponse for HttpError {
         if let Some(ms) = retry_after_ms {
             error["retry_after_ms"] = json!(ms);
         }
-        if let Some(task) = current_task {
-            error["task"] = json!(task);
+        if let Some(current) = current {
+            let key = current.key();
+            error[key] = match current {
+                app::error::Current::Task(task) => json!(task),
+                app::error::Current::ChatMessage(message) => json!(message),
+                app::error::Current::Comment(comment) => json!(comment),
+            };
         }
         // The body is written once, by [`finish`], which adds the request id.
         let mut response = status.into_response();

@@ -75,6 +75,15 @@ pub async fn open_database(
 ) -> Result<sqlx::AnyPool, app::error::AppError> {
     let pool = storage::connect(url, max_connections).await?;
     storage::migrate(&pool).await?;
+    let started = std::time::Instant::now();
+    let rendered = app::services::posts::backfill_html(&pool).await?;
+    if rendered > 0 {
+        tracing::info!(
+            rendered,
+            ms = started.elapsed().as_millis() as u64,
+            "rendered the Markdown of earlier messages and comments"
+        );
+    }
     Ok(pool)
 }
 
@@ -313,6 +322,10 @@ pub fn settings(args: &ServeArgs) -> Settings {
         message_rate: app::services::ratelimit::RateLimit {
             rate: args.message_rate.max(0.0),
             burst: args.message_burst.max(1.0),
+        },
+        reaction_rate: app::services::ratelimit::RateLimit {
+            rate: args.reaction_rate.max(0.0),
+            burst: args.reaction_burst.max(1.0),
         },
         frame_rate: app::services::ratelimit::RateLimit {
             rate: args.frame_rate.max(0.0),

@@ -4,13 +4,16 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 use app::model::{HistoryPage, NewRoom, RoomPatch};
 use app::services::chat::{self, Cursor};
+use app::services::chat_edits;
 use app::services::hub::Event;
+use app::services::posts::Post;
+use app::services::reactions::{self, Reacted};
 use app::services::stream::{self, Stream};
 
 use crate::error::HttpResult;
@@ -40,6 +43,100 @@ pub fn routes() -> Router<AppState> {
             "/messaging/room/{room_id}/members/{user_id}/",
             delete(remove_member),
         )
+        .route(
+            "/messaging/message/{message_id}/",
+            patch(edit_message).delete(delete_message),
+        )
+        .route(
+            "/messaging/message/{message_id}/revisions/",
+            get(message_revisions),
+        )
+        .route(
+            "/messaging/message/{message_id}/reactions/{emoji}/",
+            put(add_message_reaction).delete(remove_message_reaction),
+        )
+}
+
+/// The body of an edit (`PATCH` of a message or comment): the new text and,
+/// optionally, the version it was made on (a stale one gets 409 with the
+/// current message or comment).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EditBody {
+    pub content: String,
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// Accepted and ignored (an edit is not re-sent by an outbox).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub client_id: Option<String>,
+}
+
+/// `PATCH /messaging/message/{id}/`: edits your message.
+async fn edit_message(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(message_id): Path<String>,
+    JsonBody(body): JsonBody<EditBody>,
+) -> HttpResult<impl IntoResponse> {
+    let id = parse_id(&message_id)?;
+    Ok(Json(
+        chat_edits::edit_message(&s.services, &u, id, &body.content, body.version).await?,
+    ))
+}
+
+/// `DELETE /messaging/message/{id}/`: 204; the room keeps a placeholder.
+async fn delete_message(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(message_id): Path<String>,
+) -> HttpResult<StatusCode> {
+    chat_edits::delete_message(&s.services, &u, parse_id(&message_id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /messaging/message/{id}/revisions/`: its earlier versions.
+async fn message_revisions(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(message_id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        chat_edits::message_revisions(&s.services, &u, parse_id(&message_id)?).await?,
+    ))
+}
+
+/// `PUT` and `DELETE` of a reaction, for messages and comments alike: 200
+/// with the post as it is now (also when nothing changed).
+pub(crate) async fn react(
+    s: &AppState,
+    user: &app::model::User,
+    post: Post,
+    id: &str,
+    emoji: &str,
+    add: bool,
+) -> HttpResult<axum::response::Response> {
+    let reacted = reactions::react(&s.services, user, post, parse_id(id)?, emoji, add).await?;
+    Ok(match reacted {
+        Reacted::Message(message) => Json(message).into_response(),
+        Reacted::Comment(comment) => Json(comment).into_response(),
+    })
+}
+
+async fn add_message_reaction(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((message_id, emoji)): Path<(String, String)>,
+) -> HttpResult<impl IntoResponse> {
+    react(&s, &u, Post::Message, &message_id, &emoji, true).await
+}
+
+async fn remove_message_reaction(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path((message_id, emoji)): Path<(String, String)>,
+) -> HttpResult<impl IntoResponse> {
+    react(&s, &u, Post::Message, &message_id, &emoji, false).await
 }
 
 #[derive(Deserialize)]
@@ -252,9 +349,12 @@ async fn long_poll(
     let has_older = messages
         .first()
         .map_or(q.after.or(q.after_seq).unwrap_or(0) > 0, |m| m.seq > 1);
+    // Changes come in `seq` order: the last one is where to poll from next.
+    let seq = messages.last().map_or(q.after_seq.unwrap_or(0), |m| m.seq);
     Ok(Json(HistoryPage {
         messages,
         has_older,
         has_newer: polled.more,
+        seq,
     }))
 }

@@ -9,7 +9,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::ws::{connect, connect_at, next, next_skipping, send, Socket};
+use common::ws::{connect, connect_at, next, next_skipping, quiet, send, Socket};
 use common::Client;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -901,4 +901,96 @@ async fn kanban_changes_reach_the_other_instance_in_order_once() {
     while let Ok(f) = tokio::time::timeout_at(deadline, next(&mut bob_ws)).await {
         assert_ne!(f["type"], "board_event", "delivered twice: {f}");
     }
+}
+
+/// Edits, deletions and reactions made on one instance reach followers on
+/// the other in `seq` order, each once; a socket that resumes on the other
+/// instance replays them; and a notification an edit withdraws is gone
+/// from the bell on every instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_deletions_and_reactions_cross_instances_in_order_once() {
+    let s = setup().await;
+    let (a, b) = &s._instances;
+    let bob_id = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    // Bob follows the room on B, and his bell on A.
+    let mut room_b = connect(&s.bob, "/ws").await;
+    next(&mut room_b).await;
+    subscribe(&mut room_b, &format!("room:{}", s.room)).await;
+    let bob_on_a = a.login("bob").await;
+    // (Being added to the board and the room left him two: read, so what is
+    // counted here is the mention.)
+    bob_on_a
+        .post("/messaging/notifications/read-all/", json!({}))
+        .await;
+    let mut bell_a = connect(&bob_on_a, "/ws").await;
+    next(&mut bell_a).await;
+    subscribe(&mut bell_a, &format!("user:{bob_id}")).await;
+
+    // Ada (on A) mentions him, edits, reacts and deletes.
+    let sent = s.ada.send_chat(s.room, "hey @bob").await;
+    let id = sent["id"].as_i64().unwrap();
+    let seen = sent["seq"].as_i64().unwrap();
+    let f = bell_frame(&mut bell_a, "notification").await;
+    let notification = f["notification"]["id"].clone();
+    let (status, _) = s
+        .ada
+        .patch(
+            &format!("/messaging/message/{id}/"),
+            json!({"content": "hey all"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let f = bell_frame(&mut bell_a, "notifications_updated").await;
+    assert_eq!(f["removed"], json!([notification]), "{f}");
+    assert_eq!(f["unread"], 0);
+    // Bob reacts on B, Ada on A, then Ada deletes.
+    let (status, _) = s
+        .bob
+        .put(&format!("/messaging/message/{id}/reactions/👍/"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s
+        .ada
+        .put(&format!("/messaging/message/{id}/reactions/👍/"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = s.ada.delete(&format!("/messaging/message/{id}/")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // B's follower got every change once, in order.
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        let f = next(&mut room_b).await;
+        match f["type"].as_str().unwrap() {
+            "message" => got.push((f["message"]["seq"].as_i64().unwrap(), "message".to_string())),
+            "reaction" => got.push((
+                f["seq"].as_i64().unwrap(),
+                format!("reaction {}", f["reaction"]["count"]),
+            )),
+            _ => {}
+        }
+    }
+    let seqs: Vec<i64> = got.iter().map(|(n, _)| *n).collect();
+    assert_eq!(seqs, (seen..seen + 5).collect::<Vec<_>>(), "{got:?}");
+    let kinds: Vec<&str> = got.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["message", "message", "reaction 1", "reaction 2", "message"]
+    );
+    quiet(&mut room_b, 300).await;
+
+    // A tab resuming on A from before the edit replays the final state once.
+    let mut late = connect_at(&s.bob, &a.base, "/ws").await;
+    next(&mut late).await;
+    send(
+        &mut late,
+        json!({"type": "subscribe", "topic": format!("room:{}", s.room), "after_seq": seen}),
+    )
+    .await;
+    let f = next_skipping(&mut late, "message", &[]).await;
+    assert_eq!(f["message"]["id"], id);
+    assert!(f["message"]["deleted_at"].is_i64());
+    assert_eq!(f["message"]["seq"], seen + 4);
+    next_skipping(&mut late, "subscribed", &[]).await;
+    let _ = b;
 }

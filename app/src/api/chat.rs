@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{HistoryPage, Room, RoomDetail, RoomPatch, RoomSummary, SentMessage, User};
+use crate::model::{
+    HistoryPage, Message, Revisions, Room, RoomDetail, RoomPatch, RoomSummary, SentMessage, User,
+};
 
 #[cfg(feature = "ssr")]
 use crate::model::NewRoom;
@@ -126,4 +128,45 @@ pub async fn send_message(
 pub async fn mark_read(room_id: i64, message_id: i64) -> Result<i64, AppError> {
     let (svc, user) = super::ctx::user().await?;
     chat::mark_read(&svc, &user, room_id, message_id).await
+}
+
+/// Edits your message; with `version`, only if nobody changed it since.
+#[server(prefix = "/rpc", endpoint = "messages/edit", input = super::FormOrJson)]
+pub async fn edit_message(
+    message_id: i64,
+    content: String,
+    version: Option<i64>,
+) -> Result<Message, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::chat_edits::edit_message(&svc, &user, message_id, &content, version).await
+}
+
+/// Deletes a message (yours; any, for the room's creator and board owners).
+#[server(prefix = "/rpc", endpoint = "messages/delete", input = super::FormOrJson)]
+pub async fn delete_message(message_id: i64) -> Result<Message, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::chat_edits::delete_message(&svc, &user, message_id).await
+}
+
+/// A message's earlier versions.
+#[server(prefix = "/rpc", endpoint = "messages/revisions", input = super::FormOrJson)]
+pub async fn message_revisions(message_id: i64) -> Result<Revisions, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::chat_edits::message_revisions(&svc, &user, message_id).await
+}
+
+/// Adds (`add`) or removes your reaction `emoji` on a message.
+#[server(prefix = "/rpc", endpoint = "messages/react", input = super::FormOrJson)]
+pub async fn react_to_message(
+    message_id: i64,
+    emoji: String,
+    add: bool,
+) -> Result<Message, AppError> {
+    use crate::services::posts::Post;
+    use crate::services::reactions::{self, Reacted};
+    let (svc, user) = super::ctx::user().await?;
+    match reactions::react(&svc, &user, Post::Message, message_id, &emoji, add).await? {
+        Reacted::Message(message) => Ok(message),
+        Reacted::Comment(_) => Err(AppError::Internal("a message was expected".into())),
+    }
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{Comment, CommentPage, NotificationPage, User};
+use crate::model::{Comment, CommentPage, NotificationPage, Revisions, User};
 
 #[cfg(feature = "ssr")]
 use crate::services::{comments, mentions, notifications};
@@ -33,10 +33,38 @@ pub async fn post_comment(
     comments::post(&svc, &user, task_id, &content, client_id.as_deref()).await
 }
 
+/// Edits your comment; with `version`, only if nobody changed it since.
 #[server(prefix = "/rpc", endpoint = "comments/edit", input = super::FormOrJson)]
-pub async fn edit_comment(comment_id: i64, content: String) -> Result<Comment, AppError> {
+pub async fn edit_comment(
+    comment_id: i64,
+    content: String,
+    version: Option<i64>,
+) -> Result<Comment, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    comments::edit(&svc, &user, comment_id, &content).await
+    comments::edit(&svc, &user, comment_id, &content, version).await
+}
+
+/// A comment's earlier versions.
+#[server(prefix = "/rpc", endpoint = "comments/revisions", input = super::FormOrJson)]
+pub async fn comment_revisions(comment_id: i64) -> Result<Revisions, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    comments::revisions(&svc, &user, comment_id).await
+}
+
+/// Adds (`add`) or removes your reaction `emoji` on a comment.
+#[server(prefix = "/rpc", endpoint = "comments/react", input = super::FormOrJson)]
+pub async fn react_to_comment(
+    comment_id: i64,
+    emoji: String,
+    add: bool,
+) -> Result<Comment, AppError> {
+    use crate::services::posts::Post;
+    use crate::services::reactions::{self, Reacted};
+    let (svc, user) = super::ctx::user().await?;
+    match reactions::react(&svc, &user, Post::Comment, comment_id, &emoji, add).await? {
+        Reacted::Comment(comment) => Ok(comment),
+        Reacted::Message(_) => Err(AppError::Internal("a comment was expected".into())),
+    }
 }
 
 #[server(prefix = "/rpc", endpoint = "comments/delete", input = super::FormOrJson)]

@@ -16,6 +16,7 @@ use super::mentions::{self, Mentioning};
 use super::notifications::{self, MentionSite};
 use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
+use super::posts::{self, Post};
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -90,7 +91,7 @@ pub async fn require_member(svc: &Services, user: &User, room_id: i64) -> AppRes
 }
 
 /// The room, if the user is in it ([`require_member`]'s answers otherwise).
-async fn postable_room(svc: &Services, user: &User, room_id: i64) -> AppResult<Room> {
+pub(crate) async fn postable_room(svc: &Services, user: &User, room_id: i64) -> AppResult<Room> {
     match member_room(&svc.pool, room_id, user.id).await {
         Ok(room) => Ok(room),
         Err(AppError::NotFound(_)) if readable_room(&svc.pool, room_id, user.id).await.is_ok() => {
@@ -103,6 +104,12 @@ async fn postable_room(svc: &Services, user: &User, room_id: i64) -> AppResult<R
 /// A room the user may read (history, live events), or 404.
 pub(crate) async fn readable_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
     find_room(pool, room_id, user_id, Reach::Reader).await
+}
+
+/// A room whose details the user sees (its readers, and the board's
+/// owners for every room of the board), or 404.
+pub(crate) async fn viewable_room(pool: &AnyPool, room_id: i64, user_id: i64) -> AppResult<Room> {
+    find_room(pool, room_id, user_id, Reach::Viewer).await
 }
 
 /// A room the user may manage, or 404.
@@ -136,7 +143,7 @@ async fn find_room(pool: &AnyPool, room_id: i64, user_id: i64, reach: Reach) -> 
 }
 
 /// The room's creator and the board's owners may rename, archive and delete it.
-async fn require_room_admin(pool: &AnyPool, room: &Room, user_id: i64) -> AppResult<()> {
+pub(crate) async fn require_room_admin(pool: &AnyPool, room: &Room, user_id: i64) -> AppResult<()> {
     if room.created_by == user_id || role_on(pool, room.board_id, user_id).await? == Role::Owner {
         Ok(())
     } else {
@@ -674,7 +681,7 @@ pub async fn submit_message(
     if let Some(id) = &client_id {
         if let Some(sent) = sent_before(&svc.pool, user.id, id).await? {
             return repeat_of(sent, room_id).map(|message| Ticket {
-                pending: Pending::Stored(message),
+                pending: Pending::Stored(Box::new(message)),
                 not_notified,
             });
         }
@@ -690,6 +697,7 @@ pub async fn submit_message(
             room_id,
             board_id: room.board_id,
             author: user.clone(),
+            html: Post::Message.render(&content, &mentions),
             content,
             mentions,
             client_id,
@@ -735,14 +743,14 @@ enum Pending {
     /// In the writer's queue.
     Queued(tokio::sync::oneshot::Receiver<AppResult<Message>>),
     /// Stored before (a repeat): nothing more to do.
-    Stored(Message),
+    Stored(Box<Message>),
 }
 
 impl Ticket {
     /// Waits until the message is committed (and published).
     pub async fn committed(self) -> AppResult<SentMessage> {
         let message = match self.pending {
-            Pending::Stored(message) => message,
+            Pending::Stored(message) => *message,
             Pending::Queued(answer) => answer
                 .await
                 .map_err(|_| AppError::Internal("the message writer has stopped".into()))??,
@@ -778,6 +786,8 @@ pub struct PendingMessage {
     pub board_id: i64,
     pub author: User,
     pub content: String,
+    /// `content` rendered (by the sender's task, not the writer's).
+    pub html: String,
     /// The room members it mentions (resolved by `submit_message`).
     pub mentions: Vec<User>,
     pub client_id: Option<String>,
@@ -813,7 +823,7 @@ impl MessageWriter {
 enum Written {
     /// Stored now, with the notifications it made.
     New {
-        message: Message,
+        message: Box<Message>,
         notified: Vec<i64>,
     },
     /// Its `client_id` was stored before: this message id.
@@ -866,7 +876,7 @@ async fn run_writer(
                     notified: notes,
                 }) => {
                     notified.extend(notes);
-                    Ok(message)
+                    Ok(*message)
                 }
                 // The first one was published and notified already.
                 Ok(Written::Repeat(id)) => message_by_id(&pool, id)
@@ -937,12 +947,14 @@ async fn insert_batch(
             continue;
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO chat_messages (room_id, author_id, content, created_at, seq, client_id)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO chat_messages (room_id, author_id, content, html, created_at, seq,
+                 first_seq, client_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
         )
         .bind(m.room_id)
         .bind(m.author.id)
         .bind(&m.content)
+        .bind(&m.html)
         .bind(created_at)
         .bind(seq)
         .bind(m.client_id.as_deref())
@@ -959,11 +971,14 @@ async fn insert_batch(
                 room_id: Some(m.room_id),
                 message_id: Some(id),
             };
+            let fresh =
+                posts::first_notices(&mut write.tx, Post::Message, id, &m.author, &m.mentions)
+                    .await?;
             notified = notifications::insert_for_mentions(
                 &mut write.tx,
                 &site,
                 &m.author,
-                &m.mentions,
+                &fresh,
                 &m.content,
             )
             .await?;
@@ -973,22 +988,30 @@ async fn insert_batch(
             room_id: m.room_id,
             author: m.author.clone(),
             content: m.content.clone(),
+            html: m.html.clone(),
             created_at,
+            edited_at: None,
+            deleted_at: None,
+            version: 1,
             mentions: mentions::as_loaded(m.mentions.clone()),
+            reactions: Vec::new(),
             seq,
             client_id: m.client_id.clone(),
         };
         write.record(Event::Message {
             message: message.clone(),
         });
-        written.push(Written::New { message, notified });
+        written.push(Written::New {
+            message: Box::new(message),
+            notified,
+        });
     }
     write.commit(hub).await?;
     Ok(written)
 }
 
 /// One message by id.
-async fn message_by_id(pool: &AnyPool, id: i64) -> AppResult<Message> {
+pub(crate) async fn message_by_id(pool: &AnyPool, id: i64) -> AppResult<Message> {
     let rows: Vec<MessageRow> = sqlx::query_as(&format!("{SELECT_MESSAGES} WHERE m.id = $1"))
         .bind(id)
         .fetch_all(pool)
@@ -1026,8 +1049,8 @@ pub async fn history(
 /// The columns of a [`MessageRow`], with its author.
 macro_rules! select_messages {
     () => {
-        "SELECT m.id, m.room_id, m.content, m.created_at, m.seq, m.client_id,
-                u.id AS author_id, u.username, u.display_name
+        "SELECT m.id, m.room_id, m.content, m.html, m.created_at, m.edited_at, m.deleted_at,
+                m.version, m.seq, m.client_id, u.id AS author_id, u.username, u.display_name
          FROM chat_messages m JOIN users u ON u.id = m.author_id"
     };
 }
@@ -1040,7 +1063,13 @@ struct MessageRow {
     id: i64,
     room_id: i64,
     content: String,
+    /// NULL until the start-up backfill rendered it (or written by an
+    /// older release during an upgrade): rendered on reading then.
+    html: Option<String>,
     created_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    version: i64,
     seq: i64,
     client_id: Option<String>,
     author_id: i64,
@@ -1048,25 +1077,37 @@ struct MessageRow {
     display_name: String,
 }
 
-/// Rows to messages, with their stored mentions (one extra query for all).
+/// Rows to messages, with their stored mentions and reactions (one extra
+/// query for all of each).
 async fn to_messages(pool: &AnyPool, rows: Vec<MessageRow>) -> AppResult<Vec<Message>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut mentioned = mentions::load(pool, Mentioning::Message, &ids).await?;
+    let mut reactions = posts::reactions(pool, Post::Message, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|r| Message {
-            id: r.id,
-            room_id: r.room_id,
-            author: User {
-                id: r.author_id,
-                username: r.username,
-                display_name: r.display_name,
-            },
-            content: r.content,
-            created_at: r.created_at,
-            mentions: mentioned.remove(&r.id).unwrap_or_default(),
-            seq: r.seq,
-            client_id: r.client_id,
+        .map(|r| {
+            let mentions = mentioned.remove(&r.id).unwrap_or_default();
+            Message {
+                id: r.id,
+                room_id: r.room_id,
+                author: User {
+                    id: r.author_id,
+                    username: r.username,
+                    display_name: r.display_name,
+                },
+                html: r
+                    .html
+                    .unwrap_or_else(|| Post::Message.render(&r.content, &mentions)),
+                content: r.content,
+                created_at: r.created_at,
+                edited_at: r.edited_at,
+                deleted_at: r.deleted_at,
+                version: r.version,
+                mentions,
+                reactions: reactions.remove(&r.id).unwrap_or_default(),
+                seq: r.seq,
+                client_id: r.client_id,
+            }
         })
         .collect())
 }
@@ -1093,8 +1134,11 @@ pub(crate) async fn messages_after_seq(
 
 /// The `seq` of the last message of a room up to id `id` (0 if none).
 pub(crate) async fn seq_at(pool: &AnyPool, room_id: i64, id: i64) -> AppResult<i64> {
+    // The number the message was posted with (`first_seq`: its `seq` moves
+    // on with each later change of it).
     let seq: Option<(i64,)> = sqlx::query_as(
-        "SELECT seq FROM chat_messages WHERE room_id = $1 AND id <= $2 ORDER BY id DESC LIMIT 1",
+        "SELECT first_seq FROM chat_messages WHERE room_id = $1 AND id <= $2
+         ORDER BY id DESC LIMIT 1",
     )
     .bind(room_id)
     .bind(id)
@@ -1118,6 +1162,9 @@ pub(crate) async fn messages_page(
     cursor: Cursor,
     limit: i64,
 ) -> AppResult<HistoryPage> {
+    // The stream's number first: a change committed while the page is read
+    // has a higher one and reaches the reader by the replay after it.
+    let seq = Stream::Room(room_id).last_seq(pool).await?;
     let page = MESSAGES
         .page(pool, room_id, cursor, limit, |r: &MessageRow| r.id)
         .await?;
@@ -1125,6 +1172,7 @@ pub(crate) async fn messages_page(
         messages: to_messages(pool, page.rows).await?,
         has_older: page.has_older,
         has_newer: page.has_newer,
+        seq,
     })
 }
 

@@ -16,11 +16,12 @@ use super::mentions::{self, Audience, Mentioning};
 use super::notifications::{self, Activity, MentionSite};
 use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
+use super::posts::{self, Post};
 use super::storage::now_ms;
 use super::watching;
 use super::Services;
-use crate::error::{AppError, AppResult};
-use crate::model::{Comment, CommentPage, NotificationKind, Role, User};
+use crate::error::{AppError, AppResult, Current};
+use crate::model::{Comment, CommentPage, NotificationKind, Revision, Revisions, Role, User};
 use crate::validate;
 
 /// The board of a task the user may see, and their role on it (404 otherwise).
@@ -43,8 +44,8 @@ pub(crate) async fn task_board(
 /// The columns of a comment row ([`Row`]), with its author.
 macro_rules! select_comments {
     () => {
-        "SELECT c.id, c.task_id, c.content, c.created_at, c.edited_at, c.deleted_at,
-        c.seq, c.client_id, u.id AS author_id, u.username, u.display_name
+        "SELECT c.id, c.task_id, c.content, c.html, c.created_at, c.edited_at, c.deleted_at,
+        c.version, c.seq, c.client_id, u.id AS author_id, u.username, u.display_name
     FROM task_comments c JOIN users u ON u.id = c.author_id"
     };
 }
@@ -57,9 +58,12 @@ struct Row {
     id: i64,
     task_id: i64,
     content: String,
+    /// NULL until rendered (see `posts::backfill_html`).
+    html: Option<String>,
     created_at: i64,
     edited_at: Option<i64>,
     deleted_at: Option<i64>,
+    version: i64,
     seq: i64,
     client_id: Option<String>,
     author_id: i64,
@@ -67,32 +71,42 @@ struct Row {
     display_name: String,
 }
 
-/// Rows to comments, with their stored mentions (one extra query for all).
+/// Rows to comments, with their stored mentions and reactions (one extra
+/// query for all of each).
 async fn with_mentions(pool: &AnyPool, rows: Vec<Row>) -> AppResult<Vec<Comment>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut mentioned = mentions::load(pool, Mentioning::Comment, &ids).await?;
+    let mut reactions = posts::reactions(pool, Post::Comment, &ids).await?;
     Ok(rows
         .into_iter()
-        .map(|r| Comment {
-            id: r.id,
-            task_id: r.task_id,
-            content: r.content,
-            created_at: r.created_at,
-            edited_at: r.edited_at,
-            deleted_at: r.deleted_at,
-            seq: r.seq,
-            author: User {
-                id: r.author_id,
-                username: r.username,
-                display_name: r.display_name,
-            },
-            mentions: mentioned.remove(&r.id).unwrap_or_default(),
-            client_id: r.client_id,
+        .map(|r| {
+            let mentions = mentioned.remove(&r.id).unwrap_or_default();
+            Comment {
+                id: r.id,
+                task_id: r.task_id,
+                html: r
+                    .html
+                    .unwrap_or_else(|| Post::Comment.render(&r.content, &mentions)),
+                content: r.content,
+                created_at: r.created_at,
+                edited_at: r.edited_at,
+                deleted_at: r.deleted_at,
+                version: r.version,
+                seq: r.seq,
+                author: User {
+                    id: r.author_id,
+                    username: r.username,
+                    display_name: r.display_name,
+                },
+                mentions,
+                reactions: reactions.remove(&r.id).unwrap_or_default(),
+                client_id: r.client_id,
+            }
         })
         .collect())
 }
 
-async fn one(pool: &AnyPool, comment_id: i64) -> AppResult<Comment> {
+pub(crate) async fn one(pool: &AnyPool, comment_id: i64) -> AppResult<Comment> {
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE c.id = $1"))
         .bind(comment_id)
         .fetch_optional(pool)
@@ -222,6 +236,7 @@ pub async fn post(
     }
     svc.charge(user).await?;
     let mentioned = mentions::resolve(&svc.pool, Audience::Board(board_id), &content).await?;
+    let html = Post::Comment.render(&content, &mentioned);
     let (mut write, seq) = begin_change(svc, task_id, 1).await?;
     if let Some(id) = &client_id {
         if let Some(id) = write.sent_before(Sent::Comment, user.id, id).await? {
@@ -244,12 +259,13 @@ pub async fn post(
     }
     let created_at = now_ms();
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO task_comments (task_id, author_id, content, created_at, seq, client_id)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO task_comments (task_id, author_id, content, html, created_at, seq, client_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(task_id)
     .bind(user.id)
     .bind(&content)
+    .bind(&html)
     .bind(created_at)
     .bind(seq)
     .bind(client_id.as_deref())
@@ -272,11 +288,12 @@ pub async fn post(
         Err(e) => return Err(e.into()),
     };
     mentions::store(&mut write.tx, Mentioning::Comment, id, &mentioned).await?;
+    let fresh = posts::first_notices(&mut write.tx, Post::Comment, id, user, &mentioned).await?;
     let notified = notifications::insert_for_mentions(
         &mut write.tx,
         &site(board_id, task_id, id),
         user,
-        &mentioned,
+        &fresh,
         &content,
     )
     .await?;
@@ -308,11 +325,14 @@ pub async fn post(
         task_id,
         author: user.clone(),
         content,
+        html,
         created_at,
         edited_at: None,
         deleted_at: None,
+        version: 1,
         seq,
         mentions: mentions::as_loaded(mentioned),
+        reactions: Vec::new(),
         client_id,
     };
     write.record(Event::Comment {
@@ -356,13 +376,18 @@ async fn editable(svc: &Services, user: &User, comment_id: i64) -> AppResult<(Co
     Ok((comment, board_id, role))
 }
 
-/// Edits your own comment. Only people newly @mentioned by the edit are notified.
+/// Edits your own comment. With `version`, an edit made on an older
+/// version is refused (409 with the comment as it is now). The version it
+/// replaces is kept; only people it newly mentions are notified (never
+/// anyone twice), and mentions taken away withdraw their unread
+/// notifications.
 #[tracing::instrument(skip_all, fields(user = user.id, comment_id = comment_id))]
 pub async fn edit(
     svc: &Services,
     user: &User,
     comment_id: i64,
     content: &str,
+    version: Option<i64>,
 ) -> AppResult<Comment> {
     let (old, board_id, _) = editable(svc, user, comment_id).await?;
     if old.author.id != user.id {
@@ -372,46 +397,62 @@ pub async fn edit(
         return Err(AppError::conflict("this comment was deleted"));
     }
     let content = validate::message(content)?;
+    if version.is_some_and(|v| v != old.version) {
+        return Err(stale(old, user));
+    }
     if content == old.content {
-        return Ok(old);
+        return Ok(old.as_seen_by(user.id));
     }
     svc.charge(user).await?;
     let mentioned = mentions::resolve(&svc.pool, Audience::Board(board_id), &content).await?;
-    let newly: Vec<User> = mentioned
-        .iter()
-        .filter(|m| !old.mentions.iter().any(|o| o.id == m.id))
-        .cloned()
-        .collect();
+    let html = Post::Comment.render(&content, &mentioned);
     let (mut write, seq) = begin_change(svc, old.task_id, 0).await?;
     let edited_at = now_ms();
-    // Only a comment still there: one deleted meanwhile stays deleted.
+    // Only the version it was made on, still there: a concurrent edit or
+    // deletion committed first wins, and this one is told.
     let edited = sqlx::query(
-        "UPDATE task_comments SET content = $1, edited_at = $2, seq = $3
-         WHERE id = $4 AND deleted_at IS NULL",
+        "UPDATE task_comments SET content = $1, html = $2, edited_at = $3, seq = $4,
+             version = version + 1
+         WHERE id = $5 AND version = $6 AND deleted_at IS NULL",
     )
     .bind(&content)
+    .bind(&html)
     .bind(edited_at)
     .bind(seq)
     .bind(comment_id)
+    .bind(old.version)
     .execute(&mut *write.tx)
     .await?;
     if edited.rows_affected() == 0 {
         write.rollback().await?;
-        return Err(AppError::conflict("this comment was deleted"));
+        let now = one(&svc.pool, comment_id).await?;
+        if now.deleted_at.is_some() {
+            return Err(AppError::conflict("this comment was deleted"));
+        }
+        return Err(stale(now, user));
     }
-    mentions::store(&mut write.tx, Mentioning::Comment, comment_id, &mentioned).await?;
-    let refreshed = notifications::refresh_for_comment(&mut write.tx, comment_id, &content).await?;
-    let notified = notifications::insert_for_mentions(
+    let replaced = Revision {
+        version: old.version,
+        content: old.content.clone(),
+        html: old.html.clone(),
+        written_at: old.edited_at.unwrap_or(old.created_at),
+    };
+    let notices = posts::after_edit(
         &mut write.tx,
-        &site(board_id, old.task_id, comment_id),
+        Post::Comment,
+        comment_id,
+        &replaced,
         user,
-        &newly,
+        &mentioned,
         &content,
+        &site(board_id, old.task_id, comment_id),
     )
     .await?;
     let comment = Comment {
         content,
+        html,
         edited_at: Some(edited_at),
+        version: old.version + 1,
         seq,
         mentions: mentions::as_loaded(mentioned),
         ..old
@@ -420,9 +461,29 @@ pub async fn edit(
         comment: comment.clone(),
     });
     write.commit(&svc.hub).await?;
-    notifications::publish_refreshed(svc, &refreshed).await?;
-    notifications::publish_new(&svc.pool, &svc.hub, &notified).await?;
-    Ok(comment)
+    notices.publish(svc).await?;
+    Ok(comment.as_seen_by(user.id))
+}
+
+/// The 409 of an edit made on an older version: the comment as it is now.
+fn stale(now: Comment, viewer: &User) -> AppError {
+    AppError::Stale(Box::new(Current::Comment(now.as_seen_by(viewer.id))))
+}
+
+/// A comment's earlier versions and its current one, for the board's
+/// members. A deleted comment has none left.
+#[tracing::instrument(skip_all, fields(user = user.id, comment_id = comment_id))]
+pub async fn revisions(svc: &Services, user: &User, comment_id: i64) -> AppResult<Revisions> {
+    let (comment, _, _) = editable(svc, user, comment_id).await?;
+    Ok(Revisions {
+        revisions: posts::revisions(&svc.pool, Post::Comment, comment_id).await?,
+        current: Revision {
+            version: comment.version,
+            content: comment.content,
+            html: comment.html,
+            written_at: comment.edited_at.unwrap_or(comment.created_at),
+        },
+    })
 }
 
 /// Deletes a comment (its author, or the board owner). The thread keeps a
@@ -444,7 +505,7 @@ pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<C
     // Only a comment not yet deleted: a concurrent second deletion must not
     // count it twice (its transaction rolls back and answers the comment).
     let deleted = sqlx::query(
-        "UPDATE task_comments SET content = '', deleted_at = $1, seq = $2
+        "UPDATE task_comments SET content = '', html = '', deleted_at = $1, seq = $2
          WHERE id = $3 AND deleted_at IS NULL",
     )
     .bind(deleted_at)
@@ -456,13 +517,16 @@ pub async fn delete(svc: &Services, user: &User, comment_id: i64) -> AppResult<C
         write.rollback().await?;
         return one(&svc.pool, comment_id).await;
     }
-    mentions::store(&mut write.tx, Mentioning::Comment, comment_id, &[]).await?;
-    let withdrawn = notifications::delete_for_comment(&mut write.tx, comment_id).await?;
+    posts::erase(&mut write.tx, Post::Comment, comment_id).await?;
+    let withdrawn =
+        posts::withdraw_notifications(&mut write.tx, Post::Comment, comment_id, &[], true).await?;
     let comment = Comment {
         content: String::new(),
+        html: String::new(),
         deleted_at: Some(deleted_at),
         seq,
         mentions: Vec::new(),
+        reactions: Vec::new(),
         ..old
     };
     write.record(Event::Comment {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod board_events;
 pub mod boards;
 pub mod chat;
+pub mod chat_edits;
 pub mod checklists;
 pub mod columns;
 pub mod comments;
@@ -21,14 +22,17 @@ pub mod hub_redis;
 pub mod invites;
 pub mod labels;
 pub mod login_throttle;
+pub mod markdown;
 pub mod mentions;
 pub mod notifications;
 pub mod numbered;
 pub mod paging;
 pub mod passwords;
 pub mod positions;
+pub mod posts;
 pub mod presence;
 pub mod ratelimit;
+pub mod reactions;
 pub mod redis_link;
 pub mod storage;
 pub mod stored;
@@ -59,6 +63,9 @@ pub struct Settings {
     /// Per-user budget of chat messages and comment posts, edits and
     /// deletions (rate 0 = off).
     pub message_rate: ratelimit::RateLimit,
+    /// Per-user budget of emoji reactions added or removed (rate 0 = off):
+    /// its own, so reacting never eats into what a user may write.
+    pub reaction_rate: ratelimit::RateLimit,
     /// Per-user budget of real-time client frames, on this instance (rate 0 = off).
     pub frame_rate: ratelimit::RateLimit,
     /// Outgoing queue of each real-time connection, in events.
@@ -68,6 +75,12 @@ pub struct Settings {
     /// Open long polls per user, on this instance.
     pub max_user_polls: usize,
 }
+
+/// Default budget of reactions per user: 10 per second, bursts of 30.
+pub const REACTION_RATE: ratelimit::RateLimit = ratelimit::RateLimit {
+    rate: 10.0,
+    burst: 30.0,
+};
 
 /// Default budget of client frames per user: 30 per second, bursts of 120
 /// (a page opening subscribes to a handful of topics; ten tabs reconnecting
@@ -85,6 +98,7 @@ impl Default for Settings {
             allow_signup: true,
             public_url: "http://127.0.0.1:3000".into(),
             message_rate: ratelimit::RateLimit::default(),
+            reaction_rate: REACTION_RATE,
             frame_rate: FRAME_RATE,
             connection_queue: hub::DEFAULT_QUEUE_CAPACITY,
             max_user_sockets: 32,
@@ -105,6 +119,8 @@ pub struct Services {
     /// Chat messages and comment changes per user and second (shared
     /// through Redis by every instance when there is one).
     pub message_limiter: Arc<ratelimit::RateLimiter>,
+    /// Reactions per user and second (shared like the message budget).
+    pub reaction_limiter: Arc<ratelimit::RateLimiter>,
     /// Real-time client frames per user and second, on this instance.
     pub frame_limiter: Arc<ratelimit::RateLimiter>,
     /// Bounded Argon2 hashing.
@@ -135,18 +151,21 @@ impl Services {
         redis: Option<redis_link::RedisLink>,
     ) -> Self {
         let message_writer = chat::MessageWriter::start(pool.clone(), hub.clone());
-        let (message_limiter, login_throttle) = match redis {
+        let (message_limiter, reaction_limiter, login_throttle) = match redis {
             Some(link) => (
                 ratelimit::RateLimiter::shared(settings.message_rate, "messages", link.clone()),
+                ratelimit::RateLimiter::shared(settings.reaction_rate, "reactions", link.clone()),
                 login_throttle::LoginThrottle::shared(link),
             ),
             None => (
                 ratelimit::RateLimiter::new(settings.message_rate),
+                ratelimit::RateLimiter::new(settings.reaction_rate),
                 login_throttle::LoginThrottle::default(),
             ),
         };
         Self {
             message_limiter: Arc::new(message_limiter),
+            reaction_limiter: Arc::new(reaction_limiter),
             frame_limiter: Arc::new(ratelimit::RateLimiter::new(settings.frame_rate)),
             passwords: Arc::default(),
             login_throttle: Arc::new(login_throttle),
@@ -166,6 +185,14 @@ impl Services {
     /// comment posted, edited or deleted): 429 with the wait when it is spent.
     pub async fn charge(&self, user: &crate::model::User) -> crate::error::AppResult<()> {
         self.message_limiter
+            .check(user.id)
+            .await
+            .map_err(|wait| crate::error::AppError::RateLimited(wait.as_millis().max(1) as u64))
+    }
+
+    /// Takes one unit of `user`'s reaction budget: 429 with the wait when spent.
+    pub async fn charge_reaction(&self, user: &crate::model::User) -> crate::error::AppResult<()> {
+        self.reaction_limiter
             .check(user.id)
             .await
             .map_err(|wait| crate::error::AppError::RateLimited(wait.as_millis().max(1) as u64))

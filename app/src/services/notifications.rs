@@ -409,24 +409,6 @@ pub async fn mark_all_read(svc: &Services, user: &User) -> AppResult<u64> {
     Ok(changed)
 }
 
-/// Deletes the notifications of a deleted comment (inside its transaction).
-/// Returns (recipient, notification id) pairs, for [`publish_removed`].
-pub async fn delete_for_comment(
-    tx: &mut Transaction<'static, Any>,
-    comment_id: i64,
-) -> AppResult<Vec<(i64, i64)>> {
-    let rows: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT recipient_id, id FROM notifications WHERE comment_id = $1")
-            .bind(comment_id)
-            .fetch_all(&mut **tx)
-            .await?;
-    sqlx::query("DELETE FROM notifications WHERE comment_id = $1")
-        .bind(comment_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(rows)
-}
-
 /// Withdraws a card's unread due reminders ("due soon", "overdue"): it was
 /// marked done, given another date, or archived, so they no longer hold.
 /// Inside the change's transaction; returns (recipient, notification id)
@@ -445,27 +427,6 @@ pub async fn withdraw_due_reminders(
     .fetch_all(&mut **tx)
     .await?;
     Ok(rows)
-}
-
-/// An edited comment's notifications show its new text (what was edited out
-/// does not linger in anyone's list). Inside the edit's transaction; returns
-/// the recipients whose lists changed, for [`publish_refreshed`].
-pub async fn refresh_for_comment(
-    tx: &mut Transaction<'static, Any>,
-    comment_id: i64,
-    text: &str,
-) -> AppResult<Vec<i64>> {
-    let recipients: Vec<(i64,)> =
-        sqlx::query_as("SELECT recipient_id FROM notifications WHERE comment_id = $1")
-            .bind(comment_id)
-            .fetch_all(&mut **tx)
-            .await?;
-    sqlx::query("UPDATE notifications SET snippet = $1 WHERE comment_id = $2")
-        .bind(snippet(text))
-        .bind(comment_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(recipients.into_iter().map(|(r,)| r).collect())
 }
 
 /// Tells these recipients' tabs that their lists changed (they reload them).

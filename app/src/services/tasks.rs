@@ -12,7 +12,7 @@ use super::storage::now_ms;
 use super::task_rows::{self, current, set_assignees, set_labels, Cards};
 use super::watching;
 use super::Services;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Current};
 use crate::model::{
     ActivityPage, ActivityWhat, Change, MyTask, NotificationKind, Task, TaskMove, TaskPatch,
     TimelineEntry, User,
@@ -356,7 +356,7 @@ async fn current_version(
 ) -> AppResult<Task> {
     let now = current(tx, task_id).await?;
     match version {
-        Some(v) if v != now.version => Err(AppError::Stale(Box::new(now))),
+        Some(v) if v != now.version => Err(AppError::Stale(Box::new(Current::Task(now)))),
         _ => Ok(now),
     }
 }
@@ -375,7 +375,7 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
     let tx = &mut write.tx;
     let before = current_version(tx, task_id, Some(to.version)).await?;
     if before.archived_at.is_some() {
-        return Err(AppError::Stale(Box::new(before)));
+        return Err(AppError::Stale(Box::new(Current::Task(before))));
     }
     column_on_board(tx, to.column_id, before.board_id).await?;
     let position = match to.after_id {
@@ -397,7 +397,7 @@ pub async fn move_task(svc: &Services, user: &User, task_id: i64, to: TaskMove) 
                         before.column_id == to.column_id && after > before.position;
                     after + 1 - i64::from(below_own_place)
                 }
-                _ => return Err(AppError::Stale(Box::new(before))),
+                _ => return Err(AppError::Stale(Box::new(Current::Task(before)))),
             }
         }
     };

@@ -8,6 +8,7 @@ use super::common::{browser, clock, day, rows_of, Avatar, If, List, LongText};
 use super::composer::{typing_line, Composer, Unsent};
 use super::live::{Live, Target};
 use super::mention_input::MentionTextarea;
+use super::post_actions::{late_post_piece, PostPiece};
 use crate::api::comments::{delete_comment, edit_comment};
 use crate::model::Comment;
 use crate::validate::MESSAGE_MAX;
@@ -95,6 +96,8 @@ fn CommentItem(
     let deleted = comment.deleted_at.is_some();
     let mentions_me = comment.mentions.iter().any(|u| u.id == viewer_id);
     let may_delete = move || !deleted && (mine || is_owner.get());
+    let version = comment.version;
+    let reactions = comment.reactions.clone();
     let edit_ref = NodeRef::<leptos::html::Textarea>::new();
     let save = move || {
         let Some(el) = edit_ref.get_untracked() else {
@@ -102,13 +105,20 @@ fn CommentItem(
         };
         let content = el.value();
         leptos::task::spawn_local(async move {
-            match edit_comment(id, content).await {
+            match edit_comment(id, content, Some(version)).await {
                 Ok(updated) => {
                     error.set(None);
                     editing.set(false);
                     live.receive_comment(updated);
                 }
-                Err(e) => error.set(Some(e.message())),
+                Err(e) => {
+                    // Changed meanwhile: the newer text shows, the editor
+                    // keeps what was typed.
+                    if let Some(crate::error::Current::Comment(now)) = e.current() {
+                        live.receive_comment(now.clone());
+                    }
+                    error.set(Some(e.message()));
+                }
             }
         });
     };
@@ -128,7 +138,7 @@ fn CommentItem(
     };
     let when = format!("{} {}", day(comment.created_at), clock(comment.created_at));
     let content = comment.content.clone();
-    let mentions = comment.mentions.clone();
+    let html = comment.html.clone();
     let edit_id = format!("comment-{id}-edit");
     view! {
         <li class="comment msg" class:msg-mentions-me=mentions_me class:deleted=deleted id=format!("comment-{id}")>
@@ -158,8 +168,8 @@ fn CommentItem(
                         <If when=move || editing.get()
                             fallback={
                                 let content = content.clone();
-                                let mentions = mentions.clone();
-                                move || view! { <LongText text=content.clone() mentions=mentions.clone() me=Some(viewer_id) /> }
+                                let html = html.clone();
+                                move || view! { <LongText html=html.clone() text=content.clone() me=Some(viewer_id) /> }
                             }>
                             <form class="stack edit-comment" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(); }>
                                 <label for=edit_id.clone() class="sr-only">"Edit comment"</label>
@@ -172,6 +182,9 @@ fn CommentItem(
                                 </div>
                             </form>
                         </If>
+                        // Reactions, the quick bar and ✅ as acknowledgement:
+                        // a late piece (their code comes after the page is live).
+                        {late_post_piece(PostPiece::CommentReactions(id, StoredValue::new(reactions.clone()), viewer_id, error))}
                     }.into_any()
                 }}
             </div>

@@ -95,6 +95,9 @@ pub fn Composer(
     /// People were added to the room from the "not in the room" question.
     #[prop(optional)]
     on_added: Option<Callback<()>>,
+    /// ↑ in the empty composer (a room: edit your last message).
+    #[prop(optional)]
+    on_up_empty: Option<Callback<()>>,
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let text = NodeRef::<leptos::html::Textarea>::new();
@@ -211,7 +214,7 @@ pub fn Composer(
         <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
             <label for=id class="sr-only">{move || label.get()}</label>
             <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
-                initial=draft outside
+                initial=draft outside on_up_empty
                 on_enter=Callback::new(move |()| send())
                 on_change=Callback::new(move |typing: bool| { keep_draft(); live.typing(target, typing) })
                 on_blur=Callback::new(move |()| live.typing(target, false)) />

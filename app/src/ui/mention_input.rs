@@ -83,6 +83,9 @@ pub fn MentionTextarea(
     /// they are not in): marked, as they will not be notified.
     #[prop(default = None)]
     outside: Option<Callback<i64, bool>>,
+    /// ↑ in the empty field (a chat's composer: edit your last message).
+    #[prop(default = None)]
+    on_up_empty: Option<Callback<()>>,
 ) -> impl IntoView {
     let suggestions = RwSignal::new(Vec::<User>::new());
     let active = RwSignal::new(0usize);
@@ -181,6 +184,15 @@ pub fn MentionTextarea(
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             on_enter.run(());
+        }
+        if let (Some(up), "ArrowUp") = (on_up_empty, ev.key().as_str()) {
+            let empty = node_ref
+                .get_untracked()
+                .is_some_and(|el| el.value().is_empty());
+            if empty && !ev.shift_key() && !ev.alt_key() && !ev.ctrl_key() && !ev.meta_key() {
+                ev.prevent_default();
+                up.run(());
+            }
         }
     };
     let on_input = move |_| {

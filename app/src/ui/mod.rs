@@ -9,11 +9,14 @@ mod chat;
 mod comments;
 mod common;
 mod composer;
+mod emoji_picker;
 pub mod json;
 pub mod live;
 mod mention_input;
 mod my_tasks_page;
 mod notifications;
+mod post_actions;
+mod reactions;
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -184,6 +187,7 @@ pub(crate) enum PanePiece {
     Members,
     Rooms(chat::rooms::RoomsDialog, Callback<()>),
     Board(board::extras::Extra),
+    Post(post_actions::PostPiece),
 }
 
 /// One lazily loaded piece of code for all of them. One split point, not
@@ -197,6 +201,7 @@ pub(crate) fn pane_piece(piece: PanePiece) -> AnyView {
         PanePiece::Members => board::members::members_view(),
         PanePiece::Rooms(which, done) => chat::rooms::rooms_dialog_view(which, done),
         PanePiece::Board(piece) => board::extras::board_extra(piece),
+        PanePiece::Post(piece) => post_actions::post_piece(piece),
     }
 }
 

@@ -55,6 +55,14 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         senders: usize,
     },
+    /// N subscribers in one room; every message gets 3 reactions and an
+    /// edit: the latency of each event kind.
+    Reactions {
+        #[arg(long, default_value_t = 1000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 50)]
+        messages: usize,
+    },
     /// N connections that only listen; reports the server's memory.
     Idle {
         #[arg(long, default_value_t = 10_000)]
@@ -349,6 +357,7 @@ struct Collected {
 
 mod board;
 mod floor;
+mod reactions;
 
 #[tokio::main]
 async fn main() {
@@ -356,6 +365,10 @@ async fn main() {
     clock();
     match cli.command {
         Command::Idle { connections } => idle(&cli.url, &cli.server_pid, connections).await,
+        Command::Reactions {
+            subscribers,
+            messages,
+        } => reactions::run(&cli.url, &cli.server_pid, subscribers, messages).await,
         Command::Board {
             members,
             seconds,

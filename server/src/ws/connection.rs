@@ -22,8 +22,10 @@ use app::protocol::{
 };
 use app::services::auth::Session;
 use app::services::hub::{Delivery, Event, Subscriber, Topic};
+use app::services::posts::Post as PostKind;
+use app::services::reactions::{self, Reacted};
 use app::services::stream::{self, CatchUp, Resume, Stream};
-use app::services::{chat, comments, presence, tasks, Services};
+use app::services::{chat, chat_edits, comments, presence, tasks, Services};
 
 use super::follows::Follows;
 use super::{
@@ -334,6 +336,64 @@ impl Connection {
                 Some(task) => self.post(Stream::Thread(task), content, client_id).await,
                 None => missing(socket, "task_id", client_id).await,
             },
+            ClientFrame::Edit {
+                message_id,
+                comment_id,
+                content,
+                version,
+                client_id,
+            } => {
+                let Some(target) = post_target(message_id, comment_id) else {
+                    return missing(socket, "message_id or comment_id", client_id).await;
+                };
+                let user = self.session.user.clone();
+                let answer = match target {
+                    (PostKind::Message, id) => {
+                        chat_edits::edit_message(&self.svc, &user, id, &content, version)
+                            .await
+                            .map(Reacted::Message)
+                    }
+                    (PostKind::Comment, id) => {
+                        comments::edit(&self.svc, &user, id, &content, version)
+                            .await
+                            .map(Reacted::Comment)
+                    }
+                };
+                answer_post(socket, answer, client_id).await
+            }
+            ClientFrame::Delete {
+                message_id,
+                comment_id,
+                client_id,
+            } => {
+                let Some(target) = post_target(message_id, comment_id) else {
+                    return missing(socket, "message_id or comment_id", client_id).await;
+                };
+                let user = self.session.user.clone();
+                let answer = match target {
+                    (PostKind::Message, id) => chat_edits::delete_message(&self.svc, &user, id)
+                        .await
+                        .map(Reacted::Message),
+                    (PostKind::Comment, id) => comments::delete(&self.svc, &user, id)
+                        .await
+                        .map(Reacted::Comment),
+                };
+                answer_post(socket, answer, client_id).await
+            }
+            ClientFrame::React {
+                message_id,
+                comment_id,
+                emoji,
+                add,
+                client_id,
+            } => {
+                let Some((kind, id)) = post_target(message_id, comment_id) else {
+                    return missing(socket, "message_id or comment_id", client_id).await;
+                };
+                let user = self.session.user.clone();
+                let answer = reactions::react(&self.svc, &user, kind, id, &emoji, add).await;
+                answer_post(socket, answer, client_id).await
+            }
             ClientFrame::Typing {
                 room_id,
                 task_id,
@@ -566,7 +626,9 @@ impl Connection {
     ) -> Flow {
         let event = &delivery.event;
         match event {
-            Event::Message { .. } | Event::Comment { .. } | Event::BoardEvent { .. } => {
+            // An item of a numbered stream (a message, a comment change, a
+            // reaction, a board change).
+            _ if event.numbered().is_some() => {
                 let Some(follow) = self.follows.of_item(event) else {
                     return Flow::Continue;
                 };
@@ -790,6 +852,41 @@ async fn session_deadline(expires_at: i64) {
     let now = app::services::storage::now_ms();
     let left = std::time::Duration::from_millis(expires_at.saturating_sub(now).max(0) as u64);
     tokio::time::sleep(left).await;
+}
+
+/// Which post an `edit`, `delete` or `react` frame names: exactly one of
+/// `message_id` and `comment_id`.
+fn post_target(message_id: Option<i64>, comment_id: Option<i64>) -> Option<(PostKind, i64)> {
+    match (message_id, comment_id) {
+        (Some(id), None) => Some((PostKind::Message, id)),
+        (None, Some(id)) => Some((PostKind::Comment, id)),
+        _ => None,
+    }
+}
+
+/// Answers an `edit`, `delete` or `react` frame: an ack with the post as
+/// it is now, or the error.
+async fn answer_post(
+    socket: &mut WebSocket,
+    answer: Result<Reacted, AppError>,
+    client_id: Option<String>,
+) -> Flow {
+    match answer {
+        Ok(post) => {
+            let (message, comment) = match post {
+                Reacted::Message(m) => (Some(m), None),
+                Reacted::Comment(c) => (None, Some(c)),
+            };
+            let ack = ServerFrame::Ack(app::protocol::Ack {
+                client_id,
+                message,
+                comment,
+                not_notified: None,
+            });
+            flow(send(socket, &ack).await)
+        }
+        Err(e) => fail(socket, &e, client_id).await,
+    }
 }
 
 async fn missing(socket: &mut WebSocket, what: &str, client_id: Option<String>) -> Flow {

@@ -28,12 +28,7 @@ impl Follows {
 
     /// The follow of the stream an item belongs to, if this connection follows it.
     pub fn of_item(&mut self, event: &Event) -> Option<&mut Follow> {
-        let topic = match event {
-            Event::Message { message } => Topic::Room(message.room_id),
-            Event::Comment { comment } => Topic::Task(comment.task_id),
-            Event::BoardEvent { board_id, .. } => Topic::Board(*board_id),
-            _ => return None,
-        };
+        let (topic, _) = event.numbered()?;
         self.by_topic.get_mut(&topic)
     }
 
@@ -64,7 +59,10 @@ impl Follows {
     pub fn wants(&self, event: &Event, me: i64) -> bool {
         let follows = |topic| self.by_topic.contains_key(&topic);
         match event {
-            Event::Message { .. } | Event::Comment { .. } | Event::BoardEvent { .. } => false,
+            Event::Message { .. }
+            | Event::Comment { .. }
+            | Event::Reaction { .. }
+            | Event::BoardEvent { .. } => false,
             Event::Moving { board_id, user, .. } => {
                 user.id != me && follows(Topic::Board(*board_id))
             }

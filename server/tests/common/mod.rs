@@ -402,6 +402,10 @@ impl Client {
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.send(Method::DELETE, path, None).await
     }
+    /// A `PUT` with no body (adding a reaction).
+    pub async fn put(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::PUT, path, None).await
+    }
 
     /// Sends a raw body with a given content type.
     pub async fn raw(

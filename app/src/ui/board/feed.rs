@@ -368,7 +368,7 @@ impl BoardFeed {
                 // follow left that column meanwhile: nobody disagreed with
                 // this move, so it goes where it was dropped.
                 AppError::Stale(current)
-                    if current.version == sent.version
+                    if current.task().is_some_and(|c| c.version == sent.version)
                         && self.placed_again != Some(task_id)
                         && !others_unsent =>
                 {
@@ -381,12 +381,10 @@ impl BoardFeed {
                     }
                     self.placed_again = Some(task_id);
                 }
-                AppError::Stale(current) => {
+                AppError::Stale(current) if current.task().is_some() => {
                     self.placed_again = None;
-                    if let Some(stored) = self.stored.as_mut() {
-                        stored.apply(&BoardChange::TaskMoved {
-                            task: (**current).clone(),
-                        });
+                    if let (Some(stored), Some(task)) = (self.stored.as_mut(), current.task()) {
+                        stored.apply(&BoardChange::TaskMoved { task: task.clone() });
                     }
                     undone = Undone::Overtaken;
                 }
@@ -423,6 +421,7 @@ impl BoardFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Current;
     use crate::model::tests::{board, layout};
 
     fn moved(feed: &BoardFeed, id: i64, column_id: i64, position: i64, version: i64) -> Task {
@@ -605,7 +604,10 @@ mod tests {
         let (id, _, _) = f.next_move().unwrap();
         // Someone moved card 1 to column 12 first (version 2).
         let theirs = moved(&f, 1, 12, 0, 2);
-        let undone = f.failed(id, &AppError::Stale(Box::new(theirs.clone())));
+        let undone = f.failed(
+            id,
+            &AppError::Stale(Box::new(Current::Task(theirs.clone()))),
+        );
         assert_eq!(undone, Undone::Overtaken);
         assert_eq!(layout(f.board()), vec![(2, 10, 0), (3, 11, 0), (1, 12, 0)]);
         assert_eq!(f.board().task(1).unwrap().version, 2);
@@ -625,7 +627,10 @@ mod tests {
             (t.column_id, t.position) = (10, 0);
             t
         });
-        let undone = f.failed(id, &AppError::Stale(Box::new(same.clone().unwrap())));
+        let undone = f.failed(
+            id,
+            &AppError::Stale(Box::new(Current::Task(same.clone().unwrap()))),
+        );
         assert_eq!(
             undone,
             Undone::PlaceAgain {
@@ -638,7 +643,7 @@ mod tests {
         // Put down again and refused again the same way: it snaps back.
         f.begin(move_guess(1, 11, 1));
         let (id, _, _) = f.next_move().unwrap();
-        let undone = f.failed(id, &AppError::Stale(Box::new(same.unwrap())));
+        let undone = f.failed(id, &AppError::Stale(Box::new(Current::Task(same.unwrap()))));
         assert_eq!(undone, Undone::Overtaken);
         assert!(!f.busy());
     }

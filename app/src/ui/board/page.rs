@@ -136,6 +136,24 @@ fn BoardView(board: BoardDetail, rooms: Result<Vec<RoomSummary>, AppError>) -> i
     let ui = BoardUi::new();
     provide_context(state);
     provide_context(ui);
+    // `#123` in messages and comments: a card of this board (live or
+    // archived) shows its title and column; anything else stays `#123`.
+    provide_context(crate::ui::common::TaskRefs(Callback::new(
+        move |task_id: i64| {
+            state.board.with(|b| {
+                let task = b.task(task_id)?;
+                let column = b
+                    .column(task.column_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                Some((
+                    task.title.clone(),
+                    column,
+                    format!("/boards/{}/tasks/{task_id}", b.id),
+                ))
+            })
+        },
+    )));
     ui.start_clock();
     let members = Memo::new(move |_| state.board.with(|b| b.members.clone()));
     provide_context(BoardContext::new(

@@ -206,8 +206,8 @@ impl BoardState {
                 }
                 Err(error) => {
                     self.with_feed(|f| f.failed(id, &error));
-                    if let AppError::Stale(current) = &error {
-                        self.stale_task.set(Some((**current).clone()));
+                    if let Some(current) = error.current_task() {
+                        self.stale_task.set(Some(current.clone()));
                     }
                     let offline = error.is_network();
                     let retry = offline.then(|| {

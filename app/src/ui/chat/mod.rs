@@ -3,6 +3,7 @@
 //! [`rooms`]. Live state comes from
 //! [`Live`]; this module only renders it and forwards what the user does.
 
+mod message;
 mod room;
 pub(crate) mod rooms;
 

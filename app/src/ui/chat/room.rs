@@ -4,13 +4,15 @@
 
 use leptos::prelude::*;
 
+use super::message::MessageItem;
 use super::rooms::RoomMembers;
 use crate::api::chat::{get_room, join_room};
 use crate::model::{Message, RoomDetail};
 use crate::ui::board_context::use_board_context;
-use crate::ui::common::{browser, clock, day, rows_of, Avatar, If, List, LongText, Modal};
+use crate::ui::common::{browser, day, rows_of, Avatar, If, List, Modal};
 use crate::ui::composer::{typing_line, Composer, Unsent};
 use crate::ui::live::{Live, Target};
+use crate::ui::post_actions::RoomActions;
 
 /// Consecutive messages of one author within this long share one header.
 pub const GROUP_WITHIN_MS: i64 = 5 * 60_000;
@@ -274,6 +276,28 @@ fn RoomView(room_id: i64) -> impl IntoView {
     })
     .into();
     let me = Signal::derive(move || live.me.with(|m| m.as_ref().map(|u| u.id)));
+    let board = use_board_context();
+    let actions = RoomActions {
+        editing: RwSignal::new(None),
+        manages: Signal::derive(move || {
+            board.is_owner() || summary().is_some_and(|r| r.room.created_by == board.viewer_id)
+        }),
+        composer: "composer",
+    };
+    provide_context(actions);
+    // ↑ in the empty composer: edit my last message still there.
+    let edit_last = Callback::new(move |()| {
+        let last = live.room.items.with_untracked(|list| {
+            list.iter()
+                .rev()
+                .find(|m| m.author.id == board.viewer_id && m.deleted_at.is_none())
+                .map(|m| m.id)
+        });
+        if let Some(id) = last {
+            actions.editing.set(Some(id));
+            browser::reveal_when_ready(format!("message-{id}"), || {});
+        }
+    });
     view! {
         <div class="room">
             <div class="room-head">
@@ -351,43 +375,11 @@ fn RoomView(room_id: i64) -> impl IntoView {
                     <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
                         label=Signal::derive(move || format!("Message #{}", room_name()))
                         placeholder=Signal::derive(move || format!("Message #{}", room_name()))
-                        outside
+                        outside on_up_empty=edit_last
                         on_added=Callback::new(move |()| detail.refetch()) />
                 }.into_any(),
             }}
         </div>
-    }
-}
-
-/// One message. A message that continues its author's group shows no
-/// avatar or name (screen readers still hear the name), only its time.
-#[component]
-fn MessageItem(message: Message, continued: bool, me: Signal<Option<i64>>) -> impl IntoView {
-    let me = me.get_untracked();
-    let mentions_me = me.is_some_and(|me| message.mentions.iter().any(|u| u.id == me));
-    let name = message.author.display_name.clone();
-    view! {
-        <li class="msg" class:msg-cont=continued class:msg-mentions-me=mentions_me
-            id=format!("message-{}", message.id) data-id=message.id.to_string()>
-            {if continued {
-                view! { <time class="msg-side-time muted" aria-hidden="true">{clock(message.created_at)}</time> }.into_any()
-            } else {
-                view! { <Avatar name=name.clone() /> }.into_any()
-            }}
-            <div class="msg-body">
-                {if continued {
-                    view! { <span class="sr-only">{format!("{name}, {}:", clock(message.created_at))}</span> }.into_any()
-                } else {
-                    view! {
-                        <p class="msg-meta">
-                            <strong dir="auto">{name.clone()}</strong>
-                            <time class="muted">{clock(message.created_at)}</time>
-                        </p>
-                    }.into_any()
-                }}
-                <LongText text=message.content.clone() mentions=message.mentions.clone() me=me />
-            </div>
-        </li>
     }
 }
 
@@ -428,8 +420,13 @@ mod tests {
                 display_name: format!("U{author}"),
             },
             content: "hi".into(),
+            html: String::new(),
             created_at: at,
+            edited_at: None,
+            deleted_at: None,
+            version: 1,
             mentions: vec![],
+            reactions: vec![],
             seq: id,
             client_id: None,
         }

@@ -379,6 +379,30 @@ pub fn keep_in_place(scroller: &leptos::web_sys::Element, id: &str, offset: f64)
     let _ = (scroller, id, offset);
 }
 
+/// Whether focus leaving an element (its `focusout`) goes to something
+/// inside it (then nothing "left").
+pub fn focus_stays_within(ev: &leptos::ev::FocusEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let (Some(current), Some(next)) = (ev.current_target(), ev.related_target()) else {
+            return false;
+        };
+        match (
+            current.dyn_into::<leptos::web_sys::Node>(),
+            next.dyn_into::<leptos::web_sys::Node>(),
+        ) {
+            (Ok(current), Ok(next)) => current.contains(Some(&next)),
+            _ => false,
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
 /// Whether a key went to the page's body: the focus is nowhere, as when the
 /// button that had it disabled itself or was drawn anew.
 #[cfg(feature = "hydrate")]

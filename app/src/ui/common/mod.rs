@@ -67,12 +67,24 @@ pub fn RichText(
 pub const COLLAPSE_LINES: usize = 15;
 const COLLAPSE_CHARS: usize = 600;
 
-/// A message or comment text (`dir="auto"`, so right-to-left text reads
-/// right). A long one is cut to about 15 lines behind "Show more".
+/// What a `#123` task reference shows to this reader: the task's title,
+/// its column and where it opens — or `None` when they cannot see it (it
+/// stays `#123`). Provided by the board page, which knows its cards.
+#[derive(Clone, Copy)]
+pub struct TaskRefs(pub Callback<i64, Option<(String, String, String)>>);
+
+/// A message or comment: the HTML the server rendered and sanitized (see
+/// `services::markdown`), inserted as it is — with two touches for this
+/// reader: a mention of `me` stands out, and a `#123` the reader may see
+/// becomes a link with the task's title (live: it follows renames).
+/// `dir="auto"`, so right-to-left text reads right. A long one (by its
+/// source `text`) is cut to about 15 lines behind "Show more".
 #[component]
 pub fn LongText(
-    #[prop(into)] text: String,
-    #[prop(optional)] mentions: Vec<User>,
+    #[prop(into)] html: String,
+    /// The Markdown source: only measured, to know whether it may be long.
+    #[prop(into)]
+    text: String,
     #[prop(default = None)] me: Option<i64>,
 ) -> impl IntoView {
     // Only long texts are measured; short ones can never overflow.
@@ -80,7 +92,7 @@ pub fn LongText(
     let expanded = RwSignal::new(false);
     // Server-side (and until measured) a long text counts as overflowing.
     let overflows = RwSignal::new(long);
-    let node = NodeRef::<leptos::html::P>::new();
+    let node = NodeRef::<leptos::html::Div>::new();
     if long {
         Effect::new(move |_| {
             if let Some(el) = node.get() {
@@ -90,10 +102,11 @@ pub fn LongText(
             }
         });
     }
+    let refs = use_context::<TaskRefs>();
+    let shown = move || for_reader(&html, me, refs);
     view! {
-        <p class="msg-text" dir="auto" class:clamped=move || long && !expanded.get() node_ref=node>
-            <RichText text=text mentions=mentions me=me />
-        </p>
+        <div class="msg-text" dir="auto" class:clamped=move || long && !expanded.get() node_ref=node
+            inner_html=shown></div>
         <If when=move || long && (overflows.get() || expanded.get())>
             <button type="button" class="show-more" aria-expanded=move || expanded.get().to_string()
                 on:click=move |_| expanded.update(|e| *e = !*e)>
@@ -101,6 +114,55 @@ pub fn LongText(
             </button>
         </If>
     }
+}
+
+/// The server's HTML as this reader sees it (see [`LongText`]). Only the
+/// server's own tokens are touched, and what is put in is escaped.
+fn for_reader(html: &str, me: Option<i64>, refs: Option<TaskRefs>) -> String {
+    let mut out = match me {
+        Some(me) => html.replace(
+            &format!(r#"<span class="mention" data-user-id="{me}">"#),
+            &format!(r#"<span class="mention mention-me" data-user-id="{me}">"#),
+        ),
+        None => html.to_string(),
+    };
+    let Some(TaskRefs(resolve)) = refs else {
+        return out;
+    };
+    const OPEN: &str = r#"<span class="task-ref" data-task-id=""#;
+    let mut from = 0;
+    while let Some(at) = out[from..].find(OPEN).map(|i| i + from) {
+        let id_start = at + OPEN.len();
+        let Some(id_len) = out[id_start..].find('"') else {
+            break;
+        };
+        let id: Option<i64> = out[id_start..id_start + id_len].parse().ok();
+        let Some(end) = out[at..].find("</span>").map(|i| at + i + "</span>".len()) else {
+            break;
+        };
+        match id.and_then(|id| resolve.run(id).map(|r| (id, r))) {
+            Some((id, (title, column, href))) => {
+                let chip = format!(
+                    r##"<a class="task-ref" data-task-id="{id}" href="{}" title="{}">#{id} {}</a>"##,
+                    escape_html(&href),
+                    escape_html(&column),
+                    escape_html(&title)
+                );
+                out.replace_range(at..end, &chip);
+                from = at + chip.len();
+            }
+            None => from = end,
+        }
+    }
+    out
+}
+
+/// Text made safe to put into HTML (element text or a quoted attribute).
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Hours and minutes of a timestamp, in the browser's time zone.
@@ -477,7 +539,41 @@ pub fn NotFound() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::utc_date;
+    use super::{for_reader, utc_date, TaskRefs};
+    use leptos::prelude::*;
+
+    #[test]
+    fn the_readers_touches_to_the_servers_html() {
+        let html = r#"<p>hi <span class="mention" data-user-id="7">@ann</span> <span class="mention" data-user-id="8">@bo</span>, see <span class="task-ref" data-task-id="12">#12</span> and <span class="task-ref" data-task-id="99">#99</span></p>"#;
+        // No board around: only my mention stands out.
+        let plain = for_reader(html, Some(7), None);
+        assert!(plain.contains(r#"<span class="mention mention-me" data-user-id="7">@ann</span>"#));
+        assert!(plain.contains(r#"<span class="mention" data-user-id="8">@bo</span>"#));
+        assert!(plain.contains(r#"<span class="task-ref" data-task-id="12">#12</span>"#));
+        // On a board: a card I may see becomes a link with its (escaped)
+        // title; one I may not see stays "#99".
+        let owner = Owner::new();
+        owner.set();
+        let refs = TaskRefs(Callback::new(|id: i64| {
+            (id == 12).then(|| {
+                (
+                    "Fix <b>&</b> ship".to_string(),
+                    "Doing".to_string(),
+                    "/boards/3/tasks/12".to_string(),
+                )
+            })
+        }));
+        let shown = for_reader(html, None, Some(refs));
+        assert!(
+            shown.contains(r#"<a class="task-ref" data-task-id="12" href="/boards/3/tasks/12" title="Doing">#12 Fix &lt;b&gt;&amp;&lt;/b&gt; ship</a>"#),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(r#"<span class="task-ref" data-task-id="99">#99</span>"#),
+            "{shown}"
+        );
+        assert!(!shown.contains("mention-me"));
+    }
 
     #[test]
     fn dates_read_like_the_browsers() {

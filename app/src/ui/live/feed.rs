@@ -25,6 +25,8 @@ pub trait FeedItem: Clone + PartialEq + Send + Sync + 'static {
     fn cursor(&self) -> i64;
     fn author_id(&self) -> i64;
     fn is_deleted(&self) -> bool;
+    /// Its reactions (a `reaction` event changes one, and its `seq`).
+    fn reactions_mut(&mut self) -> (&mut Vec<crate::model::Reaction>, &mut i64);
     /// The topic of the feed of `target` (a room id, a task id).
     fn topic(target: i64) -> Topic;
     /// A page of `target`'s history: the newest, or the one before `before`.
@@ -59,7 +61,10 @@ impl FeedItem for Message {
         self.author.id
     }
     fn is_deleted(&self) -> bool {
-        false
+        self.deleted_at.is_some()
+    }
+    fn reactions_mut(&mut self) -> (&mut Vec<crate::model::Reaction>, &mut i64) {
+        (&mut self.reactions, &mut self.seq)
     }
     fn topic(target: i64) -> Topic {
         Topic::Room(target)
@@ -67,7 +72,11 @@ impl FeedItem for Message {
     async fn page(target: i64, before: Option<i64>) -> Result<Page<Self>, AppError> {
         let page = crate::api::chat::room_history(target, before, None).await?;
         Ok(Page {
-            cursor: page.messages.last().map(|m| m.seq),
+            // The room's number when the page was read (a server without
+            // it: the page's newest change).
+            cursor: Some(page.seq)
+                .filter(|s| *s > 0)
+                .or_else(|| page.messages.iter().map(|m| m.seq).max()),
             items: page.messages,
             has_older: page.has_older,
             count: None,
@@ -90,6 +99,9 @@ impl FeedItem for Comment {
     }
     fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
+    }
+    fn reactions_mut(&mut self) -> (&mut Vec<crate::model::Reaction>, &mut i64) {
+        (&mut self.reactions, &mut self.seq)
     }
     fn topic(target: i64) -> Topic {
         Topic::Task(target)
@@ -174,6 +186,30 @@ impl<T: FeedItem> Feed<T> {
     /// An item of the open feed came from its stream: the resume point moves.
     pub fn advance(self, item: &T) {
         self.cursor.update(|c| *c = c.map(|c| c.max(item.cursor())));
+    }
+
+    /// A `reaction` event of this feed's stream: the item's emoji count
+    /// and people now (gone at 0), and the stream's number moves on.
+    pub fn react(self, item_id: i64, seq: i64, reaction: crate::model::Reaction) {
+        self.cursor.update(|c| *c = c.map(|c| c.max(seq)));
+        self.items.update(|items| {
+            let Ok(at) = items.binary_search_by_key(&item_id, T::id) else {
+                return;
+            };
+            let (reactions, item_seq) = items[at].reactions_mut();
+            if *item_seq >= seq {
+                return;
+            }
+            *item_seq = seq;
+            match reactions.iter().position(|r| r.emoji == reaction.emoji) {
+                Some(i) if reaction.count == 0 => {
+                    reactions.remove(i);
+                }
+                Some(i) => reactions[i] = reaction,
+                None if reaction.count > 0 => reactions.push(reaction),
+                None => {}
+            }
+        });
     }
 
     /// Adds an item in id order, or replaces an older state of it.
@@ -338,11 +374,14 @@ mod tests {
                 display_name: "A".into(),
             },
             content: String::new(),
+            html: String::new(),
             created_at: 0,
             edited_at: None,
             deleted_at: deleted.then_some(1),
+            version: 1,
             seq,
             mentions: vec![],
+            reactions: vec![],
             client_id: None,
         }
     }

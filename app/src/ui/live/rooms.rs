@@ -250,8 +250,9 @@ impl Live {
         });
     }
 
-    /// A message arrived (live, replayed, or acknowledged).
-    pub(super) fn receive_message(self, message: Message) {
+    /// A message arrived (live, replayed, acknowledged, or the answer to an
+    /// edit, a deletion or a reaction).
+    pub fn receive_message(self, message: Message) {
         self.resolve_echo(message.client_id.as_deref());
         if Some(message.room_id) != self.room.open.get_untracked() {
             self.bump_unread(&message);
@@ -275,12 +276,17 @@ impl Live {
         }
     }
 
-    /// Counts a message of a room that is not open as unread.
+    /// Counts a message of a room that is not open as unread — a new one
+    /// only: an edit, a deletion or a reaction of an older message comes
+    /// with an id the room has had already.
     pub(super) fn bump_unread(self, message: &Message) {
         let mine = message.author.id == self.my_id();
         self.rooms.update(|rooms| {
             if let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) {
-                r.last_message_id = Some(message.id.max(r.last_message_id.unwrap_or(0)));
+                if r.last_message_id.is_some_and(|last| message.id <= last) {
+                    return;
+                }
+                r.last_message_id = Some(message.id);
                 if !mine {
                     r.unread += 1;
                 }

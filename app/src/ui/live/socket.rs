@@ -372,6 +372,23 @@ fn on_event(live: Live, event: Event) {
             }
             live.receive_comment(comment);
         }
+        Event::Reaction {
+            room_id,
+            task_id,
+            message_id,
+            comment_id,
+            seq,
+            reaction,
+            ..
+        } => match (room_id, message_id, task_id, comment_id) {
+            (Some(room), Some(id), _, _) if Some(room) == live.room.open.get_untracked() => {
+                live.room.react(id, seq, reaction)
+            }
+            (_, _, Some(task), Some(id)) if Some(task) == live.thread.open.get_untracked() => {
+                live.thread.react(id, seq, reaction)
+            }
+            _ => {}
+        },
         Event::Typing {
             room_id,
             task_id,
