@@ -159,6 +159,8 @@ test("edit, delete and react to messages live, with Markdown and an inert XSS co
     expect(status).toBe(201);
   }
   await expect(message(b, "window.__xss=6")).toBeVisible();
+  // A text that was only HTML says so instead of showing an empty line.
+  await expect(chat(b).getByText("nothing to show: HTML in messages is not displayed").first()).toBeVisible();
   await expect(chat(b).locator(".msg-text").filter({ hasText: "ok" }).last()).toBeVisible();
   const unsafe = await b.evaluate(() => {
     const texts = Array.from(document.querySelectorAll(".chat .msg-text"));

@@ -103,6 +103,14 @@ pub fn LongText(
         });
     }
     let refs = use_context::<TaskRefs>();
+    // A text that was only HTML renders to nothing (raw HTML is dropped):
+    // say so rather than show an empty line.
+    let html = if html.trim().is_empty() && !text.trim().is_empty() {
+        r#"<p class="muted"><em>(nothing to show: HTML in messages is not displayed)</em></p>"#
+            .to_string()
+    } else {
+        html
+    };
     let shown = move || for_reader(&html, me, refs);
     view! {
         <div class="msg-text" dir="auto" class:clamped=move || long && !expanded.get() node_ref=node
