@@ -576,6 +576,25 @@ pub struct Revision {
     pub written_at: i64,
 }
 
+impl Revision {
+    /// A message's or comment's version as it stands: written when it was
+    /// posted, or by its last edit.
+    pub fn of(
+        version: i64,
+        content: &str,
+        html: &str,
+        created_at: i64,
+        edited_at: Option<i64>,
+    ) -> Self {
+        Self {
+            version,
+            content: content.to_string(),
+            html: html.to_string(),
+            written_at: edited_at.unwrap_or(created_at),
+        }
+    }
+}
+
 /// A message's or comment's earlier versions, oldest first, and the current one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revisions {

@@ -98,12 +98,13 @@ pub async fn edit_message(
         room_id: Some(room.id),
         message_id: Some(message_id),
     };
-    let replaced = Revision {
-        version: old.version,
-        content: old.content.clone(),
-        html: old.html.clone(),
-        written_at: old.edited_at.unwrap_or(old.created_at),
-    };
+    let replaced = Revision::of(
+        old.version,
+        &old.content,
+        &old.html,
+        old.created_at,
+        old.edited_at,
+    );
     let notices = posts::after_edit(
         &mut write.tx,
         Post::Message,
@@ -218,11 +219,12 @@ pub async fn message_revisions(
         .map_err(|_| AppError::not_found("message"))?;
     Ok(Revisions {
         revisions: posts::revisions(&svc.pool, Post::Message, message_id).await?,
-        current: Revision {
-            version: message.version,
-            content: message.content,
-            html: message.html,
-            written_at: message.edited_at.unwrap_or(message.created_at),
-        },
+        current: Revision::of(
+            message.version,
+            &message.content,
+            &message.html,
+            message.created_at,
+            message.edited_at,
+        ),
     })
 }

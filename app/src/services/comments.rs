@@ -431,12 +431,13 @@ pub async fn edit(
         }
         return Err(stale(now, user));
     }
-    let replaced = Revision {
-        version: old.version,
-        content: old.content.clone(),
-        html: old.html.clone(),
-        written_at: old.edited_at.unwrap_or(old.created_at),
-    };
+    let replaced = Revision::of(
+        old.version,
+        &old.content,
+        &old.html,
+        old.created_at,
+        old.edited_at,
+    );
     let notices = posts::after_edit(
         &mut write.tx,
         Post::Comment,
@@ -477,12 +478,13 @@ pub async fn revisions(svc: &Services, user: &User, comment_id: i64) -> AppResul
     let (comment, _, _) = editable(svc, user, comment_id).await?;
     Ok(Revisions {
         revisions: posts::revisions(&svc.pool, Post::Comment, comment_id).await?,
-        current: Revision {
-            version: comment.version,
-            content: comment.content,
-            html: comment.html,
-            written_at: comment.edited_at.unwrap_or(comment.created_at),
-        },
+        current: Revision::of(
+            comment.version,
+            &comment.content,
+            &comment.html,
+            comment.created_at,
+            comment.edited_at,
+        ),
     })
 }
 
