@@ -99,7 +99,12 @@ pub struct Task {
     pub board_id: i64,
     pub column_id: i64,
     pub title: String,
+    /// Markdown, as written.
     pub description: String,
+    /// `description` rendered to sanitized HTML by the server (tables
+    /// allowed): what a browser shows.
+    #[serde(default)]
+    pub description_html: String,
     pub position: i64,
     /// The first of `assignee_ids` (for clients that know only one).
     pub assignee_id: Option<i64>,
@@ -564,6 +569,10 @@ pub struct EmojiEntry {
     /// GitHub-style short names ("+1", "thumbsup"), also searched.
     #[serde(default)]
     pub shortcodes: Vec<String>,
+    /// For emoji that take a skin tone: the five toned forms, light to
+    /// dark (the picker's tone choice). Absent for the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skin_tones: Vec<String>,
 }
 
 /// An earlier version of a message or comment, replaced by an edit.

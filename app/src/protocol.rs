@@ -1075,7 +1075,7 @@ mod tests {
     }
 
     fn task_json() -> serde_json::Value {
-        json!({"id":9,"board_id":3,"column_id":4,"title":"Ship it","description":"","position":0,
+        json!({"id":9,"board_id":3,"column_id":4,"title":"Ship it","description":"","description_html":"","position":0,
                "assignee_id":2,"created_by":1,"created_at":7,"updated_at":8,"comment_count":2,"version":5,
                "updated_by":null,"assignee_ids":[2],"due_at":null,"done_at":null,"labels":[4],
                "checklist":{"done":1,"total":3},"archived_at":null})

@@ -194,3 +194,114 @@ test("edit, delete and react to messages live, with Markdown and an inert XSS co
   await ctxA.close();
   await ctxB.close();
 });
+
+test("by keyboard alone: quick reactions, the picker with a skin tone, a comment's earlier versions, a Markdown description", async ({ browser }, testInfo) => {
+  test.setTimeout(90_000);
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  await apiSignUp(ctxA, `kann_${run}`, "Ann Archer");
+  const bob = await apiSignUp(ctxB, `kbob_${run}`, "Bob Baker");
+  const { id: board, columns } = await apiBoard(ctxA, "Keys");
+  await api(ctxA, "POST", `/api/boards/${board}/members`, { username: bob.username });
+  const general = await generalRoom(ctxA, board);
+  await api(ctxA, "POST", `/messaging/room/${general.id}/send/`, { content: "Standup moves to 10:00" });
+  const b = await ctxB.newPage();
+  watchErrors(b, errors);
+  await b.setViewportSize({ width: 1366, height: 800 });
+  await openBoard(b, board);
+
+  // The message's Actions button opens its toolbar; Tab reaches 👍.
+  const msg = message(b, "Standup moves");
+  const actions = msg.getByRole("button", { name: /^Actions for the message/ });
+  await actions.focus();
+  await b.keyboard.press("Enter");
+  const toolbar = msg.getByRole("toolbar", { name: "Message actions" });
+  await expect(toolbar).toBeVisible();
+  await b.keyboard.press("Tab");
+  await expect(toolbar.getByRole("button", { name: "👍", exact: true })).toBeFocused();
+  await b.keyboard.press("Enter");
+  await expect(msg.locator(".reaction").filter({ hasText: "👍" })).toHaveAttribute("aria-pressed", "true");
+
+  // The picker: search, then a skin tone with the arrows, then Enter picks
+  // the first match in that tone.
+  await actions.focus();
+  await b.keyboard.press("Enter");
+  await toolbar.getByRole("button", { name: "More reactions" }).focus();
+  await b.keyboard.press("Enter");
+  const picker = b.getByRole("dialog", { name: "Add a reaction" });
+  const search = picker.getByRole("searchbox", { name: "Search emoji" });
+  await expect(search).toBeFocused();
+  await b.keyboard.type("waving hand");
+  await b.keyboard.press("Tab");
+  await expect(picker.getByRole("radio", { name: "No skin tone" })).toBeFocused();
+  for (let i = 0; i < 3; i++) await b.keyboard.press("ArrowRight");
+  await expect(picker.getByRole("radio", { name: "Medium skin tone", exact: true })).toBeFocused();
+  await expect(picker.getByRole("radio", { name: "Medium skin tone", exact: true })).toHaveAttribute("aria-checked", "true");
+  await expect(picker.getByRole("button", { name: "waving hand" }).first()).toHaveText("👋🏽");
+  await shot(b, testInfo, "66-picker-skin-tone");
+  await b.keyboard.press("Shift+Tab");
+  await expect(search).toBeFocused();
+  await b.keyboard.press("Enter");
+  await expect(picker).toHaveCount(0);
+  await expect(msg.locator(".reaction").filter({ hasText: "👋🏽" })).toHaveAttribute("aria-pressed", "true");
+  // The server has it in that tone, and the tone is remembered.
+  const { body: page } = await api(ctxA, "GET", `/messaging/room/${general.id}/history/`);
+  const reacted = page.messages.find((m: { content: string }) => m.content.startsWith("Standup"));
+  expect(reacted.reactions.map((r: { emoji: string }) => r.emoji)).toEqual(["👍", "👋🏽"]);
+  await actions.focus();
+  await b.keyboard.press("Enter");
+  await toolbar.getByRole("button", { name: "More reactions" }).focus();
+  await b.keyboard.press("Enter");
+  await expect(picker.getByRole("radio", { name: "Medium skin tone", exact: true })).toHaveAttribute("aria-checked", "true");
+  await b.keyboard.press("Escape");
+  await expect(picker).toHaveCount(0);
+
+  // A comment edited once: "(edited)" opens its earlier version.
+  const { body: task } = await api(ctxA, "POST", `/api/boards/${board}/tasks`, { column_id: columns[0], title: "Budget" });
+  const { body: comment } = await api(ctxA, "POST", `/messaging/task/${task.id}/comments/`, { content: "Total is **90**" });
+  const { status: editStatus } = await api(ctxA, "PATCH", `/messaging/comment/${comment.id}/`, { content: "Total is **120**" });
+  expect(editStatus).toBe(200);
+  // The description: Markdown with a task list and a table.
+  await api(ctxA, "PATCH", `/api/tasks/${task.id}`, {
+    description: "Line items:\n\n- [x] venue\n- [ ] catering\n\n| item | cost |\n|---|---|\n| venue | 80 |\n| catering | 40 |",
+  });
+  await b.goto(`/boards/${board}/tasks/${task.id}`);
+  const dialog = b.getByRole("dialog");
+  const described = dialog.locator(".task-description");
+  await expect(described.locator("table td").first()).toHaveText("venue");
+  await expect(described.locator("input[type=checkbox]").first()).toBeChecked();
+  await expect(dialog.getByLabel("Description")).toBeHidden();
+  await shot(b, testInfo, "67-description-1366");
+  // Edit opens the source; Save shows it rendered again.
+  await dialog.getByRole("button", { name: "Edit", exact: true }).focus();
+  await b.keyboard.press("Enter");
+  const source = dialog.getByLabel("Description");
+  await expect(source).toBeFocused();
+  await expect(source).toHaveValue(/\| venue \| 80 \|/);
+  await b.keyboard.press("Control+End");
+  await b.keyboard.type("\n\nPaid by **Friday**.");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(described.locator("strong")).toHaveText("Friday");
+  await expect.poll(async () => (await api(ctxA, "GET", `/api/tasks/${task.id}`)).body.description_html).toContain("<strong>Friday</strong>");
+  await b.setViewportSize({ width: 390, height: 800 });
+  await shot(b, testInfo, "68-description-390");
+  await b.setViewportSize({ width: 1024, height: 768 });
+  await dialog.getByRole("tab", { name: "Comments" }).focus();
+  await b.keyboard.press("Enter");
+  const item = dialog.locator(`#comment-${comment.id}`);
+  await expect(item.locator(".msg-text strong")).toHaveText("120");
+  await item.getByRole("button", { name: "(edited)" }).focus();
+  await b.keyboard.press("Enter");
+  const history = b.getByRole("dialog", { name: "Edit history" });
+  await expect(history.getByText("Version 1")).toBeVisible();
+  await expect(history.locator(".revisions li").first().locator("strong")).toHaveText("90");
+  await shot(b, testInfo, "69-comment-history-1024");
+  await expectAccessible(b, "a comment's edit history");
+  await b.keyboard.press("Escape");
+  await expect(history).toHaveCount(0);
+
+  expect(errors).toEqual([]);
+  await ctxA.close();
+  await ctxB.close();
+});

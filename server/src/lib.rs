@@ -76,12 +76,13 @@ pub async fn open_database(
     let pool = storage::connect(url, max_connections).await?;
     storage::migrate(&pool).await?;
     let started = std::time::Instant::now();
-    let rendered = app::services::posts::backfill_html(&pool).await?;
+    let rendered = app::services::posts::backfill_html(&pool).await?
+        + app::services::task_rows::backfill_description_html(&pool).await?;
     if rendered > 0 {
         tracing::info!(
             rendered,
             ms = started.elapsed().as_millis() as u64,
-            "rendered the Markdown of earlier messages and comments"
+            "rendered the Markdown of earlier messages, comments and task descriptions"
         );
     }
     Ok(pool)

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::ws::{connect, next, next_skipping, open_subscribing, send, Socket};
+use common::ws::{connect, next, next_skipping, open_subscribed, open_subscribing, send, Socket};
 use common::{assert_error, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -777,6 +777,92 @@ async fn markdown_is_rendered_once_and_the_xss_corpus_stays_inert() {
     srv.stop().await;
 }
 
+/// A task's description is Markdown too: rendered (tables included) when
+/// written and when changed, in every answer and live event, never raw HTML.
+#[tokio::test]
+async fn task_descriptions_are_markdown_documents() {
+    let srv = TestServer::start().await;
+    let t = team(&srv).await;
+    let cols = t.ada.get(&format!("/api/boards/{}", t.board)).await.1["columns"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let text =
+        "Steps:\n\n- [x] draft\n- [ ] review\n\n| who | what |\n|---|---|\n| ada | copy |\n\n\
+                see #1 and [x](javascript:alert(1))\n\n<script>alert(1)</script>";
+    let (status, task) = t
+        .ada
+        .post(
+            &format!("/api/boards/{}/tasks", t.board),
+            json!({"column_id": cols, "title": "Write", "description": text}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    let html = task["description_html"].as_str().unwrap().to_string();
+    assert!(
+        html.contains("<table>") && html.contains("<td>ada</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<input type="checkbox" checked="" disabled="">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<span class="task-ref" data-task-id="1">#1</span>"#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
+    assert_eq!(task["description"], text, "the source is kept as written");
+    let id = task["id"].as_i64().unwrap();
+    // A change re-renders it, seen by another member live on the board.
+    let (mut bob, _, _) = open_subscribed(&t.bob, &format!("board:{}", t.board), None).await;
+    let (status, changed) = t
+        .ada
+        .patch(
+            &format!("/api/tasks/{id}"),
+            json!({"description": "now **bold**"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        changed["description_html"],
+        "<p>now <strong>bold</strong></p>"
+    );
+    let event = next_skipping(&mut bob, "board_event", &[]).await;
+    assert_eq!(event["change"]["kind"], "task_edited", "{event}");
+    assert_eq!(
+        event["change"]["task"]["description_html"],
+        "<p>now <strong>bold</strong></p>"
+    );
+    // The board's snapshot and the card agree; a title-only change keeps it.
+    let (_, board) = t.bob.get(&format!("/api/boards/{}", t.board)).await;
+    let card = board["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(card["description_html"], "<p>now <strong>bold</strong></p>");
+    let (_, renamed) = t
+        .ada
+        .patch(&format!("/api/tasks/{id}"), json!({"title": "Rewrite"}))
+        .await;
+    assert_eq!(
+        renamed["description_html"],
+        "<p>now <strong>bold</strong></p>"
+    );
+    // Emptied: no HTML either.
+    let (_, emptied) = t
+        .ada
+        .patch(&format!("/api/tasks/{id}"), json!({"description": ""}))
+        .await;
+    assert_eq!(emptied["description_html"], "");
+    srv.stop().await;
+}
+
 /// Messages and comments stored before Markdown get their `html` when the
 /// new release starts on the database (and nothing else changes).
 #[tokio::test]
@@ -812,10 +898,25 @@ async fn the_upgrade_renders_what_was_stored_before() {
     )
     .await;
     exec("INSERT INTO chat_message_mentions (message_id, user_id) VALUES (2, 2)").await;
+    exec("INSERT INTO board_columns (id, board_id, name, position, created_at) VALUES (1, 1, 'To do', 0, 1)")
+        .await;
+    exec(
+        "INSERT INTO tasks (id, board_id, column_id, title, description, position, created_by, created_at, updated_at)
+          VALUES (1, 1, 1, 'Old card', '| a | b |\n|---|---|\n| 1 | 2 |', 0, 1, 1, 1),
+                 (2, 1, 1, 'Bare card', '', 1, 1, 1, 1)",
+    )
+    .await;
     common::catch_up_ids(
         &pool,
         postgres,
-        &["users", "boards", "chat_rooms", "chat_messages"],
+        &[
+            "users",
+            "boards",
+            "chat_rooms",
+            "chat_messages",
+            "board_columns",
+            "tasks",
+        ],
     )
     .await;
     pool.close().await;
@@ -835,9 +936,27 @@ async fn the_upgrade_renders_what_was_stored_before() {
         Some("<p>hi <span class=\"mention\" data-user-id=\"2\">@bob</span></p>")
     );
     assert_eq!(rendered[1].3, 2);
+    // Task descriptions too (a table: descriptions are documents).
+    let described: Vec<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, description_html FROM tasks ORDER BY id")
+            .fetch_all(&srv.services.pool)
+            .await
+            .unwrap();
+    let table = described[0].1.as_deref().unwrap();
+    assert!(
+        table.starts_with("<table>") && table.contains("<td>1</td>"),
+        "{table}"
+    );
+    assert_eq!(described[1], (2, Some(String::new())));
     // A second start finds nothing left to render and changes nothing.
     assert_eq!(
         app::services::posts::backfill_html(&srv.services.pool)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        app::services::task_rows::backfill_description_html(&srv.services.pool)
             .await
             .unwrap(),
         0
@@ -870,6 +989,9 @@ async fn the_emoji_table_is_served_for_the_picker() {
         .unwrap()
         .iter()
         .any(|s| s == "+1"));
+    assert_eq!(thumbs["skin_tones"], json!(["👍🏻", "👍🏼", "👍🏽", "👍🏾", "👍🏿"]));
+    let rocket = table.iter().find(|e| e["emoji"] == "🚀").unwrap();
+    assert!(rocket.get("skin_tones").is_none(), "{rocket}");
     // Entries of every group are emoji a reaction accepts.
     let t = team(&srv).await;
     let id = t.bob.send_chat(t.room, "react").await["id"]

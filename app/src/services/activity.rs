@@ -343,6 +343,7 @@ mod tests {
             column_id: 10,
             title: "Ship".into(),
             description: String::new(),
+            description_html: String::new(),
             position: 0,
             assignee_id: Some(3),
             created_by: 3,

@@ -51,6 +51,15 @@ pub fn render(text: &str, flavor: Flavor, mentioned: &[User]) -> String {
     SANITIZER.clean(&html).to_string().trim_end().to_string()
 }
 
+/// A task description's HTML (a document: tables allowed; descriptions
+/// mention nobody). Empty for an empty description.
+pub fn render_description(text: &str) -> String {
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    render(text, Flavor::Document, &[])
+}
+
 fn options(flavor: Flavor) -> Options<'static> {
     let mut options = Options::default();
     options.extension.strikethrough = true;

@@ -55,10 +55,25 @@ pub fn emoji_table() -> &'static [EmojiEntry] {
                 name: e.name().to_string(),
                 group: group_name(e.group()).to_string(),
                 shortcodes: e.shortcodes().map(str::to_string).collect(),
+                skin_tones: toned(e),
             })
             .collect()
     });
     &TABLE
+}
+
+/// The five toned forms of an emoji that takes a skin tone (every person
+/// in it the same tone), light to dark; none for the others.
+fn toned(e: &emojis::Emoji) -> Vec<String> {
+    use emojis::SkinTone as T;
+    if e.skin_tone().is_none() {
+        return Vec::new();
+    }
+    [T::Light, T::MediumLight, T::Medium, T::MediumDark, T::Dark]
+        .into_iter()
+        .filter_map(|tone| e.with_skin_tone(tone))
+        .map(|t| t.as_str().to_string())
+        .collect()
 }
 
 fn group_name(group: emojis::Group) -> &'static str {
@@ -76,34 +91,46 @@ fn group_name(group: emojis::Group) -> &'static str {
     }
 }
 
-/// Where a post lives: its stream, and whether it is deleted.
-struct Target {
-    stream: Stream,
-    deleted: bool,
+impl Reacted {
+    fn deleted(&self) -> bool {
+        match self {
+            Reacted::Message(m) => m.deleted_at.is_some(),
+            Reacted::Comment(c) => c.deleted_at.is_some(),
+        }
+    }
+
+    fn reactions(&self) -> &[Reaction] {
+        match self {
+            Reacted::Message(m) => &m.reactions,
+            Reacted::Comment(c) => &c.reactions,
+        }
+    }
 }
 
-/// The post, if `user` may react to it (404 otherwise, as for reading it).
-async fn target(svc: &Services, user: &User, post: Post, id: i64) -> AppResult<Target> {
+/// The post as `user` sees it now, and the stream it lives in, if they may
+/// react to it (404 otherwise, as for reading it). One read: the post comes
+/// with its reactions.
+async fn target(svc: &Services, user: &User, post: Post, id: i64) -> AppResult<(Stream, Reacted)> {
     match post {
         Post::Message => {
             let message = chat::message_by_id(&svc.pool, id).await?;
             chat::readable_room(&svc.pool, message.room_id, user.id)
                 .await
                 .map_err(|_| AppError::not_found("message"))?;
-            Ok(Target {
-                stream: Stream::Room(message.room_id),
-                deleted: message.deleted_at.is_some(),
-            })
+            Ok((
+                Stream::Room(message.room_id),
+                Reacted::Message(message.as_seen_by(user.id)),
+            ))
         }
         Post::Comment => {
             let comment = comments::one(&svc.pool, id).await?;
             comments::task_board(&svc.pool, comment.task_id, user.id)
                 .await
                 .map_err(|_| AppError::not_found("comment"))?;
-            Ok(Target {
-                stream: Stream::Thread(comment.task_id),
-                deleted: comment.deleted_at.is_some(),
-            })
+            Ok((
+                Stream::Thread(comment.task_id),
+                Reacted::Comment(comment.as_seen_by(user.id)),
+            ))
         }
     }
 }
@@ -119,25 +146,26 @@ pub async fn react(
     add: bool,
 ) -> AppResult<Reacted> {
     let emoji = canonical_emoji(emoji)?;
-    let target = target(svc, user, post, id).await?;
-    if target.deleted {
+    let (stream, before) = target(svc, user, post, id).await?;
+    if before.deleted() {
         return Err(AppError::conflict(format!(
             "this {} was deleted",
             post.noun()
         )));
     }
-    let now = reactions_of(svc, post, id).await?;
+    let now = before.reactions();
     let mine = now
         .iter()
         .any(|r| r.emoji == emoji && r.user_ids.contains(&user.id));
     if mine == add {
-        return current(svc, user, post, id).await;
+        // Nothing to change: the post as just read is the answer.
+        return Ok(before);
     }
     if add && !now.iter().any(|r| r.emoji == emoji) && now.len() >= MAX_DISTINCT {
         return Err(too_many());
     }
     svc.charge_reaction(user).await?;
-    let (mut write, seq) = NumberedWrite::begin_taking(&svc.pool, target.stream).await?;
+    let (mut write, seq) = NumberedWrite::begin_taking(&svc.pool, stream).await?;
     let (table, key) = post.reaction_table();
     let changed = if add {
         // Reactions list in the order they were made: within one post (its
@@ -211,7 +239,7 @@ pub async fn react(
             count: 0,
             user_ids: Vec::new(),
         });
-    let (room_id, task_id) = match target.stream {
+    let (room_id, task_id) = match stream {
         Stream::Room(room) => (Some(room), None),
         Stream::Thread(task) => (None, Some(task)),
         Stream::Board(_) => (None, None),
@@ -238,13 +266,6 @@ fn too_many() -> AppError {
     AppError::invalid(format!(
         "at most {MAX_DISTINCT} different emoji on one message or comment"
     ))
-}
-
-async fn reactions_of(svc: &Services, post: Post, id: i64) -> AppResult<Vec<Reaction>> {
-    Ok(posts::reactions(&svc.pool, post, &[id])
-        .await?
-        .remove(&id)
-        .unwrap_or_default())
 }
 
 /// The post as it is now, as `user` sees it.
@@ -280,5 +301,15 @@ mod tests {
         assert_eq!(thumbs.name, "thumbs up");
         assert!(thumbs.shortcodes.iter().any(|s| s == "+1"));
         assert_eq!(table[0].group, "Smileys & Emotion");
+        // The picker's tones: five, light to dark, each one a reaction takes.
+        assert_eq!(thumbs.skin_tones, ["👍🏻", "👍🏼", "👍🏽", "👍🏾", "👍🏿"]);
+        let toned: Vec<&EmojiEntry> = table.iter().filter(|e| !e.skin_tones.is_empty()).collect();
+        assert!(toned.len() > 200, "{}", toned.len());
+        assert!(toned.iter().all(|e| e.skin_tones.len() == 5
+            && e.skin_tones
+                .iter()
+                .all(|t| canonical_emoji(t) == Ok(t.as_str()))));
+        let rocket = table.iter().find(|e| e.emoji == "🚀").unwrap();
+        assert!(rocket.skin_tones.is_empty());
     }
 }

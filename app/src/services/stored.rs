@@ -111,6 +111,8 @@ struct StoredTask {
     board_id: i64,
     column_id: i64,
     title: String,
+    /// (Its HTML is not stored: rendered when read, so the log keeps one
+    /// copy of a description, and rows from before Markdown read the same.)
     description: String,
     position: i64,
     assignee_id: Option<i64>,
@@ -368,6 +370,7 @@ impl From<StoredTask> for Task {
             board_id: t.board_id,
             column_id: t.column_id,
             title: t.title,
+            description_html: super::markdown::render_description(&t.description),
             description: t.description,
             position: t.position,
             assignee_id: t.assignee_id,
@@ -536,6 +539,8 @@ mod tests {
             column_id: 3,
             title: "Ship it".into(),
             description: "by Friday".into(),
+            // (Rendered when read, never stored.)
+            description_html: "<p>by Friday</p>".into(),
             position: 1,
             assignee_id: Some(4),
             created_by: 4,

@@ -21,6 +21,8 @@ struct TaskRow {
     column_id: i64,
     title: String,
     description: String,
+    /// NULL until the start-up backfill rendered an old description.
+    description_html: Option<String>,
     position: i64,
     created_by: i64,
     created_at: i64,
@@ -35,7 +37,8 @@ struct TaskRow {
     checklist_total: i64,
 }
 
-const COLUMNS: &str = "t.id, t.board_id, t.column_id, t.title, t.description, t.position, \
+const COLUMNS: &str =
+    "t.id, t.board_id, t.column_id, t.title, t.description, t.description_html, t.position, \
      t.created_by, t.created_at, t.updated_at, t.comment_count, t.version, t.updated_by, \
      t.due_at, t.done_at, t.archived_at, t.checklist_done, t.checklist_total";
 
@@ -131,6 +134,9 @@ pub async fn load(db: &mut AnyConnection, which: Cards) -> AppResult<Vec<Task>> 
                 board_id: r.board_id,
                 column_id: r.column_id,
                 title: r.title,
+                description_html: r
+                    .description_html
+                    .unwrap_or_else(|| super::markdown::render_description(&r.description)),
                 description: r.description,
                 position: r.position,
                 created_by: r.created_by,
@@ -149,6 +155,35 @@ pub async fn load(db: &mut AnyConnection, which: Cards) -> AppResult<Vec<Task>> 
             }
         })
         .collect())
+}
+
+/// Renders the descriptions written before they were Markdown (NULL
+/// `description_html`): a start-up backfill in batches, safe on every start
+/// and instance (it only fills what is missing). Returns how many.
+pub async fn backfill_description_html(pool: &sqlx::AnyPool) -> AppResult<u64> {
+    let mut done = 0;
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, description FROM tasks WHERE description_html IS NULL ORDER BY id LIMIT 500",
+        )
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        let mut tx = pool.begin().await?;
+        for (id, description) in rows {
+            sqlx::query(
+                "UPDATE tasks SET description_html = $1 WHERE id = $2 AND description_html IS NULL",
+            )
+            .bind(super::markdown::render_description(&description))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
 }
 
 /// One card (archived or not), if it exists.

@@ -6,6 +6,7 @@ use sqlx::{Any, Transaction};
 use super::activity;
 use super::board_events::BoardWrite;
 use super::boards::role_on;
+use super::markdown;
 use super::notifications::{self, Activity, Notified};
 use super::positions::{self, List};
 use super::storage::now_ms;
@@ -159,8 +160,8 @@ pub async fn create_task(
     let position = positions::len(tx, List::Tasks, column_id).await?;
     let now = now_ms();
     let (task_id,): (i64,) = sqlx::query_as(
-        "INSERT INTO tasks (board_id, column_id, title, description, position, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO tasks (board_id, column_id, title, description, description_html, position, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $8, $5, $6, $7, $7) RETURNING id",
     )
     .bind(board_id)
     .bind(column_id)
@@ -169,6 +170,7 @@ pub async fn create_task(
     .bind(position)
     .bind(user.id)
     .bind(now)
+    .bind(markdown::render_description(&description))
     .fetch_one(&mut **tx)
     .await?;
     let task = current(tx, task_id).await?;
@@ -282,14 +284,16 @@ pub async fn update_task(
     let now = now_ms();
     sqlx::query(
         "UPDATE tasks SET title = COALESCE($1, title), description = COALESCE($2, description),
+                          description_html = COALESCE($6, description_html),
                           updated_at = $3, version = version + 1, updated_by = $5
          WHERE id = $4",
     )
     .bind(title)
-    .bind(description)
+    .bind(description.as_deref())
     .bind(now)
     .bind(task_id)
     .bind(user.id)
+    .bind(description.as_deref().map(markdown::render_description))
     .execute(&mut **tx)
     .await?;
     // Reminders that no longer hold (another date, or done) leave the bells.

@@ -8,7 +8,7 @@ use super::common::{browser, clock, day, rows_of, Avatar, If, List, LongText};
 use super::composer::{typing_line, Composer, Unsent};
 use super::live::{Live, Target};
 use super::mention_input::MentionTextarea;
-use super::post_actions::{late_post_piece, PostPiece};
+use super::post_actions::{late_post_piece, Edited, PostPiece};
 use crate::api::comments::{delete_comment, edit_comment};
 use crate::model::Comment;
 use crate::validate::MESSAGE_MAX;
@@ -91,6 +91,7 @@ fn CommentItem(
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let editing = RwSignal::new(false);
+    let history = RwSignal::new(false);
     let id = comment.id;
     let mine = comment.author.id == viewer_id;
     let deleted = comment.deleted_at.is_some();
@@ -147,7 +148,10 @@ fn CommentItem(
                 <p class="msg-meta">
                     <strong dir="auto">{comment.author.display_name.clone()}</strong>
                     <time class="muted" title=when>{clock(comment.created_at)}</time>
-                    {comment.edited_at.filter(|_| !deleted).map(|_| view! { <span class="muted small">"(edited)"</span> })}
+                    {comment.edited_at.filter(|_| !deleted).map(|at| view! {
+                        <button type="button" class="edited-mark" title=format!("Edited {} {} — see earlier versions", day(at), clock(at))
+                            aria-haspopup="dialog" on:click=move |_| history.set(true)>"(edited)"</button>
+                    })}
                     <span class="spacer"></span>
                     <If when=move || mine && !deleted && !editing.get()>
                         <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
@@ -187,6 +191,9 @@ fn CommentItem(
                         {late_post_piece(PostPiece::CommentReactions(id, StoredValue::new(reactions.clone()), viewer_id, error))}
                     }.into_any()
                 }}
+                <If when=move || history.get()>
+                    {late_post_piece(PostPiece::History(Edited::Comment(id), Callback::new(move |()| history.set(false))))}
+                </If>
             </div>
         </li>
     }

@@ -1,5 +1,6 @@
-//! The reaction picker: a dialog with a search box, the emoji picked last in
-//! this browser, and every emoji by group. Its code comes with the message
+//! The reaction picker: a dialog with a search box, a skin tone choice
+//! (remembered in this browser), the emoji picked last in this browser, and
+//! every emoji by group. Its code comes with the message
 //! actions' late piece (`ui::post_actions`, fetched after the board page is
 //! live) and its table (`GET /api/emoji`, the server's own table, kept by the
 //! browser for a day) the first time it opens: neither is in the board
@@ -14,11 +15,39 @@ use crate::ui::reactions::RECENT_KEY;
 /// At most this many matches are drawn for a search.
 const MAX_SHOWN: usize = 240;
 
+/// Where the chosen skin tone is remembered ("0": none, "1"–"5": light to
+/// dark).
+const TONE_KEY: &str = "taskflow.emoji.tone";
+
+/// The tone choices: how each shows, and its name.
+const TONES: [(&str, &str); 6] = [
+    ("✋", "No skin tone"),
+    ("✋🏻", "Light skin tone"),
+    ("✋🏼", "Medium-light skin tone"),
+    ("✋🏽", "Medium skin tone"),
+    ("✋🏾", "Medium-dark skin tone"),
+    ("✋🏿", "Dark skin tone"),
+];
+
+/// An entry in the chosen tone (itself when it takes none).
+fn in_tone(e: &EmojiEntry, tone: usize) -> String {
+    tone.checked_sub(1)
+        .and_then(|i| e.skin_tones.get(i))
+        .unwrap_or(&e.emoji)
+        .clone()
+}
+
 /// The picker; `pick` gets the chosen emoji, `close` a dismissal.
 #[component]
 pub(crate) fn EmojiPicker(pick: Callback<String>, close: Callback<()>) -> impl IntoView {
     let table = LocalResource::new(load_table);
     let query = RwSignal::new(String::new());
+    let tone = RwSignal::new(
+        browser::stored(TONE_KEY)
+            .and_then(|t| t.parse::<usize>().ok())
+            .filter(|t| *t < TONES.len())
+            .unwrap_or(0),
+    );
     let recent: Vec<String> = browser::stored(RECENT_KEY)
         .map(|s| {
             s.split(' ')
@@ -38,10 +67,31 @@ pub(crate) fn EmojiPicker(pick: Callback<String>, close: Callback<()>) -> impl I
                         if ev.key() == "Enter" {
                             ev.prevent_default();
                             let first = table.with(|t| t.as_ref().and_then(|t| t.as_ref().ok())
-                                .and_then(|t| matches(t, &query.get_untracked()).first().map(|e| e.emoji.clone())));
+                                .and_then(|t| matches(t, &query.get_untracked()).first().map(|e| in_tone(e, tone.get_untracked()))));
                             if let Some(emoji) = first { pick.run(emoji); }
                         }
                     } />
+                <div class="emoji-tones" role="radiogroup" aria-label="Skin tone">
+                    {TONES.iter().enumerate().map(|(i, (hand, name))| view! {
+                        <button type="button" role="radio" class="emoji-tone" title=*name aria-label=*name
+                            aria-checked=move || (tone.get() == i).to_string()
+                            tabindex=move || if tone.get() == i { "0" } else { "-1" }
+                            on:click=move |_| { tone.set(i); browser::store(TONE_KEY, &i.to_string()); }
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                // Arrows move between tones, as in any radio group.
+                                let next = match ev.key().as_str() {
+                                    "ArrowRight" | "ArrowDown" => (i + 1) % TONES.len(),
+                                    "ArrowLeft" | "ArrowUp" => (i + TONES.len() - 1) % TONES.len(),
+                                    _ => return,
+                                };
+                                ev.prevent_default();
+                                tone.set(next);
+                                browser::store(TONE_KEY, &next.to_string());
+                                browser::focus_soon(format!("emoji-tone-{next}"));
+                            }
+                            id=format!("emoji-tone-{i}")>{*hand}</button>
+                    }).collect_view()}
+                </div>
                 {(!recent.is_empty()).then(|| view! {
                     <section aria-label="Recently used">
                         <h4 class="emoji-group">"Recently used"</h4>
@@ -53,7 +103,7 @@ pub(crate) fn EmojiPicker(pick: Callback<String>, close: Callback<()>) -> impl I
                 <Loading fallback=|| view! { <p class="muted">"Loading emoji…"</p> }>
                     {move || Suspend::new(async move {
                         match table.await {
-                            Ok(all) => view! { <Results all query pick /> }.into_any(),
+                            Ok(all) => view! { <Results all query tone pick /> }.into_any(),
                             Err(e) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
                         }
                     })}
@@ -65,9 +115,15 @@ pub(crate) fn EmojiPicker(pick: Callback<String>, close: Callback<()>) -> impl I
 
 /// The matches of the search, or every emoji by group.
 #[component]
-fn Results(all: Vec<EmojiEntry>, query: RwSignal<String>, pick: Callback<String>) -> impl IntoView {
+fn Results(
+    all: Vec<EmojiEntry>,
+    query: RwSignal<String>,
+    tone: RwSignal<usize>,
+    pick: Callback<String>,
+) -> impl IntoView {
     move || {
         let q = query.get();
+        let tone = tone.get();
         if q.trim().is_empty() {
             let mut groups: Vec<(String, Vec<&EmojiEntry>)> = Vec::new();
             for e in &all {
@@ -83,7 +139,7 @@ fn Results(all: Vec<EmojiEntry>, query: RwSignal<String>, pick: Callback<String>
                         <section aria-label=group.clone()>
                             <h4 class="emoji-group">{group.clone()}</h4>
                             <div class="emoji-grid">
-                                {list.into_iter().map(|e| emoji_button(e.emoji.clone(), e.name.clone(), pick)).collect_view()}
+                                {list.into_iter().map(|e| emoji_button(in_tone(e, tone), e.name.clone(), pick)).collect_view()}
                             </div>
                         </section>
                     }
@@ -98,7 +154,7 @@ fn Results(all: Vec<EmojiEntry>, query: RwSignal<String>, pick: Callback<String>
             view! {
                 <h4 class="emoji-group">"Matches"</h4>
                 <div class="emoji-grid" role="group" aria-label="Matches">
-                    {found.into_iter().take(MAX_SHOWN).map(|e| emoji_button(e.emoji.clone(), e.name.clone(), pick)).collect_view()}
+                    {found.into_iter().take(MAX_SHOWN).map(|e| emoji_button(in_tone(e, tone), e.name.clone(), pick)).collect_view()}
                 </div>
             }
             .into_any()
@@ -169,7 +225,22 @@ mod tests {
             name: name.into(),
             group: "G".into(),
             shortcodes: codes.iter().map(|s| s.to_string()).collect(),
+            skin_tones: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_tone_applies_where_the_emoji_takes_one() {
+        let mut wave = entry("👋", "waving hand", &["wave"]);
+        wave.skin_tones = ["🏻", "🏼", "🏽", "🏾", "🏿"]
+            .iter()
+            .map(|t| format!("👋{t}"))
+            .collect();
+        let rocket = entry("🚀", "rocket", &["rocket"]);
+        assert_eq!(in_tone(&wave, 0), "👋");
+        assert_eq!(in_tone(&wave, 3), "👋🏽");
+        assert_eq!(in_tone(&wave, 5), "👋🏿");
+        assert_eq!(in_tone(&rocket, 4), "🚀");
     }
 
     #[test]

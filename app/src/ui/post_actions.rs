@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 
 use crate::api::chat::{delete_message, edit_message, message_revisions};
-use crate::api::comments::react_to_comment;
+use crate::api::comments::{comment_revisions, react_to_comment};
 use crate::error::Current;
 use crate::model::{Message, Reaction, Revisions};
 use crate::ui::board_context::use_board_context;
@@ -47,12 +47,20 @@ pub(crate) struct MessageActions {
     pub error: RwSignal<Option<String>>,
 }
 
+/// What was edited: a chat message or a task comment, by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Edited {
+    Message(i64),
+    Comment(i64),
+}
+
 /// A late piece of a message or comment.
 #[derive(Clone, Copy)]
 pub(crate) enum PostPiece {
     MessageActions(MessageActions),
     EditMessage(StoredValue<Message>, RwSignal<Option<String>>),
-    MessageHistory(i64, Callback<()>),
+    /// A message's or comment's earlier versions; closed.
+    History(Edited, Callback<()>),
     /// The emoji picker: what was picked, or closed.
     Picker(Callback<String>, Callback<()>),
     /// A task comment's reactions: the comment, its reactions, the viewer,
@@ -77,7 +85,7 @@ pub(crate) fn post_piece(piece: PostPiece) -> AnyView {
         PostPiece::EditMessage(message, error) => {
             view! { <EditMessage message error /> }.into_any()
         }
-        PostPiece::MessageHistory(id, on_close) => view! { <EditHistory id on_close /> }.into_any(),
+        PostPiece::History(of, on_close) => view! { <EditHistory of on_close /> }.into_any(),
         PostPiece::Picker(pick, close) => view! { <EmojiPicker pick close /> }.into_any(),
         PostPiece::CommentReactions(id, reactions, viewer, error) => {
             view! { <CommentReactions id reactions=reactions.get_value() viewer error /> }
@@ -235,13 +243,26 @@ fn EditMessage(message: StoredValue<Message>, error: RwSignal<Option<String>>) -
     }
 }
 
-/// A message's earlier versions, oldest first, then the current one.
+/// A message's or comment's earlier versions, oldest first, then the
+/// current one.
 #[component]
-fn EditHistory(id: i64, on_close: Callback<()>) -> impl IntoView {
-    let versions = crate::ui::json::resource(move || id, message_revisions);
+fn EditHistory(of: Edited, on_close: Callback<()>) -> impl IntoView {
+    let versions = crate::ui::json::resource(
+        move || of,
+        |of| async move {
+            match of {
+                Edited::Message(id) => message_revisions(id).await,
+                Edited::Comment(id) => comment_revisions(id).await,
+            }
+        },
+    );
+    let anchor = match of {
+        Edited::Message(id) => format!("message-{id}-history"),
+        Edited::Comment(id) => format!("comment-{id}-history"),
+    };
     view! {
-        <Modal title="Edit history" focus=format!("message-{id}-history") on_close>
-            <div id=format!("message-{id}-history") tabindex="-1" class="stack">
+        <Modal title="Edit history" focus=anchor.clone() on_close>
+            <div id=anchor.clone() tabindex="-1" class="stack">
                 <Loading>
                     {move || Suspend::new(async move {
                         versions.await.map(|r: Revisions| {

@@ -2,6 +2,9 @@
 //! Details (title, description, column, assignee) and Comments (the live
 //! thread). `?comment=ID` opens the Comments tab on that comment.
 //!
+//! A description reads as its Markdown, rendered by the server (`Edit`, or
+//! a click on it, opens the text; an empty one is a text box at once).
+//!
 //! A modal dialog: focus stays inside it and returns to the card when it
 //! closes. Closing with an edited title or description asks first ("Discard
 //! changes?", with Save at hand), and so does leaving the page.
@@ -17,7 +20,7 @@ use crate::api::boards::update_task;
 use crate::api::kanban::archive_task;
 use crate::model::{BoardDetail, Task, TaskPatch};
 use crate::ui::comments::CommentThread;
-use crate::ui::common::{browser, char_len, Avatar, CharCount, If};
+use crate::ui::common::{browser, char_len, for_reader, Avatar, CharCount, If, TaskRefs};
 use crate::ui::live::Live;
 use crate::validate::{TASK_DESCRIPTION_MAX, TASK_TITLE_MAX};
 
@@ -313,7 +316,12 @@ fn save_task(
         Some(move |b: &mut BoardDetail| {
             if let Some(task) = b.tasks.iter_mut().find(|task| task.id == id) {
                 task.title = t.clone();
-                task.description = d.clone();
+                if task.description != d {
+                    // Its HTML comes with the server's answer: until then
+                    // the text shows as typed.
+                    task.description = d.clone();
+                    task.description_html.clear();
+                }
             }
         }),
         move || update_task(id, patch.clone()),
@@ -439,9 +447,32 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
     };
     let title_len = RwSignal::new(char_len(&task.title));
     let current = move || state.board.with(|b| b.task(id).cloned());
+    // Writing the description (or reading it rendered).
+    let writing = RwSignal::new(false);
+    let reading =
+        move || !writing.get() && current().is_some_and(|t| !t.description.trim().is_empty());
+    let write = move || {
+        writing.set(true);
+        browser::focus_soon("task-description".into());
+    };
+    let refs = use_context::<TaskRefs>();
+    let me = Some(state.board.with_untracked(|b| b.viewer_id));
+    let rendered = move || {
+        current().map(|t| {
+            if t.description_html.is_empty() {
+                format!(
+                    r#"<p class="pre-wrap">{}</p>"#,
+                    crate::ui::common::escape_html(&t.description)
+                )
+            } else {
+                for_reader(&t.description_html, me, refs)
+            }
+        })
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         edits.save(state, ui, id);
+        writing.set(false);
     };
     edits.base.set_value(Some(task.clone()));
     // Someone else's edits, live: into the fields the user has not touched.
@@ -549,8 +580,23 @@ fn TaskForm(id: i64, state: BoardState, close: Callback<()>, edits: Edits) -> im
                     }).collect_view())}
                 </select>
             </div>
-            <label for="task-description">"Description"</label>
-            <textarea id="task-description" node_ref=edits.description rows="6" dir="auto"
+            <div class="field-head">
+                <label for="task-description" id="task-description-label">"Description"</label>
+                <If when=reading>
+                    <button type="button" class="btn btn-ghost btn-xs" id="task-description-edit"
+                        aria-describedby="task-description-label" on:click=move |_| write()>"Edit"</button>
+                </If>
+                <If when=move || !reading()>
+                    <span class="muted small">"Markdown: **bold**, `code`, lists, | tables |, links"</span>
+                </If>
+            </div>
+            <If when=reading>
+                // A click on the text (not on a link in it) edits it.
+                <div class="msg-text task-description" dir="auto"
+                    on:click=move |ev: leptos::ev::MouseEvent| if !browser::inside_link(&ev) { write() }
+                    inner_html=rendered></div>
+            </If>
+            <textarea id="task-description" node_ref=edits.description rows="6" dir="auto" hidden=reading
                 prop:value=task.description.clone() placeholder="Add more detail…"></textarea>
             {creator.map(|name| view! {
                 <p class="muted small creator"><Avatar name=name.clone() small=true />" Created by "{name}</p>

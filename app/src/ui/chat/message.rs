@@ -18,7 +18,7 @@ use crate::api::chat::react_to_message;
 use crate::model::Message;
 use crate::ui::common::{browser, clock, day, Avatar, If, LongText};
 use crate::ui::live::Live;
-use crate::ui::post_actions::{late_post_piece, MessageActions, PostPiece, RoomActions};
+use crate::ui::post_actions::{late_post_piece, Edited, MessageActions, PostPiece, RoomActions};
 use crate::ui::reactions::{remember, ReactionChips};
 
 /// One message. A message that continues its author's group shows no
@@ -147,7 +147,7 @@ pub(super) fn MessageItem(
                 ))}
             </If>
             <If when=move || history.get()>
-                {late_post_piece(PostPiece::MessageHistory(id, Callback::new(move |()| history.set(false))))}
+                {late_post_piece(PostPiece::History(Edited::Message(id), Callback::new(move |()| history.set(false))))}
             </If>
         </li>
     }

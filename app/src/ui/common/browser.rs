@@ -546,3 +546,21 @@ pub fn typing_in_field() -> bool {
             .get_attribute("contenteditable")
             .is_some_and(|v| v != "false")
 }
+
+/// Whether a click landed on a link (or inside one): text that edits on a
+/// click lets its links work.
+pub fn inside_link(ev: &leptos::ev::MouseEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        ev.target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+            .and_then(|el| el.closest("a").ok().flatten())
+            .is_some()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
+    }
+}

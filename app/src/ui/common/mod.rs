@@ -126,7 +126,7 @@ pub fn LongText(
 
 /// The server's HTML as this reader sees it (see [`LongText`]). Only the
 /// server's own tokens are touched, and what is put in is escaped.
-fn for_reader(html: &str, me: Option<i64>, refs: Option<TaskRefs>) -> String {
+pub(crate) fn for_reader(html: &str, me: Option<i64>, refs: Option<TaskRefs>) -> String {
     let mut out = match me {
         Some(me) => html.replace(
             &format!(r#"<span class="mention" data-user-id="{me}">"#),
