@@ -44,8 +44,20 @@ pub fn username(raw: &str) -> AppResult<String> {
             "username may only contain a–z, 0–9, '_', '.' and '-'",
         ));
     }
+    if RESERVED_USERNAMES.contains(&name.as_str()) {
+        return Err(AppError::invalid(format!(
+            "{name:?} is reserved: @{name} calls a whole group. Pick another username"
+        )));
+    }
     Ok(name)
 }
+
+/// Names that a mention uses for a group of people (`@room`: the room's
+/// members, `@board`: the board's, `@here`: those online now; `@all`,
+/// `@everyone` and `@channel`, what other chat tools call them). No new
+/// account takes one. Accounts that had one before keep it and sign in as
+/// ever (the server lists them in its log when it starts).
+pub const RESERVED_USERNAMES: [&str; 6] = ["room", "board", "here", "all", "everyone", "channel"];
 
 /// Text that may span lines: line breaks and tabs are fine, other control
 /// characters (NUL and the rest of C0, DEL, C1) are refused everywhere —
@@ -288,6 +300,17 @@ mod tests {
         assert!(username("ada lovelace").is_err());
         assert!(username("ada@home").is_err());
         assert!(username("adä").is_err());
+    }
+
+    #[test]
+    fn group_mention_names_are_reserved() {
+        for name in ["room", "Board", " HERE ", "all", "everyone", "channel"] {
+            let err = username(name).unwrap_err();
+            assert!(err.to_string().contains("reserved"), "{name}: {err}");
+        }
+        for name in ["rooms", "boardroom", "hereford", "ally"] {
+            assert!(username(name).is_ok(), "{name}");
+        }
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub async fn open_database(
             "rendered the Markdown of earlier messages, comments and task descriptions"
         );
     }
+    app::services::auth::warn_reserved_usernames(&pool).await?;
     Ok(pool)
 }
 

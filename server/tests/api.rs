@@ -134,7 +134,17 @@ async fn session_cookie_is_httponly_lax_and_expiring() {
 async fn usernames_are_validated_and_unique_ignoring_case() {
     let srv = TestServer::start().await;
     let c = srv.client();
-    for bad in ["ab", "has space", "ümlaut", "a@b", &"x".repeat(33)] {
+    // (The last ones are reserved for group mentions: @room, @here, …)
+    for bad in [
+        "ab",
+        "has space",
+        "ümlaut",
+        "a@b",
+        &"x".repeat(33),
+        "room",
+        "Here",
+        "everyone",
+    ] {
         assert_error(
             &c.post(
                 "/api/auth/signup",
@@ -170,6 +180,36 @@ async fn usernames_are_validated_and_unique_ignoring_case() {
         .await
         .unwrap();
     assert_eq!(count, 1, "failed sign-ups created no account");
+}
+
+/// An account named `here` before the name was reserved keeps working.
+#[tokio::test]
+async fn an_account_with_a_name_reserved_later_still_signs_in() {
+    let srv = TestServer::start().await;
+    let hash = srv
+        .services
+        .passwords
+        .hash("correct horse battery")
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO users (username, display_name, password_hash, is_admin, created_at)
+         VALUES ('here', 'Here Before', $1, 0, 1)",
+    )
+    .bind(hash)
+    .execute(&srv.services.pool)
+    .await
+    .unwrap();
+    let c = srv.client();
+    let (status, me) = c
+        .post(
+            "/api/auth/login",
+            json!({"username": "here", "password": "correct horse battery"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(c.get("/api/me").await.1["username"], "here");
+    srv.stop().await;
 }
 
 #[tokio::test]

@@ -124,6 +124,29 @@ pub async fn create_user(
     }
 }
 
+/// Logs the accounts made before their username was reserved for a group
+/// mention (`validate::RESERVED_USERNAMES`): they keep working, and the
+/// log tells the operator who might be asked to pick another name.
+pub async fn warn_reserved_usernames(pool: &sqlx::AnyPool) -> AppResult<()> {
+    let reserved = validate::RESERVED_USERNAMES
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let taken: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT username FROM users WHERE username IN ({reserved}) ORDER BY username"
+    ))
+    .fetch_all(pool)
+    .await?;
+    for (username,) in taken {
+        tracing::warn!(
+            username,
+            "an account has a username now reserved for a group mention; it keeps working"
+        );
+    }
+    Ok(())
+}
+
 /// Checks a username and password and opens a session. The attempt passes
 /// the login throttle first (429 without checking anything); a failure counts
 /// against the username and the client's address, a success clears the
