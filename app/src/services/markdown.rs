@@ -48,7 +48,28 @@ pub fn render(text: &str, flavor: Flavor, mentioned: &[User]) -> String {
     }
     // (No trailing line break: the text of the element it goes into ends
     // where the message does.)
-    SANITIZER.clean(&html).to_string().trim_end().to_string()
+    let clean = SANITIZER.clean(&html).to_string().trim_end().to_string();
+    // A text that was only raw HTML leaves empty elements (`<p></p>`):
+    // nothing, so that readers are told instead of shown a blank line.
+    if shows_something(&clean) {
+        clean
+    } else {
+        String::new()
+    }
+}
+
+/// Whether HTML has any text, a rule or a checkbox to show.
+fn shows_something(html: &str) -> bool {
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag && !c.is_whitespace() => return true,
+            _ => {}
+        }
+    }
+    html.contains("<hr") || html.contains("<input")
 }
 
 /// A task description's HTML (a document: tables allowed; descriptions
@@ -291,6 +312,23 @@ mod tests {
 
     fn chat(text: &str) -> String {
         render(text, Flavor::Chat, &[])
+    }
+
+    #[test]
+    fn only_raw_html_renders_to_nothing() {
+        let r = |t: &str| render(t, Flavor::Chat, &[]);
+        assert_eq!(r(r#"<svg onload="x()"><circle r=1 /></svg>"#), "");
+        assert_eq!(r("> > <img src=y onerror=z()>"), "");
+        assert_eq!(r("<b></b> <i></i>"), "");
+        // Anything visible stays.
+        assert_eq!(r("---"), "<hr>");
+        assert_eq!(
+            r("- [ ]"),
+            r#"<ul>
+<li><input type="checkbox" disabled=""> </li>
+</ul>"#
+        );
+        assert_eq!(r("<b>hi</b>"), "<p>hi</p>");
     }
 
     #[test]

@@ -78,10 +78,12 @@ pub(crate) fn EmojiPicker(pick: Callback<String>, close: Callback<()>) -> impl I
                             tabindex=move || if tone.get() == i { "0" } else { "-1" }
                             on:click=move |_| { tone.set(i); browser::store(TONE_KEY, &i.to_string()); }
                             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                                // Arrows move between tones, as in any radio group.
+                                // Arrows move between tones, as in any radio group
+                                // (from the chosen one: the focus follows a frame later).
+                                let now = tone.get_untracked();
                                 let next = match ev.key().as_str() {
-                                    "ArrowRight" | "ArrowDown" => (i + 1) % TONES.len(),
-                                    "ArrowLeft" | "ArrowUp" => (i + TONES.len() - 1) % TONES.len(),
+                                    "ArrowRight" | "ArrowDown" => (now + 1) % TONES.len(),
+                                    "ArrowLeft" | "ArrowUp" => (now + TONES.len() - 1) % TONES.len(),
                                     _ => return,
                                 };
                                 ev.prevent_default();
