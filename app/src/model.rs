@@ -535,9 +535,33 @@ pub struct Message {
     /// (their tab's outbox recognises its echo by it, never by its text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// On a reply: the message it answers (its root, always a message of
+    /// the same room that is not itself a reply).
+    #[serde(default)]
+    pub thread_root_id: Option<i64>,
+    /// On a reply: it was also sent to the room, so the room's main
+    /// history shows it too (a reply without it lives in its root's pane).
+    #[serde(default)]
+    pub also_to_room: bool,
+    /// On a root: how many replies (not deleted) answer it.
+    #[serde(default)]
+    pub reply_count: i64,
+    /// On a root: when its newest reply was sent.
+    #[serde(default)]
+    pub last_reply_at: Option<i64>,
+    /// On a root: the latest repliers (at most three, newest first), for
+    /// the avatars beside "N replies".
+    #[serde(default)]
+    pub repliers: Vec<User>,
 }
 
 impl Message {
+    /// Whether the room's main history lists it (a root, a plain message,
+    /// or a reply also sent to the room).
+    pub fn in_room(&self) -> bool {
+        self.thread_root_id.is_none() || self.also_to_room
+    }
+
     /// The message as `viewer` may see it: the `client_id` only for its author.
     pub fn as_seen_by(mut self, viewer: i64) -> Self {
         if self.author.id != viewer {
@@ -545,6 +569,50 @@ impl Message {
         }
         self
     }
+}
+
+/// A page of a root's replies (`GET /messaging/message/{id}/thread/`),
+/// oldest first, paged like a room's history, with the root itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepliesPage {
+    pub root: Message,
+    /// The replies, oldest first.
+    pub messages: Vec<Message>,
+    pub has_older: bool,
+    pub has_newer: bool,
+    /// The room's stream number when the page was read: follow the room
+    /// with `after_seq` = this to miss nothing after it.
+    pub seq: i64,
+    /// Whether the reader follows these replies.
+    pub following: bool,
+    /// The newest reply the reader has read (0: none).
+    pub last_read_id: i64,
+}
+
+/// A root the user follows, in the Replies view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowedRoot {
+    pub root: Message,
+    pub room_name: String,
+    pub board_id: i64,
+    /// Replies by others after `last_read_id`.
+    pub unread: i64,
+    pub last_read_id: i64,
+}
+
+/// The roots a user follows, those with the newest replies first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowedRoots {
+    pub roots: Vec<FollowedRoot>,
+    /// More follow: ask again with `before` = the last root's id.
+    pub has_more: bool,
+}
+
+/// Whether a user follows a root's replies (the answer of follow/unfollow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyFollow {
+    pub root_id: i64,
+    pub following: bool,
 }
 
 /// One emoji on a message or comment: how many reacted with it, and who
@@ -703,6 +771,8 @@ pub enum NotificationKind {
     DueSoon,
     /// A card of yours is past its due date.
     Overdue,
+    /// Replies to a message you follow (one entry per root, counting them).
+    Reply,
 }
 
 impl NotificationKind {
@@ -721,6 +791,7 @@ impl NotificationKind {
             Self::TaskComment => "task_comment",
             Self::DueSoon => "due_soon",
             Self::Overdue => "overdue",
+            Self::Reply => "reply",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -733,6 +804,7 @@ impl NotificationKind {
             "task_comment" => Some(Self::TaskComment),
             "due_soon" => Some(Self::DueSoon),
             "overdue" => Some(Self::Overdue),
+            "reply" => Some(Self::Reply),
             _ => None,
         }
     }
@@ -792,18 +864,30 @@ impl Notification {
             },
             NotificationKind::DueSoon => format!("“{}” in {board} is due soon", n.context),
             NotificationKind::Overdue => format!("“{}” in {board} is overdue", n.context),
+            NotificationKind::Reply => match n.occurrences {
+                1 => format!("{who} replied in {} on {board}", n.context),
+                k => format!(
+                    "{k} new replies in {} on {board} (latest by {who})",
+                    n.context
+                ),
+            },
         }
     }
 
     /// The in-app link to what a notification is about: the comment in its
-    /// task, the message in its room, the task, the room, the board.
+    /// task, the message in its room (a root's replies open in their pane),
+    /// the task, the room, the board.
     pub fn link_for(
+        kind: NotificationKind,
         board_id: i64,
         task_id: Option<i64>,
         comment_id: Option<i64>,
         room_id: Option<i64>,
         message_id: Option<i64>,
     ) -> String {
+        if let (NotificationKind::Reply, Some(r), Some(m)) = (kind, room_id, message_id) {
+            return format!("/boards/{board_id}?room={r}&replies={m}");
+        }
         match (task_id, comment_id, room_id, message_id) {
             (Some(t), Some(c), _, _) => format!("/boards/{board_id}/tasks/{t}?comment={c}"),
             (Some(t), None, _, _) => format!("/boards/{board_id}/tasks/{t}"),

@@ -137,6 +137,13 @@ pub enum ClientFrame {
         /// ack) stores nothing twice and gets the same ack.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        /// A reply: the room message it answers (never on a task-comments
+        /// socket: comments take no replies).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_root_id: Option<i64>,
+        /// A reply also shown in the room's main history.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        also_to_room: Option<bool>,
     },
     /// A comment on a task's thread.
     Comment {
@@ -300,6 +307,13 @@ tagged_enum! {
         RoomChanged { room: Room, deleted: bool },
         /// The user's read pointer in a room moved (in any tab).
         RoomRead { room_id: i64, last_read_id: i64 },
+        /// The user's read pointer in a root's replies moved, or they
+        /// followed or unfollowed it (in any tab).
+        RepliesRead {
+            root_id: i64,
+            last_read_id: i64,
+            following: bool,
+        },
         /// The user was added to or removed from a board (`room_id` absent) or
         /// one of its rooms. Every connection of theirs stops delivering what
         /// they lost access to.
@@ -763,6 +777,11 @@ mod tests {
             }],
             seq: 12,
             client_id: None,
+            thread_root_id: None,
+            also_to_room: false,
+            reply_count: 0,
+            last_reply_at: None,
+            repliers: vec![],
         }
     }
 
@@ -883,6 +902,11 @@ mod tests {
                 room_id: 5,
                 last_read_id: 131,
             },
+            Event::RepliesRead {
+                root_id: 131,
+                last_read_id: 140,
+                following: true,
+            },
             Event::access(3, Some(5), false),
             Event::BoardListChanged { board_id: 3 },
             Event::SessionEnded {
@@ -936,6 +960,7 @@ mod tests {
                 | Event::NotificationsUpdated { .. }
                 | Event::RoomChanged { .. }
                 | Event::RoomRead { .. }
+                | Event::RepliesRead { .. }
                 | Event::AccessChanged { .. }
                 | Event::BoardListChanged { .. }
                 | Event::SessionEnded { .. } => {}
@@ -1011,6 +1036,15 @@ mod tests {
                 room_id: Some(5),
                 content: "hi".into(),
                 client_id: Some("tab1-17".into()),
+                thread_root_id: None,
+                also_to_room: None,
+            },
+            ClientFrame::Message {
+                room_id: Some(5),
+                content: "agreed".into(),
+                client_id: Some("tab1-18".into()),
+                thread_root_id: Some(131),
+                also_to_room: Some(true),
             },
             ClientFrame::Comment {
                 task_id: Some(9),
@@ -1284,13 +1318,13 @@ mod tests {
             json!({"type":"subscribed","topic":"room:5","replayed":3,"online":[1,7],"typing":[u(2)]}),
             json!({"type":"resync","topic":"task:9","replayed":0}),
             json!({"type":"unsubscribed","topic":"board:3"}),
-            json!({"type":"ack","client_id":"tab1-17","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","html":"<p>hi</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"mentions":[],"reactions":[{"emoji":"👍","count":1,"user_ids":[2]}],"seq":12},"not_notified":["bob"]}),
+            json!({"type":"ack","client_id":"tab1-17","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","html":"<p>hi</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"mentions":[],"reactions":[{"emoji":"👍","count":1,"user_ids":[2]}],"seq":12,"thread_root_id":null,"also_to_room":false,"reply_count":0,"last_reply_at":null,"repliers":[]},"not_notified":["bob"]}),
             json!({"type":"ack","client_id":"tab1-18","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","html":"<p>done?</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"seq":42,"mentions":[],"reactions":[]}}),
             json!({"type":"error","code":"rate_limited","message":"too many requests: wait 80 ms","retry_after_ms":80,"client_id":"tab1-18"}),
             json!({"type":"error","code":"bad_topic","message":"unknown topic"}),
             json!({"type":"read","room_id":5,"last_read_id":130}),
             json!({"type":"pong"}),
-            json!({"type":"message","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","html":"<p>hi</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"mentions":[],"reactions":[{"emoji":"👍","count":1,"user_ids":[2]}],"seq":12}}),
+            json!({"type":"message","message":{"id":131,"room_id":5,"author":u(1),"content":"hi","html":"<p>hi</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"mentions":[],"reactions":[{"emoji":"👍","count":1,"user_ids":[2]}],"seq":12,"thread_root_id":null,"also_to_room":false,"reply_count":0,"last_reply_at":null,"repliers":[]}}),
             json!({"type":"comment","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","html":"<p>done?</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"seq":42,"mentions":[],"reactions":[]}}),
             json!({"type":"reaction","room_id":5,"message_id":131,"seq":13,"user_id":2,"added":true,"reaction":{"emoji":"👍","count":2,"user_ids":[1,2]}}),
             json!({"type":"typing","room_id":5,"user":u(2),"is_typing":true}),
@@ -1302,6 +1336,7 @@ mod tests {
             json!({"type":"notifications_updated","unread":2,"read":[7],"removed":[],"all_read":false}),
             json!({"type":"room_changed","room":{"id":5,"board_id":3,"name":"Lobby","description":"","created_by":1,"created_at":7,"archived_at":null,"is_private":false,"is_default":false},"deleted":false}),
             json!({"type":"room_read","room_id":5,"last_read_id":131}),
+            json!({"type":"replies_read","root_id":131,"last_read_id":140,"following":true}),
             json!({"type":"access_changed","board_id":3,"room_id":5,"member":false}),
             json!({"type":"board_list_changed","board_id":3}),
             json!({"type":"session_ended","session":"5f2c"}),
@@ -1317,6 +1352,7 @@ mod tests {
             json!({"type":"subscribe","topic":"user:1"}),
             json!({"type":"unsubscribe","topic":"room:5"}),
             json!({"type":"message","room_id":5,"content":"hi","client_id":"tab1-17"}),
+            json!({"type":"message","room_id":5,"content":"agreed","client_id":"tab1-18","thread_root_id":131,"also_to_room":true}),
             json!({"type":"comment","task_id":9,"content":"done?"}),
             json!({"type":"edit","message_id":131,"content":"hi, **all**","version":1,"client_id":"tab1-19"}),
             json!({"type":"delete","comment_id":12}),

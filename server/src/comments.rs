@@ -17,7 +17,7 @@ use app::services::{comments, mentions, notifications};
 
 use crate::error::HttpResult;
 use crate::extract::{CurrentSession, CurrentUser, JsonBody, QueryParams};
-use crate::messaging::{react, EditBody, HistoryQuery, SendBody};
+use crate::messaging::{react, EditBody, HistoryQuery};
 use crate::params::parse_id;
 use crate::params::PollQuery;
 use crate::AppState;
@@ -68,11 +68,21 @@ async fn newest(
     Ok(Json(page))
 }
 
+/// A new comment: its text and the client's id for it. Comments take no
+/// replies (`thread_root_id` is refused as an unknown field).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommentBody {
+    content: String,
+    #[serde(default)]
+    client_id: Option<String>,
+}
+
 async fn create(
     State(s): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path(task_id): Path<String>,
-    JsonBody(body): JsonBody<SendBody>,
+    JsonBody(body): JsonBody<CommentBody>,
 ) -> HttpResult<impl IntoResponse> {
     let comment = comments::post(
         &s.services,

@@ -14,6 +14,7 @@ use app::services::chat_edits;
 use app::services::hub::Event;
 use app::services::posts::Post;
 use app::services::reactions::{self, Reacted};
+use app::services::replies::{self, ReplyTo};
 use app::services::stream::{self, Stream};
 
 use crate::error::HttpResult;
@@ -51,6 +52,16 @@ pub fn routes() -> Router<AppState> {
             "/messaging/message/{message_id}/revisions/",
             get(message_revisions),
         )
+        .route("/messaging/message/{message_id}/thread/", get(reply_page))
+        .route(
+            "/messaging/message/{message_id}/thread/read/",
+            post(mark_replies_read),
+        )
+        .route(
+            "/messaging/message/{message_id}/follow/",
+            put(follow).delete(unfollow),
+        )
+        .route("/messaging/replies/", get(followed_roots))
         .route(
             "/messaging/message/{message_id}/reactions/{emoji}/",
             put(add_message_reaction).delete(remove_message_reaction),
@@ -222,6 +233,12 @@ pub(crate) struct SendBody {
     pub content: String,
     #[serde(default)]
     pub client_id: Option<String>,
+    /// A reply: the room message it answers.
+    #[serde(default)]
+    pub thread_root_id: Option<i64>,
+    /// A reply also shown in the room's main history.
+    #[serde(default)]
+    pub also_to_room: Option<bool>,
 }
 
 async fn send(
@@ -230,12 +247,14 @@ async fn send(
     Path(room_id): Path<String>,
     JsonBody(body): JsonBody<SendBody>,
 ) -> HttpResult<impl IntoResponse> {
+    let reply_to = ReplyTo::from_fields(body.thread_root_id, body.also_to_room)?;
     let sent = chat::post_message(
         &s.services,
         &u,
         parse_id(&room_id)?,
         &body.content,
         body.client_id.as_deref(),
+        reply_to,
     )
     .await?;
     // The message's own fields, and whom it did not notify.
@@ -281,6 +300,70 @@ async fn history(
 #[serde(deny_unknown_fields)]
 struct ReadBody {
     message_id: i64,
+}
+
+/// `GET /messaging/message/{id}/thread/`: a page of a root's replies.
+async fn reply_page(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(message_id): Path<String>,
+    QueryParams(q): QueryParams<HistoryQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let cursor = Cursor {
+        before: q.before,
+        after: q.after,
+    };
+    let page = replies::replies(&s.services, &u, parse_id(&message_id)?, cursor, q.limit).await?;
+    Ok(Json(page))
+}
+
+/// `POST /messaging/message/{id}/thread/read/`: replies read up to `message_id`.
+async fn mark_replies_read(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(message_id): Path<String>,
+    JsonBody(body): JsonBody<ReadBody>,
+) -> HttpResult<impl IntoResponse> {
+    let last_read_id =
+        replies::mark_read(&s.services, &u, parse_id(&message_id)?, body.message_id).await?;
+    Ok(Json(serde_json::json!({ "last_read_id": last_read_id })))
+}
+
+async fn follow(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(message_id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    let answer = replies::set_following(&s.services, &u, parse_id(&message_id)?, true).await?;
+    Ok(Json(answer))
+}
+
+async fn unfollow(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(message_id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    let answer = replies::set_following(&s.services, &u, parse_id(&message_id)?, false).await?;
+    Ok(Json(answer))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FollowedQuery {
+    #[serde(default)]
+    before: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// `GET /messaging/replies/`: the roots I follow, newest replies first.
+async fn followed_roots(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    QueryParams(q): QueryParams<FollowedQuery>,
+) -> HttpResult<impl IntoResponse> {
+    let page = replies::followed(&s.services, &u, q.before, q.limit).await?;
+    Ok(Json(page))
 }
 
 async fn mark_read(

@@ -994,3 +994,56 @@ async fn edits_deletions_and_reactions_cross_instances_in_order_once() {
     next_skipping(&mut late, "subscribed", &[]).await;
     let _ = b;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_on_one_instance_reaches_the_other_with_its_root_and_bell() {
+    let s = setup().await;
+    let me = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    let mut bob_ws = connect(&s.bob, "/ws").await;
+    next(&mut bob_ws).await;
+    subscribe(&mut bob_ws, &format!("room:{}", s.room)).await;
+    subscribe(&mut bob_ws, &format!("user:{me}")).await;
+    // bob (on B) writes the root; ada (on A) replies.
+    let root = s.bob.send_chat(s.room, "Cut the release today?").await;
+    let root_id = root["id"].as_i64().unwrap();
+    let (status, reply) = s
+        .ada
+        .post(
+            &format!("/messaging/room/{}/send/", s.room),
+            json!({"content": "Yes, after lunch", "thread_root_id": root_id}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    // On B: the reply, then the root counting it, each numbered once in order.
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        let f = next(&mut bob_ws).await;
+        if f["type"] == "message" {
+            got.push((
+                f["message"]["id"].as_i64().unwrap(),
+                f["message"]["reply_count"].as_i64().unwrap(),
+                f["message"]["seq"].as_i64().unwrap(),
+            ));
+        }
+    }
+    let seq = root["seq"].as_i64().unwrap();
+    assert_eq!(
+        got,
+        [
+            (root_id, 0, seq),
+            (reply["id"].as_i64().unwrap(), 0, seq + 1),
+            (root_id, 1, seq + 2),
+        ]
+    );
+    // bob's bell on B: one reply entry for his root.
+    let note = next_skipping(&mut bob_ws, "notification", &["message", "ack"]).await;
+    assert_eq!(note["notification"]["kind"], "reply");
+    assert_eq!(note["notification"]["message_id"], root_id);
+    // The pane reads the same from either instance.
+    let (_, pane) = s
+        .ada
+        .get(&format!("/messaging/message/{root_id}/thread/"))
+        .await;
+    assert_eq!(pane["root"]["reply_count"], 1);
+    assert_eq!(pane["messages"][0]["content"], "Yes, after lunch");
+}

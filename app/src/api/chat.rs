@@ -5,13 +5,14 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::{
-    HistoryPage, Message, Revisions, Room, RoomDetail, RoomPatch, RoomSummary, SentMessage, User,
+    FollowedRoots, HistoryPage, Message, RepliesPage, ReplyFollow, Revisions, Room, RoomDetail,
+    RoomPatch, RoomSummary, SentMessage, User,
 };
 
 #[cfg(feature = "ssr")]
 use crate::model::NewRoom;
 #[cfg(feature = "ssr")]
-use crate::services::chat;
+use crate::services::{chat, replies};
 
 /// The rooms the board view lists: the ones the caller is in and the
 /// public ones they may read and join (`member: false`). Private rooms
@@ -119,9 +120,22 @@ pub async fn send_message(
     room_id: i64,
     content: String,
     client_id: Option<String>,
+    /// A reply: the room message it answers.
+    thread_root_id: Option<i64>,
+    /// A reply also shown in the room's main history.
+    also_to_room: Option<bool>,
 ) -> Result<SentMessage, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    chat::post_message(&svc, &user, room_id, &content, client_id.as_deref()).await
+    let reply_to = replies::ReplyTo::from_fields(thread_root_id, also_to_room)?;
+    chat::post_message(
+        &svc,
+        &user,
+        room_id,
+        &content,
+        client_id.as_deref(),
+        reply_to,
+    )
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "rooms/read", input = super::FormOrJson)]
@@ -169,4 +183,37 @@ pub async fn react_to_message(
         Reacted::Message(message) => Ok(message),
         Reacted::Comment(_) => Err(AppError::Internal("a message was expected".into())),
     }
+}
+
+/// A page of a root's replies (the replies pane), with the root.
+#[server(prefix = "/rpc", endpoint = "replies/page", input = super::FormOrJson)]
+pub async fn reply_page(
+    root_id: i64,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<RepliesPage, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    let cursor = chat::Cursor { before, after };
+    replies::replies(&svc, &user, root_id, cursor, Some(50)).await
+}
+
+/// Follows or unfollows a root's replies.
+#[server(prefix = "/rpc", endpoint = "replies/follow", input = super::FormOrJson)]
+pub async fn follow_replies(root_id: i64, following: bool) -> Result<ReplyFollow, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    replies::set_following(&svc, &user, root_id, following).await
+}
+
+/// Marks a root's replies read up to `message_id`.
+#[server(prefix = "/rpc", endpoint = "replies/read", input = super::FormOrJson)]
+pub async fn mark_replies_read(root_id: i64, message_id: i64) -> Result<i64, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    replies::mark_read(&svc, &user, root_id, message_id).await
+}
+
+/// The roots I follow (the Replies view), newest replies first.
+#[server(prefix = "/rpc", endpoint = "replies/followed", input = super::FormOrJson)]
+pub async fn list_followed_roots(before: Option<i64>) -> Result<FollowedRoots, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    replies::followed(&svc, &user, before, None).await
 }

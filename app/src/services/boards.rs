@@ -394,6 +394,7 @@ pub(crate) async fn admit(
                     task_id: None,
                     comment_id: None,
                     room_id: None,
+                    message_id: None,
                     snippet: String::new(),
                 },
                 owner,

@@ -17,6 +17,7 @@ use super::notifications::{self, MentionSite};
 use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
 use super::posts::{self, Post};
+use super::replies::{self, ReplyTo};
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -320,9 +321,11 @@ pub async fn list_rooms(
                 (SELECT COUNT(*) FROM chat_room_members x WHERE x.room_id = r.id) AS member_count,
                 CASE WHEN m.user_id IS NULL THEN 0 ELSE
                   (SELECT COUNT(*) FROM chat_messages msg
-                    WHERE msg.room_id = r.id AND msg.id > m.last_read_id AND msg.author_id <> $2)
+                    WHERE msg.room_id = r.id AND msg.in_room = 1 AND msg.id > m.last_read_id
+                      AND msg.author_id <> $2)
                 END AS unread,
-                (SELECT MAX(msg.id) FROM chat_messages msg WHERE msg.room_id = r.id) AS last_message_id
+                (SELECT MAX(msg.id) FROM chat_messages msg
+                  WHERE msg.room_id = r.id AND msg.in_room = 1) AS last_message_id
          FROM chat_rooms r
          LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
          WHERE r.board_id = $1 AND ($3 IS NULL OR r.name_key LIKE $3 ESCAPE '\\')
@@ -600,6 +603,7 @@ async fn notify_added(
             task_id: None,
             comment_id: None,
             room_id: Some(room.id),
+            message_id: None,
             snippet: room.description.clone(),
         },
         by,
@@ -652,8 +656,9 @@ pub async fn post_message(
     room_id: i64,
     content: &str,
     client_id: Option<&str>,
+    reply_to: Option<ReplyTo>,
 ) -> AppResult<SentMessage> {
-    submit_message(svc, user, room_id, content, client_id)
+    submit_message(svc, user, room_id, content, client_id, reply_to)
         .await?
         .committed()
         .await
@@ -671,10 +676,14 @@ pub async fn submit_message(
     room_id: i64,
     content: &str,
     client_id: Option<&str>,
+    reply_to: Option<ReplyTo>,
 ) -> AppResult<Ticket> {
     let content = validate::message(content)?;
     let client_id = validate::client_id(client_id)?;
     let room = postable_room(svc, user, room_id).await?;
+    if let Some(reply_to) = reply_to {
+        replies::check_root(&svc.pool, room_id, reply_to.root_id).await?;
+    }
     let (mentions, not_notified) =
         mentions::resolve_in_room(&svc.pool, room.board_id, room_id, &content).await?;
     // A repeat (its ack was lost) costs no rate budget and writes nothing.
@@ -701,6 +710,7 @@ pub async fn submit_message(
             content,
             mentions,
             client_id,
+            reply_to,
         })
         .await
         .map(|answer| Ticket {
@@ -791,6 +801,8 @@ pub struct PendingMessage {
     /// The room members it mentions (resolved by `submit_message`).
     pub mentions: Vec<User>,
     pub client_id: Option<String>,
+    /// A reply: the root it answers (checked by `submit_message`).
+    pub reply_to: Option<ReplyTo>,
 }
 
 type Queued = (
@@ -825,6 +837,9 @@ enum Written {
     New {
         message: Box<Message>,
         notified: Vec<i64>,
+        /// Unread bell entries the new ones took the place of
+        /// (recipient, id): a reply's one entry per root.
+        replaced: Vec<(i64, i64)>,
     },
     /// Its `client_id` was stored before: this message id.
     Repeat(i64),
@@ -869,13 +884,16 @@ async fn run_writer(
             Err(e) => vec![Err(e)],
         };
         let mut notified = Vec::new();
+        let mut replaced = Vec::new();
         for ((pending, reply), written) in messages.into_iter().zip(replies).zip(written) {
             let result = match written {
                 Ok(Written::New {
                     message,
                     notified: notes,
+                    replaced: gone,
                 }) => {
                     notified.extend(notes);
+                    replaced.extend(gone);
                     Ok(*message)
                 }
                 // The first one was published and notified already.
@@ -886,11 +904,15 @@ async fn run_writer(
             };
             let _ = reply.send(result);
         }
-        if !notified.is_empty() {
+        if !notified.is_empty() || !replaced.is_empty() {
             // Off the writer's path: the next batch does not wait for these.
             let (pool, hub) = (pool.clone(), hub.clone());
             tokio::spawn(async move {
-                if let Err(e) = notifications::publish_new(&pool, &hub, &notified).await {
+                let notified = notifications::Notified {
+                    new: notified,
+                    replaced,
+                };
+                if let Err(e) = notifications::publish_notified(&pool, &hub, &notified).await {
                     tracing::warn!("publishing chat mention notifications: {e}");
                 }
             });
@@ -938,6 +960,13 @@ async fn insert_batch(
         .bind(m.author.id)
         .fetch_optional(&mut *write.tx)
         .await?;
+        // A root deleted since the reply was checked takes no reply.
+        if let (Some(_), Some(reply_to)) = (member, m.reply_to) {
+            if let Err(e) = replies::root_still_open(&mut write.tx, reply_to.root_id).await {
+                written.push(Written::Refused(e));
+                continue;
+            }
+        }
         let seq = match member {
             Some(_) => write.try_next(Stream::Room(m.room_id)).await?,
             None => None,
@@ -946,10 +975,12 @@ async fn insert_batch(
             written.push(Written::Refused(AppError::not_found("room")));
             continue;
         };
+        let thread_root_id = m.reply_to.map(|r| r.root_id);
+        let also_to_room = m.reply_to.is_some_and(|r| r.also_to_room);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO chat_messages (room_id, author_id, content, html, created_at, seq,
-                 first_seq, client_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
+                 first_seq, client_id, thread_root_id, in_room)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9) RETURNING id",
         )
         .bind(m.room_id)
         .bind(m.author.id)
@@ -958,6 +989,8 @@ async fn insert_batch(
         .bind(created_at)
         .bind(seq)
         .bind(m.client_id.as_deref())
+        .bind(thread_root_id)
+        .bind(i64::from(thread_root_id.is_none() || also_to_room))
         .fetch_one(&mut *write.tx)
         .await?;
         let mut notified = Vec::new();
@@ -997,13 +1030,29 @@ async fn insert_batch(
             reactions: Vec::new(),
             seq,
             client_id: m.client_id.clone(),
+            thread_root_id,
+            also_to_room,
+            reply_count: 0,
+            last_reply_at: None,
+            repliers: Vec::new(),
         };
         write.record(Event::Message {
             message: message.clone(),
         });
+        let mut replaced = Vec::new();
+        if let Some(reply_to) = m.reply_to {
+            // The root's new count (its own change, the room's next number),
+            // its followers, and their one bell entry per root.
+            let notes =
+                replies::record_reply(&mut write, m.board_id, &message, reply_to, &m.mentions)
+                    .await?;
+            notified.extend(notes.new);
+            replaced = notes.replaced;
+        }
         written.push(Written::New {
             message: Box::new(message),
             notified,
+            replaced,
         });
     }
     write.commit(hub).await?;
@@ -1050,17 +1099,24 @@ pub async fn history(
 macro_rules! select_messages {
     () => {
         "SELECT m.id, m.room_id, m.content, m.html, m.created_at, m.edited_at, m.deleted_at,
-                m.version, m.seq, m.client_id, u.id AS author_id, u.username, u.display_name
+                m.version, m.seq, m.client_id, m.thread_root_id, m.in_room, m.reply_count,
+                m.last_reply_at, u.id AS author_id, u.username, u.display_name
          FROM chat_messages m JOIN users u ON u.id = m.author_id"
     };
 }
-const SELECT_MESSAGES: &str = select_messages!();
+pub(crate) const SELECT_MESSAGES: &str = select_messages!();
+/// Everything of a room: its stream, replies included.
 const SELECT: &str = concat!(select_messages!(), " WHERE m.room_id = $1");
+/// What the room's main history lists (`in_room` unaliased: the partial
+/// index `chat_messages_in_room` has the same condition).
+const SELECT_IN_ROOM: &str = concat!(select_messages!(), " WHERE m.room_id = $1 AND in_room = 1");
+/// A root's replies.
+pub(crate) const SELECT_REPLIES: &str = concat!(select_messages!(), " WHERE m.thread_root_id = $1");
 
 /// A stored message with its author.
 #[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: i64,
+pub(crate) struct MessageRow {
+    pub(crate) id: i64,
     room_id: i64,
     content: String,
     /// NULL until the start-up backfill rendered it (or written by an
@@ -1072,17 +1128,40 @@ struct MessageRow {
     version: i64,
     seq: i64,
     client_id: Option<String>,
+    thread_root_id: Option<i64>,
+    in_room: i64,
+    reply_count: i64,
+    last_reply_at: Option<i64>,
     author_id: i64,
     username: String,
     display_name: String,
 }
 
-/// Rows to messages, with their stored mentions and reactions (one extra
-/// query for all of each).
-async fn to_messages(pool: &AnyPool, rows: Vec<MessageRow>) -> AppResult<Vec<Message>> {
+/// Rows to messages, with their stored mentions, reactions and the roots'
+/// latest repliers (one extra query for all of each).
+pub(crate) async fn to_messages(pool: &AnyPool, rows: Vec<MessageRow>) -> AppResult<Vec<Message>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = pool.acquire().await?;
+    to_messages_in(&mut conn, rows).await
+}
+
+/// [`to_messages`] through one connection (a writing transaction's own:
+/// it sees that transaction's changes).
+pub(crate) async fn to_messages_in(
+    conn: &mut sqlx::AnyConnection,
+    rows: Vec<MessageRow>,
+) -> AppResult<Vec<Message>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut mentioned = mentions::load(pool, Mentioning::Message, &ids).await?;
-    let mut reactions = posts::reactions(pool, Post::Message, &ids).await?;
+    let roots: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.reply_count > 0)
+        .map(|r| r.id)
+        .collect();
+    let mut mentioned = mentions::load(&mut *conn, Mentioning::Message, &ids).await?;
+    let mut reactions = posts::reactions(&mut *conn, Post::Message, &ids).await?;
+    let mut repliers = replies::latest_repliers(&mut *conn, &roots).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -1107,6 +1186,11 @@ async fn to_messages(pool: &AnyPool, rows: Vec<MessageRow>) -> AppResult<Vec<Mes
                 reactions: reactions.remove(&r.id).unwrap_or_default(),
                 seq: r.seq,
                 client_id: r.client_id,
+                also_to_room: r.thread_root_id.is_some() && r.in_room == 1,
+                thread_root_id: r.thread_root_id,
+                reply_count: r.reply_count,
+                last_reply_at: r.last_reply_at,
+                repliers: repliers.remove(&r.id).unwrap_or_default(),
             }
         })
         .collect())
@@ -1147,12 +1231,14 @@ pub(crate) async fn seq_at(pool: &AnyPool, room_id: i64, id: i64) -> AppResult<i
     Ok(seq.map_or(0, |(s,)| s))
 }
 
-/// How message history is paged: (room_id, id) ranges.
+/// How the room's main history is paged: (room_id, id) ranges of what it
+/// lists (replies not also sent to the room are in their root's pane).
 const MESSAGES: Keyset = Keyset {
-    select: SELECT,
+    select: SELECT_IN_ROOM,
     id: "m.id",
     table: "chat_messages",
     scope: "room_id",
+    only: "in_room = 1",
 };
 
 /// The history query itself (also used to replay what a client missed).

@@ -19,6 +19,7 @@ use super::mentions;
 use super::notifications::{self, MentionSite};
 use super::numbered::{NumberedWrite, Stream};
 use super::posts::{self, Post};
+use super::replies;
 use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult, Current};
@@ -128,8 +129,14 @@ pub async fn edit_message(
     write.record(Event::Message {
         message: message.clone(),
     });
+    // A reply's root's followers see its new text if it is the newest.
+    let requoted = match message.thread_root_id {
+        Some(root_id) => replies::refresh_reply_snippets(&mut write.tx, root_id).await?,
+        None => Vec::new(),
+    };
     write.commit(&svc.hub).await?;
     notices.publish(svc).await?;
+    notifications::publish_refreshed(svc, &requoted).await?;
     Ok(message.as_seen_by(user.id))
 }
 
@@ -196,8 +203,13 @@ pub async fn delete_message(svc: &Services, user: &User, message_id: i64) -> App
     write.record(Event::Message {
         message: message.clone(),
     });
+    let requoted = match message.thread_root_id {
+        Some(root_id) => replies::record_reply_deleted(&mut write, room.id, root_id).await?,
+        None => Vec::new(),
+    };
     write.commit(&svc.hub).await?;
     notifications::publish_removed(&svc.pool, &svc.hub, withdrawn).await?;
+    notifications::publish_refreshed(svc, &requoted).await?;
     Ok(message.as_seen_by(user.id))
 }
 

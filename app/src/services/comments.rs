@@ -143,6 +143,7 @@ const COMMENTS: Keyset = Keyset {
     id: "c.id",
     table: "task_comments",
     scope: "task_id",
+    only: "",
 };
 
 /// A page of a task's thread, oldest first: the newest page with no cursor.
@@ -313,6 +314,7 @@ pub async fn post(
             task_id: Some(task_id),
             comment_id: Some(id),
             room_id: None,
+            message_id: None,
             snippet: content.clone(),
         },
         user,

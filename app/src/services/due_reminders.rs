@@ -80,6 +80,7 @@ async fn remind(svc: &Services, card: &DueCard, overdue: bool) -> AppResult<usiz
         task_id: Some(card.id),
         comment_id: None,
         room_id: None,
+        message_id: None,
         snippet: card.title.clone(),
     };
     let mut all = Notified::default();

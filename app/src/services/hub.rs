@@ -420,6 +420,11 @@ mod tests {
                 reactions: vec![],
                 seq: id,
                 client_id: Some(format!("tab-{id}")),
+                thread_root_id: None,
+                also_to_room: false,
+                reply_count: 0,
+                last_reply_at: None,
+                repliers: vec![],
             },
         }
     }

@@ -34,6 +34,7 @@ pub mod presence;
 pub mod ratelimit;
 pub mod reactions;
 pub mod redis_link;
+pub mod replies;
 pub mod storage;
 pub mod stored;
 pub mod stream;

@@ -41,6 +41,8 @@ pub struct Activity {
     /// The comment (a comment on a watched card): the link opens on it.
     pub comment_id: Option<i64>,
     pub room_id: Option<i64>,
+    /// The root message whose replies these are (a reply notification).
+    pub message_id: Option<i64>,
     pub snippet: String,
 }
 
@@ -67,6 +69,7 @@ pub async fn insert_activity(
     let (key, key_id) = match activity.kind {
         K::Assigned | K::TaskComment | K::DueSoon | K::Overdue => ("task_id", activity.task_id),
         K::AddedToRoom => ("room_id", activity.room_id),
+        K::Reply => ("message_id", activity.message_id),
         K::AddedToBoard | K::CommentMention | K::ChatMention => {
             ("board_id", Some(activity.board_id))
         }
@@ -88,9 +91,12 @@ pub async fn insert_activity(
         if own || !seen.insert(recipient) {
             continue;
         }
-        let earlier: Option<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT id, occurrences FROM notifications
-             WHERE recipient_id = $1 AND read_at IS NULL AND kind = $2 AND {key} = $3"
+        // A root's replies have one entry per recipient, ever (the table's
+        // unique key): a read one is replaced too, counting afresh.
+        let earlier: Option<(i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+            "SELECT id, occurrences, read_at FROM notifications
+             WHERE recipient_id = $1 AND kind = $2 AND {key} = $3
+               AND (read_at IS NULL OR kind = 'reply')"
         ))
         .bind(recipient)
         .bind(activity.kind.as_str())
@@ -98,20 +104,25 @@ pub async fn insert_activity(
         .fetch_optional(&mut **tx)
         .await?;
         let occurrences = match earlier {
-            Some((id, n)) => {
+            Some((id, n, read_at)) => {
                 sqlx::query("DELETE FROM notifications WHERE id = $1")
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
                 notified.replaced.push((recipient, id));
-                n + 1
+                if read_at.is_some() {
+                    1
+                } else {
+                    n + 1
+                }
             }
             None => 1,
         };
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO notifications (recipient_id, sender_id, kind, board_id, task_id,
-                 comment_id, room_id, snippet, created_at, occurrences, context, board_name)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE(
+                 comment_id, room_id, message_id, snippet, created_at, occurrences, context,
+                 board_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $14, $8, $9, $10, COALESCE(
                  (SELECT title FROM tasks WHERE id = $11),
                  (SELECT '#' || name FROM chat_rooms WHERE id = $12), ''),
                  COALESCE((SELECT name FROM boards WHERE id = $13), ''))
@@ -130,6 +141,7 @@ pub async fn insert_activity(
         .bind(activity.task_id)
         .bind(activity.room_id)
         .bind(activity.board_id)
+        .bind(activity.message_id)
         .fetch_one(&mut **tx)
         .await?;
         notified.new.push(id);
@@ -242,9 +254,10 @@ struct Row {
 }
 
 fn from_row(row: Row) -> Notification {
+    let kind = NotificationKind::parse(&row.kind).unwrap_or(NotificationKind::CommentMention);
     Notification {
         id: row.id,
-        kind: NotificationKind::parse(&row.kind).unwrap_or(NotificationKind::CommentMention),
+        kind,
         sender: User {
             id: row.sender_id,
             username: row.sender_username,
@@ -260,6 +273,7 @@ fn from_row(row: Row) -> Notification {
         occurrences: row.occurrences,
         snippet: row.snippet,
         link: Notification::link_for(
+            kind,
             row.board_id,
             row.task_id,
             row.comment_id,

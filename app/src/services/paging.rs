@@ -35,6 +35,10 @@ pub struct Keyset {
     pub table: &'static str,
     /// The column that scopes the list (`room_id`).
     pub scope: &'static str,
+    /// A further condition every listed row meets, without table alias
+    /// (`in_room = 1`), or "": `select` ends with it too, so a partial
+    /// index with the same condition serves both the page and the probes.
+    pub only: &'static str,
 }
 
 /// One page, oldest first.
@@ -97,8 +101,13 @@ impl Keyset {
     }
 
     async fn exists(&self, pool: &AnyPool, scope_id: i64, op: &str, id: i64) -> AppResult<bool> {
+        let only = if self.only.is_empty() {
+            String::new()
+        } else {
+            format!(" AND {}", self.only)
+        };
         let found: Option<(i64,)> = sqlx::query_as(&format!(
-            "SELECT id FROM {} WHERE {} = $1 AND id {op} $2 LIMIT 1",
+            "SELECT id FROM {} WHERE {} = $1 AND id {op} $2{only} LIMIT 1",
             self.table, self.scope
         ))
         .bind(scope_id)

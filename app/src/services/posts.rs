@@ -241,7 +241,7 @@ pub async fn withdraw_notifications(
     };
     let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "SELECT recipient_id, id FROM notifications WHERE {key} = $1
-           AND ($2 = 1 OR (kind = $3 AND read_at IS NULL))"
+           AND (($2 = 1 AND kind <> 'reply') OR (kind = $3 AND read_at IS NULL))"
     ))
     .bind(id)
     .bind(i64::from(deleted))
@@ -272,7 +272,8 @@ pub async fn refresh_snippets(
 ) -> AppResult<Vec<i64>> {
     let (_, key) = post.table();
     let recipients: Vec<(i64,)> = sqlx::query_as(&format!(
-        "UPDATE notifications SET snippet = $1 WHERE {key} = $2 RETURNING recipient_id"
+        "UPDATE notifications SET snippet = $1 WHERE {key} = $2 AND kind <> 'reply'
+         RETURNING recipient_id"
     ))
     .bind(notifications::snippet(text))
     .bind(id)

@@ -123,6 +123,7 @@ pub(crate) async fn tell_assigned(
             task_id: Some(task.id),
             comment_id: None,
             room_id: None,
+            message_id: None,
             snippet: task.title.clone(),
         },
         by,

@@ -25,12 +25,23 @@ pub fn typing_line(names: &[String]) -> Option<String> {
 /// The texts of this tab not yet acknowledged for a room or thread: sending,
 /// waiting for the connection, or failed (with Retry and Discard).
 #[component]
-pub fn Unsent(target: Target) -> impl IntoView {
+pub fn Unsent(
+    target: Target,
+    /// A replies pane's: only the replies to this root (the room's own
+    /// list shows the rest, and replies also sent to the room).
+    #[prop(optional)]
+    root_id: Option<i64>,
+) -> impl IntoView {
     let live = expect_context::<Live>();
     let unsent: Signal<Vec<_>> = Memo::new(move |_| {
         live.outbox.with(|o| {
             o.iter()
                 .filter(|i| i.target == target)
+                .filter(|i| match (root_id, i.reply_to) {
+                    (Some(root), Some((to, _))) => root == to,
+                    (Some(_), None) => false,
+                    (None, reply_to) => reply_to.is_none_or(|(_, also)| also),
+                })
                 .cloned()
                 .collect::<Vec<_>>()
         })
@@ -98,13 +109,19 @@ pub fn Composer(
     /// ↑ in the empty composer (a room: edit your last message).
     #[prop(optional)]
     on_up_empty: Option<Callback<()>>,
+    /// In a replies pane: what it sends are replies to this root.
+    #[prop(optional)]
+    replying: Option<Replying>,
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let text = NodeRef::<leptos::html::Textarea>::new();
     let board = use_board_context();
     // The draft is the viewer's.
     let viewer = board.viewer_id;
-    let key = move || draft_key(viewer, target);
+    let key = move || match replying {
+        Some(r) => format!("taskflow.draft.{viewer}.replies.{}", r.root_id),
+        None => draft_key(viewer, target),
+    };
     // What was typed here before (the browser has it; the server renders empty).
     let draft = if cfg!(feature = "hydrate") {
         browser::stored(&key()).unwrap_or_default()
@@ -142,7 +159,8 @@ pub fn Composer(
         el.set_value("");
         fit_to_content(&el);
         browser::store(&key(), "");
-        live.send(target, content);
+        let reply_to = replying.map(|r| (r.root_id, r.also_to_room.get_untracked()));
+        live.send_reply(target, content, reply_to);
     };
     let send = move || {
         let Some(el) = text.get_untracked() else {
@@ -222,6 +240,14 @@ pub fn Composer(
         </form>
     }
     .into_any()
+}
+
+/// A composer that sends replies: to which root, and whether "also send to
+/// the room" is ticked.
+#[derive(Debug, Clone, Copy)]
+pub struct Replying {
+    pub root_id: i64,
+    pub also_to_room: RwSignal<bool>,
 }
 
 /// A list key for an unsent text: its `client_id`, hashed (FNV-1a).

@@ -45,6 +45,9 @@ pub(crate) struct MessageActions {
     /// Set while the keyboard asked for the toolbar (cleared on Edit).
     pub asked: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
+    /// The root whose replies "Reply" opens: the message's own id, or its
+    /// root's when it is a reply itself (replies are one level deep).
+    pub reply_root: i64,
 }
 
 /// What was edited: a chat message or a task comment, by id.
@@ -151,6 +154,7 @@ fn MessageToolbar(actions: MessageActions) -> impl IntoView {
         picking,
         asked,
         error,
+        reply_root,
     } = actions;
     let delete = move |_| {
         if !browser::confirm(
@@ -171,6 +175,10 @@ fn MessageToolbar(actions: MessageActions) -> impl IntoView {
     view! {
         <div class="msg-actions" role="toolbar" aria-label="Message actions">
             <QuickReactions mine=mine_emoji.get_value() toggle more=Callback::new(move |()| picking.set(true)) />
+            <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
+                asked.set(false);
+                live.replies_open.set(Some(reply_root));
+            }>"Reply"</button>
             <If when=move || mine>
                 <button type="button" class="btn btn-ghost btn-xs" on:click=move |_| {
                     room.editing.set(Some(id));

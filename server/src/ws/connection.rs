@@ -24,6 +24,7 @@ use app::services::auth::Session;
 use app::services::hub::{Delivery, Event, Subscriber, Topic};
 use app::services::posts::Post as PostKind;
 use app::services::reactions::{self, Reacted};
+use app::services::replies::ReplyTo;
 use app::services::stream::{self, CatchUp, Resume, Stream};
 use app::services::{chat, chat_edits, comments, presence, tasks, Services};
 
@@ -314,6 +315,8 @@ impl Connection {
                 room_id,
                 content,
                 client_id,
+                thread_root_id,
+                also_to_room,
             } => {
                 // On a task-comments socket, a "message" is a comment.
                 let stream = match (room_id, self.bound) {
@@ -323,7 +326,16 @@ impl Connection {
                         return missing(socket, "room_id", client_id).await
                     }
                 };
-                self.post(stream, content, client_id).await
+                let reply_to = match ReplyTo::from_fields(thread_root_id, also_to_room) {
+                    Ok(Some(_)) if !matches!(stream, Stream::Room(_)) => Err(AppError::invalid(
+                        "comments take no thread_root_id: replies answer room messages",
+                    )),
+                    other => other,
+                };
+                match reply_to {
+                    Ok(reply_to) => self.post(stream, content, client_id, reply_to).await,
+                    Err(e) => answer_post(socket, Err(e), client_id).await,
+                }
             }
             ClientFrame::Comment {
                 task_id,
@@ -333,7 +345,10 @@ impl Connection {
                 Some(Stream::Thread(task)) => Some(task),
                 _ => None,
             }) {
-                Some(task) => self.post(Stream::Thread(task), content, client_id).await,
+                Some(task) => {
+                    self.post(Stream::Thread(task), content, client_id, None)
+                        .await
+                }
                 None => missing(socket, "task_id", client_id).await,
             },
             ClientFrame::Edit {
@@ -438,7 +453,13 @@ impl Connection {
 
     /// Hands a message or comment to this connection's poster (which keeps
     /// the order they came in); its answer comes back on `answers`.
-    async fn post(&mut self, stream: Stream, content: String, client_id: Option<String>) -> Flow {
+    async fn post(
+        &mut self,
+        stream: Stream,
+        content: String,
+        client_id: Option<String>,
+        reply_to: Option<ReplyTo>,
+    ) -> Flow {
         // Sending ends the sender's typing hint at once.
         if self.typing_sent.remove(&stream).is_some() {
             self.publish_typing(stream, false).await;
@@ -449,6 +470,7 @@ impl Connection {
                 stream,
                 content,
                 client_id,
+                reply_to,
             })
             .await;
         if started.is_some() {
@@ -728,6 +750,8 @@ struct Post {
     stream: Stream,
     content: String,
     client_id: Option<String>,
+    /// A reply (room messages only).
+    reply_to: Option<ReplyTo>,
 }
 
 /// Posts one connection's messages and comments one after the other, in
@@ -773,8 +797,15 @@ impl Poster {
                 let client_id = post.client_id.as_deref();
                 let step = match post.stream {
                     Stream::Room(room) => {
-                        match chat::submit_message(&svc, &user, room, &post.content, client_id)
-                            .await
+                        match chat::submit_message(
+                            &svc,
+                            &user,
+                            room,
+                            &post.content,
+                            client_id,
+                            post.reply_to,
+                        )
+                        .await
                         {
                             Ok(ticket) => Underway::Message(ticket),
                             Err(e) => Underway::Done(Box::new(Err(e))),

@@ -82,6 +82,7 @@ impl Follows {
             Event::Notification { .. }
             | Event::NotificationsUpdated { .. }
             | Event::RoomRead { .. }
+            | Event::RepliesRead { .. }
             | Event::AccessChanged { .. }
             | Event::BoardListChanged { .. } => follows(Topic::User(me)),
             Event::SessionEnded { .. } => false,

@@ -41,7 +41,7 @@ fn follow_board(state: BoardState, rooms: &[RoomSummary]) {
     let linked = move || {
         let q = query.read();
         let id = |key: &str| q.get(key).and_then(|s| s.parse::<i64>().ok());
-        (id("room"), id("message"))
+        (id("room"), id("message"), id("replies"))
     };
     // Effects run only in the browser: SSR renders the room list, no room.
     // Once the live connection has started, which waits for the page to have
@@ -51,7 +51,7 @@ fn follow_board(state: BoardState, rooms: &[RoomSummary]) {
         if live.me.with(Option::is_none) {
             return false;
         }
-        let (room, message) = linked();
+        let (room, message, replies) = linked();
         if message.is_some() {
             live.room.focus.set(message);
         }
@@ -61,6 +61,10 @@ fn follow_board(state: BoardState, rooms: &[RoomSummary]) {
         } else if let Some(room) = room {
             // A notification link while already on this board.
             live.open_room(room);
+        }
+        // A reply's link: its root's pane over the room.
+        if replies.is_some() {
+            live.replies_open.set(replies);
         }
         true
     });

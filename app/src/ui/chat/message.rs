@@ -16,7 +16,7 @@ use leptos::prelude::*;
 
 use crate::api::chat::react_to_message;
 use crate::model::Message;
-use crate::ui::common::{browser, clock, day, Avatar, If, LongText};
+use crate::ui::common::{ago, browser, clock, day, Avatar, If, LongText};
 use crate::ui::live::Live;
 use crate::ui::post_actions::{late_post_piece, Edited, MessageActions, PostPiece, RoomActions};
 use crate::ui::reactions::{remember, ReactionChips};
@@ -127,6 +127,7 @@ pub(super) fn MessageItem(
                         <ReactionChips reactions=reactions me=me_id toggle />
                     }.into_any()
                 }}
+                {replies_line(&message, live)}
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </div>
             <If when=move || !deleted && !editing()>
@@ -138,6 +139,7 @@ pub(super) fn MessageItem(
             <If when=show_actions>
                 {late_post_piece(PostPiece::MessageActions(MessageActions {
                     id, mine, may_delete, mine_emoji: my_reactions, toggle, picking, asked, error,
+                    reply_root: message.thread_root_id.unwrap_or(id),
                 }))}
             </If>
             <If when=move || picking.get()>
@@ -151,4 +153,48 @@ pub(super) fn MessageItem(
             </If>
         </li>
     }
+}
+
+/// Under a root: "N replies · last reply 5 min ago" with the latest
+/// repliers, opening its pane; under a reply also sent to the room, the way
+/// to the conversation it belongs to.
+fn replies_line(message: &Message, live: Live) -> Option<AnyView> {
+    if let Some(root) = message.thread_root_id {
+        return Some(
+            view! {
+                <button type="button" class="reply-of" on:click=move |_| live.replies_open.set(Some(root))>
+                    "↳ a reply — see the conversation"
+                </button>
+            }
+            .into_any(),
+        );
+    }
+    if message.reply_count == 0 {
+        return None;
+    }
+    let id = message.id;
+    let count = match message.reply_count {
+        1 => "1 reply".to_string(),
+        n => format!("{n} replies"),
+    };
+    let last = message
+        .last_reply_at
+        .map(|at| format!(" · last reply {}", ago(at).to_lowercase()))
+        .unwrap_or_default();
+    let avatars = message
+        .repliers
+        .iter()
+        .map(|u| view! { <Avatar name=u.display_name.clone() small=true /> })
+        .collect_view();
+    Some(
+        view! {
+            <button type="button" class="replies-summary" aria-haspopup="dialog"
+                on:click=move |_| live.replies_open.set(Some(id))>
+                <span class="replies-avatars">{avatars}</span>
+                <strong>{count}</strong>
+                <span class="muted">{last}</span>
+            </button>
+        }
+        .into_any(),
+    )
 }

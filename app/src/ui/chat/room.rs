@@ -5,11 +5,12 @@
 use leptos::prelude::*;
 
 use super::message::MessageItem;
+use super::replies::replies_pane;
 use super::rooms::RoomMembers;
 use crate::api::chat::{get_room, join_room};
 use crate::model::{Message, RoomDetail};
 use crate::ui::board_context::use_board_context;
-use crate::ui::common::{browser, day, rows_of, Avatar, If, List, Modal};
+use crate::ui::common::{browser, day, rows_of, Avatar, If, List, Loading, Modal};
 use crate::ui::composer::{typing_line, Composer, Unsent};
 use crate::ui::live::{Live, Target};
 use crate::ui::post_actions::RoomActions;
@@ -36,7 +37,8 @@ pub fn rows(list: &[Message], marker: i64, me: Option<i64>) -> Vec<Row> {
     let mut out: Vec<Row> = Vec::with_capacity(list.len());
     let mut last_day = String::new();
     let mut marked = false;
-    for m in list {
+    // Replies not also sent to the room live in their root's pane.
+    for m in list.iter().filter(|m| m.in_room()) {
         let this_day = day(m.created_at);
         let separator = (this_day != last_day).then(|| this_day.clone());
         last_day = this_day;
@@ -157,16 +159,17 @@ fn RoomView(room_id: i64) -> impl IntoView {
         let me = live.me.with_untracked(|m| m.as_ref().map(|u| u.id));
         let (theirs, mine) = match last_before {
             Some(prev) => live.room.items.with_untracked(|list| {
-                list.iter().rev().take_while(|m| m.id > prev).fold(
-                    (0usize, false),
-                    |(n, mine), m| {
+                list.iter()
+                    .rev()
+                    .take_while(|m| m.id > prev)
+                    .filter(|m| m.in_room())
+                    .fold((0usize, false), |(n, mine), m| {
                         if Some(m.author.id) == me {
                             (n, true)
                         } else {
                             (n + 1, mine)
                         }
-                    },
-                )
+                    })
             }),
             None => (0, false),
         };
@@ -298,8 +301,12 @@ fn RoomView(room_id: i64) -> impl IntoView {
             browser::reveal_when_ready(format!("message-{id}"), || {});
         }
     });
+    // The replies pane covers the room while open (the panel is narrow);
+    // closing it gives the room back as it was.
+    let replies = live.replies_open;
     view! {
-        <div class="room">
+        <div class="room-box">
+        <div class="room" inert=move || replies.get().is_some()>
             <div class="room-head">
                 <h3 dir="auto">"#"{room_name}</h3>
                 {move || (!description().is_empty()).then(|| view! {
@@ -380,6 +387,12 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 }.into_any(),
             }}
         </div>
+        {move || replies.get().map(|root_id| view! {
+            <Loading fallback=|| view! { <p class="muted pad replies-pane">"Opening the replies…"</p> }>
+                {Suspend::new(replies_pane(room_id, root_id, foot.get_untracked() == RoomFoot::Composer))}
+            </Loading>
+        })}
+        </div>
     }
 }
 
@@ -429,6 +442,11 @@ mod tests {
             reactions: vec![],
             seq: id,
             client_id: None,
+            thread_root_id: None,
+            also_to_room: false,
+            reply_count: 0,
+            last_reply_at: None,
+            repliers: vec![],
         }
     }
 

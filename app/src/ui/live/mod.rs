@@ -209,6 +209,11 @@ pub struct Live {
     pub online: RwSignal<Vec<i64>>,
     /// The read pointer when the room was opened (for the "new messages" line).
     pub read_marker: RwSignal<i64>,
+    /// The root whose replies pane is open beside the open room.
+    pub replies_open: RwSignal<Option<i64>>,
+    /// The latest word from any tab of this user on a root's replies: its
+    /// id, read pointer and whether they follow it.
+    pub replies_read: RwSignal<Option<(i64, i64, bool)>>,
 
     /// The open task's comment thread.
     pub thread: Feed<Comment>,
@@ -278,6 +283,8 @@ impl Live {
             room: Feed::new(),
             online: RwSignal::new(Vec::new()),
             read_marker: RwSignal::new(0),
+            replies_open: RwSignal::new(None),
+            replies_read: RwSignal::new(None),
             thread: Feed::new(),
             comment_count: RwSignal::new(None),
             notifications: Notifications::new(),

@@ -29,12 +29,20 @@ pub struct Outgoing {
     pub client_id: String,
     pub target: Target,
     pub content: String,
+    /// A reply: its root's id, and whether it is also sent to the room.
+    pub reply_to: Option<(i64, bool)>,
     pub state: OutState,
 }
 
 impl Live {
     /// Queues a text and sends it (now, or when the connection is back).
     pub fn send(self, target: Target, content: String) {
+        self.send_reply(target, content, None);
+    }
+
+    /// [`Live::send`], as a reply to a room message (root id, also to the
+    /// room) when `reply_to` is given.
+    pub fn send_reply(self, target: Target, content: String, reply_to: Option<(i64, bool)>) {
         let client_id = self.inner.try_update_value(|i| {
             i.next_client_id += 1;
             i.typing_sent.retain(|(t, _)| *t != target);
@@ -45,6 +53,7 @@ impl Live {
             client_id,
             target,
             content,
+            reply_to,
             state: OutState::Waiting,
         };
         kept::keep(self.my_id(), &item);
@@ -97,6 +106,8 @@ impl Live {
                             room_id: Some(room_id),
                             content: item.content.clone(),
                             client_id: Some(item.client_id.clone()),
+                            thread_root_id: item.reply_to.map(|r| r.0),
+                            also_to_room: item.reply_to.and_then(|r| r.1.then_some(true)),
                         },
                         Target::Task(task_id) => ClientFrame::Comment {
                             task_id: Some(task_id),
@@ -136,9 +147,16 @@ impl Live {
             let id = Some(item.client_id.clone());
             let sent = match item.target {
                 Target::Room(room) => {
-                    crate::api::chat::send_message(room, item.content.clone(), id)
-                        .await
-                        .map(|sent| self.receive_message(sent.message))
+                    let (root, also) = item.reply_to.unzip();
+                    crate::api::chat::send_message(
+                        room,
+                        item.content.clone(),
+                        id,
+                        root,
+                        also.filter(|a| *a),
+                    )
+                    .await
+                    .map(|sent| self.receive_message(sent.message))
                 }
                 Target::Task(task) => {
                     crate::api::comments::post_comment(task, item.content.clone(), id)
@@ -228,7 +246,8 @@ impl Live {
 /// The unsent texts as kept in the browser: a list under one key per user,
 /// read and written whole on each change (every tab of the user shares it;
 /// a text two tabs both send is stored once by the server). Written as the
-/// browser's own JSON of `[client_id, "room"|"task", id, content]` rows:
+/// browser's own JSON of `[client_id, "room"|"task", id, content]` rows
+/// (a reply adds its root's id and whether it also goes to the room):
 /// serde here would add its code for one more type to every page.
 mod kept {
     use super::{OutState, Outgoing};
@@ -259,10 +278,15 @@ mod kept {
                     "task" => Target::Task(id),
                     _ => return None,
                 };
+                let reply_to = row
+                    .get(4)
+                    .as_f64()
+                    .map(|root| (root as i64, row.get(5).as_bool().unwrap_or(false)));
                 Some(Outgoing {
                     client_id: row.get(0).as_string()?,
                     target,
                     content: row.get(3).as_string()?,
+                    reply_to,
                     state: OutState::Waiting,
                 })
             })
@@ -283,12 +307,17 @@ mod kept {
                 Target::Room(id) => ("room", id),
                 Target::Task(id) => ("task", id),
             };
-            rows.push(&js_sys::Array::of4(
+            let row = js_sys::Array::of4(
                 &JsValue::from_str(&item.client_id),
                 &JsValue::from_str(kind),
                 &JsValue::from_f64(id as f64),
                 &JsValue::from_str(&item.content),
-            ));
+            );
+            if let Some((root, also)) = item.reply_to {
+                row.push(&JsValue::from_f64(root as f64));
+                row.push(&JsValue::from_bool(also));
+            }
+            rows.push(&row);
         }
         let text = if list.is_empty() {
             String::new()

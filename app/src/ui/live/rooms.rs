@@ -157,6 +157,7 @@ impl Live {
             }
         }
         self.room.close();
+        self.replies_open.set(None);
         self.room.open.set(Some(room_id));
         self.online.set(Vec::new());
         let marker = self.rooms.with_untracked(|r| {
@@ -258,12 +259,16 @@ impl Live {
             self.bump_unread(&message);
             return;
         }
-        let (author, room_id) = (message.author.id, message.room_id);
+        let (author, room_id, in_room) = (message.author.id, message.room_id, message.in_room());
         if self.room.upsert(message) == feed::Upserted::New {
             self.room
                 .typing
                 .update(|t| t.retain(|h| h.user.id != author));
-            if browser::tab_hidden() && author != self.my_id() && self.is_member_of(room_id) {
+            if browser::tab_hidden()
+                && in_room
+                && author != self.my_id()
+                && self.is_member_of(room_id)
+            {
                 // Nobody is looking: it stays unread (the tab title counts
                 // it) until the tab is back in view.
                 self.rooms.update(|rooms| {
@@ -280,6 +285,10 @@ impl Live {
     /// only: an edit, a deletion or a reaction of an older message comes
     /// with an id the room has had already.
     pub(super) fn bump_unread(self, message: &Message) {
+        // A reply in its pane only: the room's count is of what it lists.
+        if !message.in_room() {
+            return;
+        }
         let mine = message.author.id == self.my_id();
         self.rooms.update(|rooms| {
             if let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) {

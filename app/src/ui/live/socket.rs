@@ -460,6 +460,13 @@ fn on_event(live: Live, event: Event) {
                 }
             });
         }
+        Event::RepliesRead {
+            root_id,
+            last_read_id,
+            following,
+        } => live
+            .replies_read
+            .set(Some((root_id, last_read_id, following))),
         // A board of yours archived or restored: the board list follows.
         Event::BoardListChanged { .. } => live.boards_changed.update(|n| *n += 1),
         // Added to or removed from a board (the board list follows), or

@@ -1,0 +1,117 @@
+import { test, expect, Page } from "@playwright/test";
+import { run, shot, watchErrors, apiSignUp, apiBoard, api, generalRoom, openBoard, expectAccessible } from "./helpers";
+
+// Replies (issue 27 §1), two people in two browsers: Reply from a message's
+// actions opens the pane over the room, the root shows "1 reply" live on the
+// other side with the replier's avatar, the root's author gets one bell entry
+// that reading the pane clears, "Also send to #room" shows a reply in the room
+// too, the Replies view lists followed roots with their unread counts, and an
+// unfollow stops the bell.
+
+const chat = (page: Page) => page.getByRole("region", { name: "Chat", exact: true });
+const bellCount = (page: Page) => page.getByTestId("bell-count");
+const pane = (page: Page) => chat(page).getByRole("region", { name: "Replies" });
+const roomMessage = (page: Page, text: string) => chat(page).locator(".room li.msg").filter({ hasText: text });
+
+test("reply in a pane, follow, the bell and the Replies view", async ({ browser }, testInfo) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  await apiSignUp(ctxA, `rann_${run}`, "Ann Archer");
+  const bob = await apiSignUp(ctxB, `rbob_${run}`, "Bob Baker");
+  const { id: board } = await apiBoard(ctxA, "Replies");
+  await api(ctxA, "POST", `/api/boards/${board}/members`, { username: bob.username });
+  const general = await generalRoom(ctxA, board);
+  await api(ctxA, "POST", `/messaging/room/${general.id}/send/`, { content: "Release on Friday?" });
+  await api(ctxA, "POST", "/messaging/notifications/read-all/", {});
+  await api(ctxB, "POST", "/messaging/notifications/read-all/", {});
+
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  for (const p of [a, b]) {
+    watchErrors(p, errors);
+    await p.setViewportSize({ width: 1366, height: 800 });
+  }
+  await openBoard(a, board);
+  await openBoard(b, board);
+
+  // Bob answers from the message's actions: the pane opens with its composer focused.
+  const root = roomMessage(b, "Release on Friday?");
+  await root.hover();
+  await root.getByRole("toolbar", { name: "Message actions" }).getByRole("button", { name: "Reply", exact: true }).click();
+  await expect(pane(b)).toBeVisible();
+  const replyBox = pane(b).getByRole("textbox", { name: "Reply" });
+  await expect(replyBox).toBeFocused();
+  await replyBox.fill("Friday works for QA");
+  await replyBox.press("Enter");
+  await expect(pane(b).locator("li.msg").filter({ hasText: "Friday works for QA" })).toBeVisible();
+  await expect(pane(b).getByRole("button", { name: "Following" })).toHaveAttribute("aria-pressed", "true");
+  await shot(b, testInfo, "70-replies-pane-1366");
+
+  // Ann: the root says "1 reply" with Bob's avatar, live; the room itself
+  // does not show the reply; her bell has one entry.
+  const annRoot = roomMessage(a, "Release on Friday?");
+  const summary = annRoot.getByRole("button", { name: /1 reply/ });
+  await expect(summary).toBeVisible();
+  await expect(summary.locator(".avatar")).toHaveAttribute("title", "Bob Baker");
+  await expect(chat(a).locator(".room li.msg").filter({ hasText: "Friday works for QA" })).toHaveCount(0);
+  await expect(bellCount(a)).toHaveText("1");
+  // Opening the pane reads it: the bell clears.
+  await summary.click();
+  await expect(pane(a).locator("li.msg").filter({ hasText: "Friday works for QA" })).toBeVisible();
+  await expect(bellCount(a)).toHaveCount(0);
+  await expectAccessible(a, "the replies pane");
+
+  // Ann replies and also sends it to the room: Bob sees it in the pane and
+  // in the room, marked as a reply; the root counts 2.
+  await pane(a).getByLabel("Also send to #general").check();
+  const annBox = pane(a).getByRole("textbox", { name: "Reply" });
+  await annBox.fill("Great, **Friday** it is");
+  await annBox.press("Enter");
+  await expect(pane(b).locator("li.msg").filter({ hasText: "Friday it is" })).toBeVisible();
+  await pane(b).getByRole("button", { name: `#${general.name}` }).click();
+  await expect(pane(b)).toHaveCount(0);
+  const inRoom = roomMessage(b, "Friday it is");
+  await expect(inRoom.getByRole("button", { name: /a reply/ })).toBeVisible();
+  await expect(roomMessage(b, "Release on Friday?").getByRole("button", { name: /2 replies/ })).toBeVisible();
+  await shot(b, testInfo, "71-reply-in-room-1366");
+
+  // The Replies view lists what Bob follows (he replied), read already.
+  await chat(b).getByRole("button", { name: "Replies", exact: true }).click();
+  const view = b.getByRole("dialog", { name: "Replies" });
+  const item = view.getByRole("link", { name: /Release on Friday\?/ });
+  await expect(item).toContainText("2 replies");
+  await shot(b, testInfo, "72-replies-view-1366");
+  await view.getByRole("button", { name: "Close" }).click();
+
+  // Ann unfollows: Bob's next reply rings nobody's bell.
+  await pane(a).getByRole("button", { name: "Following" }).click();
+  await expect(pane(a).getByRole("button", { name: "Follow", exact: true })).toHaveAttribute("aria-pressed", "false");
+  await pane(a).getByRole("button", { name: `#${general.name}` }).click();
+  await b.keyboard.press("Escape");
+  await api(ctxB, "POST", `/messaging/room/${general.id}/send/`, { content: "one more thing", thread_root_id: (await rootId(ctxA, general.id)) });
+  await expect(roomMessage(a, "Release on Friday?").getByRole("button", { name: /3 replies/ })).toBeVisible();
+  await expect(bellCount(a)).toHaveCount(0);
+
+  // Narrower screens: the pane covers the chat panel.
+  await a.setViewportSize({ width: 1024, height: 768 });
+  await roomMessage(a, "Release on Friday?").getByRole("button", { name: /3 replies/ }).click();
+  await expect(pane(a).locator("li.msg").filter({ hasText: "one more thing" })).toBeVisible();
+  await shot(a, testInfo, "73-replies-pane-1024");
+  await b.setViewportSize({ width: 390, height: 800 });
+  await b.getByRole("button", { name: /^Chat/ }).click();
+  await roomMessage(b, "Release on Friday?").getByRole("button", { name: /3 replies/ }).click();
+  await expect(pane(b).getByRole("textbox", { name: "Reply" })).toBeVisible();
+  await shot(b, testInfo, "74-replies-pane-390");
+
+  expect(errors).toEqual([]);
+  await ctxA.close();
+  await ctxB.close();
+});
+
+/** The id of the oldest message of a room (the root these tests answer). */
+async function rootId(ctx: import("@playwright/test").BrowserContext, room: number): Promise<number> {
+  const { body } = await api(ctx, "GET", `/messaging/room/${room}/history/`);
+  return body.messages.find((m: { content: string }) => m.content === "Release on Friday?").id;
+}
