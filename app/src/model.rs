@@ -56,6 +56,34 @@ impl Role {
     }
 }
 
+/// Who may call a whole group (@room, @board, @here) on a board of more
+/// than [`crate::validate::GROUP_MENTION_OPEN_UP_TO`] members: its owners
+/// (the default), or everyone, as an owner decides. Smaller boards let
+/// everyone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupMentions {
+    #[default]
+    Owners,
+    Everyone,
+}
+
+impl GroupMentions {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owners => "owners",
+            Self::Everyone => "everyone",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owners" => Some(Self::Owners),
+            "everyone" => Some(Self::Everyone),
+            _ => None,
+        }
+    }
+}
+
 /// A board in the board list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoardSummary {
@@ -71,6 +99,9 @@ pub struct BoardSummary {
     /// When the board was archived (listed apart, read-only); `None`: live.
     #[serde(default)]
     pub archived_at: Option<i64>,
+    /// Who may call @room, @board and @here once the board is big.
+    #[serde(default)]
+    pub group_mentions: GroupMentions,
 }
 
 /// A board member.
@@ -160,6 +191,9 @@ pub struct BoardDetail {
     /// When the board was archived (read-only until restored).
     #[serde(default)]
     pub archived_at: Option<i64>,
+    /// Who may call @room, @board and @here once the board is big.
+    #[serde(default)]
+    pub group_mentions: GroupMentions,
     /// The number of the board's last change these columns, tasks and
     /// members include: follow `board:{id}` with `after` = this.
     #[serde(default)]
@@ -773,6 +807,8 @@ pub enum NotificationKind {
     Overdue,
     /// Replies to a message you follow (one entry per root, counting them).
     Reply,
+    /// Someone called a group you are in (@room, @board, @here).
+    GroupMention,
 }
 
 impl NotificationKind {
@@ -792,6 +828,7 @@ impl NotificationKind {
             Self::DueSoon => "due_soon",
             Self::Overdue => "overdue",
             Self::Reply => "reply",
+            Self::GroupMention => "group_mention",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -805,6 +842,7 @@ impl NotificationKind {
             "due_soon" => Some(Self::DueSoon),
             "overdue" => Some(Self::Overdue),
             "reply" => Some(Self::Reply),
+            "group_mention" => Some(Self::GroupMention),
             _ => None,
         }
     }
@@ -864,6 +902,9 @@ impl Notification {
             },
             NotificationKind::DueSoon => format!("“{}” in {board} is due soon", n.context),
             NotificationKind::Overdue => format!("“{}” in {board} is overdue", n.context),
+            NotificationKind::GroupMention => {
+                format!("{who} called everyone in {} on {board}", n.context)
+            }
             NotificationKind::Reply => match n.occurrences {
                 1 => format!("{who} replied in {} on {board}", n.context),
                 k => format!(
@@ -1227,6 +1268,7 @@ pub(crate) mod tests {
             members: vec![],
             labels: vec![],
             archived_at: None,
+            group_mentions: GroupMentions::Owners,
         }
     }
 

@@ -59,6 +59,16 @@ pub fn username(raw: &str) -> AppResult<String> {
 /// ever (the server lists them in its log when it starts).
 pub const RESERVED_USERNAMES: [&str; 6] = ["room", "board", "here", "all", "everyone", "channel"];
 
+/// Boards of up to this many members let everyone call @room, @board and
+/// @here; bigger ones, only their owners (unless an owner lets everyone).
+pub const GROUP_MENTION_OPEN_UP_TO: i64 = 15;
+
+/// A person calls a room's group at most once in this long (ms).
+pub const GROUP_MENTION_EVERY_MS: i64 = 5 * 60_000;
+
+/// Default most people one group call reaches (`--group-mention-max`).
+pub const GROUP_MENTION_MAX: usize = 500;
+
 /// Text that may span lines: line breaks and tabs are fine, other control
 /// characters (NUL and the rest of C0, DEL, C1) are refused everywhere —
 /// they are invisible, and PostgreSQL cannot store NUL at all.

@@ -115,3 +115,57 @@ async function rootId(ctx: import("@playwright/test").BrowserContext, room: numb
   const { body } = await api(ctx, "GET", `/messaging/room/${room}/history/`);
   return body.messages.find((m: { content: string }) => m.content === "Release on Friday?").id;
 }
+
+test("@room asks before calling more than five people, then rings their bells", async ({ browser }, testInfo) => {
+  test.setTimeout(90_000);
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  await apiSignUp(ctxA, `gann_${run}`, "Ann Archer");
+  const bob = await apiSignUp(ctxB, `gbob_${run}`, "Bob Baker");
+  const { id: board } = await apiBoard(ctxA, "Call");
+  await api(ctxA, "POST", `/api/boards/${board}/members`, { username: bob.username });
+  for (let i = 0; i < 5; i++) {
+    const ctx = await browser.newContext();
+    const someone = await apiSignUp(ctx, `g${i}_${run}`, `Member ${i}`);
+    await api(ctxA, "POST", `/api/boards/${board}/members`, { username: someone.username });
+    await ctx.close();
+  }
+  const general = await generalRoom(ctxA, board);
+  await api(ctxB, "POST", "/messaging/notifications/read-all/", {});
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  for (const p of [a, b]) {
+    watchErrors(p, errors);
+    await p.setViewportSize({ width: 1366, height: 800 });
+  }
+  await openBoard(a, board);
+  await openBoard(b, board);
+
+  const box = chat(a).getByRole("textbox", { name: `Message #${general.name}` });
+  await box.fill("@room lunch at noon?");
+  await box.press("Enter");
+  const ask = chat(a).getByRole("alertdialog");
+  await expect(ask).toContainText("@room notifies 6 people. Send it?");
+  await expect(ask.getByRole("button", { name: "Send and notify 6" })).toBeFocused();
+  await shot(a, testInfo, "75-room-call-asks-1366");
+  // Cancel keeps the text; asking again and confirming sends it.
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  await expect(ask).toHaveCount(0);
+  await expect(box).toHaveValue("@room lunch at noon?");
+  await box.press("Enter");
+  await chat(a).getByRole("alertdialog").getByRole("button", { name: "Send and notify 6" }).click();
+  await expect(roomMessage(b, "lunch at noon?")).toBeVisible();
+  await expect(bellCount(b)).toHaveText("1");
+  await b.getByRole("button", { name: /Notifications/ }).click();
+  await expect(b.getByText(/Ann Archer called everyone in #general/)).toBeVisible();
+  // A second call within five minutes is refused, and says so.
+  await box.fill("@room also dessert?");
+  await box.press("Enter");
+  await chat(a).getByRole("alertdialog").getByRole("button", { name: "Send and notify 6" }).click();
+  await expect(chat(a).locator("li.msg.failed")).toContainText(/Not sent: too many requests/);
+
+  expect(errors).toEqual([]);
+  await ctxA.close();
+  await ctxB.close();
+});

@@ -8,7 +8,8 @@ use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use app::model::{ColumnPatch, NewInvite, TaskMove, TaskPatch};
+use app::error::AppError;
+use app::model::{ColumnPatch, GroupMentions, NewInvite, TaskMove, TaskPatch};
 use app::services::login_throttle::ClientAddr;
 use app::services::stream::{self, Stream};
 use app::services::{auth, boards, columns, invites, tasks, watching};
@@ -29,7 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/boards", get(list_boards).post(create_board))
         .route(
             "/api/boards/{id}",
-            get(get_board).patch(rename_board).delete(delete_board),
+            get(get_board).patch(update_board).delete(delete_board),
         )
         .route("/api/boards/{id}/members", post(add_member))
         .route(
@@ -199,15 +200,34 @@ async fn get_board(
     ))
 }
 
-async fn rename_board(
+/// `PATCH /api/boards/{id}`: a new name, who may call groups, or both.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoardPatchBody {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    group_mentions: Option<GroupMentions>,
+}
+
+async fn update_board(
     State(s): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path(id): Path<String>,
-    JsonBody(b): JsonBody<NameBody>,
+    JsonBody(b): JsonBody<BoardPatchBody>,
 ) -> HttpResult<impl IntoResponse> {
-    Ok(Json(
-        boards::rename_board(&s.services, &u, parse_id(&id)?, &b.name).await?,
-    ))
+    let board_id = parse_id(&id)?;
+    if b.name.is_none() && b.group_mentions.is_none() {
+        return Err(AppError::invalid("give name, group_mentions or both").into());
+    }
+    let mut answer = None;
+    if let Some(name) = &b.name {
+        answer = Some(boards::rename_board(&s.services, &u, board_id, name).await?);
+    }
+    if let Some(who) = b.group_mentions {
+        answer = Some(boards::set_group_mentions(&s.services, &u, board_id, who).await?);
+    }
+    Ok(Json(answer))
 }
 
 async fn delete_board(

@@ -201,6 +201,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TASKFLOW_MAX_USER_POLLS", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000), global = true)]
     pub max_user_polls: u64,
 
+    /// Most people one group mention (@room, @board, @here) may notify: a
+    /// message calling more is refused (400).
+    #[arg(long, env = "TASKFLOW_GROUP_MENTION_MAX", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000), global = true)]
+    pub group_mention_max: u64,
+
     /// Outgoing queue of each real-time connection, in events. A client that
     /// lets it fill up with messages is disconnected (and resumes on reconnect).
     #[arg(long, env = "TASKFLOW_WS_QUEUE", default_value_t = 256, value_parser = clap::value_parser!(u64).range(8..=65536), global = true)]

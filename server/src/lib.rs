@@ -336,6 +336,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
         connection_queue: args.ws_queue as usize,
         max_user_sockets: args.max_user_sockets as usize,
         max_user_polls: args.max_user_polls as usize,
+        group_mention_max: args.group_mention_max as usize,
     }
 }
 

@@ -14,7 +14,9 @@ use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::task_rows::{self, Cards};
 use super::Services;
 use crate::error::{AppError, AppResult};
-use crate::model::{BoardDetail, BoardSummary, Column, Member, NotificationKind, Role, User};
+use crate::model::{
+    BoardDetail, BoardSummary, Column, GroupMentions, Member, NotificationKind, Role, User,
+};
 use crate::protocol::BoardChange;
 use crate::validate;
 
@@ -72,6 +74,7 @@ async fn summaries(
         created_at: i64,
         updated_at: i64,
         archived_at: Option<i64>,
+        group_mentions: String,
     }
     let rows: Vec<SummaryRow> = sqlx::query_as(
         "SELECT b.id, b.name, b.owner_id, m.role,
@@ -79,7 +82,7 @@ async fn summaries(
                 (SELECT COUNT(*) FROM tasks t JOIN board_columns c ON c.id = t.column_id
                  WHERE t.board_id = b.id AND t.archived_at IS NULL AND c.archived_at IS NULL)
                     AS task_count,
-                b.created_at, b.updated_at, b.archived_at
+                b.created_at, b.updated_at, b.archived_at, b.group_mentions
          FROM board_members m JOIN boards b ON b.id = m.board_id
          WHERE m.user_id = $1 AND ($2 IS NULL OR b.id = $2)
          ORDER BY b.updated_at DESC, b.id DESC",
@@ -100,6 +103,7 @@ async fn summaries(
             created_at: r.created_at,
             updated_at: r.updated_at,
             archived_at: r.archived_at,
+            group_mentions: GroupMentions::parse(&r.group_mentions).unwrap_or_default(),
         })
         .collect())
 }
@@ -149,6 +153,7 @@ pub async fn create_board(svc: &Services, user: &User, name: &str) -> AppResult<
         created_at: now,
         updated_at: now,
         archived_at: None,
+        group_mentions: GroupMentions::default(),
     })
 }
 
@@ -179,6 +184,7 @@ struct BoardRow {
     created_at: i64,
     updated_at: i64,
     archived_at: Option<i64>,
+    group_mentions: String,
 }
 
 async fn read_board(
@@ -189,7 +195,8 @@ async fn read_board(
     seq: i64,
 ) -> AppResult<BoardDetail> {
     let board: BoardRow = sqlx::query_as(
-        "SELECT id, name, owner_id, created_at, updated_at, archived_at FROM boards WHERE id = $1",
+        "SELECT id, name, owner_id, created_at, updated_at, archived_at, group_mentions
+         FROM boards WHERE id = $1",
     )
     .bind(board_id)
     .fetch_optional(pool)
@@ -214,6 +221,7 @@ async fn read_board(
         created_at: board.created_at,
         updated_at: board.updated_at,
         archived_at: board.archived_at,
+        group_mentions: GroupMentions::parse(&board.group_mentions).unwrap_or_default(),
         seq,
         columns,
         tasks,
@@ -265,6 +273,24 @@ pub async fn rename_board(
         .await?;
     write.record(BoardChange::BoardRenamed { name }).await?;
     write.commit(svc).await?;
+    board_summary(svc, user, board_id).await
+}
+
+/// Sets who may call @room, @board and @here on a board of more than
+/// [`validate::GROUP_MENTION_OPEN_UP_TO`] members (owner only).
+#[tracing::instrument(skip_all, fields(user = user.id, board_id = board_id))]
+pub async fn set_group_mentions(
+    svc: &Services,
+    user: &User,
+    board_id: i64,
+    who: GroupMentions,
+) -> AppResult<BoardSummary> {
+    require_owner(&svc.pool, board_id, user.id).await?;
+    sqlx::query("UPDATE boards SET group_mentions = $1 WHERE id = $2")
+        .bind(who.as_str())
+        .bind(board_id)
+        .execute(&svc.pool)
+        .await?;
     board_summary(svc, user, board_id).await
 }
 

@@ -11,6 +11,7 @@
 use sqlx::AnyPool;
 
 use super::boards::role_on;
+use super::group_mentions::{self, GroupCall};
 use super::hub::{Event, Topic};
 use super::mentions::{self, Mentioning};
 use super::notifications::{self, MentionSite};
@@ -701,6 +702,7 @@ pub async fn submit_message(
             "this room is archived: it takes no new messages",
         ));
     }
+    let group = group_mentions::resolve(svc, user, &room, &content, &mentions).await?;
     svc.message_writer
         .enqueue(PendingMessage {
             room_id,
@@ -711,6 +713,7 @@ pub async fn submit_message(
             mentions,
             client_id,
             reply_to,
+            group,
         })
         .await
         .map(|answer| Ticket {
@@ -803,6 +806,9 @@ pub struct PendingMessage {
     pub client_id: Option<String>,
     /// A reply: the root it answers (checked by `submit_message`).
     pub reply_to: Option<ReplyTo>,
+    /// The groups it calls (@room, @board, @here) and whom they reach,
+    /// notified once it is committed.
+    pub group: Option<GroupCall>,
 }
 
 type Queued = (
@@ -840,6 +846,8 @@ enum Written {
         /// Unread bell entries the new ones took the place of
         /// (recipient, id): a reply's one entry per root.
         replaced: Vec<(i64, i64)>,
+        /// It called a group: notified after the commit.
+        called: bool,
     },
     /// Its `client_id` was stored before: this message id.
     Repeat(i64),
@@ -885,15 +893,20 @@ async fn run_writer(
         };
         let mut notified = Vec::new();
         let mut replaced = Vec::new();
+        let mut calls = Vec::new();
         for ((pending, reply), written) in messages.into_iter().zip(replies).zip(written) {
             let result = match written {
                 Ok(Written::New {
                     message,
                     notified: notes,
                     replaced: gone,
+                    called,
                 }) => {
                     notified.extend(notes);
                     replaced.extend(gone);
+                    if let (true, Some(call)) = (called, pending.group) {
+                        calls.push((message.id, call));
+                    }
                     Ok(*message)
                 }
                 // The first one was published and notified already.
@@ -914,6 +927,15 @@ async fn run_writer(
                 };
                 if let Err(e) = notifications::publish_notified(&pool, &hub, &notified).await {
                     tracing::warn!("publishing chat mention notifications: {e}");
+                }
+            });
+        }
+        // Group calls: written after the commit, off the writer's path.
+        for (message_id, call) in calls {
+            let (pool, hub) = (pool.clone(), hub.clone());
+            tokio::spawn(async move {
+                if let Err(e) = group_mentions::notify(&pool, &hub, message_id, &call).await {
+                    tracing::warn!("notifying a group call of message {message_id}: {e}");
                 }
             });
         }
@@ -964,6 +986,17 @@ async fn insert_batch(
         if let (Some(_), Some(reply_to)) = (member, m.reply_to) {
             if let Err(e) = replies::root_still_open(&mut write.tx, reply_to.root_id).await {
                 written.push(Written::Refused(e));
+                continue;
+            }
+        }
+        // A group call takes its author's slot for the room (another
+        // instance may have taken it since the check).
+        if let (Some(_), Some(_)) = (member, &m.group) {
+            if let Err(wait) =
+                group_mentions::claim_call(&mut write.tx, m.author.id, m.room_id, created_at)
+                    .await?
+            {
+                written.push(Written::Refused(AppError::RateLimited(wait)));
                 continue;
             }
         }
@@ -1053,6 +1086,7 @@ async fn insert_batch(
             message: Box::new(message),
             notified,
             replaced,
+            called: m.group.is_some(),
         });
     }
     write.commit(hub).await?;

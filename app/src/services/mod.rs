@@ -17,6 +17,7 @@ pub mod comments;
 pub mod connection_caps;
 pub mod due_reminders;
 pub mod general_room;
+pub mod group_mentions;
 pub mod hub;
 pub mod hub_redis;
 pub mod invites;
@@ -75,6 +76,8 @@ pub struct Settings {
     pub max_user_sockets: usize,
     /// Open long polls per user, on this instance.
     pub max_user_polls: usize,
+    /// Most people one group mention (@room, @board, @here) reaches.
+    pub group_mention_max: usize,
 }
 
 /// Default budget of reactions per user: 10 per second, bursts of 30.
@@ -104,6 +107,7 @@ impl Default for Settings {
             connection_queue: hub::DEFAULT_QUEUE_CAPACITY,
             max_user_sockets: 32,
             max_user_polls: 16,
+            group_mention_max: crate::validate::GROUP_MENTION_MAX,
         }
     }
 }

@@ -70,7 +70,7 @@ pub async fn insert_activity(
         K::Assigned | K::TaskComment | K::DueSoon | K::Overdue => ("task_id", activity.task_id),
         K::AddedToRoom => ("room_id", activity.room_id),
         K::Reply => ("message_id", activity.message_id),
-        K::AddedToBoard | K::CommentMention | K::ChatMention => {
+        K::AddedToBoard | K::CommentMention | K::ChatMention | K::GroupMention => {
             ("board_id", Some(activity.board_id))
         }
     };

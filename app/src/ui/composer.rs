@@ -112,6 +112,10 @@ pub fn Composer(
     /// In a replies pane: what it sends are replies to this root.
     #[prop(optional)]
     replying: Option<Replying>,
+    /// In a room: the people a group (`room`, `board`, `here`) calls. A
+    /// text calling more than [`ASK_ABOVE`] of them asks first.
+    #[prop(optional)]
+    group: Option<Callback<&'static str, Vec<i64>>>,
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let text = NodeRef::<leptos::html::Textarea>::new();
@@ -150,17 +154,41 @@ pub fn Composer(
                 .collect()
         })
     };
+    // A group call of more than ASK_ABOVE people, asked about first.
+    let calling = RwSignal::new(None::<(String, usize)>);
     let send_now = move || {
         let Some(el) = text.get_untracked() else {
             return;
         };
         let content = el.value();
         asking.set(Vec::new());
+        calling.set(None);
         el.set_value("");
         fit_to_content(&el);
         browser::store(&key(), "");
         let reply_to = replying.map(|r| (r.root_id, r.also_to_room.get_untracked()));
         live.send_reply(target, content, reply_to);
+    };
+    // A group call of more than ASK_ABOVE people: how many (asked first).
+    let called = move |content: &str| -> Option<(String, usize)> {
+        let group = group?;
+        let names: Vec<&'static str> = crate::mentions::mentioned_names(content)
+            .iter()
+            .filter_map(|n| ["room", "board", "here"].into_iter().find(|g| g == n))
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        let mut people: Vec<i64> = names.iter().flat_map(|g| group.run(g)).collect();
+        people.sort_unstable();
+        people.dedup();
+        people.retain(|id| *id != viewer);
+        let label = names
+            .iter()
+            .map(|g| format!("@{g}"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        (people.len() > ASK_ABOVE).then_some((label, people.len()))
     };
     let send = move || {
         let Some(el) = text.get_untracked() else {
@@ -170,6 +198,14 @@ pub fn Composer(
         if content.trim().is_empty() {
             return;
         }
+        if calling.get_untracked().is_none() {
+            if let Some(call) = called(&content) {
+                calling.set(Some(call));
+                browser::focus_soon(format!("{id}-call-them"));
+                return;
+            }
+        }
+        calling.set(None);
         let missing = left_out(&content);
         if missing.is_empty() {
             send_now();
@@ -198,6 +234,7 @@ pub fn Composer(
     };
     let cancel = move || {
         asking.set(Vec::new());
+        calling.set(None);
         if let Some(el) = text.get_untracked() {
             let _ = el.focus();
         }
@@ -229,6 +266,18 @@ pub fn Composer(
                 </div>
             </div>
         </If>
+        {move || calling.get().map(|(label, n)| view! {
+            <div class="ask-outside" role="alertdialog" aria-labelledby=format!("{id}-call")
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Escape" { ev.prevent_default(); cancel(); }>
+                <p id=format!("{id}-call")>{format!("{label} notifies {n} people. Send it?")}</p>
+                <div class="inline-form">
+                    <button type="button" id=format!("{id}-call-them") class="btn btn-primary btn-sm" on:click=move |_| send()>
+                        {format!("Send and notify {n}")}
+                    </button>
+                    <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| cancel()>"Cancel"</button>
+                </div>
+            </div>
+        })}
         <form class="composer" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); send(); }>
             <label for=id class="sr-only">{move || label.get()}</label>
             <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
@@ -241,6 +290,9 @@ pub fn Composer(
     }
     .into_any()
 }
+
+/// A group call reaching more people than this asks before it goes.
+pub const ASK_ABOVE: usize = 5;
 
 /// A composer that sends replies: to which root, and whether "also send to
 /// the room" is ticked.

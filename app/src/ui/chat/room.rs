@@ -272,6 +272,24 @@ fn RoomView(room_id: i64) -> impl IntoView {
     let outside = Callback::new(move |user_id: i64| {
         room_members.with(|m| m.as_ref().is_some_and(|m| !m.contains(&user_id)))
     });
+    // Whom @room, @board and @here call here (the composer asks before
+    // calling many).
+    let board_ctx = use_board_context();
+    let group = Callback::new(move |name: &'static str| -> Vec<i64> {
+        let in_room = room_members.get_untracked().unwrap_or_default();
+        match name {
+            "here" => live
+                .online
+                .get_untracked()
+                .into_iter()
+                .filter(|id| in_room.contains(id))
+                .collect(),
+            "board" if !summary().is_some_and(|r| r.room.is_private) => board_ctx
+                .members
+                .with_untracked(|m| m.iter().map(|m| m.user.id).collect()),
+            _ => in_room,
+        }
+    });
     let shown: Signal<Vec<_>> = Memo::new(move |_| {
         let marker = live.read_marker.get();
         let me = live.me.with(|m| m.as_ref().map(|u| u.id));
@@ -382,7 +400,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
                     <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
                         label=Signal::derive(move || format!("Message #{}", room_name()))
                         placeholder=Signal::derive(move || format!("Message #{}", room_name()))
-                        outside on_up_empty=edit_last
+                        outside group on_up_empty=edit_last
                         on_added=Callback::new(move |()| detail.refetch()) />
                 }.into_any(),
             }}

@@ -196,9 +196,19 @@ impl Live {
     }
 
     /// The server refused it: rate limited (it tries again by itself a
-    /// little later), or for good (the user may retry or discard it).
+    /// little later; not after a wait of minutes), or for good (the user
+    /// may retry or discard it).
     pub(super) fn refused(self, client_id: String, message: String, retry_after_ms: Option<u64>) {
         match retry_after_ms {
+            // A long wait (a group call's interval) is not retried behind
+            // the user's back: they decide when to send it again.
+            Some(wait) if wait > 60_000 => self.set_state(
+                &client_id,
+                OutState::Failed(format!(
+                    "too many requests: try again in {} min",
+                    wait.div_ceil(60_000)
+                )),
+            ),
             Some(wait) => {
                 self.set_state(&client_id, OutState::Waiting);
                 #[cfg(feature = "hydrate")]
