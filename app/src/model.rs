@@ -362,6 +362,9 @@ pub struct RoomSummary {
     /// Messages after the caller's last-read pointer (not counting their own).
     pub unread: i64,
     pub last_message_id: Option<i64>,
+    /// The caller muted the room: it shows no unread badge.
+    #[serde(default)]
+    pub muted: bool,
 }
 
 fn in_room() -> bool {
@@ -391,6 +394,8 @@ struct RoomSummaryWire {
     member_count: i64,
     unread: i64,
     last_message_id: Option<i64>,
+    #[serde(default)]
+    muted: bool,
 }
 
 impl From<RoomSummaryWire> for RoomSummary {
@@ -411,6 +416,7 @@ impl From<RoomSummaryWire> for RoomSummary {
             member_count: w.member_count,
             unread: w.unread,
             last_message_id: w.last_message_id,
+            muted: w.muted,
         }
     }
 }
@@ -1018,6 +1024,96 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Change<T> {
     }
 }
 
+/// Which notifications someone gets somewhere: all of them, only
+/// mentions of them (by name or by group), or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyLevel {
+    All,
+    Mentions,
+    Nothing,
+}
+
+impl NotifyLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Mentions => "mentions",
+            Self::Nothing => "nothing",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "all" => Some(Self::All),
+            "mentions" => Some(Self::Mentions),
+            "nothing" => Some(Self::Nothing),
+            _ => None,
+        }
+    }
+}
+
+/// What a notification preference is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrefScope {
+    Board,
+    Room,
+    Task,
+}
+
+impl PrefScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Board => "board",
+            Self::Room => "room",
+            Self::Task => "task",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "board" => Some(Self::Board),
+            "room" => Some(Self::Room),
+            "task" => Some(Self::Task),
+            _ => None,
+        }
+    }
+}
+
+/// A person's notification setting for one board, room or task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPref {
+    pub scope: PrefScope,
+    pub id: i64,
+    /// `None`: as the board says (for a board: all).
+    pub level: Option<NotifyLevel>,
+    /// A room: no unread badge, and no group calls unless `group_calls`.
+    pub muted: bool,
+    /// A muted room still calls you with @room, @board and @here.
+    pub group_calls: bool,
+}
+
+/// A change to one setting (`PUT /messaging/preferences/`): an absent
+/// field stays as it is; `"level": null` goes back to the board's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrefChange {
+    pub scope: PrefScope,
+    pub id: i64,
+    #[serde(default, skip_serializing_if = "Change::is_keep")]
+    pub level: Change<NotifyLevel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_calls: Option<bool>,
+}
+
+/// Everything a person set: their settings and the people they muted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPrefs {
+    pub preferences: Vec<NotificationPref>,
+    pub muted_people: Vec<User>,
+}
+
 /// Changes to a room; an absent field is left as it is (`null` is refused).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1181,6 +1277,7 @@ pub(crate) mod tests {
             member_count: 3,
             unread: 7,
             last_message_id: Some(9),
+            muted: true,
         };
         let json = serde_json::to_value(&summary).unwrap();
         assert_eq!(json["name"], "general");

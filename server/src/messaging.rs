@@ -8,7 +8,7 @@ use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use app::model::{HistoryPage, NewRoom, RoomPatch};
+use app::model::{HistoryPage, NewRoom, PrefChange, RoomPatch};
 use app::services::chat::{self, Cursor};
 use app::services::chat_edits;
 use app::services::hub::Event;
@@ -62,6 +62,14 @@ pub fn routes() -> Router<AppState> {
             put(follow).delete(unfollow),
         )
         .route("/messaging/replies/", get(followed_roots))
+        .route(
+            "/messaging/preferences/",
+            get(preferences).put(set_preference),
+        )
+        .route(
+            "/messaging/people/{user_id}/mute/",
+            put(mute_person).delete(unmute_person),
+        )
         .route(
             "/messaging/message/{message_id}/reactions/{emoji}/",
             put(add_message_reaction).delete(remove_message_reaction),
@@ -440,4 +448,45 @@ async fn long_poll(
         has_newer: polled.more,
         seq,
     }))
+}
+
+/// `GET /messaging/preferences/`: my notification settings and the people I muted.
+async fn preferences(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        app::services::preferences::list(&s.services, &u).await?,
+    ))
+}
+
+/// `PUT /messaging/preferences/`: changes one setting.
+async fn set_preference(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    JsonBody(change): JsonBody<PrefChange>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        app::services::preferences::set(&s.services, &u, change).await?,
+    ))
+}
+
+async fn mute_person(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(user_id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    let user =
+        app::services::preferences::mute_person(&s.services, &u, parse_id(&user_id)?, true).await?;
+    Ok(Json(serde_json::json!({ "user": user, "muted": true })))
+}
+
+async fn unmute_person(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(user_id): Path<String>,
+) -> HttpResult<impl IntoResponse> {
+    let user = app::services::preferences::mute_person(&s.services, &u, parse_id(&user_id)?, false)
+        .await?;
+    Ok(Json(serde_json::json!({ "user": user, "muted": false })))
 }

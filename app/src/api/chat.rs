@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::{
-    FollowedRoots, HistoryPage, Message, RepliesPage, ReplyFollow, Revisions, Room, RoomDetail,
-    RoomPatch, RoomSummary, SentMessage, User,
+    FollowedRoots, HistoryPage, Message, NotificationPref, NotificationPrefs, RepliesPage,
+    ReplyFollow, Revisions, Room, RoomDetail, RoomPatch, RoomSummary, SentMessage, User,
 };
 
 #[cfg(feature = "ssr")]
@@ -216,4 +216,40 @@ pub async fn mark_replies_read(root_id: i64, message_id: i64) -> Result<i64, App
 pub async fn list_followed_roots(before: Option<i64>) -> Result<FollowedRoots, AppError> {
     let (svc, user) = super::ctx::user().await?;
     replies::followed(&svc, &user, before, None).await
+}
+
+/// My notification settings (the room settings' Notifications part).
+#[server(prefix = "/rpc", endpoint = "preferences/list", input = super::FormOrJson)]
+pub async fn my_notification_prefs() -> Result<NotificationPrefs, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::preferences::list(&svc, &user).await
+}
+
+/// Changes a room's notification setting: `level` "all", "mentions",
+/// "nothing" or "board" (as the board says); `muted`; `group_calls`.
+#[server(prefix = "/rpc", endpoint = "preferences/room", input = super::FormOrJson)]
+pub async fn set_room_pref(
+    room_id: i64,
+    level: Option<String>,
+    muted: Option<bool>,
+    group_calls: Option<bool>,
+) -> Result<NotificationPref, AppError> {
+    use crate::model::{Change, NotifyLevel, PrefChange, PrefScope};
+    let (svc, user) = super::ctx::user().await?;
+    let level =
+        match level.as_deref() {
+            None => Change::Keep,
+            Some("board") => Change::Clear,
+            Some(other) => Change::Set(NotifyLevel::parse(other).ok_or_else(|| {
+                AppError::invalid("level is one of all, mentions, nothing or board")
+            })?),
+        };
+    let change = PrefChange {
+        scope: PrefScope::Room,
+        id: room_id,
+        level,
+        muted,
+        group_calls,
+    };
+    crate::services::preferences::set(&svc, &user, change).await
 }

@@ -315,6 +315,7 @@ pub async fn list_rooms(
         member_count: i64,
         unread: i64,
         last_message_id: Option<i64>,
+        muted: i64,
     }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS},
@@ -326,9 +327,12 @@ pub async fn list_rooms(
                       AND msg.author_id <> $2)
                 END AS unread,
                 (SELECT MAX(msg.id) FROM chat_messages msg
-                  WHERE msg.room_id = r.id AND msg.in_room = 1) AS last_message_id
+                  WHERE msg.room_id = r.id AND msg.in_room = 1) AS last_message_id,
+                COALESCE(p.muted, 0) AS muted
          FROM chat_rooms r
          LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
+         LEFT JOIN notification_prefs p
+           ON p.user_id = $2 AND p.scope = 'room' AND p.scope_id = r.id
          WHERE r.board_id = $1 AND ($3 IS NULL OR r.name_key LIKE $3 ESCAPE '\\')
            AND (m.user_id IS NOT NULL OR r.is_private = 0 OR $4 = 1)
          ORDER BY r.archived_at IS NOT NULL, r.name_key"
@@ -347,6 +351,7 @@ pub async fn list_rooms(
             member_count: r.member_count,
             unread: r.unread,
             last_message_id: r.last_message_id,
+            muted: r.muted == 1,
         })
         .collect())
 }

@@ -23,6 +23,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use super::boards::role_on;
 use super::hub::Hub;
 use super::notifications;
+use super::preferences::{self, Place};
 use super::presence;
 use super::storage::now_ms;
 use super::Services;
@@ -239,10 +240,19 @@ pub(crate) async fn notify(
     let snippet = notifications::snippet(&content);
     let now = now_ms();
     let mut made = 0;
+    let place = Place {
+        board_id,
+        room_id: Some(room_id),
+        task_id: None,
+    };
+    let kind = NotificationKind::GroupMention;
     for chunk in call.recipients.chunks(CHUNK) {
         let mut tx = pool.begin().await?;
         let mut ids = Vec::with_capacity(chunk.len());
-        for &recipient in chunk {
+        // Not those who muted the room (unless they asked for its calls),
+        // quieted it or muted the author.
+        let chunk = preferences::allowed(&mut tx, kind, author_id, place, chunk).await?;
+        for recipient in chunk {
             // Only someone who can read the room now (a member, or a board
             // member where it is public).
             let id: Option<i64> = sqlx::query_scalar(

@@ -31,6 +31,7 @@ pub mod paging;
 pub mod passwords;
 pub mod positions;
 pub mod posts;
+pub mod preferences;
 pub mod presence;
 pub mod ratelimit;
 pub mod reactions;

@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use sqlx::{Any, AnyPool, Transaction};
 
 use super::hub::{Event, Hub, Topic};
+use super::preferences::{self, Place};
 use super::storage::now_ms;
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -84,7 +85,13 @@ pub async fn insert_activity(
     let now = now_ms();
     let mut notified = Notified::default();
     let mut seen = BTreeSet::new();
-    for &recipient in recipients {
+    let place = Place {
+        board_id: activity.board_id,
+        room_id: activity.room_id,
+        task_id: activity.task_id,
+    };
+    let recipients = preferences::allowed(tx, activity.kind, sender.id, place, recipients).await?;
+    for &recipient in &recipients {
         // Never for one's own action; a due reminder is "from" its
         // recipient (nobody acted).
         let own = recipient == sender.id && !activity.kind.is_reminder();
@@ -180,7 +187,17 @@ pub async fn insert_for_mentions(
     let snippet = snippet(text);
     let now = now_ms();
     let mut ids = Vec::new();
-    for recipient in recipients.iter().filter(|r| r.id != sender.id) {
+    let place = Place {
+        board_id: site.board_id,
+        room_id: site.room_id,
+        task_id: site.task_id,
+    };
+    let wanted: Vec<i64> = recipients.iter().map(|r| r.id).collect();
+    let wanted = preferences::allowed(tx, site.kind, sender.id, place, &wanted).await?;
+    for recipient in recipients
+        .iter()
+        .filter(|r| r.id != sender.id && wanted.contains(&r.id))
+    {
         // The context as it is now is kept: it is what the notification
         // shows once the recipient can no longer see the task or room.
         let id: Option<(i64,)> = sqlx::query_as(

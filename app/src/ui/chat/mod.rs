@@ -4,6 +4,7 @@
 //! [`Live`]; this module only renders it and forwards what the user does.
 
 mod message;
+mod notify_settings;
 mod replies;
 mod room;
 pub(crate) mod rooms;
@@ -165,14 +166,17 @@ fn RoomList() -> impl IntoView {
                 <List rows=move || rows_of(shown, |r| r.room.id, move |summary| {
                     let id = summary.with_untracked(|s| s.room.id);
                     let name = move || summary.with(|s| s.room.name.clone());
-                    let unread = move || summary.with(|s| s.unread);
+                    // A muted room shows no badge (it is dimmed instead).
+                    let muted = move || summary.with(|s| s.muted);
+                    let unread = move || summary.with(|s| if s.muted { 0 } else { s.unread });
                     let label = move || match unread() {
+                        0 if muted() => format!("{}, muted", name()),
                         0 => name(),
                         n => format!("{}, {n} unread", name()),
                     };
                     view! {
                         <li>
-                            <button type="button" class="room-link" class:active=move || live.room.open.get() == Some(id)
+                            <button type="button" class="room-link" class:active=move || live.room.open.get() == Some(id) class:muted=muted
                                 aria-current=move || (live.room.open.get() == Some(id)).then_some("true")
                                 aria-label=label on:click=move |_| live.open_room(id)>
                                 <span class="hash" aria-hidden="true">"#"</span>

@@ -121,6 +121,7 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
                         member_count,
                         unread: 0,
                         last_message_id: None,
+                        muted: false,
                     });
                     on_done.run(());
                 }
@@ -493,6 +494,11 @@ pub(super) fn RoomMembers(
                 <button type="button" class="btn btn-ghost btn-sm" on:click=leave>"Leave room"</button>
             </If>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <If when=is_member>
+                <Loading fallback=|| ()>
+                    {Suspend::new(super::notify_settings::room_notifications(room_id))}
+                </Loading>
+            </If>
             <RoomSettings room_id error />
         </div>
     }
