@@ -7,9 +7,15 @@
 # connection) and then the chunks of its own lazy route, as listed in
 # wasm-split's manifest. Two budgets, in KB of gzip:
 #   TASKFLOW_WASM_GZIP_BUDGET_KB       the main module (default 400, issue 11)
-#   TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB  main + one page's chunks, the heaviest
-#                                      page (the board): a ceiling just above
-#                                      today, so it cannot grow back.
+#   TASKFLOW_BOARD_WASM_GZIP_BUDGET_KB main + the board page's chunks (the page
+#                                      every team lives on): 530, a ceiling
+#                                      just above it, so it cannot grow back.
+#   TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB  main + any other lazy piece's chunks
+#                                      (the open room, the task route, the
+#                                      small pages): 545 since issue 27 (+15:
+#                                      replies and group calls in the room's
+#                                      messages and composer; measured in
+#                                      docs/performance.md).
 #   TASKFLOW_LATE_WASM_GZIP_BUDGET_KB  a late piece: code a page fetches only
 #                                      once it is live or asked (the board's
 #                                      `pane_piece`: its filter bar, a card's
@@ -20,19 +26,27 @@
 #                                      issue 26 (+70: a message's actions,
 #                                      editor, earlier versions, a comment's
 #                                      reactions and the emoji picker moved
-#                                      here to keep the pages within theirs).
+#                                      here to keep the pages within theirs);
+#                                      330 since issue 27 (+65: the replies
+#                                      pane, the Replies list and a room's
+#                                      notification settings, which share the
+#                                      open room's code: counted against the
+#                                      board page alone, as if no room were
+#                                      open).
 set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
 cd "$TASKFLOW_ROOT"
 main_budget_kb=${TASKFLOW_WASM_GZIP_BUDGET_KB:-400}
-page_budget_kb=${TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB:-530}
-late_budget_kb=${TASKFLOW_LATE_WASM_GZIP_BUDGET_KB:-265}
+board_budget_kb=${TASKFLOW_BOARD_WASM_GZIP_BUDGET_KB:-530}
+page_budget_kb=${TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB:-545}
+late_budget_kb=${TASKFLOW_LATE_WASM_GZIP_BUDGET_KB:-330}
 pkg=target/site/pkg
 [ -f "$pkg/taskflow.wasm" ] || { echo "bundle-size: no $pkg/taskflow.wasm; run scripts/build.sh first" >&2; exit 1; }
-python3 - "$pkg" "$main_budget_kb" "$page_budget_kb" "$late_budget_kb" <<'PY'
+python3 - "$pkg" "$main_budget_kb" "$page_budget_kb" "$late_budget_kb" "$board_budget_kb" <<'PY'
 import gzip, json, os, sys
 
-pkg, main_budget, page_budget, late_budget = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+pkg, main_budget, page_budget, late_budget, board_budget = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+BOARD = "board_route_view"
 
 # Late pieces, and the page that fetches each (app/src/ui/mod.rs).
 LATE = {"pane_piece": "board_route_view"}
@@ -60,6 +74,7 @@ print(f"{len(chunks)} lazily loaded chunks, {kb(sum(chunk_gz.values()))} KB gzip
 # top of the page that fetches it instead.
 pieces = {split.rsplit("_", 1)[0].strip("_"): set(files) for split, files in manifest.items()}
 heaviest = ("(no split)", main_gz)
+board_total = None
 late_over = []
 print(f"{'lazy piece':<40} {'chunks':>6} {'own':>8} {'+ main':>8}")
 for label, files in sorted(pieces.items()):
@@ -72,12 +87,17 @@ for label, files in sorted(pieces.items()):
             late_over.append((label, page, kb(extra)))
         continue
     print(f"{label:<40} {len(files):>6} {kb(own):>5} KB {kb(main_gz + own):>5} KB")
+    if label == BOARD:
+        board_total = main_gz + own
     if main_gz + own > heaviest[1]:
         heaviest = (label, main_gz + own)
 
 failed = False
 if kb(main_gz) > main_budget:
     print(f"bundle-size: the main WASM is {kb(main_gz)} KB gzip, over its budget of {main_budget} KB", file=sys.stderr)
+    failed = True
+if board_total is not None and kb(board_total) > board_budget:
+    print(f"bundle-size: the board page needs {kb(board_total)} KB gzip of WASM, over its budget of {board_budget} KB", file=sys.stderr)
     failed = True
 if kb(heaviest[1]) > page_budget:
     print(f"bundle-size: {heaviest[0]} needs {kb(heaviest[1])} KB gzip of WASM, over the page budget of {page_budget} KB", file=sys.stderr)
@@ -87,6 +107,6 @@ for label, page, extra in late_over:
     failed = True
 if failed:
     sys.exit(1)
-print(f"main WASM {kb(main_gz)} KB gzip <= {main_budget} KB; heaviest page ({heaviest[0]}) {kb(heaviest[1])} KB <= {page_budget} KB")
+print(f"main WASM {kb(main_gz)} KB gzip <= {main_budget} KB; board page {kb(board_total or 0)} KB <= {board_budget} KB; heaviest page ({heaviest[0]}) {kb(heaviest[1])} KB <= {page_budget} KB")
 PY
 tf_log "WASM within its budgets"

@@ -157,13 +157,59 @@ test("@room asks before calling more than five people, then rings their bells", 
   await chat(a).getByRole("alertdialog").getByRole("button", { name: "Send and notify 6" }).click();
   await expect(roomMessage(b, "lunch at noon?")).toBeVisible();
   await expect(bellCount(b)).toHaveText("1");
-  await b.getByRole("button", { name: /Notifications/ }).click();
+  await b.locator("summary[aria-label^='Notifications']").click();
   await expect(b.getByText(/Ann Archer called everyone in #general/)).toBeVisible();
   // A second call within five minutes is refused, and says so.
   await box.fill("@room also dessert?");
   await box.press("Enter");
   await chat(a).getByRole("alertdialog").getByRole("button", { name: "Send and notify 6" }).click();
   await expect(chat(a).locator("li.msg.failed")).toContainText(/Not sent: too many requests/);
+
+  expect(errors).toEqual([]);
+  await ctxA.close();
+  await ctxB.close();
+});
+
+test("muting a room: no badge, no group calls, mentions still ring", async ({ browser }, testInfo) => {
+  test.setTimeout(90_000);
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  await apiSignUp(ctxA, `mtann_${run}`, "Ann Archer");
+  const bob = await apiSignUp(ctxB, `mtbob_${run}`, "Bob Baker");
+  const { id: board } = await apiBoard(ctxA, "Mute");
+  await api(ctxA, "POST", `/api/boards/${board}/members`, { username: bob.username });
+  const general = await generalRoom(ctxA, board);
+  const { body: other } = await api(ctxA, "POST", `/messaging/board/${board}/rooms/create/`, { name: "design", members: [bob.username] });
+  await api(ctxB, "POST", "/messaging/notifications/read-all/", {});
+  const b = await ctxB.newPage();
+  watchErrors(b, errors);
+  await b.setViewportSize({ width: 1366, height: 800 });
+  await openBoard(b, board);
+  // Bob opens design, then mutes #general from its Members dialog.
+  await chat(b).getByRole("button", { name: /^#?design/ }).click();
+  await chat(b).getByRole("button", { name: new RegExp(`^#?${general.name}`) }).click();
+  await chat(b).getByRole("button", { name: "Members", exact: true }).click();
+  const dialog = b.getByRole("dialog");
+  await expect(dialog.getByRole("group", { name: "Notifications" })).toBeVisible();
+  await dialog.getByLabel("Mute this room (no unread badge)").check();
+  await expect(dialog.getByText("Saved.")).toBeVisible();
+  await expect(dialog.getByLabel("While muted, still notify me of @room, @board and @here")).toBeEnabled();
+  await expectAccessible(b, "the room's notification settings");
+  await shot(b, testInfo, "76-room-notifications-1366");
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await chat(b).getByRole("button", { name: /^#?design/ }).click();
+
+  // Ann writes in #general: no badge on it for Bob; @room does not ring
+  // his bell; @bob does.
+  await api(ctxA, "POST", `/messaging/room/${general.id}/send/`, { content: "@room cake in the kitchen" });
+  const generalLink = chat(b).getByRole("button", { name: new RegExp(`^${general.name}, muted`) });
+  await expect(generalLink).toBeVisible();
+  await expect(generalLink.locator(".badge")).toHaveCount(0);
+  await expect(bellCount(b)).toHaveCount(0);
+  await api(ctxA, "POST", `/messaging/room/${general.id}/send/`, { content: `@${bob.username} your slice is saved` });
+  await expect(bellCount(b)).toHaveText("1");
+  await shot(b, testInfo, "77-muted-room-1366");
 
   expect(errors).toEqual([]);
   await ctxA.close();

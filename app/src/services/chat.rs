@@ -853,6 +853,9 @@ enum Written {
         replaced: Vec<(i64, i64)>,
         /// It called a group: notified after the commit.
         called: bool,
+        /// A reply: its root, and whether its author follows it now (their
+        /// tabs are told).
+        replied: Option<(i64, bool)>,
     },
     /// Its `client_id` was stored before: this message id.
     Repeat(i64),
@@ -906,9 +909,20 @@ async fn run_writer(
                     notified: notes,
                     replaced: gone,
                     called,
+                    replied,
                 }) => {
                     notified.extend(notes);
                     replaced.extend(gone);
+                    if let Some((root_id, following)) = replied {
+                        hub.publish(
+                            Topic::User(message.author.id),
+                            Event::RepliesRead {
+                                root_id,
+                                last_read_id: message.id,
+                                following,
+                            },
+                        );
+                    }
                     if let (true, Some(call)) = (called, pending.group) {
                         calls.push((message.id, call));
                     }
@@ -1078,20 +1092,23 @@ async fn insert_batch(
             message: message.clone(),
         });
         let mut replaced = Vec::new();
+        let mut replied = None;
         if let Some(reply_to) = m.reply_to {
             // The root's new count (its own change, the room's next number),
             // its followers, and their one bell entry per root.
-            let notes =
+            let (notes, following) =
                 replies::record_reply(&mut write, m.board_id, &message, reply_to, &m.mentions)
                     .await?;
             notified.extend(notes.new);
             replaced = notes.replaced;
+            replied = Some((reply_to.root_id, following));
         }
         written.push(Written::New {
             message: Box::new(message),
             notified,
             replaced,
             called: m.group.is_some(),
+            replied,
         });
     }
     write.commit(hub).await?;

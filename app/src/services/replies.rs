@@ -173,14 +173,15 @@ async fn message_in(conn: &mut AnyConnection, id: i64) -> AppResult<Message> {
 /// and the people it mentions follow the root, the author has read up to
 /// their own reply, and every other follower who still reads the room gets
 /// (or has updated) their one bell entry for the root — except those the
-/// reply mentions, whose mention notification says it already.
+/// reply mentions, whose mention notification says it already. Returns
+/// the notifications and whether the author follows the root now.
 pub(crate) async fn record_reply(
     write: &mut NumberedWrite,
     board_id: i64,
     reply: &Message,
     reply_to: ReplyTo,
     mentioned: &[User],
-) -> AppResult<Notified> {
+) -> AppResult<(Notified, bool)> {
     let root_id = reply_to.root_id;
     let seq = write.next(Stream::Room(reply.room_id)).await?;
     sqlx::query(
@@ -243,7 +244,17 @@ pub(crate) async fn record_reply(
         message_id: Some(root_id),
         snippet: reply.content.clone(),
     };
-    notifications::insert_activity(&mut write.tx, &activity, &reply.author, &recipients).await
+    let notified =
+        notifications::insert_activity(&mut write.tx, &activity, &reply.author, &recipients)
+            .await?;
+    let following: i64 = sqlx::query_scalar(
+        "SELECT following FROM reply_followers WHERE root_id = $1 AND user_id = $2",
+    )
+    .bind(root_id)
+    .bind(reply.author.id)
+    .fetch_one(&mut *write.tx)
+    .await?;
+    Ok((notified, following == 1))
 }
 
 /// A reply was deleted (in `write`): its root counts one fewer, its last

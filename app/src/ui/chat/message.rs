@@ -28,6 +28,10 @@ pub(super) fn MessageItem(
     message: Message,
     continued: bool,
     me: Signal<Option<i64>>,
+    /// Drawn in a replies pane: no "N replies" or "a reply" line (the pane
+    /// is that conversation).
+    #[prop(optional)]
+    in_pane: bool,
 ) -> impl IntoView {
     let live = expect_context::<Live>();
     let actions = expect_context::<RoomActions>();
@@ -127,7 +131,7 @@ pub(super) fn MessageItem(
                         <ReactionChips reactions=reactions me=me_id toggle />
                     }.into_any()
                 }}
-                {replies_line(&message, live)}
+                {(!in_pane).then(|| replies_line(&message, live))}
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </div>
             <If when=move || !deleted && !editing()>

@@ -6,6 +6,8 @@
 mod message;
 mod notify_settings;
 mod replies;
+
+pub(crate) use replies::{conversation_piece, ConversationPiece};
 mod room;
 pub(crate) mod rooms;
 
@@ -68,7 +70,9 @@ fn ChatBody() -> impl IntoView {
         </header>
         <If when=move || replies_list.get()>
             <Loading fallback=|| ()>
-                {Suspend::new(replies::replies_view(Callback::new(move |()| replies_list.set(false))))}
+                {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Conversation(
+                    ConversationPiece::Followed(Callback::new(move |()| replies_list.set(false))),
+                )))}
             </Loading>
         </If>
         {move || dialog.get().map(|which| view! {

@@ -1,7 +1,8 @@
 //! A room's notification settings, in its settings dialog: which of its
 //! notifications reach me (as the board says, everything, mentions only,
 //! nothing), muting it (no unread badge), and whether a muted room still
-//! calls me with @room, @board and @here. A lazy chunk of its own.
+//! calls me with @room, @board and @here. Part of the conversation chunk
+//! (`replies::conversation_piece`).
 
 use leptos::prelude::*;
 
@@ -9,7 +10,6 @@ use crate::api::chat::{my_notification_prefs, set_room_pref};
 use crate::model::{NotificationPref, NotifyLevel, PrefScope};
 use crate::ui::live::Live;
 
-#[lazy]
 pub(super) fn room_notifications(room_id: i64) -> AnyView {
     view! { <RoomNotifications room_id /> }.into_any()
 }
@@ -68,7 +68,7 @@ fn RoomNotifications(room_id: i64) -> impl IntoView {
             <label for="room-notify-level">"Notify me of"</label>
             <select id="room-notify-level" prop:value=level
                 on:change=move |ev| save(Some(event_target_value(&ev)), None, None)>
-                <option value="board">"What the board says (everything by default)"</option>
+                <option value="board">"As the board says"</option>
                 <option value=NotifyLevel::All.as_str()>"Everything"</option>
                 <option value=NotifyLevel::Mentions.as_str()>"Mentions of me only"</option>
                 <option value=NotifyLevel::Nothing.as_str()>"Nothing"</option>

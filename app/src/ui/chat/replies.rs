@@ -1,7 +1,10 @@
 //! Replies: the pane of one root's replies over the open room (its own
 //! composer, "also send to the room", Follow), and the Replies view that
-//! lists the roots the user follows with their unread counts. Each is a
-//! lazy chunk of its own: fetched when first opened.
+//! lists the roots the user follows with their unread counts. With a
+//! room's notification settings they are late code ([`conversation_piece`]
+//! through `ui::pane_piece`): fetched once the board page is live, not with
+//! the room's code, and no split point of their own (each cuts the code the
+//! pages share into smaller chunks, compressed one by one).
 //!
 //! The pane reads the root's replies page once, then keeps up from the
 //! room's live feed: replies are messages of the room's stream, so the open
@@ -17,10 +20,35 @@ use crate::ui::common::{ago, browser, rows_of, If, List, Modal};
 use crate::ui::composer::{typing_line, Composer, Replying, Unsent};
 use crate::ui::live::{Live, Target};
 
-/// The pane's code: a chunk of its own, fetched when a pane first opens.
-#[lazy]
-pub(super) fn replies_pane(room_id: i64, root_id: i64, may_post: bool) -> AnyView {
-    view! { <RepliesPane room_id root_id may_post /> }.into_any()
+/// What the conversation code draws.
+#[derive(Clone, Copy)]
+pub(crate) enum ConversationPiece {
+    /// A root's replies over the room (whether the viewer may post there).
+    Replies {
+        room_id: i64,
+        root_id: i64,
+        may_post: bool,
+    },
+    /// The roots the user follows; closed.
+    Followed(Callback<()>),
+    /// A room's notification settings.
+    RoomNotifications(i64),
+}
+
+/// Draws a conversation piece (called from `ui::pane_piece`, whose chunk
+/// holds this code).
+pub(crate) fn conversation_piece(piece: ConversationPiece) -> AnyView {
+    match piece {
+        ConversationPiece::Replies {
+            room_id,
+            root_id,
+            may_post,
+        } => view! { <RepliesPane room_id root_id may_post /> }.into_any(),
+        ConversationPiece::Followed(close) => view! { <RepliesView close /> }.into_any(),
+        ConversationPiece::RoomNotifications(room_id) => {
+            super::notify_settings::room_notifications(room_id)
+        }
+    }
 }
 
 /// "3 replies", "1 reply".
@@ -176,7 +204,7 @@ fn RepliesPane(room_id: i64, root_id: i64, may_post: bool) -> impl IntoView {
             </header>
             <div class="messages replies-scroll" role="log" tabindex="0" aria-label="Replies">
                 <ol class="message-list">
-                    {move || root.get().map(|message| view! { <MessageItem message continued=false me /> })}
+                    {move || root.get().map(|message| view! { <MessageItem message continued=false me in_pane=true /> })}
                     <li class="replies-divider" aria-live="polite">{move || replies_label(count())}</li>
                     <If when=move || has_older.get()>
                         <li class="older">
@@ -187,7 +215,7 @@ fn RepliesPane(room_id: i64, root_id: i64, may_post: bool) -> impl IntoView {
                     </If>
                     <List rows=move || rows_of(shown, |m| m.id, move |row| {
                         let message = Memo::new(move |_| row.get());
-                        view! { {move || message.get().map(|message| view! { <MessageItem message continued=false me /> })} }
+                        view! { {move || message.get().map(|message| view! { <MessageItem message continued=false me in_pane=true /> })} }
                     }) />
                     <Unsent target=Target::Room(room_id) root_id=root_id />
                 </ol>
@@ -207,12 +235,6 @@ fn RepliesPane(room_id: i64, root_id: i64, may_post: bool) -> impl IntoView {
             })}
         </section>
     }
-}
-
-/// The Replies view's code: a chunk of its own.
-#[lazy]
-pub(super) fn replies_view(close: Callback<()>) -> AnyView {
-    view! { <RepliesView close /> }.into_any()
 }
 
 /// The roots I follow, newest replies first, with their unread counts; one

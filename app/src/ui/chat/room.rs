@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::message::MessageItem;
-use super::replies::replies_pane;
+use super::replies::ConversationPiece;
 use super::rooms::RoomMembers;
 use crate::api::chat::{get_room, join_room};
 use crate::model::{Message, RoomDetail};
@@ -342,7 +342,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
                     on:click=move |_| managing.set(true)>"Members"</button>
             </div>
             <If when=move || managing.get()>
-                <Modal title=format!("#{} — members and settings", room_name()) focus="room-members"
+                <Modal title=format!("#{} — members and settings", untrack(room_name)) focus="room-members"
                     on_close=Callback::new(move |()| managing.set(false))>
                     <RoomMembers room_id detail />
                 </Modal>
@@ -407,7 +407,13 @@ fn RoomView(room_id: i64) -> impl IntoView {
         </div>
         {move || replies.get().map(|root_id| view! {
             <Loading fallback=|| view! { <p class="muted pad replies-pane">"Opening the replies…"</p> }>
-                {Suspend::new(replies_pane(room_id, root_id, foot.get_untracked() == RoomFoot::Composer))}
+                {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Conversation(
+                    ConversationPiece::Replies {
+                        room_id,
+                        root_id,
+                        may_post: foot.get_untracked() == RoomFoot::Composer,
+                    },
+                )))}
             </Loading>
         })}
         </div>

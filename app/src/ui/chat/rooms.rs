@@ -496,7 +496,9 @@ pub(super) fn RoomMembers(
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <If when=is_member>
                 <Loading fallback=|| ()>
-                    {Suspend::new(super::notify_settings::room_notifications(room_id))}
+                    {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Conversation(
+                        super::ConversationPiece::RoomNotifications(room_id),
+                    )))}
                 </Loading>
             </If>
             <RoomSettings room_id error />
