@@ -14,17 +14,6 @@ use common::{assert_error, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The kinds of the caller's unread notifications, newest first.
-async fn kinds(c: &Client) -> Vec<String> {
-    let (_, page) = c.get("/messaging/notifications/?unread=true").await;
-    page["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap().to_string())
-        .collect()
-}
-
 async fn read_all(clients: &[&Client]) {
     for c in clients {
         let (status, _) = c
@@ -58,9 +47,11 @@ async fn no_group_call(clients: &[&Client]) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     for c in clients {
         assert!(
-            !kinds(c).await.contains(&"group_mention".to_string()),
+            !c.unread_kinds()
+                .await
+                .contains(&"group_mention".to_string()),
             "{:?}",
-            kinds(c).await
+            c.unread_kinds().await
         );
     }
 }
@@ -101,7 +92,7 @@ async fn room_board_and_here_call_whom_they_say_once_each() {
         format!("/boards/{board}?room={private}&message={}", sent["id"])
     );
     group_calls(&dan, 1).await;
-    assert_eq!(kinds(&carol).await, ["chat_mention"]);
+    assert_eq!(carol.unread_kinds().await, ["chat_mention"]);
     no_group_call(&[&ada, &eve, &carol]).await;
     read_all(&[&bob, &carol, &dan]).await;
 
@@ -143,7 +134,7 @@ async fn room_board_and_here_call_whom_they_say_once_each() {
         .delete(&format!("/messaging/message/{message}/"))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(kinds(&bob).await.is_empty());
+    assert!(bob.unread_kinds().await.is_empty());
     srv.stop().await;
 }
 

@@ -12,17 +12,6 @@ use common::{assert_error, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// The kinds of the caller's unread notifications, newest first.
-async fn kinds(c: &Client) -> Vec<String> {
-    let (_, page) = c.get("/messaging/notifications/?unread=true").await;
-    page["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap().to_string())
-        .collect()
-}
-
 async fn read_all(c: &Client) {
     let (status, _) = c
         .post("/messaging/notifications/read-all/", json!({}))
@@ -78,9 +67,13 @@ async fn the_most_specific_setting_decides_what_reaches_the_bell() {
         .await;
     assert!(status.is_success(), "{status}");
     ada.comment(task, "progress report").await;
-    assert!(kinds(&bob).await.is_empty(), "{:?}", kinds(&bob).await);
+    assert!(
+        bob.unread_kinds().await.is_empty(),
+        "{:?}",
+        bob.unread_kinds().await
+    );
     ada.comment(task, "@bob please review").await;
-    assert_eq!(kinds(&bob).await, ["comment_mention"]);
+    assert_eq!(bob.unread_kinds().await, ["comment_mention"]);
     read_all(&bob).await;
 
     // A room set to nothing: not even a mention. Another room set to all
@@ -91,7 +84,7 @@ async fn the_most_specific_setting_decides_what_reaches_the_bell() {
     )
     .await;
     said(&ada, quiet, "@bob are you there?").await;
-    assert!(kinds(&bob).await.is_empty());
+    assert!(bob.unread_kinds().await.is_empty());
     set(&bob, json!({"scope": "room", "id": loud, "level": "all"})).await;
     let (_, root) = bob
         .post(
@@ -106,7 +99,7 @@ async fn the_most_specific_setting_decides_what_reaches_the_bell() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(kinds(&bob).await, ["reply"]);
+    assert_eq!(bob.unread_kinds().await, ["reply"]);
     read_all(&bob).await;
     // Back to what the board says (null): the board's mentions-only holds.
     let (_, pref) = set(&bob, json!({"scope": "room", "id": loud, "level": null})).await;
@@ -116,7 +109,7 @@ async fn the_most_specific_setting_decides_what_reaches_the_bell() {
         json!({"content": "another answer", "thread_root_id": root["id"]}),
     )
     .await;
-    assert!(kinds(&bob).await.is_empty());
+    assert!(bob.unread_kinds().await.is_empty());
 
     // Everything he set, listed.
     let (status, all) = bob.get("/messaging/preferences/").await;
@@ -150,9 +143,9 @@ async fn a_muted_room_has_no_badge_and_hears_group_calls_only_when_asked() {
     // @room is ignored; a personal mention still reaches him.
     said(&ada, room, "@room lunch?").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(kinds(&bob).await.is_empty());
+    assert!(bob.unread_kinds().await.is_empty());
     said(&ada, room, "@bob you too").await;
-    assert_eq!(kinds(&bob).await, ["chat_mention"]);
+    assert_eq!(bob.unread_kinds().await, ["chat_mention"]);
     read_all(&bob).await;
     // He asks for group calls while muted: the next one reaches him.
     set(
@@ -173,7 +166,7 @@ async fn a_muted_room_has_no_badge_and_hears_group_calls_only_when_asked() {
     said(&carol, room, "@room standup").await;
     let mut got = Vec::new();
     for _ in 0..100 {
-        got = kinds(&bob).await;
+        got = bob.unread_kinds().await;
         if !got.is_empty() {
             break;
         }
@@ -201,9 +194,9 @@ async fn a_muted_person_reaches_nobody_who_muted_them() {
     assert_eq!(body["muted"], true);
     assert_eq!(body["user"]["username"], "carol");
     said(&carol, room, "@bob look at this").await;
-    assert!(kinds(&bob).await.is_empty());
+    assert!(bob.unread_kinds().await.is_empty());
     said(&ada, room, "@bob and this").await;
-    assert_eq!(kinds(&bob).await, ["chat_mention"]);
+    assert_eq!(bob.unread_kinds().await, ["chat_mention"]);
     let (_, all) = bob.get("/messaging/preferences/").await;
     assert_eq!(all["muted_people"][0]["username"], "carol");
     // Unmuted: she reaches him again.
@@ -214,7 +207,7 @@ async fn a_muted_person_reaches_nobody_who_muted_them() {
     assert_eq!(body["muted"], false);
     read_all(&bob).await;
     said(&carol, room, "@bob now?").await;
-    assert_eq!(kinds(&bob).await, ["chat_mention"]);
+    assert_eq!(bob.unread_kinds().await, ["chat_mention"]);
     // Not oneself; not a stranger (eve shares no board with bob).
     assert_error(
         &bob.put(&format!("/messaging/people/{bob_id}/mute/")).await,

@@ -122,17 +122,6 @@ async fn reply_notes(c: &Client) -> Vec<(i64, i64, i64, bool)> {
         .collect()
 }
 
-/// The kinds of the caller's unread notifications, newest first.
-async fn kinds(c: &Client) -> Vec<String> {
-    let (_, page) = c.get("/messaging/notifications/?unread=true").await;
-    page["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_reply_answers_one_message_and_the_main_history_hides_it() {
     let srv = TestServer::start().await;
@@ -334,7 +323,7 @@ async fn followers_get_one_bell_entry_per_root_and_an_unfollow_sticks() {
     assert_eq!(notes[0].2, 2);
     // Mentioned in a reply: a mention (not a reply entry too), and following.
     replied(&t.bob, t.room, root, "@carol can you?").await;
-    assert_eq!(kinds(&t.carol).await, ["chat_mention"]);
+    assert_eq!(t.carol.unread_kinds().await, ["chat_mention"]);
     replied(&t.bob, t.room, root, "ping").await;
     let carol_notes = reply_notes(&t.carol).await;
     assert_eq!(carol_notes.len(), 1);

@@ -480,6 +480,17 @@ impl Client {
         room
     }
 
+    /// The kinds of this user's unread notifications, newest first.
+    pub async fn unread_kinds(&self) -> Vec<String> {
+        let (_, page) = self.get("/messaging/notifications/?unread=true").await;
+        page["notifications"]
+            .as_array()
+            .expect("a notification page")
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// Posts a chat message over HTTP and returns it (asserting `201`).
     pub async fn send_chat(&self, room: i64, content: &str) -> Value {
         let (status, body) = self
