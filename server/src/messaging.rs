@@ -11,10 +11,11 @@ use serde::Deserialize;
 use app::model::{HistoryPage, NewRoom, PrefChange, RoomPatch};
 use app::services::chat::{self, Cursor};
 use app::services::chat_edits;
+use app::services::following;
 use app::services::hub::Event;
 use app::services::posts::Post;
 use app::services::reactions::{self, Reacted};
-use app::services::replies::{self, ReplyTo};
+use app::services::replies::ReplyTo;
 use app::services::stream::{self, Stream};
 
 use crate::error::HttpResult;
@@ -321,7 +322,7 @@ async fn reply_page(
         before: q.before,
         after: q.after,
     };
-    let page = replies::replies(&s.services, &u, parse_id(&message_id)?, cursor, q.limit).await?;
+    let page = following::replies(&s.services, &u, parse_id(&message_id)?, cursor, q.limit).await?;
     Ok(Json(page))
 }
 
@@ -333,7 +334,7 @@ async fn mark_replies_read(
     JsonBody(body): JsonBody<ReadBody>,
 ) -> HttpResult<impl IntoResponse> {
     let last_read_id =
-        replies::mark_read(&s.services, &u, parse_id(&message_id)?, body.message_id).await?;
+        following::mark_read(&s.services, &u, parse_id(&message_id)?, body.message_id).await?;
     Ok(Json(serde_json::json!({ "last_read_id": last_read_id })))
 }
 
@@ -342,7 +343,7 @@ async fn follow(
     CurrentUser(u): CurrentUser,
     Path(message_id): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
-    let answer = replies::set_following(&s.services, &u, parse_id(&message_id)?, true).await?;
+    let answer = following::set_following(&s.services, &u, parse_id(&message_id)?, true).await?;
     Ok(Json(answer))
 }
 
@@ -351,7 +352,7 @@ async fn unfollow(
     CurrentUser(u): CurrentUser,
     Path(message_id): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
-    let answer = replies::set_following(&s.services, &u, parse_id(&message_id)?, false).await?;
+    let answer = following::set_following(&s.services, &u, parse_id(&message_id)?, false).await?;
     Ok(Json(answer))
 }
 
@@ -370,7 +371,7 @@ async fn followed_roots(
     CurrentUser(u): CurrentUser,
     QueryParams(q): QueryParams<FollowedQuery>,
 ) -> HttpResult<impl IntoResponse> {
-    let page = replies::followed(&s.services, &u, q.before, q.limit).await?;
+    let page = following::followed(&s.services, &u, q.before, q.limit).await?;
     Ok(Json(page))
 }
 
@@ -456,7 +457,7 @@ async fn preferences(
     CurrentUser(u): CurrentUser,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(
-        app::services::preferences::list(&s.services, &u).await?,
+        app::services::notification_settings::list(&s.services, &u).await?,
     ))
 }
 
@@ -467,7 +468,7 @@ async fn set_preference(
     JsonBody(change): JsonBody<PrefChange>,
 ) -> HttpResult<impl IntoResponse> {
     Ok(Json(
-        app::services::preferences::set(&s.services, &u, change).await?,
+        app::services::notification_settings::set(&s.services, &u, change).await?,
     ))
 }
 
@@ -476,8 +477,13 @@ async fn mute_person(
     CurrentUser(u): CurrentUser,
     Path(user_id): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
-    let user =
-        app::services::preferences::mute_person(&s.services, &u, parse_id(&user_id)?, true).await?;
+    let user = app::services::notification_settings::mute_person(
+        &s.services,
+        &u,
+        parse_id(&user_id)?,
+        true,
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "user": user, "muted": true })))
 }
 
@@ -486,7 +492,12 @@ async fn unmute_person(
     CurrentUser(u): CurrentUser,
     Path(user_id): Path<String>,
 ) -> HttpResult<impl IntoResponse> {
-    let user = app::services::preferences::mute_person(&s.services, &u, parse_id(&user_id)?, false)
-        .await?;
+    let user = app::services::notification_settings::mute_person(
+        &s.services,
+        &u,
+        parse_id(&user_id)?,
+        false,
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "user": user, "muted": false })))
 }

@@ -12,7 +12,7 @@ use crate::model::{
 #[cfg(feature = "ssr")]
 use crate::model::NewRoom;
 #[cfg(feature = "ssr")]
-use crate::services::{chat, replies};
+use crate::services::{chat, following, replies};
 
 /// The rooms the board view lists: the ones the caller is in and the
 /// public ones they may read and join (`member: false`). Private rooms
@@ -194,35 +194,35 @@ pub async fn reply_page(
 ) -> Result<RepliesPage, AppError> {
     let (svc, user) = super::ctx::user().await?;
     let cursor = chat::Cursor { before, after };
-    replies::replies(&svc, &user, root_id, cursor, Some(50)).await
+    following::replies(&svc, &user, root_id, cursor, Some(50)).await
 }
 
 /// Follows or unfollows a root's replies.
 #[server(prefix = "/rpc", endpoint = "replies/follow", input = super::FormOrJson)]
 pub async fn follow_replies(root_id: i64, following: bool) -> Result<ReplyFollow, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    replies::set_following(&svc, &user, root_id, following).await
+    following::set_following(&svc, &user, root_id, following).await
 }
 
 /// Marks a root's replies read up to `message_id`.
 #[server(prefix = "/rpc", endpoint = "replies/read", input = super::FormOrJson)]
 pub async fn mark_replies_read(root_id: i64, message_id: i64) -> Result<i64, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    replies::mark_read(&svc, &user, root_id, message_id).await
+    following::mark_read(&svc, &user, root_id, message_id).await
 }
 
 /// The roots I follow (the Replies view), newest replies first.
 #[server(prefix = "/rpc", endpoint = "replies/followed", input = super::FormOrJson)]
 pub async fn list_followed_roots(before: Option<i64>) -> Result<FollowedRoots, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    replies::followed(&svc, &user, before, None).await
+    following::followed(&svc, &user, before, None).await
 }
 
 /// My notification settings (the room settings' Notifications part).
 #[server(prefix = "/rpc", endpoint = "preferences/list", input = super::FormOrJson)]
 pub async fn my_notification_prefs() -> Result<NotificationPrefs, AppError> {
     let (svc, user) = super::ctx::user().await?;
-    crate::services::preferences::list(&svc, &user).await
+    crate::services::notification_settings::list(&svc, &user).await
 }
 
 /// Changes a room's notification setting: `level` "all", "mentions",
@@ -251,5 +251,5 @@ pub async fn set_room_pref(
         muted,
         group_calls,
     };
-    crate::services::preferences::set(&svc, &user, change).await
+    crate::services::notification_settings::set(&svc, &user, change).await
 }
