@@ -44,7 +44,6 @@ pub fn ChatPanel(rooms: Result<Vec<RoomSummary>, AppError>) -> impl IntoView {
 fn ChatBody() -> impl IntoView {
     let live = expect_context::<Live>();
     let dialog = RwSignal::new(None::<RoomsDialog>);
-    let replies_list = RwSignal::new(false);
     let board = use_board_context();
     // Rooms to find: public ones not joined (and, for an owner, private ones).
     let joinable = Memo::new(move |_| live.rooms.with(|r| r.iter().filter(|r| !r.member).count()));
@@ -56,7 +55,6 @@ fn ChatBody() -> impl IntoView {
             <RoomList />
             <div class="chat-tools">
                 <ConnectionBadge />
-                <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog" on:click=move |_| replies_list.set(true)>"Replies"</button>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| dialog.set(Some(RoomsDialog::New))>
                     <span aria-hidden="true">"+ "</span>"New room"
                 </button>
@@ -68,13 +66,6 @@ fn ChatBody() -> impl IntoView {
                 </If>
             </div>
         </header>
-        <If when=move || replies_list.get()>
-            <Loading fallback=|| ()>
-                {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Conversation(
-                    ConversationPiece::Followed(Callback::new(move |()| replies_list.set(false))),
-                )))}
-            </Loading>
-        </If>
         {move || dialog.get().map(|which| view! {
             <Loading fallback=|| ()>
                 {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Rooms(which, Callback::new(move |()| dialog.set(None)))))}

@@ -86,6 +86,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
     let board_id = use_board_context().id;
     let detail = crate::ui::json::resource(move || room_id, get_room);
     let managing = RwSignal::new(false);
+    let replies_list = RwSignal::new(false);
     // A notification's link: scroll to its message once it is shown.
     Effect::new(move |_| {
         let Some(target) = live.room.focus.get() else {
@@ -340,7 +341,18 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 </Transition>
                 <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog"
                     on:click=move |_| managing.set(true)>"Members"</button>
+                // The roots I follow, across boards (in the room's head: the
+                // chat's own head row is full at the pane's width).
+                <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog"
+                    title="Messages you follow" on:click=move |_| replies_list.set(true)>"Replies"</button>
             </div>
+            <If when=move || replies_list.get()>
+                <Loading fallback=|| ()>
+                    {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Conversation(
+                        ConversationPiece::Followed(Callback::new(move |()| replies_list.set(false))),
+                    )))}
+                </Loading>
+            </If>
             <If when=move || managing.get()>
                 <Modal title=format!("#{} — members and settings", untrack(room_name)) focus="room-members"
                     on_close=Callback::new(move |()| managing.set(false))>
