@@ -330,7 +330,9 @@ impl BoardDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     pub id: i64,
-    pub board_id: i64,
+    /// The board it belongs to; `None` for a direct message, which belongs
+    /// to no board (its people are its only readers).
+    pub board_id: Option<i64>,
     pub name: String,
     pub description: String,
     pub created_by: i64,
@@ -345,6 +347,13 @@ pub struct Room {
     /// left, archived, deleted or made private.
     #[serde(default)]
     pub is_default: bool,
+}
+
+/// Opening a direct message: the other people, by username (1 to 7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDirect {
+    pub usernames: Vec<String>,
 }
 
 /// A room in the room list, with the caller's unread count. On the wire the
@@ -365,6 +374,21 @@ pub struct RoomSummary {
     /// The caller muted the room: it shows no unread badge.
     #[serde(default)]
     pub muted: bool,
+    /// A direct message's people other than the caller (empty for a
+    /// board's room).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<User>,
+    /// A direct message the caller can no longer write to: they no longer
+    /// share a board with each of its other people.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+}
+
+impl Room {
+    /// A direct message (no board's room).
+    pub fn is_direct(&self) -> bool {
+        self.board_id.is_none()
+    }
 }
 
 fn in_room() -> bool {
@@ -379,7 +403,7 @@ fn in_room() -> bool {
 #[derive(Deserialize)]
 struct RoomSummaryWire {
     id: i64,
-    board_id: i64,
+    board_id: Option<i64>,
     name: String,
     description: String,
     created_by: i64,
@@ -396,6 +420,10 @@ struct RoomSummaryWire {
     last_message_id: Option<i64>,
     #[serde(default)]
     muted: bool,
+    #[serde(default)]
+    people: Vec<User>,
+    #[serde(default)]
+    read_only: bool,
 }
 
 impl From<RoomSummaryWire> for RoomSummary {
@@ -417,6 +445,8 @@ impl From<RoomSummaryWire> for RoomSummary {
             unread: w.unread,
             last_message_id: w.last_message_id,
             muted: w.muted,
+            people: w.people,
+            read_only: w.read_only,
         }
     }
 }
@@ -424,7 +454,7 @@ impl From<RoomSummaryWire> for RoomSummary {
 #[derive(Deserialize)]
 struct RoomDetailWire {
     id: i64,
-    board_id: i64,
+    board_id: Option<i64>,
     name: String,
     description: String,
     created_by: i64,
@@ -815,6 +845,8 @@ pub enum NotificationKind {
     Reply,
     /// Someone called a group you are in (@room, @board, @here).
     GroupMention,
+    /// A message to you in a direct message (each one, like a mention).
+    DirectMessage,
 }
 
 impl NotificationKind {
@@ -835,6 +867,7 @@ impl NotificationKind {
             Self::Overdue => "overdue",
             Self::Reply => "reply",
             Self::GroupMention => "group_mention",
+            Self::DirectMessage => "direct_message",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -849,6 +882,7 @@ impl NotificationKind {
             "overdue" => Some(Self::Overdue),
             "reply" => Some(Self::Reply),
             "group_mention" => Some(Self::GroupMention),
+            "direct_message" => Some(Self::DirectMessage),
             _ => None,
         }
     }
@@ -860,7 +894,8 @@ pub struct Notification {
     pub id: i64,
     pub kind: NotificationKind,
     pub sender: User,
-    pub board_id: i64,
+    /// The board it happened on; `None` for a direct message.
+    pub board_id: Option<i64>,
     pub task_id: Option<i64>,
     pub comment_id: Option<i64>,
     pub room_id: Option<i64>,
@@ -911,6 +946,7 @@ impl Notification {
             NotificationKind::GroupMention => {
                 format!("{who} called everyone in {} on {board}", n.context)
             }
+            NotificationKind::DirectMessage => format!("{who} wrote to you ({})", n.context),
             NotificationKind::Reply => match n.occurrences {
                 1 => format!("{who} replied in {} on {board}", n.context),
                 k => format!(
@@ -926,12 +962,21 @@ impl Notification {
     /// the task, the room, the board.
     pub fn link_for(
         kind: NotificationKind,
-        board_id: i64,
+        board_id: Option<i64>,
         task_id: Option<i64>,
         comment_id: Option<i64>,
         room_id: Option<i64>,
         message_id: Option<i64>,
     ) -> String {
+        let Some(board_id) = board_id else {
+            // A direct message's page.
+            return match (kind, room_id, message_id) {
+                (NotificationKind::Reply, Some(r), Some(m)) => format!("/messages/{r}?replies={m}"),
+                (_, Some(r), Some(m)) => format!("/messages/{r}?message={m}"),
+                (_, Some(r), None) => format!("/messages/{r}"),
+                _ => "/messages".to_string(),
+            };
+        };
         if let (NotificationKind::Reply, Some(r), Some(m)) = (kind, room_id, message_id) {
             return format!("/boards/{board_id}?room={r}&replies={m}");
         }

@@ -315,10 +315,11 @@ tagged_enum! {
             following: bool,
         },
         /// The user was added to or removed from a board (`room_id` absent) or
-        /// one of its rooms. Every connection of theirs stops delivering what
-        /// they lost access to.
+        /// one of its rooms, or someone opened a direct message with them
+        /// (`board_id` null). Every connection of theirs stops delivering
+        /// what they lost access to.
         AccessChanged {
-            board_id: i64,
+            board_id: Option<i64>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             room_id: Option<i64>,
             member: bool,
@@ -337,9 +338,18 @@ impl Event {
     /// Tells a user's tabs that their access changed.
     pub fn access(board_id: i64, room_id: Option<i64>, member: bool) -> Self {
         Event::AccessChanged {
-            board_id,
+            board_id: Some(board_id),
             room_id,
             member,
+        }
+    }
+
+    /// Tells a user someone opened a direct message with them.
+    pub fn access_to_direct(room_id: i64) -> Self {
+        Event::AccessChanged {
+            board_id: None,
+            room_id: Some(room_id),
+            member: true,
         }
     }
 

@@ -8,7 +8,8 @@ use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use app::model::{HistoryPage, NewRoom, PrefChange, RoomPatch};
+use app::model::{HistoryPage, NewRoom, OpenDirect, PrefChange, RoomPatch};
+use app::services::direct_messages;
 use app::services::chat::{self, Cursor};
 use app::services::chat_edits;
 use app::services::following;
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
             put(follow).delete(unfollow),
         )
         .route("/messaging/replies/", get(followed_roots))
+        .route("/messaging/dm/", get(list_direct).post(open_direct))
         .route(
             "/messaging/preferences/",
             get(preferences).put(set_preference),
@@ -373,6 +375,26 @@ async fn followed_roots(
 ) -> HttpResult<impl IntoResponse> {
     let page = following::followed(&s.services, &u, q.before, q.limit).await?;
     Ok(Json(page))
+}
+
+/// `POST /messaging/dm/` `{usernames}`: the direct message with exactly
+/// those people (and me), created the first time.
+async fn open_direct(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    JsonBody(body): JsonBody<OpenDirect>,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(
+        direct_messages::open(&s.services, &u, &body.usernames).await?,
+    ))
+}
+
+/// `GET /messaging/dm/`: my direct messages, the most recently active first.
+async fn list_direct(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+) -> HttpResult<impl IntoResponse> {
+    Ok(Json(direct_messages::list(&s.services, &u).await?))
 }
 
 async fn mark_read(

@@ -1047,3 +1047,47 @@ async fn a_reply_on_one_instance_reaches_the_other_with_its_root_and_bell() {
     assert_eq!(pane["root"]["reply_count"], 1);
     assert_eq!(pane["messages"][0]["content"], "Yes, after lunch");
 }
+
+/// A direct message opened and written on one instance reaches its other
+/// person on the other instance: the new conversation on their user topic
+/// (`access_changed` without a board), each message on its room topic and
+/// the `direct_message` notification on their bell, once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_messages_cross_instances_once() {
+    let s = setup().await;
+    let bob_id = s.bob.get("/api/me").await.1["id"].as_i64().unwrap();
+    let mut bell = connect(&s.bob, "/ws").await;
+    next(&mut bell).await;
+    subscribe(&mut bell, &format!("user:{bob_id}")).await;
+    // ada (on A) opens it.
+    let (status, dm) = s
+        .ada
+        .post("/messaging/dm/", json!({"usernames": ["bob"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{dm}");
+    let dm = dm["id"].as_i64().unwrap();
+    let f = bell_frame(&mut bell, "access_changed").await;
+    assert_eq!((f["board_id"].clone(), f["room_id"].clone()), (Value::Null, json!(dm)));
+    // bob (on B) follows it; ada writes three messages on A.
+    let mut room = connect(&s.bob, "/ws").await;
+    next(&mut room).await;
+    subscribe(&mut room, &format!("room:{dm}")).await;
+    for i in 1..=3 {
+        let (status, body) = s
+            .ada
+            .post(
+                &format!("/messaging/room/{dm}/send/"),
+                json!({"content": format!("dm {i}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    assert_eq!(messages(&mut room, 3).await, ["dm 1", "dm 2", "dm 3"]);
+    for i in 1..=3 {
+        let f = bell_frame(&mut bell, "notification").await;
+        assert_eq!(f["notification"]["kind"], "direct_message", "{f}");
+        assert_eq!(f["notification"]["snippet"], format!("dm {i}"));
+        assert_eq!(f["notification"]["board_id"], Value::Null);
+    }
+    quiet(&mut room, 300).await;
+}

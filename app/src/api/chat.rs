@@ -218,6 +218,21 @@ pub async fn list_followed_roots(before: Option<i64>) -> Result<FollowedRoots, A
     following::followed(&svc, &user, before, None).await
 }
 
+/// Opens the direct message with these people (by username), creating it
+/// the first time.
+#[server(prefix = "/rpc", endpoint = "dm/open", input = super::FormOrJson)]
+pub async fn open_direct(usernames: Vec<String>) -> Result<RoomSummary, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::direct_messages::open(&svc, &user, &usernames).await
+}
+
+/// My direct messages, the most recently active first, with unread counts.
+#[server(prefix = "/rpc", endpoint = "dm/list", input = super::FormOrJson)]
+pub async fn list_direct() -> Result<Vec<RoomSummary>, AppError> {
+    let (svc, user) = super::ctx::user().await?;
+    crate::services::direct_messages::list(&svc, &user).await
+}
+
 /// My notification settings (the room settings' Notifications part).
 #[server(prefix = "/rpc", endpoint = "preferences/list", input = super::FormOrJson)]
 pub async fn my_notification_prefs() -> Result<NotificationPrefs, AppError> {

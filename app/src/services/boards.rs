@@ -416,7 +416,7 @@ pub(crate) async fn admit(
                 &mut write.tx,
                 &Activity {
                     kind: NotificationKind::AddedToBoard,
-                    board_id,
+                    board_id: Some(board_id),
                     task_id: None,
                     comment_id: None,
                     room_id: None,

@@ -20,6 +20,8 @@ use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
 use super::posts::{self, Post};
 use super::replies::{self, ReplyTo};
+use super::room_rows::{RoomRow, ROOM_COLUMNS};
+use super::direct_messages;
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -28,39 +30,6 @@ use crate::model::{
     RoomSummary, SentMessage, User,
 };
 use crate::validate;
-
-/// A room as stored (the columns of [`ROOM_COLUMNS`]).
-#[derive(sqlx::FromRow)]
-struct RoomRow {
-    id: i64,
-    board_id: i64,
-    name: String,
-    description: String,
-    created_by: i64,
-    created_at: i64,
-    archived_at: Option<i64>,
-    is_private: i64,
-    is_default: i64,
-}
-
-const ROOM_COLUMNS: &str = "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at,
-     r.archived_at, r.is_private, r.is_default";
-
-impl From<RoomRow> for Room {
-    fn from(r: RoomRow) -> Self {
-        Room {
-            id: r.id,
-            board_id: r.board_id,
-            name: r.name,
-            description: r.description,
-            created_by: r.created_by,
-            created_at: r.created_at,
-            archived_at: r.archived_at,
-            is_private: r.is_private != 0,
-            is_default: r.is_default != 0,
-        }
-    }
-}
 
 /// Room names are unique per board ignoring case; this is the key compared.
 fn name_key(name: &str) -> String {
@@ -147,13 +116,25 @@ async fn find_room(pool: &AnyPool, room_id: i64, user_id: i64, reach: Reach) -> 
 
 /// The room's creator and the board's owners may rename, archive and delete it.
 pub(crate) async fn require_room_admin(pool: &AnyPool, room: &Room, user_id: i64) -> AppResult<()> {
-    if room.created_by == user_id || role_on(pool, room.board_id, user_id).await? == Role::Owner {
+    let board_id = board_of(room)?;
+    if room.created_by == user_id || role_on(pool, board_id, user_id).await? == Role::Owner {
         Ok(())
     } else {
         Err(AppError::forbidden(
             "only the room's creator or a board owner can do this",
         ))
     }
+}
+
+/// A board room's board. A direct message has none, and nothing that
+/// manages a room applies to it: its people are fixed.
+fn board_of(room: &Room) -> AppResult<i64> {
+    room.board_id.ok_or_else(|| {
+        AppError::invalid(
+            "a direct message keeps its people: it cannot be renamed, archived, deleted, \
+             joined or left, or have people added or removed",
+        )
+    })
 }
 
 /// The default room holds everyone on the board, always.
@@ -229,7 +210,7 @@ pub async fn create_room(
     }
     let room = Room {
         id,
-        board_id,
+        board_id: Some(board_id),
         name,
         description,
         created_by: user.id,
@@ -353,6 +334,8 @@ pub async fn list_rooms(
             unread: r.unread,
             last_message_id: r.last_message_id,
             muted: r.muted == 1,
+            people: Vec::new(),
+            read_only: false,
         })
         .collect())
 }
@@ -492,6 +475,7 @@ pub async fn add_room_member(
     username: &str,
 ) -> AppResult<User> {
     let room = managed_room(&svc.pool, room_id, user.id).await?;
+    let board_id = board_of(&room)?;
     let username = validate::lookup_username(username)?;
     let new_member: Option<User> = sqlx::query_as(
         "SELECT u.id, u.username, u.display_name FROM users u
@@ -499,7 +483,7 @@ pub async fn add_room_member(
          WHERE u.username = $1",
     )
     .bind(&username)
-    .bind(room.board_id)
+    .bind(board_id)
     .fetch_optional(&svc.pool)
     .await?;
     let new_member = new_member.ok_or_else(|| {
@@ -544,8 +528,9 @@ pub async fn join_room(svc: &Services, user: &User, room_id: i64) -> AppResult<R
         }
         Err(e) => return Err(e),
     };
+    let board_id = board_of(&room)?;
     enter(svc, &room, user.id, None).await?;
-    let summary = list_rooms(svc, user, room.board_id, None)
+    let summary = list_rooms(svc, user, board_id, None)
         .await?
         .into_iter()
         .find(|r| r.room.id == room_id);
@@ -567,6 +552,7 @@ async fn enter(
     user_id: i64,
     added_by: Option<&User>,
 ) -> AppResult<bool> {
+    let board_id = board_of(room)?;
     let mut tx = svc.pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO chat_room_members (room_id, user_id, added_at, last_read_id)
@@ -589,7 +575,7 @@ async fn enter(
     tx.commit().await?;
     svc.hub.publish(
         Topic::User(user_id),
-        Event::access(room.board_id, Some(room.id), true),
+        Event::access(board_id, Some(room.id), true),
     );
     notifications::publish_notified(&svc.pool, &svc.hub, &notified).await?;
     Ok(true)
@@ -629,6 +615,7 @@ pub async fn remove_room_member(
     member_id: i64,
 ) -> AppResult<()> {
     let room = managed_room(&svc.pool, room_id, user.id).await?;
+    let board_id = board_of(&room)?;
     if member_id != user.id {
         require_room_admin(&svc.pool, &room, user.id).await?;
     }
@@ -645,7 +632,7 @@ pub async fn remove_room_member(
     // Their open sockets stop receiving the room at once.
     svc.hub.publish(
         Topic::User(member_id),
-        Event::access(room.board_id, Some(room_id), false),
+        Event::access(board_id, Some(room_id), false),
     );
     Ok(())
 }
@@ -688,6 +675,7 @@ pub async fn submit_message(
     let content = validate::message(content)?;
     let client_id = validate::client_id(client_id)?;
     let room = postable_room(svc, user, room_id).await?;
+    direct_messages::require_writable(&svc.pool, &room, user.id).await?;
     if let Some(reply_to) = reply_to {
         replies::check_root(&svc.pool, room_id, reply_to.root_id).await?;
     }
@@ -802,7 +790,8 @@ pub const MAX_BATCH: usize = 256;
 /// A validated message on its way to the database.
 pub struct PendingMessage {
     pub room_id: i64,
-    pub board_id: i64,
+    /// `None` in a direct message.
+    pub board_id: Option<i64>,
     pub author: User,
     pub content: String,
     /// `content` rendered (by the sender's task, not the writer's).
@@ -1060,14 +1049,23 @@ async fn insert_batch(
             let fresh =
                 posts::first_notices(&mut write.tx, Post::Message, id, &m.author, &m.mentions)
                     .await?;
-            notified = notifications::insert_for_mentions(
-                &mut write.tx,
-                &site,
-                &m.author,
-                &fresh,
-                &m.content,
-            )
-            .await?;
+            // In a direct message everyone hears of every message (below).
+            if m.board_id.is_some() {
+                notified = notifications::insert_for_mentions(
+                    &mut write.tx,
+                    &site,
+                    &m.author,
+                    &fresh,
+                    &m.content,
+                )
+                .await?;
+            }
+        }
+        if m.board_id.is_none() {
+            notified.extend(
+                direct_messages::notify(&mut write.tx, m.room_id, id, &m.author, &m.content)
+                    .await?,
+            );
         }
         let message = Message {
             id,

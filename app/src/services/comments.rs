@@ -207,7 +207,7 @@ pub(crate) async fn changes_since(
 fn site(board_id: i64, task_id: i64, comment_id: i64) -> MentionSite {
     MentionSite {
         kind: NotificationKind::CommentMention,
-        board_id,
+        board_id: Some(board_id),
         task_id: Some(task_id),
         comment_id: Some(comment_id),
         room_id: None,
@@ -310,7 +310,7 @@ pub async fn post(
         &mut write.tx,
         &Activity {
             kind: NotificationKind::TaskComment,
-            board_id,
+            board_id: Some(board_id),
             task_id: Some(task_id),
             comment_id: Some(id),
             room_id: None,

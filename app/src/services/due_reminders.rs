@@ -76,7 +76,7 @@ async fn remind(svc: &Services, card: &DueCard, overdue: bool) -> AppResult<usiz
         } else {
             NotificationKind::DueSoon
         },
-        board_id: card.board_id,
+        board_id: Some(card.board_id),
         task_id: Some(card.id),
         comment_id: None,
         room_id: None,

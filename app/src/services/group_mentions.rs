@@ -82,6 +82,11 @@ pub(crate) async fn resolve(
     mentioned: &[User],
 ) -> AppResult<Option<GroupCall>> {
     let groups = groups_in(text);
+    // A direct message notifies all its people of every message already:
+    // there a group's name is just text.
+    let Some(board_id) = room.board_id else {
+        return Ok(None);
+    };
     if groups.is_empty() {
         return Ok(None);
     }
@@ -94,13 +99,13 @@ pub(crate) async fn resolve(
         "SELECT (SELECT COUNT(*) FROM board_members WHERE board_id = b.id), b.group_mentions
          FROM boards b WHERE b.id = $1",
     )
-    .bind(room.board_id)
+    .bind(board_id)
     .fetch_one(&svc.pool)
     .await?;
     let everyone = GroupMentions::parse(&who).unwrap_or_default() == GroupMentions::Everyone;
     if members > validate::GROUP_MENTION_OPEN_UP_TO
         && !everyone
-        && role_on(&svc.pool, room.board_id, author.id).await? != Role::Owner
+        && role_on(&svc.pool, board_id, author.id).await? != Role::Owner
     {
         return Err(AppError::forbidden(format!(
             "on a board of more than {} members only its owners may call {names} \
@@ -225,7 +230,7 @@ pub(crate) async fn notify(
     message_id: i64,
     call: &GroupCall,
 ) -> AppResult<usize> {
-    let Some((room_id, board_id, author_id, content)): Option<(i64, i64, i64, String)> =
+    let Some((room_id, board_id, author_id, content)): Option<(i64, Option<i64>, i64, String)> =
         sqlx::query_as(
             "SELECT m.room_id, r.board_id, m.author_id, m.content
              FROM chat_messages m JOIN chat_rooms r ON r.id = m.room_id

@@ -58,10 +58,14 @@ pub async fn resolve(pool: &AnyPool, audience: Audience, text: &str) -> AppResul
 /// query: room members are always board members.
 pub async fn resolve_in_room(
     pool: &AnyPool,
-    board_id: i64,
+    board_id: Option<i64>,
     room_id: i64,
     text: &str,
 ) -> AppResult<(Vec<User>, Vec<String>)> {
+    // A direct message: its people are all there is.
+    let Some(board_id) = board_id else {
+        return Ok((resolve(pool, Audience::Room(room_id), text).await?, Vec::new()));
+    };
     let found = find(
         pool,
         "JOIN board_members m ON m.user_id = u.id AND m.board_id = $1",

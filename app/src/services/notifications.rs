@@ -26,7 +26,8 @@ pub const SNIPPET_MAX: usize = 140;
 #[derive(Debug, Clone)]
 pub struct MentionSite {
     pub kind: NotificationKind,
-    pub board_id: i64,
+    /// `None` in a direct message.
+    pub board_id: Option<i64>,
     pub task_id: Option<i64>,
     pub comment_id: Option<i64>,
     pub room_id: Option<i64>,
@@ -37,7 +38,8 @@ pub struct MentionSite {
 #[derive(Debug, Clone)]
 pub struct Activity {
     pub kind: NotificationKind,
-    pub board_id: i64,
+    /// `None` in a direct message.
+    pub board_id: Option<i64>,
     pub task_id: Option<i64>,
     /// The comment (a comment on a watched card): the link opens on it.
     pub comment_id: Option<i64>,
@@ -71,9 +73,11 @@ pub async fn insert_activity(
         K::Assigned | K::TaskComment | K::DueSoon | K::Overdue => ("task_id", activity.task_id),
         K::AddedToRoom => ("room_id", activity.room_id),
         K::Reply => ("message_id", activity.message_id),
-        K::AddedToBoard | K::CommentMention | K::ChatMention | K::GroupMention => {
-            ("board_id", Some(activity.board_id))
-        }
+        K::AddedToBoard
+        | K::CommentMention
+        | K::ChatMention
+        | K::GroupMention
+        | K::DirectMessage => ("board_id", activity.board_id),
     };
     let Some(key_id) = key_id else {
         return Err(AppError::Internal(format!(
@@ -205,7 +209,8 @@ pub async fn insert_for_mentions(
                  comment_id, room_id, message_id, snippet, created_at, context, board_name)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE(
                  (SELECT title FROM tasks WHERE id = $11),
-                 (SELECT '#' || name FROM chat_rooms WHERE id = $12), ''),
+                 (SELECT CASE WHEN dm_key IS NULL THEN '#' || name ELSE 'direct message' END
+                  FROM chat_rooms WHERE id = $12), ''),
                  COALESCE((SELECT name FROM boards WHERE id = $13), ''))
              ON CONFLICT DO NOTHING RETURNING id",
         )
@@ -253,7 +258,7 @@ const SELECT: &str = "SELECT n.id, n.kind, n.board_id, n.task_id, n.comment_id, 
 struct Row {
     id: i64,
     kind: String,
-    board_id: i64,
+    board_id: Option<i64>,
     task_id: Option<i64>,
     comment_id: Option<i64>,
     room_id: Option<i64>,

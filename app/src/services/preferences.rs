@@ -22,7 +22,8 @@ use crate::model::{NotificationKind, NotificationPref, NotifyLevel, PrefScope};
 /// Where a notification happens, for finding the settings that apply.
 #[derive(Debug, Clone, Copy)]
 pub struct Place {
-    pub board_id: i64,
+    /// `None` in a direct message (only its own, room, settings apply).
+    pub board_id: Option<i64>,
     pub room_id: Option<i64>,
     pub task_id: Option<i64>,
 }

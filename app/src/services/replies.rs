@@ -118,7 +118,7 @@ pub(crate) async fn root_still_open(
 /// the notifications and whether the author follows the root now.
 pub(crate) async fn record_reply(
     write: &mut NumberedWrite,
-    board_id: i64,
+    board_id: Option<i64>,
     reply: &Message,
     reply_to: ReplyTo,
     mentioned: &[User],
@@ -172,9 +172,10 @@ pub(crate) async fn record_reply(
     .bind(reply.author.id)
     .fetch_all(&mut *write.tx)
     .await?;
+    // (In a direct message every reply notifies everyone already.)
     let recipients: Vec<i64> = recipients
         .into_iter()
-        .filter(|id| !mentioned.iter().any(|m| m.id == *id))
+        .filter(|id| board_id.is_some() && !mentioned.iter().any(|m| m.id == *id))
         .collect();
     let activity = Activity {
         kind: NotificationKind::Reply,

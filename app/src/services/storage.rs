@@ -124,8 +124,34 @@ pub async fn dialect(pool: &AnyPool) -> AppResult<Dialect> {
 /// Applies every pending migration of the pool's dialect. Safe to run on each start.
 pub async fn migrate(pool: &AnyPool) -> AppResult<()> {
     match dialect(pool).await? {
-        Dialect::Sqlite => SQLITE_MIGRATIONS.run(pool).await?,
+        Dialect::Sqlite => migrate_sqlite(pool).await?,
         Dialect::Postgres => POSTGRES_MIGRATIONS.run(pool).await?,
+    }
+    Ok(())
+}
+
+/// SQLite's migrations run with foreign keys off, on a connection of their
+/// own that never goes back to the pool: SQLite changes a table by
+/// rebuilding it, and dropping the old table with the checks on deletes
+/// every row that refers to it (ON DELETE CASCADE). `PRAGMA foreign_keys`
+/// cannot change inside a transaction, which is how each migration runs,
+/// so it is set around them; afterwards `foreign_key_check` must find no
+/// dangling reference or the start fails (SQLite's documented procedure,
+/// https://sqlite.org/lang_altertable.html#otheralter).
+async fn migrate_sqlite(pool: &AnyPool) -> AppResult<()> {
+    let mut conn = pool.acquire().await?;
+    conn.close_on_drop();
+    conn.execute("PRAGMA foreign_keys = OFF").await?;
+    SQLITE_MIGRATIONS.run(&mut *conn).await?;
+    let dangling: Vec<(String, i64)> =
+        sqlx::query_as("SELECT \"table\", COALESCE(rowid, 0) FROM pragma_foreign_key_check")
+            .fetch_all(&mut *conn)
+            .await?;
+    if let Some((table, row)) = dangling.first() {
+        return Err(AppError::Internal(format!(
+            "after the migrations {} rows refer to nothing (first: {table} row {row})",
+            dangling.len()
+        )));
     }
     Ok(())
 }
@@ -170,16 +196,18 @@ pub enum UniqueKey {
     RoomMember,
     MessageClientId,
     CommentClientId,
+    DirectMessage,
 }
 
 impl UniqueKey {
-    const ALL: [UniqueKey; 6] = [
+    const ALL: [UniqueKey; 7] = [
         Self::Username,
         Self::BoardMember,
         Self::RoomName,
         Self::RoomMember,
         Self::MessageClientId,
         Self::CommentClientId,
+        Self::DirectMessage,
     ];
 
     /// PostgreSQL's name for it (the constraint or unique index).
@@ -191,6 +219,7 @@ impl UniqueKey {
             Self::RoomMember => "chat_room_members_pkey",
             Self::MessageClientId => "chat_messages_by_client_id",
             Self::CommentClientId => "task_comments_by_client_id",
+            Self::DirectMessage => "chat_rooms_dm",
         }
     }
 
@@ -204,6 +233,7 @@ impl UniqueKey {
             Self::RoomMember => "chat_room_members.room_id, chat_room_members.user_id",
             Self::MessageClientId => "chat_messages.author_id, chat_messages.client_id",
             Self::CommentClientId => "task_comments.author_id, task_comments.client_id",
+            Self::DirectMessage => "chat_rooms.dm_key",
         }
     }
 }

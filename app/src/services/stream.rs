@@ -137,10 +137,10 @@ impl Stream {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Follow {
     /// A room, a thread or a board: its board (to stop when access to it
-    /// ends) and the last number this follower got.
+    /// ends; none for a direct message) and the last number this follower got.
     Stream {
         stream: Stream,
-        board_id: i64,
+        board_id: Option<i64>,
         seq: i64,
     },
     /// The user's own topic.
@@ -148,15 +148,15 @@ pub enum Follow {
 }
 
 /// Who may follow a topic: the room's readers (its members, and the board's
-/// members for a public room), the board's members (boards and their threads), the user alone (their own topic). The board it
-/// belongs to; `not_found` (or `forbidden`, for another user's topic) otherwise.
+/// members for a public room; a direct message's people), the board's
+/// members (boards and their threads), the user alone (their own topic).
+/// The board it belongs to (none for a direct message or the user's topic);
+/// `not_found` (or `forbidden`, for another user's topic) otherwise.
 #[tracing::instrument(skip_all, fields(user = user.id, topic = ?topic))]
 pub async fn authorize(svc: &Services, user: &User, topic: Topic) -> AppResult<Option<i64>> {
     let pool = &svc.pool;
     match topic {
-        Topic::Room(room) => Ok(Some(
-            chat::readable_room(pool, room, user.id).await?.board_id,
-        )),
+        Topic::Room(room) => Ok(chat::readable_room(pool, room, user.id).await?.board_id),
         Topic::Board(board) => boards::role_on(pool, board, user.id)
             .await
             .map(|_| Some(board)),
@@ -192,7 +192,7 @@ pub async fn start(
     let pool = &svc.pool;
     let mut snapshot = Snapshot::of(topic);
     let (follow, replay, resync) = match (topic, Stream::of(topic), board) {
-        (_, Some(stream), Some(board_id)) => {
+        (_, Some(stream), board_id) => {
             let (seq, replay, resync) = match after.filter(|a| a.value() >= 0) {
                 None => (stream.last_seq(pool).await?, Vec::new(), false),
                 Some(after) => {
@@ -243,7 +243,7 @@ pub async fn start(
             snapshot.unread = Some(notifications::unread_count(pool, user).await?);
             (Follow::Own, Vec::new(), false)
         }
-        _ => return Err(AppError::Internal("a topic without its board".into())),
+        _ => return Err(AppError::Internal("a topic without its stream".into())),
     };
     let frame = if resync {
         ServerFrame::Resync(snapshot)
@@ -320,9 +320,9 @@ impl Follow {
 
     /// Whether losing access to `board_id` (or to its room `room_id`) ends
     /// this follow.
-    pub fn lost_with(&self, board_id: i64, room_id: Option<i64>) -> bool {
+    pub fn lost_with(&self, board_id: Option<i64>, room_id: Option<i64>) -> bool {
         match (self, room_id) {
-            (Follow::Stream { board_id: b, .. }, None) => *b == board_id,
+            (Follow::Stream { board_id: b, .. }, None) => board_id.is_some() && *b == board_id,
             (
                 Follow::Stream {
                     stream: Stream::Room(r),

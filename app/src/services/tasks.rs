@@ -119,7 +119,7 @@ pub(crate) async fn tell_assigned(
         tx,
         &Activity {
             kind: NotificationKind::Assigned,
-            board_id: task.board_id,
+            board_id: Some(task.board_id),
             task_id: Some(task.id),
             comment_id: None,
             room_id: None,

@@ -675,7 +675,7 @@ impl Connection {
                     {
                         return Flow::Close;
                     }
-                    return self.revoke(socket, sub, board_id, None).await;
+                    return self.revoke(socket, sub, Some(board_id), None).await;
                 }
             }
             Event::SessionEnded { session } => {
@@ -712,7 +712,7 @@ impl Connection {
         &mut self,
         socket: &mut WebSocket,
         sub: &Subscriber,
-        board_id: i64,
+        board_id: Option<i64>,
         room_id: Option<i64>,
     ) -> Flow {
         for topic in self.follows.revoke(board_id, room_id) {

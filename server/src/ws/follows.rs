@@ -41,7 +41,7 @@ impl Follows {
 
     /// Access to a board (`room_id` none) or one of its rooms ended: drops
     /// every follow it covered and returns their topics.
-    pub fn revoke(&mut self, board_id: i64, room_id: Option<i64>) -> Vec<Topic> {
+    pub fn revoke(&mut self, board_id: Option<i64>, room_id: Option<i64>) -> Vec<Topic> {
         let gone: Vec<Topic> = self
             .by_topic
             .iter()
@@ -99,7 +99,7 @@ mod tests {
     fn room(id: i64, board_id: i64) -> Follow {
         Follow::Stream {
             stream: Stream::Room(id),
-            board_id,
+            board_id: Some(board_id),
             seq: 0,
         }
     }
@@ -107,7 +107,7 @@ mod tests {
     fn thread(id: i64, board_id: i64) -> Follow {
         Follow::Stream {
             stream: Stream::Thread(id),
-            board_id,
+            board_id: Some(board_id),
             seq: 0,
         }
     }
@@ -122,7 +122,16 @@ mod tests {
             Topic::Board(10),
             Follow::Stream {
                 stream: Stream::Board(10),
-                board_id: 10,
+                board_id: Some(10),
+                seq: 0,
+            },
+        );
+        // A direct message: no board's loss ends it.
+        f.insert(
+            Topic::Room(4),
+            Follow::Stream {
+                stream: Stream::Room(4),
+                board_id: None,
                 seq: 0,
             },
         );
@@ -133,7 +142,7 @@ mod tests {
     #[test]
     fn losing_a_room_drops_that_room_only() {
         let mut f = following();
-        assert_eq!(f.revoke(10, Some(2)), vec![Topic::Room(2)]);
+        assert_eq!(f.revoke(Some(10), Some(2)), vec![Topic::Room(2)]);
         assert!(f.contains(Topic::Room(1)) && f.contains(Topic::Task(7)));
         assert!(!f.contains(Topic::Room(2)));
     }
@@ -141,7 +150,7 @@ mod tests {
     #[test]
     fn losing_a_board_drops_its_rooms_threads_and_presence() {
         let mut f = following();
-        let mut gone = f.revoke(10, None);
+        let mut gone = f.revoke(Some(10), None);
         gone.sort_by_key(|t| t.to_string());
         assert_eq!(
             gone,

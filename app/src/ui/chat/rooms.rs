@@ -116,6 +116,8 @@ fn NewRoomForm(on_done: Callback<()>) -> impl IntoView {
                         picked.get_untracked().len()
                     } as i64;
                     live.enter_room(RoomSummary {
+                        people: Vec::new(),
+                        read_only: false,
                         room,
                         member: true,
                         member_count,
@@ -304,6 +306,8 @@ fn OtherRooms(on_joined: Callback<()>) -> impl IntoView {
             match add_room_member(summary.room.id, me).await {
                 Ok(_) => {
                     live.enter_room(RoomSummary {
+                        people: Vec::new(),
+                        read_only: false,
                         member: true,
                         member_count: summary.member_count + 1,
                         unread: 0,
