@@ -1307,7 +1307,7 @@ pub(crate) mod tests {
     fn room_summaries_and_details_are_flat_objects_both_ways() {
         let room = Room {
             id: 4,
-            board_id: 2,
+            board_id: Some(2),
             name: "general".into(),
             description: "all things".into(),
             created_by: 1,
@@ -1323,8 +1323,31 @@ pub(crate) mod tests {
             unread: 7,
             last_message_id: Some(9),
             muted: true,
+            people: Vec::new(),
+            read_only: false,
         };
         let json = serde_json::to_value(&summary).unwrap();
+        assert!(json.get("people").is_none() && json.get("read_only").is_none());
+        // A direct message: no board, its other people, read-only or not.
+        let direct = RoomSummary {
+            room: Room {
+                board_id: None,
+                ..room.clone()
+            },
+            people: vec![User {
+                id: 8,
+                username: "bob".into(),
+                display_name: "Bob".into(),
+            }],
+            read_only: true,
+            ..summary.clone()
+        };
+        let dm_json = serde_json::to_value(&direct).unwrap();
+        assert_eq!(dm_json["board_id"], serde_json::Value::Null);
+        assert_eq!(dm_json["people"][0]["username"], "bob");
+        assert_eq!(dm_json["read_only"], true);
+        assert!(direct.room.is_direct() && !summary.room.is_direct());
+        assert_eq!(serde_json::from_value::<RoomSummary>(dm_json).unwrap(), direct);
         assert_eq!(json["name"], "general");
         assert_eq!(json["archived_at"], 200);
         assert_eq!(json["unread"], 7);

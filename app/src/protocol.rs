@@ -816,7 +816,7 @@ mod tests {
     fn room() -> Room {
         Room {
             id: 5,
-            board_id: 3,
+            board_id: Some(3),
             name: "Lobby".into(),
             description: String::new(),
             created_by: 1,
@@ -832,7 +832,7 @@ mod tests {
             id: 7,
             kind: crate::model::NotificationKind::CommentMention,
             sender: user(2),
-            board_id: 3,
+            board_id: Some(3),
             task_id: Some(9),
             comment_id: Some(12),
             room_id: None,

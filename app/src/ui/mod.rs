@@ -13,6 +13,7 @@ mod emoji_picker;
 pub mod json;
 pub mod live;
 mod mention_input;
+mod messages_page;
 mod my_tasks_page;
 mod notifications;
 mod post_actions;
@@ -160,6 +161,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/boards") view={Lazy::<BoardsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/my-tasks") view={Lazy::<MyTasksRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/messages") view={Lazy::<MessagesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:room_id") view={Lazy::<MessagesRoute>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/boards/:board_id") view={Lazy::<BoardRoute>::new()} ssr=SsrMode::Async>
                         <Route path=path!("") view=|| () />
                         <Route path=path!("tasks/:task_id") view={Lazy::<TaskRoute>::new()} />
@@ -222,6 +225,7 @@ enum SmallPage {
     Boards,
     Notifications,
     MyTasks,
+    Messages,
     /// Not a page: the header bell's open menu, which shares most of its
     /// code with the notifications page (one chunk less to fetch).
     BellMenu(Callback<()>),
@@ -242,6 +246,7 @@ fn small_page(page: SmallPage) -> AnyView {
         SmallPage::Boards => view! { <boards_page::BoardsPage /> }.into_any(),
         SmallPage::Notifications => view! { <notifications::NotificationsPage /> }.into_any(),
         SmallPage::MyTasks => view! { <my_tasks_page::MyTasksPage /> }.into_any(),
+        SmallPage::Messages => view! { <messages_page::MessagesPage /> }.into_any(),
         SmallPage::BellMenu(close) => view! { <notifications::BellMenu close /> }.into_any(),
     }
 }
@@ -282,6 +287,11 @@ small_route!(
 );
 small_route!(BoardsRoute, Boards, "`/boards`.");
 small_route!(NotificationsRoute, Notifications, "`/notifications`.");
+small_route!(
+    MessagesRoute,
+    Messages,
+    "`/messages` and `/messages/:room_id`: direct messages."
+);
 small_route!(
     MyTasksRoute,
     MyTasks,
@@ -361,6 +371,8 @@ pub async fn preload_page(path: &str) {
         | ["boards"]
         | ["notifications"]
         | ["my-tasks"]
+        | ["messages"]
+        | ["messages", _]
         | ["invite", _]
         | ["account"] => __preload_small_page().await,
         ["boards", _] => <BoardRoute as LazyRoute>::preload().await,
@@ -422,6 +434,7 @@ fn Header() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => view! {
+                                <A href="/messages" attr:class="btn btn-ghost btn-sm topbar-link">"Messages"</A>
                                 <A href="/my-tasks" attr:class="btn btn-ghost btn-sm topbar-link">"My tasks"</A>
                                 <notifications::NotificationBell />
                                 <UserMenu user />
@@ -453,6 +466,7 @@ fn UserMenu(user: User) -> impl IntoView {
                 <p class="menu-who">"Signed in as " <strong>"@"{user.username.clone()}</strong></p>
                 <A href="/boards" attr:class="menu-item" attr:role="menuitem">"My boards"</A>
                 <A href="/my-tasks" attr:class="menu-item" attr:role="menuitem">"My tasks"</A>
+                <A href="/messages" attr:class="menu-item" attr:role="menuitem">"Messages"</A>
                 <A href="/account" attr:class="menu-item" attr:role="menuitem">"Your account"</A>
                 <common::PostForm url=Logout::url()
                     submit=Callback::new(move |_| { auth.logout.dispatch(Logout {}); })>

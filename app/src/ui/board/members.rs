@@ -135,6 +135,9 @@ fn MemberRow(member: Item<Member>) -> impl IntoView {
     };
     let presence = move || live.presence(state.online, user_id);
     let who = StoredValue::new(name.clone());
+    // "Message @bob": the messages page opens (or starts) the conversation.
+    let dm_href = format!("/messages?with={username}");
+    let dm_label = format!("Message @{username}");
     view! {
         <li class=move || format!("member {}", presence().class())>
             <span class=move || format!("who-item {}", presence().class())>
@@ -144,9 +147,13 @@ fn MemberRow(member: Item<Member>) -> impl IntoView {
             <span class="sr-only">{move || presence().label()}</span>
             <span class="member-name">
                 {name.clone()}
-                <span class="muted">" @"{username}</span>
+                <span class="muted">" @"{username.clone()}</span>
             </span>
             {move || is_owner_row().then(|| view! { <span class="tag">"owner"</span> })}
+            <If when=move || user_id != state.board.with(|b| b.viewer_id)>
+                <a class="btn btn-ghost btn-sm" href=dm_href.clone()
+                    aria-label=dm_label.clone()>"Message"</a>
+            </If>
             <If when=move || state.is_owner() && user_id != state.board.with(|b| b.viewer_id)>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| {
                     let board_id = state.id();

@@ -203,6 +203,13 @@ fn PeopleField(id: i64, state: BoardState) -> impl IntoView {
                             <input type="checkbox" id=format!("assignee-{uid}") prop:checked=move || on_card(uid)
                                 on:change=move |ev| toggle(uid, event_target_checked(&ev)) />
                             <label for=format!("assignee-{uid}")>{format!("{} (@{})", m.user.display_name, m.user.username)}</label>
+                            {(uid != b.viewer_id).then(|| {
+                                let username = m.user.username.clone();
+                                view! {
+                                    <a class="small assignee-dm" href=format!("/messages?with={username}")
+                                        hidden=move || !on_card(uid) aria-label=format!("Message @{username}")>"Message"</a>
+                                }
+                            })}
                         </li>
                     }
                 }).collect_view())}

@@ -18,7 +18,7 @@ use super::common::{rows_of, ErrorNote, If, List, Loading};
 use super::live::{Live, LiveStatus};
 use crate::error::AppError;
 use crate::model::RoomSummary;
-use room::room_view;
+pub(crate) use room::room_view;
 use rooms::RoomsDialog;
 
 /// Fetches the code of an open room ahead of time (see `prefetch_when_idle`).

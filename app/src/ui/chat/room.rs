@@ -64,6 +64,8 @@ pub fn rows(list: &[Message], marker: i64, me: Option<i64>) -> Vec<Row> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RoomFoot {
     Archived,
+    /// A direct message whose people no longer all share a board.
+    ReadOnly,
     Preview,
     Composer,
 }
@@ -72,7 +74,7 @@ enum RoomFoot {
 /// own in a split build: fetched when a room first opens, which is after the
 /// board has hydrated (the server renders no open room).
 #[lazy]
-pub(super) fn room_view(room_id: i64) -> AnyView {
+pub(crate) fn room_view(room_id: i64) -> AnyView {
     view! { <RoomView room_id /> }.into_any()
 }
 
@@ -234,6 +236,15 @@ fn RoomView(room_id: i64) -> impl IntoView {
             .with(|r| r.iter().find(|r| r.room.id == room_id).cloned())
     };
     let description = move || summary().map(|r| r.room.description).unwrap_or_default();
+    // A direct message is named by its people, a room with its '#'.
+    let direct = move || summary().is_some_and(|r| r.room.is_direct());
+    let title = move || {
+        if direct() {
+            room_name()
+        } else {
+            format!("#{}", room_name())
+        }
+    };
     // What the foot of the room shows, as a Memo: the room list changes on
     // every message (unread counts, read pointers), and a plain closure
     // would draw the composer again each time, dropping what is being typed
@@ -241,6 +252,8 @@ fn RoomView(room_id: i64) -> impl IntoView {
     let foot = Memo::new(move |_| {
         if archived() {
             RoomFoot::Archived
+        } else if summary().is_some_and(|r| r.read_only) {
+            RoomFoot::ReadOnly
         } else if summary().is_some_and(|r| !r.member) {
             RoomFoot::Preview
         } else {
@@ -327,7 +340,7 @@ fn RoomView(room_id: i64) -> impl IntoView {
         <div class="room-box">
         <div class="room" inert=move || replies.get().is_some()>
             <div class="room-head">
-                <h3 dir="auto">"#"{room_name}</h3>
+                <h3 dir="auto">{title}</h3>
                 {move || (!description().is_empty()).then(|| view! {
                     <p class="room-description muted" dir="auto" title=description>{description}</p>
                 })}
@@ -354,18 +367,18 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 </Loading>
             </If>
             <If when=move || managing.get()>
-                <Modal title=format!("#{} — members and settings", untrack(room_name)) focus="room-members"
+                <Modal title=format!("{} — members and settings", untrack(title)) focus="room-members"
                     on_close=Callback::new(move |()| managing.set(false))>
                     <RoomMembers room_id detail />
                 </Modal>
             </If>
             <div class="messages-wrap">
-                <div class="messages" role="log" tabindex="0" aria-label=move || format!("Messages in #{}", room_name())
+                <div class="messages" role="log" tabindex="0" aria-label=move || format!("Messages in {}", title())
                     node_ref=scroller on:scroll=on_scroll>
                     <ol class="message-list">
                         <If when=move || !live.room.has_older.get() && live.room.loaded()>
                             <li class="room-start">
-                                <p><strong>{move || format!("This is the start of #{}", room_name())}</strong></p>
+                                <p><strong>{move || format!("This is the start of {}", title())}</strong></p>
                                 {move || (!description().is_empty()).then(|| view! { <p class="muted" dir="auto">{description}</p> })}
                             </li>
                         </If>
@@ -399,6 +412,9 @@ fn RoomView(room_id: i64) -> impl IntoView {
             <p class="typing-line" aria-live="polite">{typing}</p>
             {move || match foot.get() {
                 RoomFoot::Archived => view! { <p class="muted pad">"This room is archived: read-only."</p> }.into_any(),
+                RoomFoot::ReadOnly => view! {
+                    <p class="muted pad">"You no longer share a board with everyone here: this conversation is read-only."</p>
+                }.into_any(),
                 RoomFoot::Preview => view! {
                     <div class="preview-bar" role="region" aria-label="Not joined">
                         <p>{move || format!("You are reading #{} without being in it.", room_name())}</p>
@@ -410,8 +426,8 @@ fn RoomView(room_id: i64) -> impl IntoView {
                 }.into_any(),
                 RoomFoot::Composer => view! {
                     <Composer target=Target::Room(room_id) board_id id="composer" button="Send"
-                        label=Signal::derive(move || format!("Message #{}", room_name()))
-                        placeholder=Signal::derive(move || format!("Message #{}", room_name()))
+                        label=Signal::derive(move || format!("Message {}", title()))
+                        placeholder=Signal::derive(move || format!("Message {}", title()))
                         outside group on_up_empty=edit_last
                         on_added=Callback::new(move |()| detail.refetch()) />
                 }.into_any(),

@@ -241,6 +241,8 @@ type InnerStorage = SyncStorage;
 struct Inner {
     /// The shown board, which its events go to.
     board: Option<BoardRoute>,
+    /// The messages page is shown: `rooms` are the user's direct messages.
+    direct: bool,
     #[cfg(feature = "hydrate")]
     socket: Option<socket::Socket>,
     started: bool,

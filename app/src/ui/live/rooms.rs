@@ -17,8 +17,49 @@ impl Live {
         self.inner.update_value(|i| {
             i.board_shown += 1;
             i.board = Some(route);
+            i.direct = false;
         });
         self.rooms.set(rooms);
+    }
+
+    /// Shows the user's direct messages as the rooms (the messages page)
+    /// and, once [`enter_board`](Self::enter_board) runs, follows them all.
+    pub fn show_direct(self, rooms: Vec<RoomSummary>) {
+        self.inner.update_value(|i| {
+            i.board_shown += 1;
+            i.board = None;
+            i.direct = true;
+        });
+        self.rooms.set(rooms);
+    }
+
+    /// Whether the messages page is shown.
+    pub fn showing_direct(self) -> bool {
+        self.inner.try_with_value(|i| i.direct).unwrap_or(false)
+    }
+
+    /// The messages page is gone: stop following its conversations.
+    pub fn leave_direct(self) {
+        if !self.showing_direct() {
+            return;
+        }
+        for room_id in self.followed_room_ids() {
+            self.unsubscribe(Topic::Room(room_id));
+        }
+        let shown = self.inner.with_value(|i| i.board_shown);
+        self.inner.update_value(|i| i.direct = false);
+        let forget = move || {
+            if self.inner.with_value(|i| i.board_shown) != shown {
+                return;
+            }
+            self.rooms.set(Vec::new());
+            self.room.close();
+            self.online.set(Vec::new());
+        };
+        #[cfg(feature = "hydrate")]
+        set_timeout(forget, std::time::Duration::ZERO);
+        #[cfg(not(feature = "hydrate"))]
+        forget();
     }
 
     /// The shown board, if any.
@@ -46,10 +87,12 @@ impl Live {
     /// The board (members' presence) and every room (unread counts); the
     /// open room resumes from its last message.
     pub(super) fn subscribe_board(self) {
-        let Some(route) = self.inner.with_value(|i| i.board) else {
+        let (route, direct) = self.inner.with_value(|i| (i.board, i.direct));
+        if let Some(route) = route {
+            self.subscribe(Topic::Board(route.board_id), Some(route.resume_after()));
+        } else if !direct {
             return;
-        };
-        self.subscribe(Topic::Board(route.board_id), Some(route.resume_after()));
+        }
         let open = self.room.open.get_untracked();
         for room_id in self.followed_room_ids() {
             let after = if Some(room_id) == open {
@@ -213,14 +256,19 @@ impl Live {
 
     /// Reloads the board's room list and follows the rooms that are new.
     pub(super) fn refresh_rooms(self) {
-        let Some(board_id) = self.board_id() else {
+        let board_id = self.board_id();
+        if board_id.is_none() && !self.showing_direct() {
             return;
-        };
+        }
         leptos::task::spawn_local(async move {
-            let Ok(rooms) = crate::api::chat::list_rooms(board_id).await else {
+            let rooms = match board_id {
+                Some(board_id) => crate::api::chat::list_rooms(board_id).await,
+                None => crate::api::chat::list_direct().await,
+            };
+            let Ok(rooms) = rooms else {
                 return;
             };
-            if self.board_id() != Some(board_id) {
+            if self.board_id() != board_id || (board_id.is_none() && !self.showing_direct()) {
                 return;
             }
             let followed = self.followed_room_ids();

@@ -470,7 +470,8 @@ fn on_event(live: Live, event: Event) {
         // A board of yours archived or restored: the board list follows.
         Event::BoardListChanged { .. } => live.boards_changed.update(|n| *n += 1),
         // Added to or removed from a board (the board list follows), or
-        // to or from one of the shown board's rooms.
+        // to or from one of the shown board's rooms, or someone opened a
+        // direct message with you (the messages page lists it).
         Event::AccessChanged {
             board_id,
             room_id,
@@ -479,7 +480,7 @@ fn on_event(live: Live, event: Event) {
             if room_id.is_none() {
                 live.boards_changed.update(|n| *n += 1);
             }
-            if Some(board_id) != live.board_id() {
+            if board_id.is_none() != live.showing_direct() || board_id != live.board_id() {
                 return;
             }
             if room_id.is_none() && !member {
