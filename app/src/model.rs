@@ -1347,7 +1347,10 @@ pub(crate) mod tests {
         assert_eq!(dm_json["people"][0]["username"], "bob");
         assert_eq!(dm_json["read_only"], true);
         assert!(direct.room.is_direct() && !summary.room.is_direct());
-        assert_eq!(serde_json::from_value::<RoomSummary>(dm_json).unwrap(), direct);
+        assert_eq!(
+            serde_json::from_value::<RoomSummary>(dm_json).unwrap(),
+            direct
+        );
         assert_eq!(json["name"], "general");
         assert_eq!(json["archived_at"], 200);
         assert_eq!(json["unread"], 7);

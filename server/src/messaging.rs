@@ -9,9 +9,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use app::model::{HistoryPage, NewRoom, OpenDirect, PrefChange, RoomPatch};
-use app::services::direct_messages;
 use app::services::chat::{self, Cursor};
 use app::services::chat_edits;
+use app::services::direct_messages;
 use app::services::following;
 use app::services::hub::Event;
 use app::services::posts::Post;

@@ -157,11 +157,7 @@ async fn the_same_people_always_reach_the_same_conversation() {
         (json!({"people": ["bob"]}), 400, "invalid_input"),
     ] {
         let got = t.ada.post("/messaging/dm/", body.clone()).await;
-        assert_error(
-            &got,
-            StatusCode::from_u16(status).unwrap(),
-            code,
-        );
+        assert_error(&got, StatusCode::from_u16(status).unwrap(), code);
     }
     // bob and eve share no board: ada cannot bring them together.
     let got = open(&t.ada, &["bob", "eve"]).await;
@@ -171,12 +167,25 @@ async fn the_same_people_always_reach_the_same_conversation() {
         srv.user(name).await;
     }
     t.carol
-        .add_to_board(t.board, &["pal1", "pal2", "pal3", "pal4", "pal5", "pal6", "pal7"])
+        .add_to_board(
+            t.board,
+            &["pal1", "pal2", "pal3", "pal4", "pal5", "pal6", "pal7"],
+        )
         .await;
-    let seven = opened(&t.ada, &["pal1", "pal2", "pal3", "pal4", "pal5", "pal6", "pal7"]).await;
+    let seven = opened(
+        &t.ada,
+        &["pal1", "pal2", "pal3", "pal4", "pal5", "pal6", "pal7"],
+    )
+    .await;
     assert_eq!(seven["member_count"], 8);
     assert_error(
-        &open(&t.ada, &["pal1", "pal2", "pal3", "pal4", "pal5", "pal6", "pal7", "bob"]).await,
+        &open(
+            &t.ada,
+            &[
+                "pal1", "pal2", "pal3", "pal4", "pal5", "pal6", "pal7", "bob",
+            ],
+        )
+        .await,
         StatusCode::BAD_REQUEST,
         "invalid_input",
     );
@@ -198,10 +207,7 @@ async fn only_its_people_read_it_and_every_message_notifies_the_others() {
     assert_eq!(sent["room_id"], pair);
 
     // bob reads it and hears of it once (the mention is the same message).
-    let (status, page) = t
-        .bob
-        .get(&format!("/messaging/room/{pair}/history/"))
-        .await;
+    let (status, page) = t.bob.get(&format!("/messaging/room/{pair}/history/")).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["messages"][0]["content"], "Lunch? @bob");
     let notes = dm_notes(&t.bob).await;
@@ -214,7 +220,12 @@ async fn only_its_people_read_it_and_every_message_notifies_the_others() {
         notes[0]["link"],
         format!("/messages/{pair}?message={}", id(&sent))
     );
-    assert!(t.bob.unread_kinds().await.iter().all(|k| k == "direct_message"));
+    assert!(t
+        .bob
+        .unread_kinds()
+        .await
+        .iter()
+        .all(|k| k == "direct_message"));
     assert!(dm_notes(&t.ada).await.is_empty(), "never for one's own");
 
     // Nobody else reads it or sees it: not the board's owner, not a stranger.
@@ -354,7 +365,11 @@ async fn leaving_every_shared_board_makes_it_read_only_but_keeps_it() {
     }
     let (_, page) = t.ada.get(&format!("/messaging/room/{pair}/history/")).await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
-    assert_error(&open(&t.ada, &["bob"]).await, StatusCode::BAD_REQUEST, "invalid_input");
+    assert_error(
+        &open(&t.ada, &["bob"]).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+    );
     // Sharing a board again opens it again.
     t.carol.add_to_board(t.board, &["bob"]).await;
     assert_eq!(dms(&t.bob).await, [(pair, 0, false)]);
@@ -364,7 +379,10 @@ async fn leaving_every_shared_board_makes_it_read_only_but_keeps_it() {
     // Deleting the board deletes no direct message.
     let (status, _) = t.carol.delete(&format!("/api/boards/{}", t.board)).await;
     assert!(status.is_success());
-    assert_eq!(dms(&t.ada).await.iter().map(|d| d.0).collect::<Vec<_>>(), [pair]);
+    assert_eq!(
+        dms(&t.ada).await.iter().map(|d| d.0).collect::<Vec<_>>(),
+        [pair]
+    );
     srv.stop().await;
 }
 
@@ -380,7 +398,10 @@ async fn muting_a_person_hides_their_direct_messages_and_notifications() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(say(&t.ada, pair, "psst").await.0, StatusCode::CREATED);
-    assert_eq!(say(&t.ada, group, "all of you").await.0, StatusCode::CREATED);
+    assert_eq!(
+        say(&t.ada, group, "all of you").await.0,
+        StatusCode::CREATED
+    );
     // bob's list hides the pair (only ada in it), keeps the group; nothing
     // of ada's reaches his bell. carol hears of the group message.
     let listed: Vec<i64> = dms(&t.bob).await.iter().map(|d| d.0).collect();
@@ -438,7 +459,11 @@ async fn direct_messages_are_live_and_resume_like_rooms() {
     let (mut bob_ws, _, subscribed) = open_subscribed(&t.bob, &format!("room:{pair}"), None).await;
     let seq = subscribed["seq"].as_i64().unwrap_or(0);
     let (mut ada_ws, _, _) = open_subscribed(&t.ada, &format!("room:{pair}"), None).await;
-    send(&mut ada_ws, json!({"type": "typing", "room_id": pair, "is_typing": true})).await;
+    send(
+        &mut ada_ws,
+        json!({"type": "typing", "room_id": pair, "is_typing": true}),
+    )
+    .await;
     let typing = frame_of(&mut bob_ws, "typing").await;
     assert_eq!(typing["user"]["username"], "ada", "{typing}");
     send(
@@ -451,12 +476,9 @@ async fn direct_messages_are_live_and_resume_like_rooms() {
     let note = frame_of(&mut bell, "notification").await;
     assert_eq!(note["notification"]["kind"], "direct_message");
     // A tab that was away resumes after the last number it had.
-    let (_, replay, _) = common::ws::open_subscribing(
-        &t.bob,
-        &format!("room:{pair}"),
-        json!({ "after_seq": seq }),
-    )
-    .await;
+    let (_, replay, _) =
+        common::ws::open_subscribing(&t.bob, &format!("room:{pair}"), json!({ "after_seq": seq }))
+            .await;
     let replayed: Vec<&str> = replay
         .iter()
         .map(|m| m["content"].as_str().unwrap())
@@ -480,27 +502,38 @@ async fn the_upgrade_keeps_every_row_of_a_populated_database() {
         let pool = pool.clone();
         async move { sqlx::query(&sql).execute(&pool).await.unwrap() }
     };
-    exec("INSERT INTO users (id, username, display_name, password_hash, created_at)
+    exec(
+        "INSERT INTO users (id, username, display_name, password_hash, created_at)
           VALUES (1, 'ada', 'Ada', 'x', 1), (2, 'bob', 'Bob', 'x', 1)"
-        .into())
+            .into(),
+    )
     .await;
     exec("INSERT INTO boards (id, name, owner_id, created_at, updated_at) VALUES (1, 'Old', 1, 1, 1)".into())
         .await;
-    exec("INSERT INTO board_members (board_id, user_id, role, added_at)
+    exec(
+        "INSERT INTO board_members (board_id, user_id, role, added_at)
           VALUES (1, 1, 'owner', 1), (1, 2, 'member', 1)"
-        .into())
+            .into(),
+    )
     .await;
     exec("INSERT INTO chat_rooms (id, board_id, name, name_key, created_by, created_at, last_seq, is_default)
           VALUES (1, 1, 'general', 'general', 1, 1, 600, 1), (2, 1, 'ops', 'ops', 1, 1, 0, 0)"
         .into())
     .await;
-    exec("INSERT INTO chat_room_members (room_id, user_id, added_at, last_read_id)
+    exec(
+        "INSERT INTO chat_room_members (room_id, user_id, added_at, last_read_id)
           VALUES (1, 1, 1, 600), (1, 2, 1, 10), (2, 1, 1, 0)"
-        .into())
+            .into(),
+    )
     .await;
     // 600 messages, a reply, mentions, reactions, followers, notifications.
     let values: Vec<String> = (1..=600)
-        .map(|i| format!("({i}, 1, {}, 'message {i}', '<p>message {i}</p>', {i}, {i}, {i})", 1 + i % 2))
+        .map(|i| {
+            format!(
+                "({i}, 1, {}, 'message {i}', '<p>message {i}</p>', {i}, {i}, {i})",
+                1 + i % 2
+            )
+        })
         .collect();
     exec(format!(
         "INSERT INTO chat_messages (id, room_id, author_id, content, html, created_at, seq, first_seq)
@@ -512,10 +545,13 @@ async fn the_upgrade_keeps_every_row_of_a_populated_database() {
     exec("UPDATE chat_messages SET reply_count = 1, last_reply_at = 600 WHERE id = 1".into()).await;
     exec("INSERT INTO reply_followers (root_id, user_id, following, last_read_id) VALUES (1, 1, 1, 600)".into())
         .await;
-    exec("INSERT INTO chat_message_mentions (message_id, user_id) VALUES (5, 2), (7, 2)".into()).await;
-    exec("INSERT INTO chat_message_reactions (message_id, user_id, emoji, created_at)
+    exec("INSERT INTO chat_message_mentions (message_id, user_id) VALUES (5, 2), (7, 2)".into())
+        .await;
+    exec(
+        "INSERT INTO chat_message_reactions (message_id, user_id, emoji, created_at)
           VALUES (5, 1, '👍', 1), (5, 2, '🎉', 1)"
-        .into())
+            .into(),
+    )
     .await;
     exec("INSERT INTO notifications (id, recipient_id, sender_id, kind, board_id, room_id, message_id,
                                      snippet, created_at, context, board_name)
@@ -526,7 +562,13 @@ async fn the_upgrade_keeps_every_row_of_a_populated_database() {
     common::catch_up_ids(
         &pool,
         postgres,
-        &["users", "boards", "chat_rooms", "chat_messages", "notifications"],
+        &[
+            "users",
+            "boards",
+            "chat_rooms",
+            "chat_messages",
+            "notifications",
+        ],
     )
     .await;
     let counts = |pool: sqlx::AnyPool| async move {
@@ -553,12 +595,17 @@ async fn the_upgrade_keeps_every_row_of_a_populated_database() {
     pool.close().await;
 
     let srv = TestServer::start_on(dir, db_url).await;
-    assert_eq!(counts(srv.services.pool.clone()).await, before, "every row kept");
+    assert_eq!(
+        counts(srv.services.pool.clone()).await,
+        before,
+        "every row kept"
+    );
     if !postgres {
-        let dangling: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
-            .fetch_all(&srv.services.pool)
-            .await
-            .unwrap();
+        let dangling: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&srv.services.pool)
+                .await
+                .unwrap();
         assert!(dangling.is_empty(), "{dangling:?}");
         let (on,): (i64,) = sqlx::query_as("SELECT foreign_keys FROM pragma_foreign_keys")
             .fetch_one(&srv.services.pool)
@@ -579,11 +626,13 @@ async fn the_upgrade_keeps_every_row_of_a_populated_database() {
     let (bob, _) = srv.user("bobby").await;
     let (_, me) = bob.get("/api/me").await;
     let bobby = me["id"].as_i64().unwrap();
-    sqlx::query("INSERT INTO board_members (board_id, user_id, role, added_at) VALUES (1, $1, 'member', 1)")
-        .bind(bobby)
-        .execute(&srv.services.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO board_members (board_id, user_id, role, added_at) VALUES (1, $1, 'member', 1)",
+    )
+    .bind(bobby)
+    .execute(&srv.services.pool)
+    .await
+    .unwrap();
     let dm = opened(&bob, &["ada"]).await;
     assert_eq!(dm["board_id"], Value::Null);
     assert!(id(&dm) > 2, "ids keep counting: {dm}");

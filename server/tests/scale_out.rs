@@ -1067,7 +1067,10 @@ async fn direct_messages_cross_instances_once() {
     assert_eq!(status, StatusCode::OK, "{dm}");
     let dm = dm["id"].as_i64().unwrap();
     let f = bell_frame(&mut bell, "access_changed").await;
-    assert_eq!((f["board_id"].clone(), f["room_id"].clone()), (Value::Null, json!(dm)));
+    assert_eq!(
+        (f["board_id"].clone(), f["room_id"].clone()),
+        (Value::Null, json!(dm))
+    );
     // bob (on B) follows it; ada writes three messages on A.
     let mut room = connect(&s.bob, "/ws").await;
     next(&mut room).await;

@@ -11,6 +11,7 @@
 use sqlx::AnyPool;
 
 use super::boards::role_on;
+use super::direct_messages;
 use super::group_mentions::{self, GroupCall};
 use super::hub::{Event, Topic};
 use super::mentions::{self, Mentioning};
@@ -21,7 +22,6 @@ use super::paging::Keyset;
 use super::posts::{self, Post};
 use super::replies::{self, ReplyTo};
 use super::room_rows::{RoomRow, ROOM_COLUMNS};
-use super::direct_messages;
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};

@@ -90,11 +90,7 @@ pub async fn open(svc: &Services, user: &User, usernames: &[String]) -> AppResul
     strangers_among(&svc.pool, &people).await?;
     let mut ids: Vec<i64> = people.iter().map(|p| p.id).chain([user.id]).collect();
     ids.sort_unstable();
-    let key = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let key = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let room_id = match find_by_key(&svc.pool, &key).await? {
         Some(id) => id,
         None => match create(&svc.pool, user, &ids, &key).await {
@@ -214,11 +210,7 @@ pub async fn list(svc: &Services, user: &User) -> AppResult<Vec<RoomSummary>> {
 }
 
 /// The caller's direct messages (or the one `only`), as the list shows them.
-async fn summaries(
-    pool: &AnyPool,
-    user_id: i64,
-    only: Option<i64>,
-) -> AppResult<Vec<RoomSummary>> {
+async fn summaries(pool: &AnyPool, user_id: i64, only: Option<i64>) -> AppResult<Vec<RoomSummary>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]

@@ -64,7 +64,10 @@ pub async fn resolve_in_room(
 ) -> AppResult<(Vec<User>, Vec<String>)> {
     // A direct message: its people are all there is.
     let Some(board_id) = board_id else {
-        return Ok((resolve(pool, Audience::Room(room_id), text).await?, Vec::new()));
+        return Ok((
+            resolve(pool, Audience::Room(room_id), text).await?,
+            Vec::new(),
+        ));
     };
     let found = find(
         pool,

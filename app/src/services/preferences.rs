@@ -8,7 +8,8 @@
 //! [`allowed`] in the transaction that stores it, so no path can forget it.
 //! (Reading and changing the settings is `notification_settings`: this
 //! module is what `notifications` asks, and depends on nothing above it.)
-//! Mentions are personal (`chat_mention`, `comment_mention`) or by group
+//! Mentions are personal (`chat_mention`, `comment_mention`, and every
+//! message of a direct message, `direct_message`) or by group
 //! (`group_mention`); everything else — assigned, added, comments on a
 //! watched card, replies, due dates — needs `all`.
 
@@ -43,7 +44,9 @@ pub fn lets_through(
     let muted_room = specific.is_some_and(|p| p.scope == PrefScope::Room && p.muted);
     match kind {
         K::GroupMention if muted_room && !specific.is_some_and(|p| p.group_calls) => false,
-        K::GroupMention | K::ChatMention | K::CommentMention => level != NotifyLevel::Nothing,
+        K::GroupMention | K::ChatMention | K::CommentMention | K::DirectMessage => {
+            level != NotifyLevel::Nothing
+        }
         _ => level == NotifyLevel::All,
     }
 }

@@ -18,7 +18,8 @@ pub(crate) struct RoomRow {
     is_default: i64,
 }
 
-pub(crate) const ROOM_COLUMNS: &str = "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at,
+pub(crate) const ROOM_COLUMNS: &str =
+    "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at,
      r.archived_at, r.is_private, r.is_default";
 
 impl From<RoomRow> for Room {
@@ -36,4 +37,3 @@ impl From<RoomRow> for Room {
         }
     }
 }
-

@@ -80,7 +80,12 @@ fn MessagesView(rooms: Vec<RoomSummary>) -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    provide_context(BoardContext::new(0, me, Signal::derive(|| false), people.into()));
+    provide_context(BoardContext::new(
+        0,
+        me,
+        Signal::derive(|| false),
+        people.into(),
+    ));
     let params = use_params_map();
     let query = use_query_map();
     let navigate = use_navigate();
