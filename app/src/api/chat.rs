@@ -233,35 +233,38 @@ pub async fn list_direct() -> Result<Vec<RoomSummary>, AppError> {
     crate::services::direct_messages::list(&svc, &user).await
 }
 
-/// My notification settings (the room settings' Notifications part).
+/// My notification settings (for the Notifications settings of a room, a
+/// board or a card).
 #[server(prefix = "/rpc", endpoint = "preferences/list", input = super::FormOrJson)]
 pub async fn my_notification_prefs() -> Result<NotificationPrefs, AppError> {
     let (svc, user) = super::ctx::user().await?;
     crate::services::notification_settings::list(&svc, &user).await
 }
 
-/// Changes a room's notification setting: `level` "all", "mentions",
-/// "nothing" or "board" (as the board says); `muted`; `group_calls`.
-#[server(prefix = "/rpc", endpoint = "preferences/room", input = super::FormOrJson)]
-pub async fn set_room_pref(
-    room_id: i64,
+/// Changes my notification setting for a board, room or card: `level`
+/// "all", "mentions", "nothing" or "default" (a board's default is all, a
+/// room's or card's is its board's); a room's `muted` and `group_calls`.
+#[server(prefix = "/rpc", endpoint = "preferences/set", input = super::FormOrJson)]
+pub async fn set_notify_pref(
+    scope: crate::model::PrefScope,
+    id: i64,
     level: Option<String>,
     muted: Option<bool>,
     group_calls: Option<bool>,
 ) -> Result<NotificationPref, AppError> {
-    use crate::model::{Change, NotifyLevel, PrefChange, PrefScope};
+    use crate::model::{Change, NotifyLevel, PrefChange};
     let (svc, user) = super::ctx::user().await?;
     let level =
         match level.as_deref() {
             None => Change::Keep,
-            Some("board") => Change::Clear,
+            Some("default") => Change::Clear,
             Some(other) => Change::Set(NotifyLevel::parse(other).ok_or_else(|| {
-                AppError::invalid("level is one of all, mentions, nothing or board")
+                AppError::invalid("level is one of all, mentions, nothing or default")
             })?),
         };
     let change = PrefChange {
-        scope: PrefScope::Room,
-        id: room_id,
+        scope,
+        id,
         level,
         muted,
         group_calls,

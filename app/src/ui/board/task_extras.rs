@@ -35,6 +35,7 @@ pub(super) fn TaskExtras(id: i64) -> impl IntoView {
             <PeopleField id state />
             <LabelsField id state />
             <ChecklistField id state />
+            {crate::ui::chat::notify_settings(crate::model::PrefScope::Task, id)}
             <Timeline id state />
         </div>
     }

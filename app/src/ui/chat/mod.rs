@@ -18,6 +18,7 @@ use super::common::{rows_of, ErrorNote, If, List, Loading};
 use super::live::{Live, LiveStatus};
 use crate::error::AppError;
 use crate::model::RoomSummary;
+pub(crate) use notify_settings::notify_settings;
 pub(crate) use room::room_view;
 use rooms::RoomsDialog;
 

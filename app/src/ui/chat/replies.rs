@@ -31,8 +31,8 @@ pub(crate) enum ConversationPiece {
     },
     /// The roots the user follows; closed.
     Followed(Callback<()>),
-    /// A room's notification settings.
-    RoomNotifications(i64),
+    /// The notification settings of a room, a board or a card.
+    Notifications(crate::model::PrefScope, i64),
 }
 
 /// Draws a conversation piece (called from `ui::pane_piece`, whose chunk
@@ -45,8 +45,8 @@ pub(crate) fn conversation_piece(piece: ConversationPiece) -> AnyView {
             may_post,
         } => view! { <RepliesPane room_id root_id may_post /> }.into_any(),
         ConversationPiece::Followed(close) => view! { <RepliesView close /> }.into_any(),
-        ConversationPiece::RoomNotifications(room_id) => {
-            super::notify_settings::room_notifications(room_id)
+        ConversationPiece::Notifications(scope, id) => {
+            super::notify_settings::notify_settings(scope, id)
         }
     }
 }

@@ -414,8 +414,9 @@ pub(super) fn RoomMembers(
         live.rooms
             .with(|r| r.iter().find(|r| r.room.id == room_id).cloned())
     };
-    // Everyone is in the board's #general: nobody to add, nobody leaves.
-    let is_default = move || room().is_some_and(|r| r.room.is_default);
+    // Everyone is in the board's #general, and a direct message's people
+    // are fixed: nobody to add, nobody leaves.
+    let is_default = move || room().is_some_and(|r| r.room.is_default || r.room.is_direct());
     let is_member = move || room().is_some_and(|r| r.member);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -456,6 +457,7 @@ pub(super) fn RoomMembers(
                 <p class="muted" dir="auto">{r.room.description}</p>
             })}
             <p class="muted small">{move || match room() {
+                Some(r) if r.room.is_direct() => "A direct message: only the people in it read it, and they stay the same.",
                 Some(r) if r.room.is_default => "Everyone on the board is in this room.",
                 Some(r) if r.room.is_private => "Private: only the people in it can find and read it.",
                 _ => "Public: everyone on the board can find, read and join it.",
@@ -501,7 +503,7 @@ pub(super) fn RoomMembers(
             <If when=is_member>
                 <Loading fallback=|| ()>
                     {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Conversation(
-                        super::ConversationPiece::RoomNotifications(room_id),
+                        super::ConversationPiece::Notifications(crate::model::PrefScope::Room, room_id),
                     )))}
                 </Loading>
             </If>

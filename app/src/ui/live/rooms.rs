@@ -14,6 +14,7 @@ impl Live {
     /// render the same list) and routes the board's events to `route`;
     /// [`enter_board`](Self::enter_board) then goes live.
     pub fn show_board(self, route: BoardRoute, rooms: Vec<RoomSummary>) {
+        self.forget_shown();
         self.inner.update_value(|i| {
             i.board_shown += 1;
             i.board = Some(route);
@@ -25,12 +26,31 @@ impl Live {
     /// Shows the user's direct messages as the rooms (the messages page)
     /// and, once [`enter_board`](Self::enter_board) runs, follows them all.
     pub fn show_direct(self, rooms: Vec<RoomSummary>) {
+        self.forget_shown();
         self.inner.update_value(|i| {
             i.board_shown += 1;
             i.board = None;
             i.direct = true;
         });
         self.rooms.set(rooms);
+    }
+
+    /// Stops following what the page shown before follows (its board, its
+    /// rooms or conversations), in case the router sets up the next page
+    /// before the last one's clean-up runs: that clean-up then finds another
+    /// page shown and leaves it alone.
+    fn forget_shown(self) {
+        let Some((route, direct)) = self.inner.try_with_value(|i| (i.board, i.direct)) else {
+            return;
+        };
+        if let Some(route) = route {
+            self.unsubscribe(Topic::Board(route.board_id));
+        }
+        if route.is_some() || direct {
+            for room_id in self.followed_room_ids() {
+                self.unsubscribe(Topic::Room(room_id));
+            }
+        }
     }
 
     /// Whether the messages page is shown.
@@ -309,6 +329,7 @@ impl Live {
         }
         let (author, room_id, in_room) = (message.author.id, message.room_id, message.in_room());
         if self.room.upsert(message) == feed::Upserted::New {
+            self.to_front_if_direct(room_id);
             self.room
                 .typing
                 .update(|t| t.retain(|h| h.user.id != author));
@@ -338,14 +359,37 @@ impl Live {
             return;
         }
         let mine = message.author.id == self.my_id();
-        self.rooms.update(|rooms| {
-            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) {
+        let fresh = self
+            .rooms
+            .try_update(|rooms| {
+                let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) else {
+                    return false;
+                };
                 if r.last_message_id.is_some_and(|last| message.id <= last) {
-                    return;
+                    return false;
                 }
                 r.last_message_id = Some(message.id);
                 if !mine {
                     r.unread += 1;
+                }
+                true
+            })
+            .unwrap_or(false);
+        if fresh {
+            self.to_front_if_direct(message.room_id);
+        }
+    }
+
+    /// On the messages page the conversation that spoke last comes first.
+    fn to_front_if_direct(self, room_id: i64) {
+        if !self.showing_direct() {
+            return;
+        }
+        self.rooms.update(|rooms| {
+            if let Some(at) = rooms.iter().position(|r| r.room.id == room_id) {
+                if at > 0 {
+                    let room = rooms.remove(at);
+                    rooms.insert(0, room);
                 }
             }
         });
