@@ -194,6 +194,9 @@ pub enum ClientFrame {
         room_id: Option<i64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         task_id: Option<i64>,
+        /// Typing a reply to this root (in its pane), not in the room.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_root_id: Option<i64>,
         is_typing: bool,
     },
     /// Picking up (`moving`) or putting down a card: the board's other
@@ -275,6 +278,9 @@ tagged_enum! {
             room_id: Option<i64>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             task_id: Option<i64>,
+            /// Typing a reply to this root (its pane shows it, not the room).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            thread_root_id: Option<i64>,
             user: User,
             is_typing: bool,
         },
@@ -870,6 +876,14 @@ mod tests {
             Event::Typing {
                 room_id: Some(5),
                 task_id: None,
+                thread_root_id: None,
+                user: user(2),
+                is_typing: true,
+            },
+            Event::Typing {
+                room_id: Some(5),
+                task_id: None,
+                thread_root_id: Some(40),
                 user: user(2),
                 is_typing: true,
             },
@@ -1083,7 +1097,14 @@ mod tests {
             ClientFrame::Typing {
                 room_id: None,
                 task_id: Some(9),
+                thread_root_id: None,
                 is_typing: false,
+            },
+            ClientFrame::Typing {
+                room_id: Some(5),
+                task_id: None,
+                thread_root_id: Some(40),
+                is_typing: true,
             },
             ClientFrame::Read {
                 room_id: Some(5),
@@ -1338,6 +1359,7 @@ mod tests {
             json!({"type":"comment","comment":{"id":12,"task_id":9,"author":u(1),"content":"done?","html":"<p>done?</p>","created_at":7,"edited_at":null,"deleted_at":null,"version":1,"seq":42,"mentions":[],"reactions":[]}}),
             json!({"type":"reaction","room_id":5,"message_id":131,"seq":13,"user_id":2,"added":true,"reaction":{"emoji":"👍","count":2,"user_ids":[1,2]}}),
             json!({"type":"typing","room_id":5,"user":u(2),"is_typing":true}),
+            json!({"type":"typing","room_id":5,"thread_root_id":40,"user":u(2),"is_typing":true}),
             json!({"type":"presence","room_id":5,"user_id":2,"online":false}),
             json!({"type":"board_presence","board_id":3,"user_id":2,"online":true}),
             json!({"type":"board_event","board_id":3,"seq":18,"change":{"kind":"task_moved","task":task_json()}}),
@@ -1368,6 +1390,7 @@ mod tests {
             json!({"type":"delete","comment_id":12}),
             json!({"type":"react","message_id":131,"emoji":"🎉","add":true}),
             json!({"type":"typing","task_id":9,"is_typing":false}),
+            json!({"type":"typing","room_id":5,"thread_root_id":40,"is_typing":true}),
             json!({"type":"read","room_id":5,"message_id":130}),
             json!({"type":"moving","task_id":9,"moving":true}),
             json!({"type":"ping"}),

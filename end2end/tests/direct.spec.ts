@@ -49,7 +49,9 @@ test("a direct message from a member's row, live both ways", async ({ browser },
   await shot(b, testInfo, "80-messages-list-1366");
   await list(b).getByRole("link", { name: /Ann Archer/ }).click();
   await expect(conversation(b).locator("li.msg").filter({ hasText: "Can you review the release notes?" })).toBeVisible();
+  // Read: no unread count, and the bell's entry for it is read too.
   await expect(list(b).getByRole("link", { name: "Ann Archer" })).toBeVisible();
+  await expect(bellCount(b)).toHaveCount(0);
   const reply = conversation(b).getByRole("textbox", { name: "Message Ann Archer" });
   await reply.fill("On it — give me ten minutes");
   await reply.press("Enter");

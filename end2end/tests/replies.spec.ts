@@ -215,3 +215,79 @@ test("muting a room: no badge, no group calls, mentions still ring", async ({ br
   await ctxA.close();
   await ctxB.close();
 });
+
+test("replies by keyboard alone, and typing shows where the reply is written", async ({ browser }, testInfo) => {
+  test.setTimeout(90_000);
+  const errors: string[] = [];
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  await apiSignUp(ctxA, `kyann_${run}`, "Ann Archer");
+  const bob = await apiSignUp(ctxB, `kybob_${run}`, "Bob Baker");
+  const { id: board } = await apiBoard(ctxA, "Keys for replies");
+  await api(ctxA, "POST", `/api/boards/${board}/members`, { username: bob.username });
+  const general = await generalRoom(ctxA, board);
+  await api(ctxA, "POST", `/messaging/room/${general.id}/send/`, { content: "Plan for Q3?" });
+  const a = await ctxA.newPage();
+  const b = await ctxB.newPage();
+  for (const p of [a, b]) {
+    watchErrors(p, errors);
+    await p.setViewportSize({ width: 1366, height: 800 });
+  }
+  await openBoard(a, board);
+  await openBoard(b, board);
+
+  // The message's actions by keyboard: Reply opens the pane with its
+  // composer focused.
+  const root = roomMessage(b, "Plan for Q3?");
+  await root.getByRole("button", { name: /^Actions for the message/ }).focus();
+  await b.keyboard.press("Enter");
+  const toolbar = root.getByRole("toolbar", { name: "Message actions" });
+  await toolbar.getByRole("button", { name: "Reply", exact: true }).focus();
+  await b.keyboard.press("Enter");
+  const box = pane(b).getByRole("textbox", { name: "Reply" });
+  await expect(box).toBeFocused();
+
+  // Typing a reply shows in Ann's pane for that root, not in her room.
+  await roomMessage(a, "Plan for Q3?").getByRole("button", { name: /^Actions for the message/ }).focus();
+  await a.keyboard.press("Enter");
+  await roomMessage(a, "Plan for Q3?").getByRole("toolbar", { name: "Message actions" }).getByRole("button", { name: "Reply", exact: true }).focus();
+  await a.keyboard.press("Enter");
+  await expect(pane(a)).toBeVisible();
+  await b.keyboard.type("Let's draft it");
+  await expect(pane(a).locator(".typing-line")).toContainText("Bob Baker");
+  await expect(chat(a).locator(".room .typing-line")).not.toContainText("Bob Baker");
+  await b.keyboard.press("Enter");
+  await expect(pane(b).locator("li.msg").filter({ hasText: "Let's draft it" })).toBeVisible();
+  await expect(pane(a).locator("li.msg").filter({ hasText: "Let's draft it" })).toBeVisible();
+
+  // Esc closes the pane and gives the room's composer the focus.
+  await b.keyboard.press("Escape");
+  await expect(pane(b)).toHaveCount(0);
+  await expect(chat(b).getByRole("textbox", { name: `Message #${general.name}` })).toBeFocused();
+
+  // "1 reply" opens it again from the keyboard; Esc again.
+  await root.getByRole("button", { name: /1 reply/ }).focus();
+  await b.keyboard.press("Enter");
+  await expect(pane(b).locator("li.msg").filter({ hasText: "Let's draft it" })).toBeVisible();
+  await b.keyboard.press("Escape");
+  await expect(pane(b)).toHaveCount(0);
+
+  // The Replies list: its first link by Tab, Enter opens that root's pane.
+  await chat(b).getByRole("button", { name: "Replies", exact: true }).focus();
+  await b.keyboard.press("Enter");
+  const view = b.getByRole("dialog", { name: "Replies" });
+  await expect(view).toBeVisible();
+  const link = view.getByRole("link", { name: /Plan for Q3\?/ });
+  for (let i = 0; i < 5 && !(await link.evaluate((el) => el === document.activeElement)); i++) {
+    await b.keyboard.press("Tab");
+  }
+  await expect(link).toBeFocused();
+  await shot(b, testInfo, "78-replies-list-keyboard-1366");
+  await b.keyboard.press("Enter");
+  await expect(view).toHaveCount(0);
+  await expect(pane(b).locator("li.msg").filter({ hasText: "Let's draft it" })).toBeVisible();
+
+  expect(errors).toEqual([]);
+  await ctxA.close();
+  await ctxB.close();
+});

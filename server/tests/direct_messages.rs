@@ -273,9 +273,12 @@ async fn only_its_people_read_it_and_every_message_notifies_the_others() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(dms(&t.bob).await, [(group, 1, false), (pair, 0, false)]);
-    // Both others hear of a group message.
+    // Reading the conversation read its notification; both others hear of
+    // a group message.
+    let notes = dm_notes(&t.bob).await;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["room_id"], group);
     assert_eq!(dm_notes(&t.ada).await.len(), 1);
-    assert_eq!(dm_notes(&t.bob).await.len(), 2);
 
     // Like a room: edits, reactions, replies.
     let (status, edited) = t
@@ -365,6 +368,15 @@ async fn leaving_every_shared_board_makes_it_read_only_but_keeps_it() {
     }
     let (_, page) = t.ada.get(&format!("/messaging/room/{pair}/history/")).await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+    // Nor an edit.
+    let got = t
+        .bob
+        .patch(
+            &format!("/messaging/message/{}/", id(&first)),
+            json!({"content": "changed"}),
+        )
+        .await;
+    assert_error(&got, StatusCode::FORBIDDEN, "forbidden");
     assert_error(
         &open(&t.ada, &["bob"]).await,
         StatusCode::BAD_REQUEST,
@@ -473,6 +485,26 @@ async fn direct_messages_are_live_and_resume_like_rooms() {
     .await;
     let got = frame_of(&mut bob_ws, "message").await;
     assert_eq!(got["message"]["content"], "live");
+    // Typing a reply: the pane's root travels with it.
+    let root = got["message"]["id"].as_i64().unwrap();
+    send(
+        &mut ada_ws,
+        json!({"type": "typing", "room_id": pair, "is_typing": false}),
+    )
+    .await;
+    send(
+        &mut ada_ws,
+        json!({"type": "typing", "room_id": pair, "thread_root_id": root, "is_typing": true}),
+    )
+    .await;
+    loop {
+        let f = frame_of(&mut bob_ws, "typing").await;
+        if f["is_typing"] == true {
+            assert_eq!(f["thread_root_id"], root, "{f}");
+            break;
+        }
+        assert!(f.get("thread_root_id").is_none(), "{f}");
+    }
     let note = frame_of(&mut bell, "notification").await;
     assert_eq!(note["notification"]["kind"], "direct_message");
     // A tab that was away resumes after the last number it had.

@@ -254,14 +254,13 @@ pub async fn set_notify_pref(
 ) -> Result<NotificationPref, AppError> {
     use crate::model::{Change, NotifyLevel, PrefChange};
     let (svc, user) = super::ctx::user().await?;
-    let level =
-        match level.as_deref() {
-            None => Change::Keep,
-            Some("default") => Change::Clear,
-            Some(other) => Change::Set(NotifyLevel::parse(other).ok_or_else(|| {
-                AppError::invalid("level is one of all, mentions, nothing or default")
-            })?),
-        };
+    let level = match level.as_deref() {
+        None => Change::Keep,
+        Some("default") => Change::Clear,
+        Some(other) => Change::Set(NotifyLevel::parse(other).ok_or_else(|| {
+            AppError::invalid("level is one of all, mentions, nothing or default")
+        })?),
+    };
     let change = PrefChange {
         scope,
         id,

@@ -1214,7 +1214,7 @@ pub async fn mark_read(
     room_id: i64,
     message_id: i64,
 ) -> AppResult<i64> {
-    member_room(&svc.pool, room_id, user.id).await?;
+    let room = member_room(&svc.pool, room_id, user.id).await?;
     let moved = sqlx::query(
         "UPDATE chat_room_members SET last_read_id = $1
          WHERE room_id = $2 AND user_id = $3 AND last_read_id < $1
@@ -1233,6 +1233,9 @@ pub async fn mark_read(
     .bind(user.id)
     .fetch_one(&svc.pool)
     .await?;
+    if moved > 0 && room.is_direct() {
+        direct_messages::read_notifications(svc, user.id, room_id, pointer).await?;
+    }
     if moved > 0 {
         // Every tab of this user updates its unread badge.
         svc.hub.publish(

@@ -46,6 +46,9 @@ pub async fn edit_message(
     if old.author.id != user.id {
         return Err(AppError::forbidden("only its author can edit a message"));
     }
+    // A direct message its author no longer shares a board with everyone
+    // in is read-only to them.
+    super::direct_messages::require_writable(&svc.pool, &room, user.id).await?;
     if old.deleted_at.is_some() {
         return Err(AppError::conflict("this message was deleted"));
     }

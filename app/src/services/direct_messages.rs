@@ -11,7 +11,8 @@
 //! - Someone may write while they share a board with each of its other
 //!   people; otherwise it is read-only to them (`read_only` in the list).
 //! - Every message notifies each other person (`direct_message`), like a
-//!   mention, through their preferences and mutes.
+//!   mention, through their preferences and mutes; reading the conversation
+//!   reads those notifications.
 //! - Its people are fixed: it cannot be renamed, archived, deleted, left or
 //!   have people added (`chat` refuses).
 //! - Muting a person hides the direct messages with no one else in them.
@@ -322,6 +323,33 @@ pub(crate) async fn require_writable(pool: &AnyPool, room: &Room, user_id: i64) 
     } else {
         Ok(())
     }
+}
+
+/// Reading a direct message up to message `pointer` reads its
+/// notifications up to there too (every tab's bell follows).
+pub(crate) async fn read_notifications(
+    svc: &Services,
+    user_id: i64,
+    room_id: i64,
+    pointer: i64,
+) -> AppResult<()> {
+    let read: Vec<i64> = sqlx::query_scalar(
+        "UPDATE notifications SET read_at = $1
+         WHERE recipient_id = $2 AND kind = 'direct_message' AND room_id = $3
+           AND message_id <= $4 AND read_at IS NULL
+         RETURNING id",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .bind(room_id)
+    .bind(pointer)
+    .fetch_all(&svc.pool)
+    .await?;
+    if !read.is_empty() {
+        notifications::publish_update(&svc.pool, &svc.hub, user_id, read, Vec::new(), false)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Notifies a direct message's other people of a message in it (in the

@@ -433,6 +433,7 @@ mod tests {
         Event::Typing {
             room_id: Some(1),
             task_id: None,
+            thread_root_id: None,
             user: User {
                 id: 2,
                 username: "bob".into(),

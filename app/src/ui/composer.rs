@@ -122,6 +122,8 @@ pub fn Composer(
     let board = use_board_context();
     // The draft is the viewer's.
     let viewer = board.viewer_id;
+    // Typing here is typing a reply to this root (in a replies pane).
+    let root = replying.map(|r| r.root_id);
     let key = move || match replying {
         Some(r) => format!("taskflow.draft.{viewer}.replies.{}", r.root_id),
         None => draft_key(viewer, target),
@@ -283,8 +285,8 @@ pub fn Composer(
             <MentionTextarea id=id board_id node_ref=text maxlength=MESSAGE_MAX above=true placeholder
                 initial=draft outside on_up_empty
                 on_enter=Callback::new(move |()| send())
-                on_change=Callback::new(move |typing: bool| { keep_draft(); live.typing(target, typing) })
-                on_blur=Callback::new(move |()| live.typing(target, false)) />
+                on_change=Callback::new(move |typing: bool| { keep_draft(); live.typing_in(target, root, typing) })
+                on_blur=Callback::new(move |()| live.typing_in(target, root, false)) />
             <button type="submit" class="btn btn-primary">{button}</button>
         </form>
     }

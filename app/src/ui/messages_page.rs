@@ -144,6 +144,20 @@ fn MessagesView(rooms: Vec<RoomSummary>) -> impl IntoView {
         }
         true
     });
+    // Someone opened a conversation with me: the list again.
+    Effect::new(move |seen: Option<u32>| {
+        let now = live.direct_stale.get();
+        if seen.is_some_and(|seen| seen != now) {
+            leptos::task::spawn_local(async move {
+                if let Ok(rooms) = list_direct().await {
+                    if live.showing_direct() {
+                        live.use_rooms(rooms);
+                    }
+                }
+            });
+        }
+        now
+    });
     on_cleanup(move || live.leave_direct());
     let draft = RwSignal::new(String::new());
     let start = move |ev: leptos::ev::SubmitEvent| {

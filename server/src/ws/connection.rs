@@ -229,7 +229,7 @@ impl Connection {
     /// Cleanup: stop showing this user as typing, and maybe as online.
     async fn finish(self) {
         for &stream in self.typing_sent.keys() {
-            self.publish_typing(stream, false).await;
+            self.publish_typing(stream, false, None).await;
         }
         if let Some((board_id, task_id)) = self.moving {
             self.publish_moving(board_id, task_id, false);
@@ -412,6 +412,7 @@ impl Connection {
             ClientFrame::Typing {
                 room_id,
                 task_id,
+                thread_root_id,
                 is_typing,
             } => {
                 let stream = match (room_id, task_id, self.bound) {
@@ -420,7 +421,7 @@ impl Connection {
                     (None, None, Some(bound)) => bound,
                     _ => return missing(socket, "room_id or task_id", None).await,
                 };
-                self.typing(socket, stream, is_typing).await
+                self.typing(socket, stream, is_typing, thread_root_id).await
             }
             ClientFrame::Moving { task_id, moving } => self.moving(socket, task_id, moving).await,
             ClientFrame::Read {
@@ -462,7 +463,7 @@ impl Connection {
     ) -> Flow {
         // Sending ends the sender's typing hint at once.
         if self.typing_sent.remove(&stream).is_some() {
-            self.publish_typing(stream, false).await;
+            self.publish_typing(stream, false, None).await;
         }
         let started = self
             .poster
@@ -479,7 +480,13 @@ impl Connection {
         Flow::Continue
     }
 
-    async fn typing(&mut self, socket: &mut WebSocket, stream: Stream, is_typing: bool) -> Flow {
+    async fn typing(
+        &mut self,
+        socket: &mut WebSocket,
+        stream: Stream,
+        is_typing: bool,
+        root: Option<i64>,
+    ) -> Flow {
         if !self.follows.contains(stream.topic()) {
             return refuse(
                 socket,
@@ -509,11 +516,12 @@ impl Connection {
         } else if self.typing_sent.remove(&stream).is_none() {
             return Flow::Continue;
         }
-        self.publish_typing(stream, is_typing).await;
+        self.publish_typing(stream, is_typing, root).await;
         Flow::Continue
     }
 
-    async fn publish_typing(&self, stream: Stream, is_typing: bool) {
+    /// Tells a room or thread someone types (in a reply pane: `root`).
+    async fn publish_typing(&self, stream: Stream, is_typing: bool, root: Option<i64>) {
         let topic = stream.topic();
         self.svc
             .presence
@@ -529,6 +537,7 @@ impl Connection {
             Event::Typing {
                 room_id,
                 task_id,
+                thread_root_id: root.filter(|_| room_id.is_some()),
                 user: self.session.user.clone(),
                 is_typing,
             },

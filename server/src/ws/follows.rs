@@ -176,6 +176,7 @@ mod tests {
         let typing = |room_id, user: &User| Event::Typing {
             room_id: Some(room_id),
             task_id: None,
+            thread_root_id: None,
             user: user.clone(),
             is_typing: true,
         };

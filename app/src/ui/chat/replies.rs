@@ -174,11 +174,14 @@ fn RepliesPane(room_id: i64, root_id: i64, may_post: bool) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // Who is typing a reply here (typing in the room shows in the room).
     let typing = move || {
-        let names: Vec<String> = live
-            .room
-            .typing
-            .with(|t| t.iter().map(|h| h.user.display_name.clone()).collect());
+        let names: Vec<String> = live.room.typing.with(|t| {
+            t.iter()
+                .filter(|h| h.root == Some(root_id))
+                .map(|h| h.user.display_name.clone())
+                .collect()
+        });
         typing_line(&names)
     };
     let shown: Signal<Vec<Message>> = Memo::new(move |_| replies.get()).into();

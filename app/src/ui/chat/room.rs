@@ -210,11 +210,14 @@ fn RoomView(room_id: i64) -> impl IntoView {
         }
         loading
     });
+    // Who is typing in the room (replies' typing shows in their pane).
     let typing = move || {
-        let names: Vec<String> = live
-            .room
-            .typing
-            .with(|t| t.iter().map(|h| h.user.display_name.clone()).collect());
+        let names: Vec<String> = live.room.typing.with(|t| {
+            t.iter()
+                .filter(|h| h.root.is_none())
+                .map(|h| h.user.display_name.clone())
+                .collect()
+        });
         typing_line(&names)
     };
     let room_name = move || {

@@ -74,6 +74,8 @@ impl Target {
 pub struct TypingHint {
     pub user: User,
     pub until: u64,
+    /// Typing a reply to this root (shown in its pane, not the room).
+    pub root: Option<i64>,
 }
 
 /// Whether someone is here, as far as this tab can tell.
@@ -225,6 +227,9 @@ pub struct Live {
     /// Bumped when the user is added to or removed from a board (the
     /// board list reloads: a board someone adds you to appears live).
     pub boards_changed: RwSignal<u32>,
+    /// Bumped when the messages page's list should be fetched again
+    /// (someone opened a conversation with this user).
+    pub direct_stale: RwSignal<u32>,
 
     inner: StoredValue<Inner, InnerStorage>,
 }
@@ -291,6 +296,7 @@ impl Live {
             comment_count: RwSignal::new(None),
             notifications: Notifications::new(),
             boards_changed: RwSignal::new(0),
+            direct_stale: RwSignal::new(0),
             inner: StoredValue::new_with_storage(Inner::default()),
         }
     }
@@ -435,6 +441,11 @@ impl Live {
     /// Tells a room or thread this user is typing (at most every few
     /// seconds), or stopped.
     pub fn typing(self, target: Target, is_typing: bool) {
+        self.typing_in(target, None, is_typing);
+    }
+
+    /// [`typing`](Self::typing), in a root's replies pane when `root` is set.
+    pub fn typing_in(self, target: Target, root: Option<i64>, is_typing: bool) {
         let now = now_ms();
         let send = self
             .inner
@@ -467,6 +478,7 @@ impl Live {
             self.send_frame(&ClientFrame::Typing {
                 room_id,
                 task_id,
+                thread_root_id: root.filter(|_| room_id.is_some()),
                 is_typing,
             });
         }

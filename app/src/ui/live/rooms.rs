@@ -166,7 +166,8 @@ impl Live {
             .open
             .get_untracked()
             .or(last)
-            .or_else(|| self.first_room());
+            // (The messages page opens what is asked for: its list shows first.)
+            .or_else(|| self.first_room().filter(|_| !self.showing_direct()));
         self.room.open.set(None);
         if let Some(room_id) = wanted {
             self.open_room(room_id);
@@ -276,47 +277,52 @@ impl Live {
 
     /// Reloads the board's room list and follows the rooms that are new.
     pub(super) fn refresh_rooms(self) {
-        let board_id = self.board_id();
-        if board_id.is_none() && !self.showing_direct() {
+        if self.showing_direct() {
+            // The messages page fetches its list (and hands it to
+            // `use_rooms`): its code stays out of every page's bundle.
+            self.direct_stale.update(|n| *n += 1);
             return;
         }
+        let Some(board_id) = self.board_id() else {
+            return;
+        };
         leptos::task::spawn_local(async move {
-            let rooms = match board_id {
-                Some(board_id) => crate::api::chat::list_rooms(board_id).await,
-                None => crate::api::chat::list_direct().await,
-            };
-            let Ok(rooms) = rooms else {
+            let Ok(rooms) = crate::api::chat::list_rooms(board_id).await else {
                 return;
             };
-            if self.board_id() != board_id || (board_id.is_none() && !self.showing_direct()) {
-                return;
-            }
-            let followed = self.followed_room_ids();
-            let open = self.room.open.get_untracked();
-            for r in rooms
-                .iter()
-                .filter(|r| r.member && !followed.contains(&r.room.id))
-            {
-                self.subscribe(Topic::Room(r.room.id), None);
-            }
-            let open_gone = open.is_some_and(|o| !rooms.iter().any(|r| r.room.id == o));
-            // Left, but still readable (a public room): the server stopped
-            // sending it with the membership; follow it again as a reader.
-            let open_left = open.filter(|o| {
-                followed.contains(o) && rooms.iter().any(|r| r.room.id == *o && !r.member)
-            });
-            self.rooms.set(rooms);
-            if let Some(open) = open_left {
-                self.subscribe(Topic::Room(open), self.room.cursor());
-            }
-            if open_gone {
-                // The open room is no longer ours: show another one.
-                self.room.close();
-                if let Some(first) = self.first_room() {
-                    self.open_room(first);
-                }
+            if self.board_id() == Some(board_id) {
+                self.use_rooms(rooms);
             }
         });
+    }
+
+    /// Shows a fresh list of the shown page's rooms: follows those that are
+    /// new, and moves on if the open one is gone.
+    pub fn use_rooms(self, rooms: Vec<RoomSummary>) {
+        let followed = self.followed_room_ids();
+        let open = self.room.open.get_untracked();
+        for r in rooms
+            .iter()
+            .filter(|r| r.member && !followed.contains(&r.room.id))
+        {
+            self.subscribe(Topic::Room(r.room.id), None);
+        }
+        let open_gone = open.is_some_and(|o| !rooms.iter().any(|r| r.room.id == o));
+        // Left, but still readable (a public room): the server stopped
+        // sending it with the membership; follow it again as a reader.
+        let open_left = open
+            .filter(|o| followed.contains(o) && rooms.iter().any(|r| r.room.id == *o && !r.member));
+        self.rooms.set(rooms);
+        if let Some(open) = open_left {
+            self.subscribe(Topic::Room(open), self.room.cursor());
+        }
+        if open_gone {
+            // The open room is no longer ours: show another one.
+            self.room.close();
+            if let Some(first) = self.first_room() {
+                self.open_room(first);
+            }
+        }
     }
 
     /// A message arrived (live, replayed, acknowledged, or the answer to an

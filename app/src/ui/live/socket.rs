@@ -327,6 +327,7 @@ fn typing_hints(snapshot: &Snapshot) -> Vec<TypingHint> {
         .map(|user| TypingHint {
             user: user.clone(),
             until,
+            root: None,
         })
         .collect()
 }
@@ -392,6 +393,7 @@ fn on_event(live: Live, event: Event) {
         Event::Typing {
             room_id,
             task_id,
+            thread_root_id,
             user,
             is_typing,
         } => {
@@ -408,6 +410,7 @@ fn on_event(live: Live, event: Event) {
                     t.push(TypingHint {
                         user,
                         until: super::now_ms() + TYPING_EXPIRY_MS,
+                        root: thread_root_id,
                     });
                 }
             });
