@@ -207,7 +207,14 @@ fn MessagesView(rooms: Vec<RoomSummary>) -> impl IntoView {
 #[component]
 fn DirectList() -> impl IntoView {
     let live = expect_context::<Live>();
-    let shown: Signal<Vec<RoomSummary>> = Memo::new(move |_| live.rooms.get()).into();
+    // The one that spoke last first, as new messages arrive (the server's
+    // order otherwise: an empty conversation by when it was opened).
+    let shown: Signal<Vec<RoomSummary>> = Memo::new(move |_| {
+        let mut rooms = live.rooms.get();
+        rooms.sort_by_key(|r| std::cmp::Reverse(r.last_message_id.unwrap_or(0)));
+        rooms
+    })
+    .into();
     view! {
         <nav class="dm-list" aria-label="Conversations">
             {move || live.rooms.with(Vec::is_empty).then(|| view! {

@@ -35,8 +35,6 @@ pub(crate) enum Extra {
     ColumnRename(i64, RwSignal<bool>),
     /// The board's rename form.
     BoardRename(RwSignal<bool>),
-    /// My notification settings for the board; closed.
-    Notifications(Callback<()>),
 }
 
 /// Renders `piece` (called from `ui::pane_piece`, whose chunk holds this code).
@@ -59,15 +57,6 @@ pub(crate) fn board_extra(piece: Extra) -> AnyView {
             view! { <ColumnRename column_id renaming /> }.into_any()
         }
         Extra::BoardRename(renaming) => view! { <BoardRename renaming /> }.into_any(),
-        Extra::Notifications(on_close) => {
-            let id = use_board().id();
-            view! {
-                <Modal title="Alerts from this board" focus="board-notify-level" on_close>
-                    {crate::ui::chat::notify_settings(crate::model::PrefScope::Board, id)}
-                </Modal>
-            }
-            .into_any()
-        }
     }
 }
 

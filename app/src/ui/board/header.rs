@@ -21,7 +21,6 @@ pub fn BoardHeader() -> impl IntoView {
     let start_renaming = move |_| renaming.set(true);
     let archived = move || state.board.with(|b| b.archived_at.is_some());
     let showing_archive = RwSignal::new(false);
-    let showing_notify = RwSignal::new(false);
     let chat_unread = move || live.rooms.with(|r| r.iter().map(|r| r.unread).sum::<i64>());
     view! {
         <div class="board-head">
@@ -43,9 +42,6 @@ pub fn BoardHeader() -> impl IntoView {
                     </If>
                     <button type="button" class="btn btn-ghost btn-sm" id="open-archive" aria-haspopup="dialog"
                         on:click=move |_| showing_archive.set(true)>"Archive"</button>
-                    <button type="button" class="btn btn-ghost btn-sm" aria-haspopup="dialog"
-                        title="Which of this board's notifications reach you"
-                        on:click=move |_| showing_notify.set(true)>"Alerts"</button>
                 </div>
             </If>
             <span class="spacer"></span>
@@ -70,9 +66,6 @@ pub fn BoardHeader() -> impl IntoView {
             </If>
             {move || showing_archive.get().then(|| view! {
                 {on_request(Extra::Archive(Callback::new(move |()| showing_archive.set(false))))}
-            })}
-            {move || showing_notify.get().then(|| {
-                on_request(Extra::Notifications(Callback::new(move |()| showing_notify.set(false))))
             })}
         </div>
     }

@@ -103,6 +103,8 @@ fn MembersPanel() -> impl IntoView {
             <If when=move || !state.is_owner()>
                 <button type="button" class="btn btn-ghost btn-sm" on:click=leave.clone()>"Leave board"</button>
             </If>
+            // Which of the board's notifications reach me.
+            {crate::ui::chat::notify_settings(crate::model::PrefScope::Board, state.id())}
         </aside>
     }
 }

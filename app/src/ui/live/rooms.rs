@@ -60,26 +60,9 @@ impl Live {
 
     /// The messages page is gone: stop following its conversations.
     pub fn leave_direct(self) {
-        if !self.showing_direct() {
-            return;
+        if self.showing_direct() {
+            self.leave_rooms();
         }
-        for room_id in self.followed_room_ids() {
-            self.unsubscribe(Topic::Room(room_id));
-        }
-        let shown = self.inner.with_value(|i| i.board_shown);
-        self.inner.update_value(|i| i.direct = false);
-        let forget = move || {
-            if self.inner.with_value(|i| i.board_shown) != shown {
-                return;
-            }
-            self.rooms.set(Vec::new());
-            self.room.close();
-            self.online.set(Vec::new());
-        };
-        #[cfg(feature = "hydrate")]
-        set_timeout(forget, std::time::Duration::ZERO);
-        #[cfg(not(feature = "hydrate"))]
-        forget();
     }
 
     /// The shown board, if any.
@@ -181,16 +164,24 @@ impl Live {
     /// that would run once more against the page's disposed state (the
     /// WASM panicked on leaving a board by a link).
     pub fn leave_board(self, board_id: i64) {
-        if self.board_id() != Some(board_id) {
-            return;
+        if self.board_id() == Some(board_id) {
+            self.unsubscribe(Topic::Board(board_id));
+            self.leave_rooms();
         }
-        self.unsubscribe(Topic::Board(board_id));
+    }
+
+    /// Stops following the shown page's rooms; what its views showed is
+    /// cleared a moment later, unless another page took over meanwhile.
+    fn leave_rooms(self) {
         for room_id in self.followed_room_ids() {
             self.unsubscribe(Topic::Room(room_id));
         }
         // Nothing more goes to the page's state (it is being disposed).
         let shown = self.inner.with_value(|i| i.board_shown);
-        self.inner.update_value(|i| i.board = None);
+        self.inner.update_value(|i| {
+            i.board = None;
+            i.direct = false;
+        });
         let forget = move || {
             if self.inner.with_value(|i| i.board_shown) != shown {
                 return;
@@ -335,7 +326,6 @@ impl Live {
         }
         let (author, room_id, in_room) = (message.author.id, message.room_id, message.in_room());
         if self.room.upsert(message) == feed::Upserted::New {
-            self.to_front_if_direct(room_id);
             self.room
                 .typing
                 .update(|t| t.retain(|h| h.user.id != author));
@@ -365,37 +355,14 @@ impl Live {
             return;
         }
         let mine = message.author.id == self.my_id();
-        let fresh = self
-            .rooms
-            .try_update(|rooms| {
-                let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) else {
-                    return false;
-                };
+        self.rooms.update(|rooms| {
+            if let Some(r) = rooms.iter_mut().find(|r| r.room.id == message.room_id) {
                 if r.last_message_id.is_some_and(|last| message.id <= last) {
-                    return false;
+                    return;
                 }
                 r.last_message_id = Some(message.id);
                 if !mine {
                     r.unread += 1;
-                }
-                true
-            })
-            .unwrap_or(false);
-        if fresh {
-            self.to_front_if_direct(message.room_id);
-        }
-    }
-
-    /// On the messages page the conversation that spoke last comes first.
-    fn to_front_if_direct(self, room_id: i64) {
-        if !self.showing_direct() {
-            return;
-        }
-        self.rooms.update(|rooms| {
-            if let Some(at) = rooms.iter().position(|r| r.room.id == room_id) {
-                if at > 0 {
-                    let room = rooms.remove(at);
-                    rooms.insert(0, room);
                 }
             }
         });
