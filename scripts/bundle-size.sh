@@ -9,7 +9,11 @@
 #   TASKFLOW_WASM_GZIP_BUDGET_KB       the main module (default 400, issue 11)
 #   TASKFLOW_BOARD_WASM_GZIP_BUDGET_KB main + the board page's chunks (the page
 #                                      every team lives on): 530, a ceiling
-#                                      just above it, so it cannot grow back.
+#                                      just above it, so it cannot grow back;
+#                                      531 since direct messages (issue 27:
+#                                      following them live and the header's
+#                                      Messages link are in the main module,
+#                                      +1.3 KB; measured in docs/performance.md).
 #   TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB  main + any other lazy piece's chunks
 #                                      (the open room, the task route, the
 #                                      small pages): 545 since issue 27 (+15:
@@ -32,14 +36,15 @@
 #                                      notification settings, which share the
 #                                      open room's code: counted against the
 #                                      board page alone, as if no room were
-#                                      open).
+#                                      open); 331 with the board's and a
+#                                      card's notification settings.
 set -euo pipefail
 . "$(dirname "$0")/toolchain.sh"
 cd "$TASKFLOW_ROOT"
 main_budget_kb=${TASKFLOW_WASM_GZIP_BUDGET_KB:-400}
-board_budget_kb=${TASKFLOW_BOARD_WASM_GZIP_BUDGET_KB:-530}
+board_budget_kb=${TASKFLOW_BOARD_WASM_GZIP_BUDGET_KB:-531}
 page_budget_kb=${TASKFLOW_PAGE_WASM_GZIP_BUDGET_KB:-545}
-late_budget_kb=${TASKFLOW_LATE_WASM_GZIP_BUDGET_KB:-330}
+late_budget_kb=${TASKFLOW_LATE_WASM_GZIP_BUDGET_KB:-331}
 pkg=target/site/pkg
 [ -f "$pkg/taskflow.wasm" ] || { echo "bundle-size: no $pkg/taskflow.wasm; run scripts/build.sh first" >&2; exit 1; }
 python3 - "$pkg" "$main_budget_kb" "$page_budget_kb" "$late_budget_kb" "$board_budget_kb" <<'PY'

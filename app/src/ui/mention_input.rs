@@ -208,12 +208,20 @@ pub fn MentionTextarea(
             cb.run(!empty);
         }
     };
+    // A field removed while it has the focus (a replies pane closed with
+    // Esc) is blurred after its state is gone: nothing to close then.
+    // A field removed while it has the focus (a replies pane closed with
+    // Esc) is blurred after its state and callbacks are gone: nothing to
+    // close then. (`try_set` hands the value back when the signal is gone.)
     let blur = move |_| {
-        close();
+        if suggestions.try_set(Vec::new()).is_none() {
+            generation.try_update_value(|g| *g += 1);
+        }
         if let Some(cb) = on_blur {
-            cb.run(());
+            cb.try_run(());
         }
     };
+
     let active_descendant = {
         let option_id = option_id.clone();
         move || open().then(|| option_id(active.get()))

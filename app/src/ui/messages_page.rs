@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 
 use super::board_context::BoardContext;
-use super::common::{rows_of, ErrorNote, List, Loading};
+use super::common::{ErrorNote, Loading};
 use super::live::Live;
 use super::{use_auth, RequireUser};
 use crate::api::chat::{list_direct, open_direct};
@@ -29,7 +29,9 @@ pub fn MessagesPage() -> impl IntoView {
 
 #[component]
 fn Conversations() -> impl IntoView {
-    let list = Resource::new(|| (), |_| list_direct());
+    // (The page's data crosses from the server as JSON, read by the one
+    // decoder every page uses.)
+    let list = super::json::resource(|| (), |_| list_direct());
     view! {
         <Loading fallback=|| view! { <p class="muted pad">"Loading your messages…"</p> }>
             {move || Suspend::new(async move {
@@ -188,46 +190,41 @@ fn MessagesView(rooms: Vec<RoomSummary>) -> impl IntoView {
                 <DirectList />
             </aside>
             <section class="chat dm-chat" aria-label="Conversation">
-                {move || match live.room.open.get() {
-                    Some(room_id) => view! {
-                        <Loading fallback=|| view! { <p class="muted pad">"Opening the conversation…"</p> }>
-                            {Suspend::new(super::chat::room_view(room_id))}
-                        </Loading>
-                    }.into_any(),
-                    None => view! {
-                        <p class="muted pad">"Pick a conversation, or start one with someone you share a board with."</p>
-                    }.into_any(),
-                }}
+                {move || super::chat::open_room_view(live, "No conversations yet: start one with someone you share a board with.")}
+                <p class="muted pad" hidden=move || live.room.open.get().is_some() || live.rooms.with(Vec::is_empty)>
+                    "Pick a conversation on the left, or start one."
+                </p>
             </section>
         </div>
     }
 }
 
-/// The conversations, the most recently active first.
+/// The conversations, the most recently active first. (Drawn as a plain
+/// list, not the keyed `List` the board's room list uses: sharing that
+/// code with the board page would move it into chunks both fetch, which
+/// costs the board page more than this page saves.)
 #[component]
 fn DirectList() -> impl IntoView {
     let live = expect_context::<Live>();
     // The one that spoke last first, as new messages arrive (the server's
     // order otherwise: an empty conversation by when it was opened).
-    let shown: Signal<Vec<RoomSummary>> = Memo::new(move |_| {
+    let shown = Memo::new(move |_| {
         let mut rooms = live.rooms.get();
         rooms.sort_by_key(|r| std::cmp::Reverse(r.last_message_id.unwrap_or(0)));
         rooms
-    })
-    .into();
+    });
     view! {
         <nav class="dm-list" aria-label="Conversations">
             {move || live.rooms.with(Vec::is_empty).then(|| view! {
                 <p class="muted small">"No conversations yet."</p>
             })}
             <ul>
-                <List rows=move || rows_of(shown, |r| r.room.id, move |summary| {
-                    let id = summary.with_untracked(|s| s.room.id);
-                    let name = move || summary.with(|s| s.room.name.clone());
-                    let unread = move || summary.with(|s| if s.muted { 0 } else { s.unread });
-                    let label = move || match unread() {
-                        0 => name(),
-                        n => format!("{}, {n} unread", name()),
+                {move || shown.get().into_iter().map(|s| {
+                    let id = s.room.id;
+                    let unread = if s.muted { 0 } else { s.unread };
+                    let label = match unread {
+                        0 => s.room.name.clone(),
+                        n => format!("{}, {n} unread", s.room.name),
                     };
                     view! {
                         <li>
@@ -235,13 +232,13 @@ fn DirectList() -> impl IntoView {
                                 class:active=move || live.room.open.get() == Some(id)
                                 aria-current=move || (live.room.open.get() == Some(id)).then_some("page")
                                 aria-label=label>
-                                <span class="room-name">{name}</span>
-                                {move || summary.with(|s| s.read_only).then(|| view! { <span class="tag">"read-only"</span> })}
-                                {move || (unread() > 0).then(|| view! { <span class="badge" aria-hidden="true">{unread}</span> })}
+                                <span class="room-name">{s.room.name}</span>
+                                {s.read_only.then(|| view! { <span class="tag">"read-only"</span> })}
+                                {(unread > 0).then(|| view! { <span class="badge" aria-hidden="true">{unread}</span> })}
                             </a>
                         </li>
                     }
-                }) />
+                }).collect_view()}
             </ul>
         </nav>
     }

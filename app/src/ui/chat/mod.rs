@@ -72,22 +72,30 @@ fn ChatBody() -> impl IntoView {
                 {Suspend::new(crate::ui::pane_piece(crate::ui::PanePiece::Rooms(which, Callback::new(move |()| dialog.set(None)))))}
             </Loading>
         })}
-        {move || match live.room.open.get() {
-            Some(room_id) => view! {
-                <Loading fallback=|| view! { <p class="muted pad">"Opening the room…"</p> }>
-                    {Suspend::new(room_view(room_id))}
-                </Loading>
-            }.into_any(),
-            None if live.rooms.with(Vec::is_empty) => view! {
-                <p class="muted pad">"No rooms yet. Create one to talk about this board with your team."</p>
-            }.into_any(),
-            None => ().into_any(),
-        }}
+        {move || open_room_view(live, "No rooms yet. Create one to talk about this board with your team.")}
         {move || live.notice.get().map(|n| view! {
             <p class="field-error" role="alert">{n}
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| live.notice.set(None)>"Dismiss"</button>
             </p>
         })}
+    }
+}
+
+/// The open room (its code fetched when it first opens), or `empty` when
+/// there is nothing to open. The board's chat and the messages page share
+/// it (one copy of this code for both).
+pub(crate) fn open_room_view(live: Live, empty: &'static str) -> AnyView {
+    match live.room.open.get() {
+        Some(room_id) => view! {
+            <Loading fallback=|| view! { <p class="muted pad">"Opening the conversation…"</p> }>
+                {Suspend::new(room_view(room_id))}
+            </Loading>
+        }
+        .into_any(),
+        None if live.rooms.with(Vec::is_empty) => {
+            view! { <p class="muted pad">{empty}</p> }.into_any()
+        }
+        None => ().into_any(),
     }
 }
 

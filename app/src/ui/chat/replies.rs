@@ -190,13 +190,8 @@ fn RepliesPane(room_id: i64, root_id: i64, may_post: bool) -> impl IntoView {
         <section class="replies-pane" aria-labelledby="replies-title"
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 // Esc closes the pane, unless a suggestion list or an
-                // editor inside it takes the key first. Once the key's
-                // handling is over: the pane's views are gone after closing,
-                // and the event still reaches their handlers (a panic on a
-                // disposed signal, seen on Esc in the reply composer).
-                if ev.key() == "Escape" && !ev.default_prevented() {
-                    set_timeout(close, std::time::Duration::ZERO);
-                }
+                // editor inside it takes the key first.
+                if ev.key() == "Escape" && !ev.default_prevented() { close(); }
             }>
             <header class="replies-head">
                 <button type="button" class="btn btn-ghost btn-sm" on:click=move |_| close()

@@ -14,7 +14,6 @@ impl Live {
     /// render the same list) and routes the board's events to `route`;
     /// [`enter_board`](Self::enter_board) then goes live.
     pub fn show_board(self, route: BoardRoute, rooms: Vec<RoomSummary>) {
-        self.forget_shown();
         self.inner.update_value(|i| {
             i.board_shown += 1;
             i.board = Some(route);
@@ -26,31 +25,12 @@ impl Live {
     /// Shows the user's direct messages as the rooms (the messages page)
     /// and, once [`enter_board`](Self::enter_board) runs, follows them all.
     pub fn show_direct(self, rooms: Vec<RoomSummary>) {
-        self.forget_shown();
         self.inner.update_value(|i| {
             i.board_shown += 1;
             i.board = None;
             i.direct = true;
         });
         self.rooms.set(rooms);
-    }
-
-    /// Stops following what the page shown before follows (its board, its
-    /// rooms or conversations), in case the router sets up the next page
-    /// before the last one's clean-up runs: that clean-up then finds another
-    /// page shown and leaves it alone.
-    fn forget_shown(self) {
-        let Some((route, direct)) = self.inner.try_with_value(|i| (i.board, i.direct)) else {
-            return;
-        };
-        if let Some(route) = route {
-            self.unsubscribe(Topic::Board(route.board_id));
-        }
-        if route.is_some() || direct {
-            for room_id in self.followed_room_ids() {
-                self.unsubscribe(Topic::Room(room_id));
-            }
-        }
     }
 
     /// Whether the messages page is shown.
