@@ -21,7 +21,7 @@ use super::numbered::{self, NumberedWrite, Sent, Stream};
 use super::paging::Keyset;
 use super::posts::{self, Post};
 use super::replies::{self, ReplyTo};
-use super::room_rows::{RoomRow, ROOM_COLUMNS};
+use super::room_rows::{unread_of, RoomRow, LAST_MESSAGE_ID, ROOM_COLUMNS};
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -303,13 +303,8 @@ pub async fn list_rooms(
         "SELECT {ROOM_COLUMNS},
                 CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS member,
                 (SELECT COUNT(*) FROM chat_room_members x WHERE x.room_id = r.id) AS member_count,
-                CASE WHEN m.user_id IS NULL THEN 0 ELSE
-                  (SELECT COUNT(*) FROM chat_messages msg
-                    WHERE msg.room_id = r.id AND msg.in_room = 1 AND msg.id > m.last_read_id
-                      AND msg.author_id <> $2)
-                END AS unread,
-                (SELECT MAX(msg.id) FROM chat_messages msg
-                  WHERE msg.room_id = r.id AND msg.in_room = 1) AS last_message_id,
+                CASE WHEN m.user_id IS NULL THEN 0 ELSE {unread} END AS unread,
+                {LAST_MESSAGE_ID},
                 COALESCE(p.muted, 0) AS muted
          FROM chat_rooms r
          LEFT JOIN chat_room_members m ON m.room_id = r.id AND m.user_id = $2
@@ -317,7 +312,8 @@ pub async fn list_rooms(
            ON p.user_id = $2 AND p.scope = 'room' AND p.scope_id = r.id
          WHERE r.board_id = $1 AND ($3 IS NULL OR r.name_key LIKE $3 ESCAPE '\\')
            AND (m.user_id IS NOT NULL OR r.is_private = 0 OR $4 = 1)
-         ORDER BY r.archived_at IS NOT NULL, r.name_key"
+         ORDER BY r.archived_at IS NOT NULL, r.name_key",
+        unread = unread_of("$2"),
     ))
     .bind(board_id)
     .bind(user.id)

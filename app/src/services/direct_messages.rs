@@ -23,7 +23,7 @@ use sqlx::{Any, AnyPool, Transaction};
 
 use super::hub::{Event, Topic};
 use super::notifications::{self, MentionSite};
-use super::room_rows::{RoomRow, ROOM_COLUMNS};
+use super::room_rows::{unread_of, RoomRow, LAST_MESSAGE_ID, ROOM_COLUMNS};
 use super::storage::{now_ms, unique_violation, UniqueKey};
 use super::Services;
 use crate::error::{AppError, AppResult};
@@ -35,11 +35,15 @@ pub const MAX_PEOPLE: usize = 8;
 /// Most direct messages listed (the most recently active first).
 pub const LIST_MAX: i64 = 200;
 
-/// A condition on `$1` (a user) and `o.user_id` (another person): they
-/// share no board.
-const SHARE_NO_BOARD: &str = "NOT EXISTS (SELECT 1 FROM board_members a
-        JOIN board_members b ON b.board_id = a.board_id
-        WHERE a.user_id = $1 AND b.user_id = o.user_id)";
+/// An SQL condition: the people `one` and `other` (columns or
+/// placeholders) share no board.
+fn share_no_board(one: &str, other: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM board_members a
+           JOIN board_members b ON b.board_id = a.board_id
+           WHERE a.user_id = {one} AND b.user_id = {other})"
+    )
+}
 
 /// Opens the direct message between the caller and the people named (by
 /// username, 1 to 7 of them), creating it the first time. Every one of
@@ -70,7 +74,7 @@ pub async fn open(svc: &Services, user: &User, usernames: &[String]) -> AppResul
     let sql = format!(
         "SELECT o.id, o.username, o.display_name FROM users o
          WHERE o.username IN ({list}) AND NOT ({})",
-        SHARE_NO_BOARD.replace("o.user_id", "o.id")
+        share_no_board("$1", "o.id")
     );
     let mut query = sqlx::query_as::<_, User>(&sql).bind(user.id);
     for name in &names {
@@ -131,9 +135,8 @@ async fn strangers_among(pool: &AnyPool, people: &[User]) -> AppResult<()> {
     let sql = format!(
         "SELECT x.id, o.id FROM users x JOIN users o ON x.id < o.id
          WHERE x.id IN ({list}) AND o.id IN ({list})
-           AND NOT EXISTS (SELECT 1 FROM board_members a
-               JOIN board_members b ON b.board_id = a.board_id
-               WHERE a.user_id = x.id AND b.user_id = o.id)"
+           AND {}",
+        share_no_board("x.id", "o.id")
     );
     let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
     for p in people {
@@ -224,11 +227,8 @@ async fn summaries(pool: &AnyPool, user_id: i64, only: Option<i64>) -> AppResult
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS},
                 (SELECT COUNT(*) FROM chat_room_members x WHERE x.room_id = r.id) AS member_count,
-                (SELECT COUNT(*) FROM chat_messages msg
-                  WHERE msg.room_id = r.id AND msg.in_room = 1 AND msg.id > m.last_read_id
-                    AND msg.author_id <> $1) AS unread,
-                (SELECT MAX(msg.id) FROM chat_messages msg
-                  WHERE msg.room_id = r.id AND msg.in_room = 1) AS last_message_id,
+                {unread} AS unread,
+                {LAST_MESSAGE_ID},
                 COALESCE(p.muted, 0) AS muted,
                 COALESCE((SELECT msg.created_at FROM chat_messages msg WHERE msg.room_id = r.id
                           ORDER BY msg.id DESC LIMIT 1), r.created_at) AS active_at
@@ -237,7 +237,8 @@ async fn summaries(pool: &AnyPool, user_id: i64, only: Option<i64>) -> AppResult
          LEFT JOIN notification_prefs p
            ON p.user_id = $1 AND p.scope = 'room' AND p.scope_id = r.id
          WHERE m.user_id = $1 AND r.dm_key IS NOT NULL AND ($2 IS NULL OR r.id = $2)
-         ORDER BY active_at DESC, r.id DESC LIMIT {LIST_MAX}"
+         ORDER BY active_at DESC, r.id DESC LIMIT {LIST_MAX}",
+        unread = unread_of("$1"),
     ))
     .bind(user_id)
     .bind(only)
@@ -255,13 +256,14 @@ async fn summaries(pool: &AnyPool, user_id: i64, only: Option<i64>) -> AppResult
     }
     let people: Vec<Person> = sqlx::query_as(&format!(
         "SELECT o.room_id, u.id, u.username, u.display_name,
-                CASE WHEN {SHARE_NO_BOARD} THEN 1 ELSE 0 END AS read_only
+                CASE WHEN {strangers} THEN 1 ELSE 0 END AS read_only
          FROM chat_room_members m
          JOIN chat_rooms r ON r.id = m.room_id AND r.dm_key IS NOT NULL
          JOIN chat_room_members o ON o.room_id = m.room_id AND o.user_id <> m.user_id
          JOIN users u ON u.id = o.user_id
          WHERE m.user_id = $1 AND ($2 IS NULL OR m.room_id = $2)
-         ORDER BY u.display_name, u.id"
+         ORDER BY u.display_name, u.id",
+        strangers = share_no_board("$1", "o.user_id"),
     ))
     .bind(user_id)
     .bind(only)
@@ -310,7 +312,8 @@ pub(crate) async fn require_writable(pool: &AnyPool, room: &Room, user_id: i64) 
     }
     let strangers: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM chat_room_members o
-         WHERE o.room_id = $2 AND o.user_id <> $1 AND {SHARE_NO_BOARD}"
+         WHERE o.room_id = $2 AND o.user_id <> $1 AND {}",
+        share_no_board("$1", "o.user_id")
     ))
     .bind(user_id)
     .bind(room.id)

@@ -22,6 +22,21 @@ pub(crate) const ROOM_COLUMNS: &str =
     "r.id, r.board_id, r.name, r.description, r.created_by, r.created_at,
      r.archived_at, r.is_private, r.is_default";
 
+/// A room list's count of what `m` (the reader's membership row) has not
+/// read: messages the room lists (not replies kept to their pane) after the
+/// read pointer, not by the reader (`user`, a placeholder such as `$2`).
+pub(crate) fn unread_of(user: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM chat_messages msg
+          WHERE msg.room_id = r.id AND msg.in_room = 1 AND msg.id > m.last_read_id
+            AND msg.author_id <> {user})"
+    )
+}
+
+/// A room list's newest message the room lists, as `last_message_id`.
+pub(crate) const LAST_MESSAGE_ID: &str = "(SELECT MAX(msg.id) FROM chat_messages msg
+      WHERE msg.room_id = r.id AND msg.in_room = 1) AS last_message_id";
+
 impl From<RoomRow> for Room {
     fn from(r: RoomRow) -> Self {
         Room {
